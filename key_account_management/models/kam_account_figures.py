@@ -1,0 +1,152 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class KamAccountFigures(models.AbstractModel):
+    """One place that answers "these figures for these commercial partners
+    over this window".
+
+    Every method takes commercial partner ids and returns dictionaries keyed
+    by commercial partner id, computed from one grouped query for all of
+    them (never one query per partner). Orders placed by contacts count for
+    their commercial partner. Tiers, and later plan objectives, risk
+    signals, the health score, reviews and reports ask it with their own
+    window.
+    """
+
+    _name = "kam.account.figures"
+    _description = "Key account figures"
+
+    @api.model
+    def _window(self, months, today=None):
+        """Return (previous_start, current_start, end) as datetimes for a
+        trailing window of ``months`` ending today (inclusive)."""
+        today = today or fields.Date.context_today(self)
+        end = datetime.combine(today + relativedelta(days=1), time.min)
+        current_start = datetime.combine(today - relativedelta(months=months), time.min) + relativedelta(days=1)
+        previous_start = current_start - relativedelta(months=months)
+        return previous_start, current_start, end
+
+    @api.model
+    def _empty_sale_figures(self):
+        return {
+            "revenue_current": 0.0,
+            "revenue_previous": 0.0,
+            "order_count": 0,
+            "order_count_previous": 0,
+            "avg_order_value": 0.0,
+            "first_order_date": False,
+            "last_order_date": False,
+            "trend": 0.0,
+        }
+
+    @api.model
+    def _sale_figures(self, partner_ids, months=12, today=None, currency_by_partner=None):
+        """Sale figures of confirmed orders for commercial partners.
+
+        :param partner_ids: commercial partner ids
+        :param months: length of the trailing window; the previous window has
+            the same length and ends where the current one starts
+        :param currency_by_partner: {partner_id: res.currency} in which the
+            revenue is expressed (default: the current company's currency).
+            Each order is first taken in its company's currency at the
+            order's own rate (``amount_untaxed / currency_rate``, as
+            ``sale.report`` does), then converted when the order's company
+            uses another currency.
+        :return: {partner_id: dict(revenue_current, revenue_previous,
+            order_count, order_count_previous, avg_order_value,
+            first_order_date, last_order_date, trend)}; ``trend`` is the
+            change of revenue between the windows in percent (100 when
+            there was no revenue before and there is now).
+        """
+        result = {pid: self._empty_sale_figures() for pid in partner_ids}
+        if not partner_ids:
+            return result
+        previous_start, current_start, end = self._window(months, today)
+        self.env["sale.order"].flush_model(["partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["res.company"].flush_model(["currency_id"])
+        amount = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)")
+        in_current = SQL("so.date_order >= %s AND so.date_order < %s", current_start, end)
+        in_previous = SQL("so.date_order >= %s AND so.date_order < %s", previous_start, current_start)
+        query = SQL(
+            """
+            SELECT p.commercial_partner_id,
+                   c.currency_id,
+                   SUM(%(amount)s) FILTER (WHERE %(in_current)s),
+                   SUM(%(amount)s) FILTER (WHERE %(in_previous)s),
+                   COUNT(*) FILTER (WHERE %(in_current)s),
+                   COUNT(*) FILTER (WHERE %(in_previous)s),
+                   MIN(so.date_order),
+                   MAX(so.date_order)
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+              JOIN res_company c ON c.id = so.company_id
+             WHERE so.state = 'sale'
+               AND so.date_order < %(end)s
+               AND p.commercial_partner_id = ANY(%(ids)s)
+          GROUP BY p.commercial_partner_id, c.currency_id
+            """,
+            amount=amount,
+            in_current=in_current,
+            in_previous=in_previous,
+            end=end,
+            ids=list(partner_ids),
+        )
+        self.env.cr.execute(query)
+        rows = self.env.cr.fetchall()
+        Currency = self.env["res.currency"]
+        company = self.env.company
+        default_currency = company.currency_id
+        rates = {}
+        today = today or fields.Date.context_today(self)
+
+        def convert(value, from_id, to_currency):
+            if not value or from_id == to_currency.id:
+                return value or 0.0
+            key = (from_id, to_currency.id)
+            if key not in rates:
+                rates[key] = Currency._get_conversion_rate(Currency.browse(from_id), to_currency, company, today)
+            return value * rates[key]
+
+        for pid, currency_id, cur, prev, count, count_prev, first, last in rows:
+            target = (currency_by_partner or {}).get(pid) or default_currency
+            fig = result[pid]
+            fig["revenue_current"] += convert(cur, currency_id, target)
+            fig["revenue_previous"] += convert(prev, currency_id, target)
+            fig["order_count"] += count
+            fig["order_count_previous"] += count_prev
+            first, last = first.date(), last.date()
+            fig["first_order_date"] = min(fig["first_order_date"] or first, first)
+            fig["last_order_date"] = max(fig["last_order_date"] or last, last)
+        for pid, fig in result.items():
+            target = (currency_by_partner or {}).get(pid) or default_currency
+            fig["revenue_current"] = target.round(fig["revenue_current"])
+            fig["revenue_previous"] = target.round(fig["revenue_previous"])
+            fig["avg_order_value"] = target.round(fig["revenue_current"] / fig["order_count"]) if fig["order_count"] else 0.0
+            fig["trend"] = self._trend(fig["revenue_current"], fig["revenue_previous"])
+        return result
+
+    @api.model
+    def _trend(self, current, previous):
+        """Change from ``previous`` to ``current`` in percent, rounded to 0.1."""
+        if previous:
+            return round((current - previous) / abs(previous) * 100.0, 1)
+        return 100.0 if current else 0.0
+
+    @api.model
+    def _partner_currencies(self, partners):
+        """{partner_id: currency} in which a partner's figures are expressed:
+        the currency of the partner's company, else of the current company."""
+        default = self.env.company.currency_id
+        return {p.id: (p.company_id.currency_id or default) for p in partners}
+
+    @api.model
+    def _default_months(self):
+        return self.env.company.kam_trailing_months or 12
+

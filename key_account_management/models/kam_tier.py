@@ -1,0 +1,146 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+THRESHOLDS = ("min_revenue", "min_order_count", "min_potential")
+
+
+class KamTier(models.Model):
+    """A key account tier (客户分级) with its criteria and service level.
+
+    Tiers rank by sequence: the first one is the highest. An account gets the
+    highest tier whose thresholds it meets, or the lowest tier.
+    """
+
+    _name = "kam.tier"
+    _description = "Key Account Tier"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10, help="Lower numbers rank higher: the first tier is the highest.")
+    active = fields.Boolean(default=True, tracking=True)
+    color = fields.Integer()
+    description = fields.Text(translate=True)
+    company_id = fields.Many2one(
+        "res.company", index=True, help="Leave empty to use this tier in every company."
+    )
+    currency_id = fields.Many2one(
+        "res.currency", compute="_compute_currency_id", help="Currency of the revenue threshold."
+    )
+    min_revenue = fields.Monetary(
+        "Minimum Trailing Revenue",
+        currency_field="currency_id",
+        tracking=True,
+        help="Untaxed revenue of confirmed orders over the trailing window, in company currency.",
+    )
+    min_order_count = fields.Integer(
+        "Minimum Orders", tracking=True, help="Confirmed orders over the trailing window (purchase frequency)."
+    )
+    min_potential = fields.Integer("Minimum Potential", tracking=True, help="Manual potential score, 0 to 100.")
+    contact_interval_days = fields.Integer(
+        "Contact Every (days)", default=30, tracking=True, help="Service level: the account is contacted at least this often."
+    )
+    review_interval_months = fields.Integer(
+        "Review Every (months)", default=6, tracking=True, help="Service level: periodic review (定期审查) frequency."
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        "Default Pricelist",
+        tracking=True,
+        help="When the company setting is on, accounts entering this tier get this pricelist.",
+    )
+    partner_ids = fields.One2many("res.partner", "kam_tier_id", "Tier Accounts", domain=[("kam_is_key_account", "=", True)])
+    account_count = fields.Integer("Accounts", compute="_compute_account_count")
+
+    _sql_constraints = [
+        ("name_company_uniq", "unique(name, company_id)", "A tier with this name already exists in this company."),
+    ]
+
+    @api.depends("company_id")
+    def _compute_currency_id(self):
+        for tier in self:
+            tier.currency_id = (tier.company_id or self.env.company).currency_id
+
+    def _compute_account_count(self):
+        counts = dict(
+            self.env["res.partner"]._read_group(
+                [("kam_tier_id", "in", self.ids)] + self.env["kam.job"]._key_account_domain(),
+                ["kam_tier_id"],
+                ["__count"],
+            )
+        )
+        for tier in self:
+            tier.account_count = counts.get(tier, 0)
+
+    @api.constrains("min_revenue", "min_order_count", "min_potential", "contact_interval_days", "review_interval_months")
+    def _check_values(self):
+        for tier in self:
+            if tier.min_revenue < 0 or tier.min_order_count < 0 or tier.min_potential < 0:
+                raise ValidationError(
+                    _("Tier “%s”: thresholds cannot be negative. Enter 0 or more for revenue, orders and potential.", tier.name)
+                )
+            if tier.min_potential > 100:
+                raise ValidationError(_("Tier “%s”: the minimum potential is a score from 0 to 100.", tier.name))
+            if tier.contact_interval_days < 0 or tier.review_interval_months < 0:
+                raise ValidationError(
+                    _("Tier “%s”: contact and review intervals cannot be negative (0 means none).", tier.name)
+                )
+
+    @api.constrains("sequence", "min_revenue", "min_order_count", "min_potential", "company_id", "active")
+    def _check_ranking(self):
+        """A higher tier must not ask less than a lower one, for any threshold."""
+        labels = {
+            "min_revenue": _("minimum trailing revenue"),
+            "min_order_count": _("minimum orders"),
+            "min_potential": _("minimum potential"),
+        }
+        Tier = self.sudo()
+        scopes = set()
+        for tier in self:
+            if tier.company_id:
+                scopes.add(tier.company_id.id)
+            else:
+                scopes.add(False)
+                scopes.update(Tier.search([("company_id", "!=", False)]).company_id.ids)
+        for company_id in scopes:
+            tiers = Tier.search([("company_id", "in", [company_id, False])], order="sequence, id")
+            for higher, lower in zip(tiers, tiers[1:]):
+                for fname in THRESHOLDS:
+                    if higher[fname] < lower[fname]:
+                        raise ValidationError(
+                            _(
+                                "Tier “%(higher)s” ranks above “%(lower)s” but asks a lower %(what)s "
+                                "(%(hval)s < %(lval)s). Raise the threshold of “%(higher)s”, lower the "
+                                "one of “%(lower)s”, or change their sequence.",
+                                higher=higher.name,
+                                lower=lower.name,
+                                what=labels[fname],
+                                hval=higher[fname],
+                                lval=lower[fname],
+                            )
+                        )
+
+    @api.model
+    def _tiers_for_company(self, company):
+        """Active tiers usable in ``company``, highest first."""
+        return self.search([("company_id", "in", [company.id, False])], order="sequence, id")
+
+    def _select_for(self, figures, potential):
+        """Highest tier of ``self`` (ordered highest first) whose thresholds
+        are all met by ``figures``; the lowest tier when none is met."""
+        for tier in self:
+            if (
+                figures["revenue_current"] >= tier.min_revenue
+                and figures["order_count"] >= tier.min_order_count
+                and (potential or 0) >= tier.min_potential
+            ):
+                return tier
+        return self[-1:] if self else self
+
+    def action_view_accounts(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_account_action")
+        action["domain"] = [("kam_tier_id", "=", self.id)] + self.env["kam.job"]._key_account_domain()
+        action["context"] = {"default_kam_tier_id": self.id}
+        return action

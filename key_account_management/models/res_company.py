@@ -1,0 +1,22 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    kam_trailing_months = fields.Integer(
+        "Key Account Trailing Window (months)",
+        default=12,
+        help="Length of the trailing window of key-account figures and tiers.",
+    )
+    kam_apply_tier_pricelist = fields.Boolean(
+        "Apply Tier Pricelist", help="When a key account changes tier, set its pricelist to the tier's pricelist."
+    )
+
+    @api.constrains("kam_trailing_months")
+    def _check_kam_trailing_months(self):
+        for company in self:
+            if not 1 <= company.kam_trailing_months <= 60:
+                raise ValidationError(_("The key account trailing window is between 1 and 60 months."))

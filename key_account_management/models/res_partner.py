@@ -1,0 +1,510 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+# Key-account fields a key account user may edit on the accounts they manage
+# or are in the team of.
+KAM_ACCOUNT_FIELDS = {
+    "kam_is_key_account",
+    "kam_manager_id",
+    "kam_team_user_ids",
+    "kam_potential",
+    "kam_business_scope",
+    "kam_competitor_notes",
+    "kam_key_account_since",
+}
+# Fields only key account managers set: the tier itself and its lock.
+KAM_MANAGER_FIELDS = {"kam_tier_id", "kam_tier_locked", "kam_tier_lock_reason"}
+# Live figures, written in bulk by the recompute (never typed in).
+KAM_FIGURE_FIELDS = {
+    "kam_revenue_current": ("revenue_current", "numeric"),
+    "kam_revenue_previous": ("revenue_previous", "numeric"),
+    "kam_order_count": ("order_count", "int4"),
+    "kam_avg_order_value": ("avg_order_value", "numeric"),
+    "kam_first_order_date": ("first_order_date", "date"),
+    "kam_last_order_date": ("last_order_date", "date"),
+    "kam_revenue_trend": ("trend", "float8"),
+}
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    kam_is_key_account = fields.Boolean(
+        "Key Account", tracking=True, index=True, copy=False, help="This company is managed as a key account (大客户)."
+    )
+    kam_is_account_holder = fields.Boolean(
+        "Key Account Entity",
+        compute="_compute_kam_is_account_holder",
+        help="The commercial entity that holds the key-account profile; contacts show their company's values.",
+    )
+    kam_manager_id = fields.Many2one(
+        "res.users",
+        "Key Account Manager",
+        tracking=True,
+        index=True,
+        copy=False,
+        domain=[("share", "=", False)],
+    )
+    kam_team_user_ids = fields.Many2many(
+        "res.users",
+        "kam_partner_team_user_rel",
+        "partner_id",
+        "user_id",
+        "Account Team",
+        copy=False,
+        domain=[("share", "=", False)],
+    )
+    kam_tier_id = fields.Many2one("kam.tier", "Tier", index=True, copy=False, ondelete="restrict")
+    kam_tier_color = fields.Integer(related="kam_tier_id.color", string="Tier Color")
+    kam_tier_locked = fields.Boolean(
+        "Tier Locked", copy=False, help="A locked tier is kept as it is by the automatic recompute."
+    )
+    kam_tier_lock_reason = fields.Char("Lock Reason", copy=False)
+    kam_potential = fields.Integer(
+        "Growth Potential", tracking=True, copy=False, help="Manual growth potential score from 0 to 100."
+    )
+    kam_business_scope = fields.Text("Main Business Scope")
+    kam_competitor_notes = fields.Text(
+        "Competitor Notes",
+        groups="key_account_management.group_kam_user",
+        help="Competitors and market intelligence; visible to key account users only.",
+    )
+    kam_key_account_since = fields.Date("Key Account Since", copy=False)
+    kam_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_kam_currency_id", string="Figures Currency"
+    )
+    kam_revenue_current = fields.Monetary(
+        "Trailing Revenue",
+        currency_field="kam_currency_id",
+        readonly=True,
+        copy=False,
+        help="Untaxed revenue of confirmed orders (contacts included) over the trailing window, in company currency.",
+    )
+    kam_revenue_previous = fields.Monetary(
+        "Previous Window Revenue",
+        currency_field="kam_currency_id",
+        readonly=True,
+        copy=False,
+        help="Same figure for the window of the same length before the trailing window.",
+    )
+    kam_order_count = fields.Integer("Orders (Trailing)", readonly=True, copy=False)
+    kam_avg_order_value = fields.Monetary(
+        "Average Order Value", currency_field="kam_currency_id", readonly=True, copy=False, aggregator="avg"
+    )
+    kam_first_order_date = fields.Date("First Order", readonly=True, copy=False)
+    kam_last_order_date = fields.Date("Last Order", readonly=True, copy=False)
+    kam_revenue_trend = fields.Float(
+        "Revenue Trend (%)", readonly=True, copy=False, digits=(16, 1), aggregator="avg",
+        help="Change of trailing revenue against the previous window, in percent.",
+    )
+    kam_can_manage_tier = fields.Boolean(compute="_compute_kam_can_manage_tier")
+    kam_tier_history_ids = fields.One2many("kam.tier.history", "partner_id", "Tier History")
+    kam_tier_history_count = fields.Integer(compute="_compute_kam_tier_history_count")
+
+    @api.depends("is_company", "parent_id")
+    def _compute_kam_is_account_holder(self):
+        for partner in self:
+            partner.kam_is_account_holder = partner.is_company or not partner.parent_id
+
+    @api.depends_context("uid")
+    def _compute_kam_can_manage_tier(self):
+        can = self.env.user.has_group("key_account_management.group_kam_manager")
+        for partner in self:
+            partner.kam_can_manage_tier = can
+
+    @api.depends("company_id")
+    def _compute_kam_currency_id(self):
+        default = self.env.company.currency_id
+        for partner in self:
+            partner.kam_currency_id = partner.company_id.currency_id or default
+
+    def _compute_kam_tier_history_count(self):
+        counts = dict(
+            self.env["kam.tier.history"]._read_group([("partner_id", "in", self.ids)], ["partner_id"], ["__count"])
+        )
+        for partner in self:
+            partner.kam_tier_history_count = counts.get(partner, 0)
+
+    @api.constrains("kam_potential")
+    def _check_kam_potential(self):
+        for partner in self:
+            if not 0 <= partner.kam_potential <= 100:
+                raise ValidationError(
+                    _("Growth potential of “%s” must be between 0 and 100.", partner.display_name)
+                )
+
+    @api.constrains("kam_is_key_account", "parent_id", "is_company")
+    def _check_kam_is_key_account(self):
+        for partner in self:
+            commercial = partner.commercial_partner_id
+            if partner.kam_is_key_account and not commercial.kam_is_key_account:
+                raise ValidationError(
+                    _(
+                        "“%(contact)s” is a contact of “%(company)s”: mark the company as key account instead.",
+                        contact=partner.display_name,
+                        company=commercial.display_name,
+                    )
+                )
+
+    @api.constrains("kam_tier_locked", "kam_tier_lock_reason", "kam_tier_id")
+    def _check_kam_tier_lock(self):
+        for partner in self:
+            if partner.kam_tier_locked and partner == partner.commercial_partner_id:
+                if not partner.kam_tier_id:
+                    raise ValidationError(_("Choose the tier to lock for “%s” first.", partner.display_name))
+                if not (partner.kam_tier_lock_reason or "").strip():
+                    raise ValidationError(
+                        _("Give the reason why the tier of “%s” is locked.", partner.display_name)
+                    )
+
+    def _commercial_fields(self):
+        return super()._commercial_fields() + [
+            "kam_is_key_account",
+            "kam_manager_id",
+            "kam_team_user_ids",
+            "kam_tier_id",
+            "kam_tier_locked",
+            "kam_tier_lock_reason",
+            "kam_potential",
+            "kam_business_scope",
+            "kam_competitor_notes",
+            "kam_key_account_since",
+        ]
+
+    # ------------------------------------------------------------------
+    # Who may change what
+    # ------------------------------------------------------------------
+    def _kam_is_member(self, user=None):
+        """True when ``user`` manages this account or is in its team."""
+        self.ensure_one()
+        user = user or self.env.user
+        account = self.commercial_partner_id
+        return user == account.kam_manager_id or user in account.kam_team_user_ids
+
+    def _kam_changed_fields(self, vals, fnames):
+        """Names in ``fnames`` whose value in ``vals`` differs from the
+        record's (x2many commands always count as changes)."""
+        changed = set()
+        for fname in fnames & vals.keys():
+            field = self._fields[fname]
+            value = vals[fname]
+            if field.type in ("one2many", "many2many"):
+                changed.add(fname)
+            elif field.type == "many2one":
+                if (self[fname].id or False) != (value or False):
+                    changed.add(fname)
+            elif (self[fname] or False) != (value or False):
+                changed.add(fname)
+        return changed
+
+    def _kam_check_edit(self, vals, creating=False):
+        """Refuse key-account changes the current user may not make.
+
+        Contacts receive their company's values through the commercial sync
+        (run as superuser), so only commercial entities are checked.
+        """
+        if self.env.su or not (vals.keys() & (KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS)):
+            return
+        user = self.env.user
+        is_manager = user.has_group("key_account_management.group_kam_manager")
+        if is_manager:
+            return
+        is_user = user.has_group("key_account_management.group_kam_user")
+        for partner in self:
+            if creating:
+                changed = {f for f in vals.keys() & (KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS) if vals[f]}
+            elif partner != partner.commercial_partner_id:
+                continue
+            else:
+                changed = partner._kam_changed_fields(vals, KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS)
+            if not changed:
+                continue
+            if not is_user:
+                raise AccessError(
+                    _("Only key account users can change key-account information (%s).", partner.display_name)
+                )
+            if changed & KAM_MANAGER_FIELDS:
+                raise AccessError(
+                    _(
+                        "Only key account managers can set or lock the tier of “%s”. "
+                        "Use “Recompute Tier” to apply the tier rules.",
+                        partner.display_name,
+                    )
+                )
+            marking = not partner.kam_is_key_account and vals.get("kam_is_key_account")
+            if not (creating or marking or partner._kam_is_member(user)):
+                raise AccessError(
+                    _(
+                        "You can only edit key-account information of accounts you manage or whose team "
+                        "you belong to (“%s”). Ask its key account manager or a key account manager.",
+                        partner.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if not self.env.su:
+                self.new({})._kam_check_edit(vals, creating=True)
+            if vals.get("kam_is_key_account") and not vals.get("kam_key_account_since"):
+                vals["kam_key_account_since"] = fields.Date.context_today(self)
+        partners = super().create(vals_list)
+        tiered = partners.filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id)
+        if tiered:
+            tiered._kam_log_tier_changes(
+                {p: (self.env["kam.tier"], p.kam_tier_id) for p in tiered}, "manual"
+            )
+        return partners
+
+    def write(self, vals):
+        self._kam_check_edit(vals)
+        if (
+            vals.get("kam_is_key_account")
+            and "kam_key_account_since" not in vals
+            and any(not p.kam_key_account_since for p in self)
+        ):
+            vals = dict(vals, kam_key_account_since=fields.Date.context_today(self))
+        watch = {}
+        if vals.keys() & KAM_MANAGER_FIELDS:
+            watch = {
+                p: (p.kam_tier_id, p.kam_tier_locked)
+                for p in self
+                if p == p.commercial_partner_id
+            }
+        res = super().write(vals)
+        if watch:
+            changes, locks, unlocks = {}, {}, {}
+            for partner, (old_tier, old_locked) in watch.items():
+                if partner.kam_tier_id != old_tier:
+                    changes[partner] = (old_tier, partner.kam_tier_id)
+                elif partner.kam_tier_locked and not old_locked:
+                    locks[partner] = (old_tier, partner.kam_tier_id)
+                elif old_locked and not partner.kam_tier_locked:
+                    unlocks[partner] = (old_tier, partner.kam_tier_id)
+            reason = vals.get("kam_tier_lock_reason") or self.env.context.get("kam_tier_reason")
+            if changes:
+                self._kam_log_tier_changes(changes, "lock" if vals.get("kam_tier_locked") else "manual", reason)
+            if locks:
+                self._kam_log_tier_changes(locks, "lock", reason)
+            if unlocks:
+                self._kam_log_tier_changes(unlocks, "unlock", self.env.context.get("kam_tier_reason"))
+        return res
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_kam_mark_key_account(self):
+        """Mark the commercial entities of the selected partners as key
+        accounts (the current user becomes manager where there is none),
+        then compute their figures and tier."""
+        accounts = self.commercial_partner_id.filtered(lambda p: not p.kam_is_key_account)
+        if not accounts:
+            raise UserError(_("The selected partners are already key accounts."))
+        for account in accounts:
+            vals = {"kam_is_key_account": True}
+            if not account.kam_manager_id:
+                vals["kam_manager_id"] = self.env.user.id
+            account.write(vals)
+        accounts.sudo()._kam_recompute()
+        if len(accounts) == 1:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "res.partner",
+                "res_id": accounts.id,
+                "view_mode": "form",
+                "target": "current",
+            }
+        return True
+
+    def action_kam_recompute_tier(self):
+        """Recompute figures and tier now. One account: its manager, team or
+        a key account manager; several at once: key account managers."""
+        accounts = self.commercial_partner_id.filtered("kam_is_key_account")
+        if not accounts:
+            raise UserError(_("Select key accounts: none of the selected partners is a key account."))
+        if not self.env.su and not self.env.user.has_group("key_account_management.group_kam_manager"):
+            if len(accounts) > 1:
+                raise AccessError(_("Only key account managers can recompute the tiers of several accounts at once."))
+            if not self.env.user.has_group("key_account_management.group_kam_user") or not accounts._kam_is_member():
+                raise AccessError(
+                    _("You can only recompute the tier of accounts you manage or whose team you belong to.")
+                )
+        accounts.sudo()._kam_recompute()
+        return True
+
+    def action_kam_view_tier_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_tier_history_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_kam_view_sale_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "=", "sale")]
+        action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------------
+    # Figures and tiers
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_kam_recompute_tiers(self, batch_size=None):
+        """Daily: figures and tier of every key account, in batches."""
+        ids = self.with_context(active_test=False).search(self.env["kam.job"]._key_account_domain(), order="id").ids
+        return self.env["kam.job"]._run_in_batches(ids, lambda batch: batch._kam_recompute(), batch_size=batch_size)
+
+    def _kam_recompute(self):
+        """Refresh the figures of these key accounts and apply the tier
+        rules; locked tiers are kept. A fixed number of queries per call,
+        whatever the number of accounts (grouped by company)."""
+        accounts = self.filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
+        Figures = self.env["kam.account.figures"]
+        by_company = defaultdict(lambda: self.browse())
+        for account in accounts:
+            by_company[account.company_id or self.env.company] |= account
+        for company, partners in by_company.items():
+            months = company.kam_trailing_months or 12
+            figures = Figures.with_company(company)._sale_figures(
+                partners.ids, months, currency_by_partner={p.id: company.currency_id for p in partners}
+            )
+            partners._kam_store_figures(figures)
+            tiers = self.env["kam.tier"].with_company(company)._tiers_for_company(company)
+            changes = {}
+            for partner in partners:
+                if partner.kam_tier_locked or not tiers:
+                    continue
+                new_tier = tiers._select_for(figures[partner.id], partner.kam_potential)
+                if new_tier != partner.kam_tier_id:
+                    changes[partner] = (partner.kam_tier_id, new_tier)
+            if changes:
+                self._kam_apply_tiers(changes)
+                self._kam_log_tier_changes(changes, "auto", figures=figures)
+
+    def _kam_store_figures(self, figures):
+        """Write figures in one UPDATE, only for rows whose values changed."""
+        rows = []
+        for partner in self:
+            fig = figures[partner.id]
+            if any((partner[fname] or False) != (fig[key] or False) for fname, (key, __) in KAM_FIGURE_FIELDS.items()):
+                rows.append(
+                    SQL(
+                        "(%s, " + ", ".join(["%s::" + typ for __, typ in KAM_FIGURE_FIELDS.values()]) + ")",
+                        partner.id,
+                        *[fig[key] if typ != "date" else (fig[key] or None) for key, typ in KAM_FIGURE_FIELDS.values()],
+                    )
+                )
+        if not rows:
+            return 0
+        columns = list(KAM_FIGURE_FIELDS)
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
+                SQL(", ").join(SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns),
+                SQL(", ").join(rows),
+                SQL(", ").join(SQL.identifier(c) for c in columns),
+            )
+        )
+        self.invalidate_recordset(columns)
+        return len(rows)
+
+    def _kam_apply_tiers(self, changes):
+        """Set new tiers on the accounts and their contacts (one UPDATE per
+        tier, no per-partner write) and apply the tier pricelist when the
+        company asks for it."""
+        by_tier = defaultdict(list)
+        for partner, (__, new_tier) in changes.items():
+            by_tier[new_tier.id].append(partner.id)
+        self.flush_model(["kam_tier_id", "commercial_partner_id"])
+        for tier_id, partner_ids in by_tier.items():
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET kam_tier_id = %s WHERE commercial_partner_id = ANY(%s)",
+                    tier_id or None,
+                    partner_ids,
+                )
+            )
+        self.env["res.partner"].invalidate_model(["kam_tier_id"])
+        self._kam_apply_tier_pricelists(changes)
+
+    def _kam_apply_tier_pricelists(self, changes):
+        by_pricelist = defaultdict(lambda: self.browse())
+        for partner, (__, new_tier) in changes.items():
+            company = partner.company_id or self.env.company
+            if company.kam_apply_tier_pricelist and new_tier.pricelist_id:
+                by_pricelist[(company, new_tier.pricelist_id)] |= partner
+        for (company, pricelist), partners in by_pricelist.items():
+            partners.with_company(company).sudo().write({"property_product_pricelist": pricelist.id})
+
+    def _kam_log_tier_changes(self, changes, change_type, reason=None, figures=None):
+        """Write ``kam.tier.history`` and a chatter note for each change.
+
+        :param changes: {partner: (old_tier, new_tier)}
+        :param figures: figures used for the decision (default: the stored
+            figures of each partner)
+        """
+        history_vals, message_vals = [], []
+        labels = dict(self.env["kam.tier.history"]._fields["change_type"]._description_selection(self.env))
+        note = self.env.ref("mail.mt_note")
+        author = self.env.user.partner_id
+        for partner, (old_tier, new_tier) in changes.items():
+            fig = (figures or {}).get(partner.id) or {
+                "revenue_current": partner.kam_revenue_current,
+                "revenue_previous": partner.kam_revenue_previous,
+                "order_count": partner.kam_order_count,
+                "trend": partner.kam_revenue_trend,
+            }
+            currency = partner.kam_currency_id
+            history_vals.append(
+                {
+                    "partner_id": partner.id,
+                    "old_tier_id": old_tier.id,
+                    "new_tier_id": new_tier.id,
+                    "user_id": self.env.uid,
+                    "change_type": change_type,
+                    "reason": reason,
+                    "currency_id": currency.id,
+                    "revenue_current": fig["revenue_current"],
+                    "revenue_previous": fig["revenue_previous"],
+                    "order_count": fig["order_count"],
+                    "potential": partner.kam_potential,
+                    "trend": fig["trend"],
+                }
+            )
+            body = Markup("<p>%s: <b>%s</b> → <b>%s</b> (%s)</p>") % (
+                _("Tier"),
+                old_tier.name or _("None"),
+                new_tier.name or _("None"),
+                labels[change_type],
+            )
+            if reason:
+                body += Markup("<p>%s</p>") % reason
+            body += Markup("<p><small>%s</small></p>") % _(
+                "Trailing revenue %(revenue)s, %(orders)s orders, trend %(trend)s %%, potential %(potential)s",
+                revenue=currency.format(fig["revenue_current"]) if currency else fig["revenue_current"],
+                orders=fig["order_count"],
+                trend=fig["trend"],
+                potential=partner.kam_potential,
+            )
+            message_vals.append(
+                {
+                    "model": "res.partner",
+                    "res_id": partner.id,
+                    "body": body,
+                    "message_type": "notification",
+                    "subtype_id": note.id,
+                    "author_id": author.id,
+                }
+            )
+        self.env["kam.tier.history"].sudo().create(history_vals)
+        self.env["mail.message"].sudo().create(message_vals)
