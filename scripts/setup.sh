@@ -98,13 +98,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         grep -v "^WARNING: Location .* is ignored" "$piplog" >&2 || true
         die "pip could not install the requirements (log: $piplog)"
     fi
-    "$VENV/bin/python" -c "import odoo, gevent, psycopg2, pytest_odoo, websocket" \
-        || die "the virtualenv $VENV is incomplete (see pip's messages above)"
-    echo "$want" >"$stamp"
 fi
 # Odoo is not installed as a package: make it importable (pytest-odoo needs it).
+# Written on every run (ODOO_SRC may have changed), before the check below.
 site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 echo "$ODOO_SRC" >"$site/odoo-src.pth"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    "$VENV/bin/python" -c "import odoo, gevent, psycopg2, pytest_odoo, websocket, phonenumbers" \
+        || die "the virtualenv $VENV is incomplete (pip log: $VENV/.pip-install.log)"
+    echo "$want" >"$stamp"
+fi
 
 # 5. Odoo configuration ------------------------------------------------------
 cat >"$CONF" <<CONF

@@ -1,0 +1,82 @@
+"""Updating the module (``-u key_account_management``) keeps the users' data."""
+
+import os
+
+MODULE = "key_account_management"
+DEFAULT_TIERS = ("kam_tier_strategic", "kam_tier_key", "kam_tier_growth")
+RENAMED_TIER = "kam_tier_growth"
+RENAMED_TO = "Growth (renamed before the update)"
+
+# Runs in `odoo-bin shell` on the copy: a key account with a tier, history rows,
+# a default tier renamed by a user; committed.
+CREATE_DATA = f"""
+Partner = env["res.partner"]
+admin = env.ref("base.user_admin")
+tier = env.ref("{MODULE}.kam_tier_key")
+account = Partner.create({{"name": "Upgrade Test Account", "is_company": True}})
+account.write({{"kam_is_key_account": True, "kam_manager_id": admin.id, "kam_tier_id": tier.id}})
+History = env["kam.tier.history"]
+for reason in ("upgrade test: first", "upgrade test: second"):
+    History.create({{
+        "partner_id": account.id,
+        "old_tier_id": False,
+        "new_tier_id": tier.id,
+        "change_type": "manual",
+        "reason": reason,
+    }})
+env.ref("{MODULE}.{RENAMED_TIER}").with_context(lang="en_US").name = {RENAMED_TO!r}
+env.flush_all()
+env.cr.commit()
+emit({{"partner_id": account.id}})
+"""
+
+READ_STATE = f"""
+account = env["res.partner"].browse(int(PARTNER_ID)).exists()
+tiers = env["kam.tier"].with_context(active_test=False, lang="en_US").search([])
+emit({{
+    "exists": bool(account),
+    "is_key_account": account.kam_is_key_account,
+    "manager_id": account.kam_manager_id.id,
+    "tier_id": account.kam_tier_id.id,
+    "tier_xmlid": account.kam_tier_id.get_external_id().get(account.kam_tier_id.id),
+    "tier_names": {{str(t.id): t.name for t in tiers}},
+    "default_tiers": {{
+        name: env.ref("{MODULE}." + name, raise_if_not_found=False).id or None
+        for name in {DEFAULT_TIERS!r}
+    }},
+    "history_ids": sorted(env["kam.tier.history"].search([("partner_id", "=", account.id)]).ids),
+    "history_total": env["kam.tier.history"].search_count([]),
+    "module_state": env["ir.module.module"].search([("name", "=", "{MODULE}")]).state,
+}})
+"""
+
+
+def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_errors):
+    db = db_copy(f"kam_upgrade_{os.getpid()}")
+    log = "pytest-upgrade.log"
+
+    created = odoo_shell(db, CREATE_DATA, log_name=log)
+    read_state = f"PARTNER_ID = {created['partner_id']}\n{READ_STATE}"
+    before = odoo_shell(db, read_state, log_name=log)
+    assert before["is_key_account"] and before["tier_xmlid"] == f"{MODULE}.kam_tier_key"
+    assert before["manager_id"] == 2
+    assert len(before["history_ids"]) >= 2
+    assert before["tier_names"][str(before["default_tiers"][RENAMED_TIER])] == RENAMED_TO
+
+    update = run_odoo(["-d", db, "-u", MODULE, "--stop-after-init", "--no-http"], log_name=log, timeout=600)
+    assert update.returncode == 0, f"-u {MODULE} exited with {update.returncode}:\n{update.stderr[-4000:]}"
+    errors = odoo_log_errors(update.stderr)
+    assert not errors, f"-u {MODULE} logged errors (logs/{log}):\n" + "\n".join(errors)
+
+    after = odoo_shell(db, read_state, log_name=log)
+    assert after["module_state"] == "installed"
+    assert after["exists"], "the key account disappeared"
+    assert after["is_key_account"], "the partner is no longer a key account"
+    assert after["manager_id"] == before["manager_id"]
+    assert (after["tier_id"], after["tier_xmlid"]) == (before["tier_id"], before["tier_xmlid"])
+    assert after["default_tiers"] == before["default_tiers"], "default tiers were recreated or removed"
+    # Names of every tier unchanged, the one a user renamed included (the
+    # default tiers are noupdate data: an update must not reset them).
+    assert after["tier_names"] == before["tier_names"]
+    assert after["history_ids"] == before["history_ids"]
+    assert after["history_total"] == before["history_total"]
