@@ -2,6 +2,7 @@
 import logging
 
 from odoo import api, models
+from odoo.modules import module as odoo_module
 
 _logger = logging.getLogger(__name__)
 
@@ -34,13 +35,15 @@ class KamJob(models.AbstractModel):
         :param process_batch: callable taking a ``res.partner`` recordset
         :param batch_size: records per batch
         :param commit: commit after each batch; defaults to "only when not
-            running tests", so a job rerun after a crash resumes from the
-            committed state and a test keeps its transaction.
+            running tests", so that the work of finished batches survives a
+            crash or a timeout of the scheduled action, and a test keeps its
+            transaction.
         :return: number of batches run
         """
         batch_size = batch_size or self.DEFAULT_BATCH_SIZE
         if commit is None:
-            commit = not self.env.registry.in_test_mode()
+            # never commit inside a test: the test's transaction is rolled back
+            commit = not odoo_module.current_test and not self.env.registry.in_test_mode()
         cron = self.env["ir.cron"]
         total = len(ids)
         done = 0

@@ -75,6 +75,9 @@ class KamTier(models.Model):
 
     @api.constrains("min_revenue", "min_order_count", "min_potential", "contact_interval_days", "review_interval_months")
     def _check_values(self):
+        self._check_values_sign()
+
+    def _check_values_sign(self):
         for tier in self:
             if tier.min_revenue < 0 or tier.min_order_count < 0 or tier.min_potential < 0:
                 raise ValidationError(
@@ -90,6 +93,7 @@ class KamTier(models.Model):
     @api.constrains("sequence", "min_revenue", "min_order_count", "min_potential", "company_id", "active")
     def _check_ranking(self):
         """A higher tier must not ask less than a lower one, for any threshold."""
+        self._check_values_sign()
         labels = {
             "min_revenue": _("minimum trailing revenue"),
             "min_order_count": _("minimum orders"),

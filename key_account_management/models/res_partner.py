@@ -293,6 +293,7 @@ class ResPartner(models.Model):
             reason = vals.get("kam_tier_lock_reason") or self.env.context.get("kam_tier_reason")
             if changes:
                 self._kam_log_tier_changes(changes, "lock" if vals.get("kam_tier_locked") else "manual", reason)
+                self._kam_apply_tier_pricelists(changes)
             if locks:
                 self._kam_log_tier_changes(locks, "lock", reason)
             if unlocks:
@@ -457,6 +458,9 @@ class ResPartner(models.Model):
         labels = dict(self.env["kam.tier.history"]._fields["change_type"]._description_selection(self.env))
         note = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
+        email_from = author.email_formatted
+        # one batched reply-to computation (mail.message would do one per message)
+        reply_to = self.browse([p.id for p in changes]).sudo()._notify_get_reply_to(default=email_from)
         for partner, (old_tier, new_tier) in changes.items():
             fig = (figures or {}).get(partner.id) or {
                 "revenue_current": partner.kam_revenue_current,
@@ -504,6 +508,8 @@ class ResPartner(models.Model):
                     "message_type": "notification",
                     "subtype_id": note.id,
                     "author_id": author.id,
+                    "email_from": email_from,
+                    "reply_to": reply_to.get(partner.id) or email_from,
                 }
             )
         self.env["kam.tier.history"].sudo().create(history_vals)

@@ -1,0 +1,108 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from contextlib import contextmanager
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, fields
+from odoo.tests import TransactionCase, new_test_user
+
+
+class KamCommon(TransactionCase):
+    """Users, tiers, a second currency, customers and orders built here; no
+    reliance on demo data."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.usd = cls.company.currency_id
+        cls.today = fields.Date.context_today(cls.env["res.partner"])
+        # A second currency: 1 company-currency unit = 0.5 of it.
+        cls.other_currency = cls.env["res.currency"].create(
+            {"name": "KMX", "symbol": "K$", "rounding": 0.01}
+        )
+        cls.env["res.currency.rate"].create(
+            {
+                "currency_id": cls.other_currency.id,
+                "name": cls.today - relativedelta(years=5),
+                "rate": 0.5,
+                "company_id": cls.company.id,
+            }
+        )
+        cls.pricelist_other = cls.env["product.pricelist"].create(
+            {"name": "KAM other currency", "currency_id": cls.other_currency.id}
+        )
+        cls.pricelist_company = cls.env["product.pricelist"].create(
+            {"name": "KAM company currency", "currency_id": cls.usd.id}
+        )
+
+        cls.salesman = new_test_user(
+            cls.env, "kam_salesman", groups="sales_team.group_sale_salesman", name="Plain Salesman"
+        )
+        cls.kam_user = new_test_user(
+            cls.env, "kam_user", groups="key_account_management.group_kam_user", name="KAM User"
+        )
+        cls.kam_user2 = new_test_user(
+            cls.env, "kam_user2", groups="key_account_management.group_kam_user", name="KAM User Two"
+        )
+        cls.kam_manager = new_test_user(
+            cls.env, "kam_manager", groups="key_account_management.group_kam_manager", name="KAM Manager"
+        )
+
+        # Test tiers replace the default ones: A > B > C.
+        cls.env["kam.tier"].search([]).active = False
+        Tier = cls.env["kam.tier"]
+        cls.tier_a = Tier.create({"name": "Tier A", "sequence": 1, "min_revenue": 10000, "min_order_count": 3})
+        cls.tier_b = Tier.create({"name": "Tier B", "sequence": 2, "min_revenue": 1000, "min_order_count": 2})
+        cls.tier_c = Tier.create({"name": "Tier C", "sequence": 3, "min_revenue": 1, "min_order_count": 1})
+
+        cls.product = cls.env["product.product"].create(
+            {"name": "KAM Widget", "list_price": 100.0, "type": "consu", "taxes_id": [Command.clear()]}
+        )
+        cls.account = cls._make_account("Acme Key Account", manager=cls.kam_user)
+        cls.contact = cls.env["res.partner"].create({"name": "Acme Buyer", "parent_id": cls.account.id})
+        cls.other_account = cls._make_account("Other Key Account", manager=cls.kam_user2)
+
+    @contextmanager
+    def assertRaisesMessage(self, exception, regex):
+        """assertRaises (which rolls back to a savepoint, unlike
+        assertRaisesRegex) plus a check of the message the user reads."""
+        with self.assertRaises(exception) as catcher:
+            yield catcher
+        self.assertRegex(str(catcher.exception), regex)
+
+    @classmethod
+    def _make_account(cls, name, manager=None, **vals):
+        return cls.env["res.partner"].create(
+            dict(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "kam_is_key_account": True,
+                    "kam_manager_id": manager.id if manager else False,
+                },
+                **vals,
+            )
+        )
+
+    @classmethod
+    def _order(cls, partner, amount, days_ago=10, pricelist=None, confirm=True, when=None):
+        """A confirmed order of ``amount`` (untaxed, in the pricelist's
+        currency) placed ``days_ago`` days ago."""
+        pricelist = pricelist or cls.pricelist_company
+        order = cls.env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "pricelist_id": pricelist.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": amount, "tax_id": [Command.clear()]}
+                    )
+                ],
+            }
+        )
+        if confirm:
+            order.action_confirm()
+        order.date_order = when or datetime.combine(cls.today - relativedelta(days=days_ago), time(12, 0))
+        return order
