@@ -25,6 +25,11 @@
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "key_account_management/static/tests/tours/**/*",
+        ],
+    },
     "application": True,
     "installable": True,
 }

@@ -24,8 +24,9 @@ class KamJob(models.AbstractModel):
 
     @api.model
     def _key_account_domain(self):
-        """Commercial partners flagged as key accounts."""
-        return [("kam_is_key_account", "=", True), ("is_company", "=", True)]
+        """Commercial entities flagged as key accounts (their contacts carry
+        the flag too, through the commercial fields)."""
+        return [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
 
     @api.model
     def _run_in_batches(self, ids, process_batch, batch_size=None, commit=None):

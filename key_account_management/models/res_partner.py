@@ -361,47 +361,110 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_kam_recompute_tiers(self, batch_size=None):
-        """Daily: figures and tier of every key account, in batches."""
-        ids = self.with_context(active_test=False).search(self.env["kam.job"]._key_account_domain(), order="id").ids
-        return self.env["kam.job"]._run_in_batches(ids, lambda batch: batch._kam_recompute(), batch_size=batch_size)
+        """Daily: figures and tier of every key account, in batches.
 
-    def _kam_recompute(self):
+        The figures of all accounts come from one grouped query per company
+        (the cost of one pass over the orders); the batches then decide the
+        tiers and write what changed, committing between batches."""
+        states = self._kam_read_state(None)
+        figures = self._kam_compute_figures(states)
+        ids = sorted(states)
+        return self.env["kam.job"]._run_in_batches(
+            ids, lambda batch: batch._kam_recompute(figures=figures), batch_size=batch_size
+        )
+
+    def _kam_read_state(self, ids):
+        """Narrow read of what the recompute needs, for key accounts among
+        ``ids`` (all key accounts when ``ids`` is None): {id: row dict}.
+        One query, without loading whole partner records."""
+        self.flush_model(["kam_is_key_account", "commercial_partner_id", "company_id", "kam_tier_id",
+                          "kam_tier_locked", "kam_potential", *KAM_FIGURE_FIELDS])
+        columns = ["id", "company_id", "kam_tier_id", "kam_tier_locked", "kam_potential", *KAM_FIGURE_FIELDS]
+        query = SQL(
+            "SELECT %s FROM res_partner WHERE kam_is_key_account AND commercial_partner_id = id AND active %s",
+            SQL(", ").join(SQL.identifier(c) for c in columns),
+            SQL("AND id = ANY(%s)", list(ids)) if ids is not None else SQL(""),
+        )
+        self.env.cr.execute(query)
+        return {row[0]: dict(zip(columns, row)) for row in self.env.cr.fetchall()}
+
+    def _kam_compute_figures(self, states):
+        """Figures of the accounts in ``states``, one grouped query per company."""
+        by_company = defaultdict(list)
+        default_company = self.env.company
+        for pid, state in states.items():
+            by_company[state["company_id"] or default_company.id].append(pid)
+        figures = {}
+        Figures = self.env["kam.account.figures"]
+        for company_id, ids in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            figures.update(
+                Figures.with_company(company)._sale_figures(
+                    ids,
+                    company.kam_trailing_months or 12,
+                    currency_by_partner=dict.fromkeys(ids, company.currency_id),
+                )
+            )
+        return figures
+
+    def _kam_recompute(self, figures=None):
         """Refresh the figures of these key accounts and apply the tier
         rules; locked tiers are kept. A fixed number of queries per call,
-        whatever the number of accounts (grouped by company)."""
-        accounts = self.filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
-        Figures = self.env["kam.account.figures"]
-        by_company = defaultdict(lambda: self.browse())
-        for account in accounts:
-            by_company[account.company_id or self.env.company] |= account
-        for company, partners in by_company.items():
-            months = company.kam_trailing_months or 12
-            figures = Figures.with_company(company)._sale_figures(
-                partners.ids, months, currency_by_partner={p.id: company.currency_id for p in partners}
-            )
-            partners._kam_store_figures(figures)
-            tiers = self.env["kam.tier"].with_company(company)._tiers_for_company(company)
-            changes = {}
-            for partner in partners:
-                if partner.kam_tier_locked or not tiers:
-                    continue
-                new_tier = tiers._select_for(figures[partner.id], partner.kam_potential)
-                if new_tier != partner.kam_tier_id:
-                    changes[partner] = (partner.kam_tier_id, new_tier)
-            if changes:
-                self._kam_apply_tiers(changes)
-                self._kam_log_tier_changes(changes, "auto", figures=figures)
+        whatever the number of accounts.
 
-    def _kam_store_figures(self, figures):
-        """Write figures in one UPDATE, only for rows whose values changed."""
+        :param figures: figures already computed for these accounts (the
+            scheduled job computes them for all accounts at once)
+        """
+        states = self._kam_read_state(self.ids)
+        if not states:
+            return
+        if figures is None:
+            figures = self._kam_compute_figures(states)
+        self._kam_store_figures(states, figures)
+        by_company = defaultdict(list)
+        for pid, state in states.items():
+            by_company[state["company_id"] or self.env.company.id].append(pid)
+        Tier = self.env["kam.tier"]
+        decisions = {}
+        for company_id, ids in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            tiers = Tier.with_company(company)._tiers_for_company(company)
+            if not tiers:
+                continue
+            for pid in ids:
+                state = states[pid]
+                if state["kam_tier_locked"]:
+                    continue
+                new_tier = tiers._select_for(figures[pid], state["kam_potential"])
+                if new_tier.id != state["kam_tier_id"]:
+                    decisions[pid] = new_tier.with_env(self.env)
+        # one recordset, so that reading the changed partners is one query
+        changes = {
+            partner: (Tier.browse(states[partner.id]["kam_tier_id"]), decisions[partner.id])
+            for partner in self.browse(list(decisions))
+        }
+        if changes:
+            self._kam_apply_tiers(changes)
+            self._kam_log_tier_changes(changes, "auto", figures=figures)
+
+    def _kam_store_figures(self, states, figures):
+        """Write figures in one UPDATE, only for rows whose values changed.
+
+        :param states: {id: current column values} from ``_kam_read_state``
+        """
         rows = []
-        for partner in self:
-            fig = figures[partner.id]
-            if any((partner[fname] or False) != (fig[key] or False) for fname, (key, __) in KAM_FIGURE_FIELDS.items()):
+        for pid, state in states.items():
+            fig = figures[pid]
+            if any(
+                (state[fname] or False) != (fig[key] or False)
+                if typ == "date"
+                else float(state[fname] or 0) != float(fig[key] or 0)
+                for fname, (key, typ) in KAM_FIGURE_FIELDS.items()
+            ):
                 rows.append(
                     SQL(
                         "(%s, " + ", ".join(["%s::" + typ for __, typ in KAM_FIGURE_FIELDS.values()]) + ")",
-                        partner.id,
+                        pid,
                         *[fig[key] if typ != "date" else (fig[key] or None) for key, typ in KAM_FIGURE_FIELDS.values()],
                     )
                 )
@@ -416,7 +479,7 @@ class ResPartner(models.Model):
                 SQL(", ").join(SQL.identifier(c) for c in columns),
             )
         )
-        self.invalidate_recordset(columns)
+        self.env["res.partner"].invalidate_model(columns)
         return len(rows)
 
     def _kam_apply_tiers(self, changes):

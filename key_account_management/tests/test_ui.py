@@ -1,0 +1,39 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestKeyAccountTour(HttpCase):
+    def test_account_tour(self):
+        """A key account user sees the account card and recomputes its tier."""
+        user = new_test_user(self.env, "kam_tour_user", groups="key_account_management.group_kam_user")
+        self.env["kam.tier"].search([]).active = False
+        Tier = self.env["kam.tier"]
+        Tier.create({"name": "Tour Tier A", "sequence": 1, "min_revenue": 20000, "min_order_count": 2})
+        tier_b = Tier.create({"name": "Tour Tier B", "sequence": 2, "min_revenue": 0})
+        account = self.env["res.partner"].create(
+            {"name": "Tour Trading Co.", "is_company": True, "kam_is_key_account": True, "kam_manager_id": user.id}
+        )
+        product = self.env["product.product"].create({"name": "Tour product", "taxes_id": [Command.clear()]})
+        today = fields.Date.today()
+
+        def order(amount, days_ago):
+            so = self.env["sale.order"].create(
+                {"partner_id": account.id, "order_line": [Command.create({"product_id": product.id, "price_unit": amount, "tax_id": [Command.clear()]})]}
+            )
+            so.action_confirm()
+            so.date_order = datetime.combine(today - relativedelta(days=days_ago), time(12))
+            return so
+
+        order(1500, 10)
+        order(1000, 400)
+        account.action_kam_recompute_tier()
+        self.assertEqual(account.kam_tier_id, tier_b)
+        order(20000, 1)  # not yet in the figures: the tour recomputes
+        self.start_tour("/odoo", "kam_account_tour", login=user.login)
+        self.assertEqual(account.kam_tier_id.name, "Tour Tier A")
