@@ -17,6 +17,7 @@
         "views/kam_tier_views.xml",
         "views/kam_tier_history_views.xml",
         "views/res_partner_views.xml",
+        "views/kam_interaction_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
@@ -24,6 +25,7 @@
     "demo": [
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
+        "demo/kam_interaction_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -369,9 +369,13 @@ class ResPartner(models.Model):
         states = self._kam_read_state(None)
         figures = self._kam_compute_figures(states)
         ids = sorted(states)
-        return self.env["kam.job"]._run_in_batches(
-            ids, lambda batch: batch._kam_recompute(figures=figures), batch_size=batch_size
-        )
+
+        def process(batch):
+            batch._kam_recompute(figures=figures)
+            # the trailing window moves every day: refresh interaction figures too
+            batch._kam_refresh_interaction_figures()
+
+        return self.env["kam.job"]._run_in_batches(ids, process, batch_size=batch_size)
 
     def _kam_read_state(self, ids):
         """Narrow read of what the recompute needs, for key accounts among

@@ -37,3 +37,18 @@ class TestKeyAccountTour(HttpCase):
         order(20000, 1)  # not yet in the figures: the tour recomputes
         self.start_tour("/odoo", "kam_account_tour", login=user.login)
         self.assertEqual(account.kam_tier_id.name, "Tour Tier A")
+
+
+@tagged("post_install", "-at_install")
+class TestInteractionTour(HttpCase):
+    def test_interaction_tour(self):
+        """Log an interaction from an account and see its next-step activity."""
+        user = new_test_user(self.env, "kam_tour_int", groups="key_account_management.group_kam_user", name="KAM Tour")
+        account = self.env["res.partner"].create(
+            {"name": "Tour Interaction Co.", "is_company": True, "kam_is_key_account": True, "kam_manager_id": user.id}
+        )
+        self.start_tour(f"/odoo/res.partner/{account.id}", "kam_interaction_tour", login=user.login)
+        interaction = self.env["kam.interaction"].search([("partner_id", "=", account.id)])
+        self.assertEqual(interaction.name, "Tour quarterly review")
+        self.assertEqual(interaction.next_activity_id.res_id, account.id)
+        self.assertEqual(interaction.next_activity_id.user_id, user)

@@ -1,0 +1,72 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class KamAccountMixin(models.AbstractModel):
+    """Records that hang on a key account (preferences, interactions,
+    competitor notes, responsibilities, plans, reviews, signals...).
+
+    Gives them the account (always the commercial entity, checked to be a key
+    account), the company, the account's manager / team / tier, and the
+    domain that record rules and "my accounts" filters use. Their record
+    rules then read the same way::
+
+        user:    ['|', ('partner_id.kam_manager_id', '=', user.id),
+                       ('partner_id.kam_team_user_ids', 'in', user.id)]
+        manager: [(1, '=', 1)]
+        company: ['|', ('company_id', '=', False), ('company_id', 'in', company_ids)]
+    """
+
+    _name = "kam.account.mixin"
+    _description = "Record of a key account"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        "Key Account",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        domain="[('kam_is_key_account', '=', True), '|', ('is_company', '=', True), ('parent_id', '=', False)]",
+    )
+    company_id = fields.Many2one("res.company", "Company", index=True, default=lambda self: self.env.company)
+    kam_manager_id = fields.Many2one(
+        "res.users", "Key Account Manager", related="partner_id.kam_manager_id", store=True, index=True
+    )
+    kam_tier_id = fields.Many2one("kam.tier", "Tier", related="partner_id.kam_tier_id")
+
+    @api.model
+    def _kam_member_domain(self, user=None):
+        """Records of the accounts ``user`` manages or is in the team of."""
+        user = user or self.env.user
+        return ["|", ("partner_id.kam_manager_id", "=", user.id), ("partner_id.kam_team_user_ids", "in", user.id)]
+
+    @api.model
+    def _kam_commercial_vals(self, vals):
+        """Records always hang on the commercial entity: a contact given as
+        account is replaced by its company."""
+        if vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"]).exists()
+            if partner and partner.commercial_partner_id != partner:
+                vals = dict(vals, partner_id=partner.commercial_partner_id.id)
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._kam_commercial_vals(vals) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._kam_commercial_vals(vals))
+
+    @api.constrains("partner_id")
+    def _check_partner_is_key_account(self):
+        for record in self:
+            if record.partner_id and not record.partner_id.kam_is_key_account:
+                raise ValidationError(
+                    _(
+                        "“%(partner)s” is not a key account: mark it as key account first "
+                        "(%(model)s can only be recorded for key accounts).",
+                        partner=record.partner_id.display_name,
+                        model=record._description,
+                    )
+                )

@@ -1,0 +1,183 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+CHANNELS = [
+    ("meeting", "Meeting"),
+    ("phone", "Phone Call"),
+    ("email", "Email"),
+    ("video", "Video Call"),
+    ("visit", "Visit"),
+    ("event", "Event / Trade Show"),
+    ("complaint", "Complaint"),
+    ("service", "Service Case"),
+]
+CASE_CHANNELS = ("complaint", "service")
+
+
+class KamInteraction(models.Model):
+    """Interaction log (沟通记录 / 客户服务记录): every meeting, call, email,
+    visit, video call, event, complaint and service case with a key account."""
+
+    _name = "kam.interaction"
+    _description = "Key Account Interaction"
+    _inherit = ["kam.account.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date desc, id desc"
+
+    name = fields.Char("Subject", required=True, tracking=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now, tracking=True, index=True)
+    channel = fields.Selection(CHANNELS, required=True, default="meeting", tracking=True, index=True)
+    direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], default="outbound")
+    state = fields.Selection(
+        [("planned", "Planned"), ("done", "Done"), ("cancelled", "Cancelled")],
+        default="done",
+        required=True,
+        tracking=True,
+    )
+    contact_ids = fields.Many2many(
+        "res.partner",
+        "kam_interaction_contact_rel",
+        "interaction_id",
+        "partner_id",
+        "Customer Participants",
+        domain="[('commercial_partner_id', '=', partner_id), ('id', '!=', partner_id)]",
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        "kam_interaction_user_rel",
+        "interaction_id",
+        "user_id",
+        "Internal Participants",
+        default=lambda self: self.env.user,
+        domain=[("share", "=", False)],
+    )
+    summary = fields.Html()
+    outcome = fields.Text()
+    satisfaction = fields.Integer(
+        "Satisfaction", tracking=True, help="Customer satisfaction from 1 (very unhappy) to 5 (very happy); 0 = not rated."
+    )
+    sentiment = fields.Selection(
+        [("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative")], tracking=True
+    )
+    sale_order_id = fields.Many2one("sale.order", "Sale Order", index="btree_not_null")
+    lead_id = fields.Many2one("crm.lead", "Opportunity", index="btree_not_null")
+    next_step = fields.Char("Next Step", tracking=True)
+    next_step_date = fields.Date("Next Step Date", tracking=True)
+    next_step_user_id = fields.Many2one("res.users", "Next Step By", tracking=True, domain=[("share", "=", False)])
+    next_activity_id = fields.Many2one("mail.activity", "Follow-up Activity", readonly=True, copy=False)
+    is_case = fields.Boolean(compute="_compute_is_case")
+    resolution_state = fields.Selection(
+        [("open", "Open"), ("resolved", "Resolved")], tracking=True, copy=False,
+        help="Complaints and service cases: open until resolved.",
+    )
+    resolved_date = fields.Datetime(copy=False, tracking=True)
+    resolution_hours = fields.Float(
+        "Time to Resolve (h)", compute="_compute_resolution_hours", store=True, aggregator="avg", digits=(16, 1)
+    )
+
+    @api.depends("channel")
+    def _compute_is_case(self):
+        for rec in self:
+            rec.is_case = rec.channel in CASE_CHANNELS
+
+    @api.depends("date", "resolved_date", "resolution_state")
+    def _compute_resolution_hours(self):
+        for rec in self:
+            if rec.resolution_state == "resolved" and rec.resolved_date and rec.date:
+                rec.resolution_hours = max((rec.resolved_date - rec.date).total_seconds() / 3600.0, 0.0)
+            else:
+                rec.resolution_hours = 0.0
+
+    @api.constrains("satisfaction")
+    def _check_satisfaction(self):
+        for rec in self:
+            if rec.satisfaction and not 1 <= rec.satisfaction <= 5:
+                raise ValidationError(
+                    _("Satisfaction of “%s” is a score from 1 to 5 (leave it empty when not rated).", rec.name)
+                )
+
+    @api.constrains("next_step", "next_step_date", "next_step_user_id")
+    def _check_next_step(self):
+        for rec in self:
+            if rec.next_step_date and not rec.next_step_user_id:
+                raise ValidationError(_("“%s”: choose who does the next step (a user) for its date.", rec.name))
+
+    @api.constrains("contact_ids", "partner_id")
+    def _check_contacts(self):
+        for rec in self:
+            strangers = rec.contact_ids.filtered(lambda c: c.commercial_partner_id != rec.partner_id)
+            if strangers:
+                raise ValidationError(
+                    _(
+                        "%(contacts)s not a contact of %(account)s: choose participants among the account's contacts.",
+                        contacts=", ".join(strangers.mapped("display_name")),
+                        account=rec.partner_id.display_name,
+                    )
+                )
+
+    @api.onchange("channel")
+    def _onchange_channel(self):
+        if self.channel in CASE_CHANNELS and not self.resolution_state:
+            self.resolution_state = "open"
+            self.direction = "inbound"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("channel") in CASE_CHANNELS and not vals.get("resolution_state"):
+                vals["resolution_state"] = "open"
+        records = super().create(vals_list)
+        records._sync_next_activity()
+        records.partner_id._kam_refresh_interaction_figures()
+        return records
+
+    def write(self, vals):
+        if vals.get("resolution_state") == "resolved" and "resolved_date" not in vals:
+            vals = dict(vals, resolved_date=fields.Datetime.now())
+        partners = self.partner_id
+        res = super().write(vals)
+        if vals.keys() & {"next_step", "next_step_date", "next_step_user_id", "partner_id", "state"}:
+            self._sync_next_activity()
+        if vals.keys() & {"date", "channel", "state", "satisfaction", "resolution_state", "partner_id"}:
+            (partners | self.partner_id)._kam_refresh_interaction_figures()
+        return res
+
+    def unlink(self):
+        partners = self.partner_id
+        self.next_activity_id.unlink()
+        res = super().unlink()
+        partners._kam_refresh_interaction_figures()
+        return res
+
+    def _sync_next_activity(self):
+        """One follow-up activity on the account for the next step, kept in
+        line with it (created, moved, reassigned or removed)."""
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        for rec in self:
+            activity = rec.next_activity_id.exists()
+            wanted = rec.state != "cancelled" and rec.next_step_date and rec.next_step_user_id
+            if not wanted:
+                if activity:
+                    activity.sudo().unlink()
+                continue
+            vals = {
+                "summary": rec.next_step or rec.name,
+                "note": _("Next step of the interaction “%s”.", rec.name),
+                "date_deadline": rec.next_step_date,
+                "user_id": rec.next_step_user_id.id,
+            }
+            if activity:
+                activity.sudo().write(vals)
+            else:
+                vals.update({"res_model_id": model_id, "res_id": rec.partner_id.id, "activity_type_id": todo.id})
+                rec.sudo().next_activity_id = self.env["mail.activity"].sudo().create(vals)
+
+    def action_resolve(self):
+        self.write({"resolution_state": "resolved"})
+
+    def action_done(self):
+        self.write({"state": "done"})
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})

@@ -1,0 +1,168 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from .kam_interaction import CHANNELS
+
+BUYING_ROLES = [
+    ("decision_maker", "Decision Maker"),
+    ("economic_buyer", "Economic Buyer"),
+    ("champion", "Champion"),
+    ("influencer", "Influencer"),
+    ("user", "User"),
+    ("gatekeeper", "Gatekeeper"),
+    ("detractor", "Detractor"),
+]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # Key contacts (关键联系人), on contacts of a key account
+    kam_buying_role = fields.Selection(BUYING_ROLES, "Buying Role", tracking=True)
+    kam_influence = fields.Integer("Influence", help="Weight in the buying decision, 1 (low) to 5 (high).")
+    kam_relationship = fields.Integer("Relationship Strength", help="How strong our relationship is, 1 to 5.")
+    kam_birthday = fields.Date("Birthday")
+    kam_preferred_channel = fields.Selection(
+        [("phone", "Phone"), ("email", "Email"), ("meeting", "Meeting"), ("video", "Video Call"),
+         ("messaging", "Instant Messaging")],
+        "Preferred Channel",
+    )
+    kam_key_contact_ids = fields.One2many(
+        "res.partner", "parent_id", "Key Contacts", domain=[("type", "=", "contact"), ("active", "=", True)]
+    )
+    kam_missing_decision_maker = fields.Boolean(compute="_compute_kam_missing_roles")
+    kam_missing_champion = fields.Boolean(compute="_compute_kam_missing_roles")
+
+    # Interaction figures, stored and refreshed whenever interactions change
+    kam_interaction_ids = fields.One2many("kam.interaction", "partner_id", "Interactions")
+    kam_last_interaction_date = fields.Datetime("Last Contact", readonly=True, copy=False)
+    kam_days_since_contact = fields.Integer(
+        "Days Since Contact", compute="_compute_kam_days_since_contact", search="_search_kam_days_since_contact"
+    )
+    kam_interaction_count = fields.Integer("Interactions (Trailing)", readonly=True, copy=False)
+    kam_avg_satisfaction = fields.Float("Average Satisfaction", readonly=True, copy=False, digits=(16, 1), aggregator="avg")
+    kam_open_complaint_count = fields.Integer("Open Complaints", readonly=True, copy=False)
+    kam_interaction_total = fields.Integer("All Interactions", compute="_compute_kam_interaction_stats")
+    kam_channel_summary = fields.Char("Interactions by Channel", compute="_compute_kam_interaction_stats")
+    kam_competitor_note_ids = fields.One2many(
+        "kam.competitor.note", "partner_id", "Competitors", groups="key_account_management.group_kam_user"
+    )
+    kam_event_ids = fields.One2many(
+        "kam.interaction", "partner_id", "Events", domain=[("channel", "=", "event"), ("state", "!=", "cancelled")]
+    )
+
+    @api.constrains("kam_influence", "kam_relationship")
+    def _check_kam_contact_scores(self):
+        for partner in self:
+            for value in (partner.kam_influence, partner.kam_relationship):
+                if value and not 1 <= value <= 5:
+                    raise ValidationError(
+                        _("Influence and relationship strength of “%s” are scores from 1 to 5.", partner.display_name)
+                    )
+
+    @api.depends("child_ids.kam_buying_role", "kam_is_key_account")
+    def _compute_kam_missing_roles(self):
+        for partner in self:
+            roles = set(partner.child_ids.filtered("active").mapped("kam_buying_role"))
+            holder = partner.kam_is_key_account and partner.kam_is_account_holder
+            partner.kam_missing_decision_maker = holder and "decision_maker" not in roles
+            partner.kam_missing_champion = holder and "champion" not in roles
+
+    @api.depends("kam_last_interaction_date")
+    def _compute_kam_days_since_contact(self):
+        now = fields.Datetime.now()
+        for partner in self:
+            last = partner.commercial_partner_id.kam_last_interaction_date
+            partner.kam_days_since_contact = (now - last).days if last else -1
+
+    def _search_kam_days_since_contact(self, operator, value):
+        """Accounts whose last contact is older / more recent than ``value``
+        days (no contact at all counts as "older than anything")."""
+        if operator not in (">", ">=", "<", "<=") or not isinstance(value, int):
+            raise ValidationError(_("Search days since contact with >, >=, < or <= and a number of days."))
+        limit = fields.Datetime.now() - relativedelta(days=value)
+        if operator in (">", ">="):
+            return ["|", ("kam_last_interaction_date", "=", False),
+                    ("kam_last_interaction_date", "<" if operator == ">" else "<=", limit)]
+        return [("kam_last_interaction_date", ">" if operator == "<" else ">=", limit)]
+
+    def _compute_kam_interaction_stats(self):
+        labels = dict(CHANNELS)
+        groups = self.env["kam.interaction"]._read_group(
+            [("partner_id", "in", self.ids), ("state", "=", "done")], ["partner_id", "channel"], ["__count"]
+        )
+        by_partner = defaultdict(dict)
+        for partner, channel, count in groups:
+            by_partner[partner.id][channel] = count
+        for partner in self:
+            counts = by_partner.get(partner.id, {})
+            partner.kam_interaction_total = sum(counts.values())
+            partner.kam_channel_summary = ", ".join(f"{labels[c]}: {n}" for c, n in sorted(counts.items()))
+
+    def _kam_refresh_interaction_figures(self):
+        """Refresh the stored interaction figures of these accounts from
+        two grouped queries (no query per account), writing only what
+        changed. Trailing window: the company's key-account window."""
+        accounts = self.filtered("id")
+        if not accounts:
+            return
+        Interaction = self.env["kam.interaction"].sudo()
+        months = self.env.company.kam_trailing_months or 12
+        since = datetime.combine(fields.Date.context_today(self) - relativedelta(months=months), time.min)
+        done = [("partner_id", "in", accounts.ids), ("state", "=", "done")]
+        last = dict(Interaction._read_group(done, ["partner_id"], ["date:max"]))
+        recent = {
+            partner: (count, avg)
+            for partner, count, avg in Interaction._read_group(
+                done + [("date", ">=", since)], ["partner_id"], ["__count", "satisfaction:avg"]
+            )
+        }
+        rated = dict(
+            Interaction._read_group(
+                done + [("date", ">=", since), ("satisfaction", ">", 0)], ["partner_id"], ["satisfaction:avg"]
+            )
+        )
+        complaints = dict(
+            Interaction._read_group(
+                [("partner_id", "in", accounts.ids), ("channel", "=", "complaint"), ("state", "!=", "cancelled"),
+                 ("resolution_state", "=", "open")],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in accounts.sudo():
+            vals = {
+                "kam_last_interaction_date": last.get(partner) or False,
+                "kam_interaction_count": recent.get(partner, (0, 0))[0],
+                "kam_avg_satisfaction": round(rated.get(partner) or 0.0, 1),
+                "kam_open_complaint_count": complaints.get(partner, 0),
+            }
+            changed = {k: v for k, v in vals.items() if partner[k] != v}
+            if changed:
+                # direct field assignment: no commercial sync, no tracking
+                partner.update(changed)
+
+    def action_kam_log_interaction(self):
+        self.ensure_one()
+        account = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Log an Interaction"),
+            "res_model": "kam.interaction",
+            "view_mode": "form",
+            "target": "current",
+            "context": {"default_partner_id": account.id, "default_contact_ids": [self.id] if self != account else []},
+        }
+
+    def action_kam_view_interactions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_interaction_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
+        return action
