@@ -28,6 +28,9 @@
         "demo/kam_interaction_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "key_account_management/static/src/**/*",
+        ],
         "web.assets_tests": [
             "key_account_management/static/tests/tours/**/*",
         ],

@@ -12,3 +12,4 @@ from . import kam_interaction
 from . import res_partner_interaction
 from . import kam_competitor_note
 from . import kam_interaction_links
+from . import mail_message

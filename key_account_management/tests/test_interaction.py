@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import KamCommon
@@ -168,3 +168,39 @@ class TestKeyContactsAndCompetitors(KamCommon):
         self.env["res.partner"]._cron_kam_recompute_tiers()
         self.assertEqual(self.account.kam_interaction_count, 0)
         self.assertEqual(self.account.kam_avg_satisfaction, 0)
+
+
+@tagged("post_install", "-at_install")
+class TestEmailToInteraction(KamCommon):
+    def test_email_becomes_interaction(self):
+        message = self.account.message_post(
+            body="<p>Please quote 500 units.</p>", subject="RFQ March", message_type="email",
+            author_id=self.contact.id, partner_ids=self.kam_user.partner_id.ids,
+        )
+        action = message.with_user(self.kam_user).action_kam_create_interaction()
+        interaction = self.env["kam.interaction"].browse(action["res_id"])
+        self.assertEqual(interaction.partner_id, self.account)
+        self.assertEqual(interaction.channel, "email")
+        self.assertEqual(interaction.direction, "inbound")
+        self.assertEqual(interaction.name, "RFQ March")
+        self.assertEqual(interaction.date, message.date)
+        self.assertEqual(interaction.contact_ids, self.contact)
+        self.assertEqual(interaction.user_ids, self.kam_user)
+        self.assertIn("500 units", interaction.summary)
+
+    def test_email_of_opportunity(self):
+        lead = self.env["crm.lead"].create({"name": "Deal", "partner_id": self.contact.id, "type": "opportunity"})
+        message = lead.message_post(body="<p>Offer attached</p>", message_type="email", author_id=self.kam_user.partner_id.id)
+        action = message.with_user(self.kam_user).action_kam_create_interaction()
+        interaction = self.env["kam.interaction"].browse(action["res_id"])
+        self.assertEqual((interaction.partner_id, interaction.lead_id), (self.account, lead))
+        self.assertEqual(interaction.direction, "outbound")
+
+    def test_refusals(self):
+        message = self.account.message_post(body="<p>x</p>", message_type="email")
+        with self.assertRaises(AccessError):
+            message.with_user(self.salesman).action_kam_create_interaction()
+        plain = self.env["res.partner"].create({"name": "Plain", "is_company": True})
+        other = plain.message_post(body="<p>x</p>", message_type="email")
+        with self.assertRaisesMessage(UserError, "not a key account"):
+            other.with_user(self.kam_manager).action_kam_create_interaction()
