@@ -2,16 +2,22 @@
 from odoo import _, fields, models
 
 
-class CrmLead(models.Model):
-    _inherit = "crm.lead"
+class KamInteractionSourceMixin(models.AbstractModel):
+    """Documents an interaction can be logged from (opportunity, sale
+    order): a smart button with the count, "Log an Interaction" and the
+    list of the document's interactions."""
 
-    kam_interaction_ids = fields.One2many("kam.interaction", "lead_id", "Key Account Interactions")
-    kam_interaction_count = fields.Integer(compute="_compute_kam_interaction_count")
+    _name = "kam.interaction.source.mixin"
+    _description = "Document with key account interactions"
+    _kam_interaction_field = None  # field of kam.interaction pointing to the document
+
+    kam_interaction_count = fields.Integer("Interactions", compute="_compute_kam_interaction_count")
 
     def _compute_kam_interaction_count(self):
-        counts = dict(self.env["kam.interaction"]._read_group([("lead_id", "in", self.ids)], ["lead_id"], ["__count"]))
-        for lead in self:
-            lead.kam_interaction_count = counts.get(lead, 0)
+        field = self._kam_interaction_field
+        counts = dict(self.env["kam.interaction"]._read_group([(field, "in", self.ids)], [field], ["__count"]))
+        for record in self:
+            record.kam_interaction_count = counts.get(record, 0)
 
     def action_kam_log_interaction(self):
         self.ensure_one()
@@ -21,9 +27,10 @@ class CrmLead(models.Model):
             "name": _("Log an Interaction"),
             "res_model": "kam.interaction",
             "view_mode": "form",
+            "views": [(False, "form")],
             "context": {
                 "default_partner_id": account.id,
-                "default_lead_id": self.id,
+                f"default_{self._kam_interaction_field}": self.id,
                 "default_name": self.name,
                 "default_contact_ids": [self.partner_id.id] if self.partner_id and self.partner_id != account else [],
             },
@@ -31,44 +38,24 @@ class CrmLead(models.Model):
 
     def action_kam_view_interactions(self):
         self.ensure_one()
+        field = self._kam_interaction_field
         action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_interaction_action")
-        action["domain"] = [("lead_id", "=", self.id)]
-        action["context"] = {"default_lead_id": self.id, "default_partner_id": self.partner_id.commercial_partner_id.id}
+        action["domain"] = [(field, "=", self.id)]
+        action["context"] = {f"default_{field}": self.id, "default_partner_id": self.partner_id.commercial_partner_id.id}
         return action
+
+
+class CrmLead(models.Model):
+    _name = "crm.lead"
+    _inherit = ["crm.lead", "kam.interaction.source.mixin"]
+    _kam_interaction_field = "lead_id"
+
+    kam_interaction_ids = fields.One2many("kam.interaction", "lead_id", "Key Account Interactions")
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "kam.interaction.source.mixin"]
+    _kam_interaction_field = "sale_order_id"
 
     kam_interaction_ids = fields.One2many("kam.interaction", "sale_order_id", "Key Account Interactions")
-    kam_interaction_count = fields.Integer(compute="_compute_kam_interaction_count")
-
-    def _compute_kam_interaction_count(self):
-        counts = dict(
-            self.env["kam.interaction"]._read_group([("sale_order_id", "in", self.ids)], ["sale_order_id"], ["__count"])
-        )
-        for order in self:
-            order.kam_interaction_count = counts.get(order, 0)
-
-    def action_kam_log_interaction(self):
-        self.ensure_one()
-        account = self.partner_id.commercial_partner_id
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Log an Interaction"),
-            "res_model": "kam.interaction",
-            "view_mode": "form",
-            "context": {
-                "default_partner_id": account.id,
-                "default_sale_order_id": self.id,
-                "default_name": self.name,
-                "default_contact_ids": [self.partner_id.id] if self.partner_id != account else [],
-            },
-        }
-
-    def action_kam_view_interactions(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_interaction_action")
-        action["domain"] = [("sale_order_id", "=", self.id)]
-        action["context"] = {"default_sale_order_id": self.id, "default_partner_id": self.partner_id.commercial_partner_id.id}
-        return action
