@@ -21,6 +21,7 @@ after ``make setup``)::
     .venv/bin/python bench/bench_tier_job.py --accounts 10000
     .venv/bin/python bench/bench_tier_job.py --accounts 100000
 """
+
 import argparse
 import os
 import statistics
@@ -57,8 +58,12 @@ def log(msg):
 
 
 def db_exists(db):
-    out = subprocess.run(["psql", "-d", "postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["psql", "-d", "postgres", "-Atc", f"SELECT 1 FROM pg_database WHERE datname = '{db}'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return out.strip() == "1"
 
 
@@ -66,22 +71,45 @@ def ensure_database(db):
     if db_exists(db):
         return
     log(f"creating database {db} with key_account_management (no demo data)")
-    subprocess.run([sys.executable, os.path.join(ODOO_SRC, "odoo-bin"), "-c", os.path.join(ROOT, ".odoo.conf"),
-                    "-d", db, "-i", "key_account_management", "--without-demo=all", "--stop-after-init",
-                    "--log-level=warn", "--http-port=0", "--max-cron-threads=0"], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            os.path.join(ODOO_SRC, "odoo-bin"),
+            "-c",
+            os.path.join(ROOT, ".odoo.conf"),
+            "-d",
+            db,
+            "-i",
+            "key_account_management",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+            "--http-port=0",
+            "--max-cron-threads=0",
+        ],
+        check=True,
+    )
 
 
 def insert_copies(cr, table, template_id, count, overrides):
     """INSERT ``count`` copies of row ``template_id`` of ``table``, with
     ``overrides`` {column: SQL expression over g (1..count) and t (template)}."""
-    cr.execute(SQL("SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'", table))
+    cr.execute(
+        SQL("SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'", table)
+    )
     columns = [c for (c,) in cr.fetchall()]
     select = [SQL(overrides[c]) if c in overrides else SQL("t.%s", SQL.identifier(c)) for c in columns]
-    cr.execute(SQL(
-        "INSERT INTO %s (%s) SELECT %s FROM %s t, generate_series(1, %s) g WHERE t.id = %s",
-        SQL.identifier(table), SQL(", ").join(SQL.identifier(c) for c in columns), SQL(", ").join(select),
-        SQL.identifier(table), count, template_id,
-    ))
+    cr.execute(
+        SQL(
+            "INSERT INTO %s (%s) SELECT %s FROM %s t, generate_series(1, %s) g WHERE t.id = %s",
+            SQL.identifier(table),
+            SQL(", ").join(SQL.identifier(c) for c in columns),
+            SQL(", ").join(select),
+            SQL.identifier(table),
+            count,
+            template_id,
+        )
+    )
 
 
 def build_data(env, accounts):
@@ -102,23 +130,45 @@ def build_data(env, accounts):
     pricelist_other = env["product.pricelist"].create({"name": "Bench EUR", "currency_id": other.id})
     template_partner = env["res.partner"].create({"name": "Bench template", "is_company": True})
     product = env["product.product"].create({"name": "Bench product", "list_price": 10})
-    template_order = env["sale.order"].create({
-        "partner_id": template_partner.id,
-        "client_order_ref": "BENCH",
-        "order_line": [(0, 0, {"product_id": product.id, "price_unit": 10})],
-    })
+    template_order = env["sale.order"].create(
+        {
+            "partner_id": template_partner.id,
+            "client_order_ref": "BENCH",
+            "order_line": [(0, 0, {"product_id": product.id, "price_unit": 10})],
+        }
+    )
     env.flush_all()
-    insert_copies(cr, "res_partner", template_partner.id, accounts, {
-        "name": "'Bench account ' || g", "ref": "'BENCH-ACCOUNT'", "kam_is_key_account": "true",
-        "kam_potential": "(g %% 101)", "kam_manager_id": str(SUPERUSER_ID),
-    })
+    insert_copies(
+        cr,
+        "res_partner",
+        template_partner.id,
+        accounts,
+        {
+            "name": "'Bench account ' || g",
+            "ref": "'BENCH-ACCOUNT'",
+            "kam_is_key_account": "true",
+            "kam_potential": "(g %% 101)",
+            "kam_manager_id": str(SUPERUSER_ID),
+        },
+    )
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE ref = 'BENCH-ACCOUNT'")
-    cr.execute("CREATE TEMP TABLE bench_company AS SELECT row_number() OVER (ORDER BY id) AS rn, id FROM res_partner WHERE ref = 'BENCH-ACCOUNT'")
+    cr.execute(
+        "CREATE TEMP TABLE bench_company AS"
+        " SELECT row_number() OVER (ORDER BY id) AS rn, id FROM res_partner WHERE ref = 'BENCH-ACCOUNT'"
+    )
     cr.execute("CREATE INDEX ON bench_company (rn)")
-    insert_copies(cr, "res_partner", template_partner.id, accounts * 3 // 2, {
-        "name": "'Bench contact ' || g", "ref": "'BENCH-CONTACT'", "is_company": "false",
-        "parent_id": f"(SELECT id FROM bench_company WHERE rn = 1 + (g::bigint * 7919) %% {accounts})",
-    })
+    insert_copies(
+        cr,
+        "res_partner",
+        template_partner.id,
+        accounts * 3 // 2,
+        {
+            "name": "'Bench contact ' || g",
+            "ref": "'BENCH-CONTACT'",
+            "is_company": "false",
+            "parent_id": f"(SELECT id FROM bench_company WHERE rn = 1 + (g::bigint * 7919) %% {accounts})",
+        },
+    )
     cr.execute("UPDATE res_partner SET commercial_partner_id = parent_id WHERE ref = 'BENCH-CONTACT'")
     # buyers: 62 % of orders by companies, 38 % by contacts
     cr.execute("""CREATE TEMP TABLE bench_contact AS
@@ -127,24 +177,34 @@ def build_data(env, accounts):
     contacts = accounts * 3 // 2
     orders = accounts * 4
     cr.execute("SELECT setseed(0.42)")
-    insert_copies(cr, "sale_order", template_order.id, orders, {
-        "name": "'BENCH/' || g",
-        "partner_id": f"""CASE WHEN g %% 100 < 38
-                              THEN (SELECT id FROM bench_contact WHERE rn = 1 + (g::bigint * 104729) %% {contacts})
-                              ELSE (SELECT id FROM bench_company WHERE rn = 1 + (g::bigint * 7919) %% {accounts}) END""",
-        "partner_invoice_id": "t.partner_invoice_id",
-        "state": "CASE WHEN g %% 10 = 0 THEN 'cancel' ELSE 'sale' END",
-        "date_order": "now() - (random() * interval '730 days')",
-        "amount_untaxed": "round((100 + random() * 20000)::numeric, 2)",
-        "amount_total": "round((100 + random() * 20000)::numeric, 2)",
-        "currency_rate": "CASE WHEN g %% 5 = 0 THEN 0.9 ELSE 1.0 END",
-        "currency_id": f"CASE WHEN g %% 5 = 0 THEN {other.id} ELSE {company.currency_id.id} END",
-        "pricelist_id": f"CASE WHEN g %% 5 = 0 THEN {pricelist_other.id} ELSE t.pricelist_id END",
-        "client_order_ref": "'BENCH'",
-    })
+    insert_copies(
+        cr,
+        "sale_order",
+        template_order.id,
+        orders,
+        {
+            "name": "'BENCH/' || g",
+            "partner_id": f"""CASE WHEN g %% 100 < 38
+                              THEN (SELECT id FROM bench_contact
+                                    WHERE rn = 1 + (g::bigint * 104729) %% {contacts})
+                              ELSE (SELECT id FROM bench_company
+                                    WHERE rn = 1 + (g::bigint * 7919) %% {accounts}) END""",
+            "partner_invoice_id": "t.partner_invoice_id",
+            "state": "CASE WHEN g %% 10 = 0 THEN 'cancel' ELSE 'sale' END",
+            "date_order": "now() - (random() * interval '730 days')",
+            "amount_untaxed": "round((100 + random() * 20000)::numeric, 2)",
+            "amount_total": "round((100 + random() * 20000)::numeric, 2)",
+            "currency_rate": "CASE WHEN g %% 5 = 0 THEN 0.9 ELSE 1.0 END",
+            "currency_id": f"CASE WHEN g %% 5 = 0 THEN {other.id} ELSE {company.currency_id.id} END",
+            "pricelist_id": f"CASE WHEN g %% 5 = 0 THEN {pricelist_other.id} ELSE t.pricelist_id END",
+            "client_order_ref": "'BENCH'",
+        },
+    )
     cr.execute("DELETE FROM sale_order WHERE id = %s", [template_order.id])
-    cr.execute("UPDATE sale_order SET partner_invoice_id = partner_id, partner_shipping_id = partner_id"
-               " WHERE client_order_ref = 'BENCH'")
+    cr.execute(
+        "UPDATE sale_order SET partner_invoice_id = partner_id, partner_shipping_id = partner_id"
+        " WHERE client_order_ref = 'BENCH'"
+    )
     cr.execute("DELETE FROM res_partner WHERE id = %s", [template_partner.id])
     cr.execute("ANALYZE res_partner; ANALYZE sale_order")
     cr.commit()
@@ -194,15 +254,20 @@ def main():
         log(f"first run (every account changes: {changed} tier changes): {first:.2f}s, {first / floor:.1f}x floor")
 
         # next day: 1 % of the accounts get a new order
-        cr.execute("""UPDATE sale_order SET date_order = now() - interval '1 hour', amount_untaxed = amount_untaxed + 1
+        cr.execute(
+            """UPDATE sale_order SET date_order = now() - interval '1 hour', amount_untaxed = amount_untaxed + 1
                       WHERE id IN (SELECT id FROM sale_order WHERE client_order_ref = 'BENCH' AND state = 'sale'
-                                   ORDER BY id LIMIT %s)""", [max(args.accounts // 100, 1)])
+                                   ORDER BY id LIMIT %s)""",
+            [max(args.accounts // 100, 1)],
+        )
         cr.commit()
         env.invalidate_all()
         daily = timed(lambda: Partner._cron_kam_recompute_tiers())
         log(f"daily run (1 % of accounts with new orders): {daily:.2f}s, {daily / floor:.1f}x floor")
-        print(f"RESULT accounts={args.accounts} floor={floor:.2f}s first_run={first:.2f}s "
-              f"({first / floor:.1f}x) daily_run={daily:.2f}s ({daily / floor:.1f}x)")
+        print(
+            f"RESULT accounts={args.accounts} floor={floor:.2f}s first_run={first:.2f}s "
+            f"({first / floor:.1f}x) daily_run={daily:.2f}s ({daily / floor:.1f}x)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "Key Account Management",
-    "summary": "Key accounts (大客户管理): tiers computed from live sales, "
-    "tier history, account team and figures",
+    "summary": "Key accounts (大客户管理): tiers computed from live sales, tier history, account team and figures",
     "version": "18.0.1.0.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",

@@ -8,10 +8,10 @@ Example: the Key Accounts kanban of ``make run``::
     .venv/bin/python scripts/screenshot.py \
         "/odoo/action-key_account_management.kam_account_action" kanban.png
 """
+
 import argparse
 import base64
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -66,11 +66,25 @@ def main():
     args = parser.parse_args()
     port = free_port()
     profile = tempfile.mkdtemp()
-    chrome = subprocess.Popen([
-        shutil.which("chromium") or "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", f"--remote-debugging-port={port}", "--window-size=1440,900", "about:blank",
-    ], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    chrome = subprocess.Popen(
+        [
+            shutil.which("chromium") or "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={profile}",
+            f"--remote-debugging-port={port}",
+            "--window-size=1440,900",
+            "about:blank",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for __ in range(60):
             try:

@@ -1,15 +1,17 @@
-from . import kam_job
-from . import kam_demo
-from . import kam_account_figures
-from . import kam_account_mixin
-from . import kam_tier
-from . import kam_tier_history
-from . import res_company
-from . import res_config_settings
-from . import res_partner
-from . import sale_order
-from . import kam_interaction
-from . import res_partner_interaction
-from . import kam_competitor_note
-from . import kam_interaction_links
-from . import mail_message
+from . import (
+    kam_account_figures,
+    kam_account_mixin,
+    kam_competitor_note,
+    kam_demo,
+    kam_interaction,
+    kam_interaction_links,
+    kam_job,
+    kam_tier,
+    kam_tier_history,
+    mail_message,
+    res_company,
+    res_config_settings,
+    res_partner,
+    res_partner_interaction,
+    sale_order,
+)

@@ -68,7 +68,9 @@ class KamAccountFigures(models.AbstractModel):
         if not partner_ids:
             return result
         previous_start, current_start, end = self._window(months, today)
-        self.env["sale.order"].flush_model(["partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id"])
+        self.env["sale.order"].flush_model(
+            ["partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id"]
+        )
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["res.company"].flush_model(["currency_id"])
         amount = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)")
@@ -128,7 +130,9 @@ class KamAccountFigures(models.AbstractModel):
             target = (currency_by_partner or {}).get(pid) or default_currency
             fig["revenue_current"] = target.round(fig["revenue_current"])
             fig["revenue_previous"] = target.round(fig["revenue_previous"])
-            fig["avg_order_value"] = target.round(fig["revenue_current"] / fig["order_count"]) if fig["order_count"] else 0.0
+            fig["avg_order_value"] = (
+                target.round(fig["revenue_current"] / fig["order_count"]) if fig["order_count"] else 0.0
+            )
             fig["trend"] = self._trend(fig["revenue_current"], fig["revenue_previous"])
         return result
 
@@ -149,4 +153,3 @@ class KamAccountFigures(models.AbstractModel):
     @api.model
     def _default_months(self):
         return self.env.company.kam_trailing_months or 12
-

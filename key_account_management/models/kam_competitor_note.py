@@ -14,10 +14,14 @@ class KamCompetitorNote(models.Model):
     _rec_name = "competitor_id"
 
     competitor_id = fields.Many2one("res.partner", "Competitor", required=True, tracking=True)
-    products = fields.Text("Where They Compete", help="Products or product lines where this competitor sells to the account.")
+    products = fields.Text(
+        "Where They Compete", help="Products or product lines where this competitor sells to the account."
+    )
     product_category_ids = fields.Many2many("product.category", string="Product Categories")
     share_of_wallet = fields.Float(
-        "Estimated Share of Wallet (%)", tracking=True, aggregator="avg",
+        "Estimated Share of Wallet (%)",
+        tracking=True,
+        aggregator="avg",
         help="Estimated share of the account's spend in these products that goes to this competitor.",
     )
     strengths = fields.Text()
@@ -29,7 +33,9 @@ class KamCompetitorNote(models.Model):
     def _check_share_of_wallet(self):
         for note in self:
             if not 0 <= note.share_of_wallet <= 100:
-                raise ValidationError(_("The share of wallet of %s is a percentage from 0 to 100.", note.competitor_id.display_name))
+                raise ValidationError(
+                    _("The share of wallet of %s is a percentage from 0 to 100.", note.competitor_id.display_name)
+                )
 
     @api.constrains("competitor_id", "partner_id")
     def _check_competitor(self):

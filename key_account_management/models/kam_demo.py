@@ -57,7 +57,9 @@ class KamDemo(models.AbstractModel):
                         price = usd._convert(product.list_price or 100.0, currency, company, day)
                         qty = max(1, round(amount / len(chosen) / (product.list_price or 100.0)))
                         lines.append(
-                            fields.Command.create({"product_id": product.id, "product_uom_qty": qty, "price_unit": price})
+                            fields.Command.create(
+                                {"product_id": product.id, "product_uom_qty": qty, "price_unit": price}
+                            )
                         )
                     partner = contacts[rng.randrange(len(contacts))] if contacts and rng.random() < 0.35 else account
                     vals = {"partner_id": partner.id, "order_line": lines, "date_order": when}
@@ -69,7 +71,7 @@ class KamDemo(models.AbstractModel):
         orders = self.env["sale.order"].create(vals_list)
         to_confirm = orders.filtered(lambda o: not cancel[orders.ids.index(o.id)])
         to_confirm.action_confirm()
-        for order, when, cancelled in zip(orders, dates, cancel):
+        for order, when, cancelled in zip(orders, dates, cancel, strict=True):
             if cancelled:
                 order._action_cancel()
             order.date_order = when

@@ -54,7 +54,9 @@ class KamInteraction(models.Model):
     summary = fields.Html()
     outcome = fields.Text()
     satisfaction = fields.Integer(
-        "Satisfaction", tracking=True, help="Customer satisfaction from 1 (very unhappy) to 5 (very happy); 0 = not rated."
+        "Satisfaction",
+        tracking=True,
+        help="Customer satisfaction from 1 (very unhappy) to 5 (very happy); 0 = not rated.",
     )
     sentiment = fields.Selection(
         [("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative")], tracking=True
@@ -67,7 +69,9 @@ class KamInteraction(models.Model):
     next_activity_id = fields.Many2one("mail.activity", "Follow-up Activity", readonly=True, copy=False)
     is_case = fields.Boolean(compute="_compute_is_case")
     resolution_state = fields.Selection(
-        [("open", "Open"), ("resolved", "Resolved")], tracking=True, copy=False,
+        [("open", "Open"), ("resolved", "Resolved")],
+        tracking=True,
+        copy=False,
         help="Complaints and service cases: open until resolved.",
     )
     resolved_date = fields.Datetime(copy=False, tracking=True)
@@ -105,7 +109,7 @@ class KamInteraction(models.Model):
     @api.constrains("contact_ids", "partner_id")
     def _check_contacts(self):
         for rec in self:
-            strangers = rec.contact_ids.filtered(lambda c: c.commercial_partner_id != rec.partner_id)
+            strangers = rec.contact_ids.filtered(lambda c, account=rec.partner_id: c.commercial_partner_id != account)
             if strangers:
                 raise ValidationError(
                     _(

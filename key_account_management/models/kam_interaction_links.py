@@ -41,7 +41,10 @@ class KamInteractionSourceMixin(models.AbstractModel):
         field = self._kam_interaction_field
         action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_interaction_action")
         action["domain"] = [(field, "=", self.id)]
-        action["context"] = {f"default_{field}": self.id, "default_partner_id": self.partner_id.commercial_partner_id.id}
+        action["context"] = {
+            f"default_{field}": self.id,
+            "default_partner_id": self.partner_id.commercial_partner_id.id,
+        }
         return action
 
 

@@ -64,5 +64,7 @@ class KamJob(models.AbstractModel):
                 self.env.cr.commit()
             # keep memory flat on large runs
             self.env.invalidate_all()
-        _logger.info("kam job %s: %s records in %s batches", getattr(process_batch, "__name__", process_batch), total, batches)
+        _logger.info(
+            "kam job %s: %s records in %s batches", getattr(process_batch, "__name__", process_batch), total, batches
+        )
         return batches

@@ -22,9 +22,7 @@ class KamTier(models.Model):
     active = fields.Boolean(default=True, tracking=True)
     color = fields.Integer()
     description = fields.Text(translate=True)
-    company_id = fields.Many2one(
-        "res.company", index=True, help="Leave empty to use this tier in every company."
-    )
+    company_id = fields.Many2one("res.company", index=True, help="Leave empty to use this tier in every company.")
     currency_id = fields.Many2one(
         "res.currency", compute="_compute_currency_id", help="Currency of the revenue threshold."
     )
@@ -39,7 +37,10 @@ class KamTier(models.Model):
     )
     min_potential = fields.Integer("Minimum Potential", tracking=True, help="Manual potential score, 0 to 100.")
     contact_interval_days = fields.Integer(
-        "Contact Every (days)", default=30, tracking=True, help="Service level: the account is contacted at least this often."
+        "Contact Every (days)",
+        default=30,
+        tracking=True,
+        help="Service level: the account is contacted at least this often.",
     )
     review_interval_months = fields.Integer(
         "Review Every (months)", default=6, tracking=True, help="Service level: periodic review (定期审查) frequency."
@@ -50,7 +51,9 @@ class KamTier(models.Model):
         tracking=True,
         help="When the company setting is on, accounts entering this tier get this pricelist.",
     )
-    partner_ids = fields.One2many("res.partner", "kam_tier_id", "Tier Accounts", domain=[("kam_is_key_account", "=", True)])
+    partner_ids = fields.One2many(
+        "res.partner", "kam_tier_id", "Tier Accounts", domain=[("kam_is_key_account", "=", True)]
+    )
     account_count = fields.Integer("Accounts", compute="_compute_account_count")
 
     _sql_constraints = [
@@ -73,7 +76,9 @@ class KamTier(models.Model):
         for tier in self:
             tier.account_count = counts.get(tier, 0)
 
-    @api.constrains("min_revenue", "min_order_count", "min_potential", "contact_interval_days", "review_interval_months")
+    @api.constrains(
+        "min_revenue", "min_order_count", "min_potential", "contact_interval_days", "review_interval_months"
+    )
     def _check_values(self):
         self._check_values_sign()
 
@@ -81,7 +86,10 @@ class KamTier(models.Model):
         for tier in self:
             if tier.min_revenue < 0 or tier.min_order_count < 0 or tier.min_potential < 0:
                 raise ValidationError(
-                    _("Tier “%s”: thresholds cannot be negative. Enter 0 or more for revenue, orders and potential.", tier.name)
+                    _(
+                        "Tier “%s”: thresholds cannot be negative. Enter 0 or more for revenue, orders and potential.",
+                        tier.name,
+                    )
                 )
             if tier.min_potential > 100:
                 raise ValidationError(_("Tier “%s”: the minimum potential is a score from 0 to 100.", tier.name))
@@ -109,7 +117,7 @@ class KamTier(models.Model):
                 scopes.update(Tier.search([("company_id", "!=", False)]).company_id.ids)
         for company_id in scopes:
             tiers = Tier.search([("company_id", "in", [company_id, False])], order="sequence, id")
-            for higher, lower in zip(tiers, tiers[1:]):
+            for higher, lower in zip(tiers, tiers[1:], strict=False):
                 for fname in THRESHOLDS:
                     if higher[fname] < lower[fname]:
                         raise ValidationError(

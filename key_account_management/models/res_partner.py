@@ -76,9 +76,7 @@ class ResPartner(models.Model):
         help="Competitors and market intelligence; visible to key account users only.",
     )
     kam_key_account_since = fields.Date("Key Account Since", copy=False)
-    kam_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_kam_currency_id", string="Figures Currency"
-    )
+    kam_currency_id = fields.Many2one("res.currency", compute="_compute_kam_currency_id", string="Figures Currency")
     kam_revenue_current = fields.Monetary(
         "Trailing Revenue",
         currency_field="kam_currency_id",
@@ -100,7 +98,11 @@ class ResPartner(models.Model):
     kam_first_order_date = fields.Date("First Order", readonly=True, copy=False)
     kam_last_order_date = fields.Date("Last Order", readonly=True, copy=False)
     kam_revenue_trend = fields.Float(
-        "Revenue Trend (%)", readonly=True, copy=False, digits=(16, 1), aggregator="avg",
+        "Revenue Trend (%)",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        aggregator="avg",
         help="Change of trailing revenue against the previous window, in percent.",
     )
     kam_can_manage_tier = fields.Boolean(compute="_compute_kam_can_manage_tier")
@@ -135,9 +137,7 @@ class ResPartner(models.Model):
     def _check_kam_potential(self):
         for partner in self:
             if not 0 <= partner.kam_potential <= 100:
-                raise ValidationError(
-                    _("Growth potential of “%s” must be between 0 and 100.", partner.display_name)
-                )
+                raise ValidationError(_("Growth potential of “%s” must be between 0 and 100.", partner.display_name))
 
     @api.constrains("kam_is_key_account", "parent_id", "is_company")
     def _check_kam_is_key_account(self):
@@ -159,9 +159,7 @@ class ResPartner(models.Model):
                 if not partner.kam_tier_id:
                     raise ValidationError(_("Choose the tier to lock for “%s” first.", partner.display_name))
                 if not (partner.kam_tier_lock_reason or "").strip():
-                    raise ValidationError(
-                        _("Give the reason why the tier of “%s” is locked.", partner.display_name)
-                    )
+                    raise ValidationError(_("Give the reason why the tier of “%s” is locked.", partner.display_name))
 
     def _commercial_fields(self):
         return super()._commercial_fields() + [
@@ -260,9 +258,7 @@ class ResPartner(models.Model):
         partners = super().create(vals_list)
         tiered = partners.filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id)
         if tiered:
-            tiered._kam_log_tier_changes(
-                {p: (self.env["kam.tier"], p.kam_tier_id) for p in tiered}, "manual"
-            )
+            tiered._kam_log_tier_changes({p: (self.env["kam.tier"], p.kam_tier_id) for p in tiered}, "manual")
         return partners
 
     def write(self, vals):
@@ -275,11 +271,7 @@ class ResPartner(models.Model):
             vals = dict(vals, kam_key_account_since=fields.Date.context_today(self))
         watch = {}
         if vals.keys() & KAM_MANAGER_FIELDS:
-            watch = {
-                p: (p.kam_tier_id, p.kam_tier_locked)
-                for p in self
-                if p == p.commercial_partner_id
-            }
+            watch = {p: (p.kam_tier_id, p.kam_tier_locked) for p in self if p == p.commercial_partner_id}
         res = super().write(vals)
         if watch:
             changes, locks, unlocks = {}, {}, {}
@@ -381,8 +373,17 @@ class ResPartner(models.Model):
         """Narrow read of what the recompute needs, for key accounts among
         ``ids`` (all key accounts when ``ids`` is None): {id: row dict}.
         One query, without loading whole partner records."""
-        self.flush_model(["kam_is_key_account", "commercial_partner_id", "company_id", "kam_tier_id",
-                          "kam_tier_locked", "kam_potential", *KAM_FIGURE_FIELDS])
+        self.flush_model(
+            [
+                "kam_is_key_account",
+                "commercial_partner_id",
+                "company_id",
+                "kam_tier_id",
+                "kam_tier_locked",
+                "kam_potential",
+                *KAM_FIGURE_FIELDS,
+            ]
+        )
         columns = ["id", "company_id", "kam_tier_id", "kam_tier_locked", "kam_potential", *KAM_FIGURE_FIELDS]
         query = SQL(
             "SELECT %s FROM res_partner WHERE kam_is_key_account AND commercial_partner_id = id AND active %s",
@@ -390,7 +391,7 @@ class ResPartner(models.Model):
             SQL("AND id = ANY(%s)", list(ids)) if ids is not None else SQL(""),
         )
         self.env.cr.execute(query)
-        return {row[0]: dict(zip(columns, row)) for row in self.env.cr.fetchall()}
+        return {row[0]: dict(zip(columns, row, strict=True)) for row in self.env.cr.fetchall()}
 
     def _kam_compute_figures(self, states):
         """Figures of the accounts in ``states``, one grouped query per company."""

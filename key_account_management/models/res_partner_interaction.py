@@ -29,8 +29,13 @@ class ResPartner(models.Model):
     kam_relationship = fields.Integer("Relationship Strength", help="How strong our relationship is, 1 to 5.")
     kam_birthday = fields.Date("Birthday")
     kam_preferred_channel = fields.Selection(
-        [("phone", "Phone"), ("email", "Email"), ("meeting", "Meeting"), ("video", "Video Call"),
-         ("messaging", "Instant Messaging")],
+        [
+            ("phone", "Phone"),
+            ("email", "Email"),
+            ("meeting", "Meeting"),
+            ("video", "Video Call"),
+            ("messaging", "Instant Messaging"),
+        ],
         "Preferred Channel",
     )
     kam_key_contact_ids = fields.One2many(
@@ -46,7 +51,9 @@ class ResPartner(models.Model):
         "Days Since Contact", compute="_compute_kam_days_since_contact", search="_search_kam_days_since_contact"
     )
     kam_interaction_count = fields.Integer("Interactions (Trailing)", readonly=True, copy=False)
-    kam_avg_satisfaction = fields.Float("Average Satisfaction", readonly=True, copy=False, digits=(16, 1), aggregator="avg")
+    kam_avg_satisfaction = fields.Float(
+        "Average Satisfaction", readonly=True, copy=False, digits=(16, 1), aggregator="avg"
+    )
     kam_open_complaint_count = fields.Integer("Open Complaints", readonly=True, copy=False)
     kam_interaction_total = fields.Integer("All Interactions", compute="_compute_kam_interaction_stats")
     kam_channel_summary = fields.Char("Interactions by Channel", compute="_compute_kam_interaction_stats")
@@ -88,8 +95,11 @@ class ResPartner(models.Model):
             raise ValidationError(_("Search days since contact with >, >=, < or <= and a number of days."))
         limit = fields.Datetime.now() - relativedelta(days=value)
         if operator in (">", ">="):
-            return ["|", ("kam_last_interaction_date", "=", False),
-                    ("kam_last_interaction_date", "<" if operator == ">" else "<=", limit)]
+            return [
+                "|",
+                ("kam_last_interaction_date", "=", False),
+                ("kam_last_interaction_date", "<" if operator == ">" else "<=", limit),
+            ]
         return [("kam_last_interaction_date", ">" if operator == "<" else ">=", limit)]
 
     def _compute_kam_interaction_stats(self):
@@ -130,8 +140,12 @@ class ResPartner(models.Model):
         )
         complaints = dict(
             Interaction._read_group(
-                [("partner_id", "in", accounts.ids), ("channel", "=", "complaint"), ("state", "!=", "cancelled"),
-                 ("resolution_state", "=", "open")],
+                [
+                    ("partner_id", "in", accounts.ids),
+                    ("channel", "=", "complaint"),
+                    ("state", "!=", "cancelled"),
+                    ("resolution_state", "=", "open"),
+                ],
                 ["partner_id"],
                 ["__count"],
             )

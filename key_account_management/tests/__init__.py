@@ -1,7 +1,1 @@
-from . import test_access
-from . import test_figures
-from . import test_interaction
-from . import test_tier
-from . import test_tier_config
-from . import test_tier_job
-from . import test_ui
+from . import test_access, test_figures, test_interaction, test_tier, test_tier_config, test_tier_job, test_ui

@@ -19,9 +19,7 @@ class KamCommon(TransactionCase):
         cls.usd = cls.company.currency_id
         cls.today = fields.Date.context_today(cls.env["res.partner"])
         # A second currency: 1 company-currency unit = 0.5 of it.
-        cls.other_currency = cls.env["res.currency"].create(
-            {"name": "KMX", "symbol": "K$", "rounding": 0.01}
-        )
+        cls.other_currency = cls.env["res.currency"].create({"name": "KMX", "symbol": "K$", "rounding": 0.01})
         cls.env["res.currency.rate"].create(
             {
                 "currency_id": cls.other_currency.id,
@@ -97,7 +95,12 @@ class KamCommon(TransactionCase):
                 "pricelist_id": pricelist.id,
                 "order_line": [
                     Command.create(
-                        {"product_id": cls.product.id, "product_uom_qty": 1, "price_unit": amount, "tax_id": [Command.clear()]}
+                        {
+                            "product_id": cls.product.id,
+                            "product_uom_qty": 1,
+                            "price_unit": amount,
+                            "tax_id": [Command.clear()],
+                        }
                     )
                 ],
             }

@@ -17,7 +17,9 @@ class TestAccess(KamCommon):
         with self.assertRaises(AccessError):
             partner.with_user(self.salesman).write({"kam_is_key_account": True})
         with self.assertRaises(AccessError):
-            self.env["res.partner"].with_user(self.salesman).create({"name": "X", "is_company": True, "kam_is_key_account": True})
+            self.env["res.partner"].with_user(self.salesman).create(
+                {"name": "X", "is_company": True, "kam_is_key_account": True}
+            )
         with self.assertRaises(AccessError):
             account.read(["kam_competitor_notes"])
         with self.assertRaises(AccessError):
@@ -25,7 +27,9 @@ class TestAccess(KamCommon):
         self.assertFalse(partner.kam_is_key_account)
         # the salesman still does the normal work on key-account customers
         account.write({"phone": "+86 21 5555 0000"})
-        contact = self.env["res.partner"].with_user(self.salesman).create({"name": "New buyer", "parent_id": self.account.id})
+        contact = (
+            self.env["res.partner"].with_user(self.salesman).create({"name": "New buyer", "parent_id": self.account.id})
+        )
         self.assertTrue(contact.kam_is_key_account, "contacts show their company's key-account values")
         self.assertEqual(contact.kam_manager_id, self.kam_user)
         self.assertEqual(self.tier_a.with_user(self.salesman).name, "Tier A")
@@ -88,7 +92,10 @@ class TestAccess(KamCommon):
         with self.assertRaises(AccessError):
             other.with_user(self.kam_user).read(["new_tier_id"])
         self.assertEqual(
-            History.with_user(self.kam_manager).search_count([("partner_id", "in", (self.account | self.other_account).ids)]), 2
+            History.with_user(self.kam_manager).search_count(
+                [("partner_id", "in", (self.account | self.other_account).ids)]
+            ),
+            2,
         )
         with self.assertRaises(AccessError):
             History.with_user(self.salesman).search([])
@@ -99,10 +106,18 @@ class TestAccess(KamCommon):
 
     def test_multi_company(self):
         company_b = self.env["res.company"].create({"name": "KAM Company B"})
-        user_b_only = self.kam_manager.copy({"login": "kam_manager_b", "company_id": company_b.id, "company_ids": [(6, 0, company_b.ids)]})
+        user_b_only = self.kam_manager.copy(
+            {"login": "kam_manager_b", "company_id": company_b.id, "company_ids": [(6, 0, company_b.ids)]}
+        )
         account_b = self._make_account("B-only account", manager=self.kam_manager, company_id=company_b.id)
         tier_b_company = self.env["kam.tier"].create(
-            {"name": "B Platinum", "sequence": 0, "min_revenue": 90000, "min_order_count": 9, "company_id": company_b.id}
+            {
+                "name": "B Platinum",
+                "sequence": 0,
+                "min_revenue": 90000,
+                "min_order_count": 9,
+                "company_id": company_b.id,
+            }
         )
         self.account.company_id = self.company
         self.account.with_user(self.kam_manager).action_kam_recompute_tier()

@@ -17,7 +17,9 @@ class TestInteraction(KamCommon):
 
     def test_next_step_creates_and_follows_activity(self):
         deadline = fields.Date.today() + timedelta(days=7)
-        interaction = self._log(next_step="Send revised offer", next_step_date=deadline, next_step_user_id=self.kam_user.id)
+        interaction = self._log(
+            next_step="Send revised offer", next_step_date=deadline, next_step_user_id=self.kam_user.id
+        )
         activity = interaction.next_activity_id
         self.assertTrue(activity)
         self.assertEqual((activity.res_model, activity.res_id), ("res.partner", self.account.id))
@@ -131,8 +133,13 @@ class TestKeyContactsAndCompetitors(KamCommon):
         self.assertTrue(self.account.kam_missing_decision_maker)
         self.assertTrue(self.account.kam_missing_champion)
         self.contact.with_user(self.kam_user).write(
-            {"kam_buying_role": "decision_maker", "kam_influence": 5, "kam_relationship": 3,
-             "kam_birthday": "1975-03-08", "kam_preferred_channel": "phone"}
+            {
+                "kam_buying_role": "decision_maker",
+                "kam_influence": 5,
+                "kam_relationship": 3,
+                "kam_birthday": "1975-03-08",
+                "kam_preferred_channel": "phone",
+            }
         )
         self.assertFalse(self.account.kam_missing_decision_maker)
         self.assertTrue(self.account.kam_missing_champion)
@@ -142,8 +149,12 @@ class TestKeyContactsAndCompetitors(KamCommon):
 
     def test_competitor_notes_confidential(self):
         rival = self.env["res.partner"].create({"name": "Rival Corp", "is_company": True})
-        note = self.env["kam.competitor.note"].with_user(self.kam_user).create(
-            {"partner_id": self.account.id, "competitor_id": rival.id, "share_of_wallet": 30, "strengths": "Price"}
+        note = (
+            self.env["kam.competitor.note"]
+            .with_user(self.kam_user)
+            .create(
+                {"partner_id": self.account.id, "competitor_id": rival.id, "share_of_wallet": 30, "strengths": "Price"}
+            )
         )
         self.assertEqual(self.account.with_user(self.kam_user).kam_competitor_note_ids, note)
         with self.assertRaises(AccessError):
@@ -163,7 +174,9 @@ class TestKeyContactsAndCompetitors(KamCommon):
         self.assertEqual(self.account.kam_interaction_count, 1)
         # a year later the visit leaves the trailing window
         interaction.flush_recordset()
-        self.env.cr.execute("UPDATE kam_interaction SET date = %s WHERE id = %s", [datetime(2000, 1, 1), interaction.id])
+        self.env.cr.execute(
+            "UPDATE kam_interaction SET date = %s WHERE id = %s", [datetime(2000, 1, 1), interaction.id]
+        )
         interaction.invalidate_recordset()
         self.env["res.partner"]._cron_kam_recompute_tiers()
         self.assertEqual(self.account.kam_interaction_count, 0)
@@ -174,8 +187,11 @@ class TestKeyContactsAndCompetitors(KamCommon):
 class TestEmailToInteraction(KamCommon):
     def test_email_becomes_interaction(self):
         message = self.account.message_post(
-            body="<p>Please quote 500 units.</p>", subject="RFQ March", message_type="email",
-            author_id=self.contact.id, partner_ids=self.kam_user.partner_id.ids,
+            body="<p>Please quote 500 units.</p>",
+            subject="RFQ March",
+            message_type="email",
+            author_id=self.contact.id,
+            partner_ids=self.kam_user.partner_id.ids,
         )
         action = message.with_user(self.kam_user).action_kam_create_interaction()
         interaction = self.env["kam.interaction"].browse(action["res_id"])
@@ -190,7 +206,9 @@ class TestEmailToInteraction(KamCommon):
 
     def test_email_of_opportunity(self):
         lead = self.env["crm.lead"].create({"name": "Deal", "partner_id": self.contact.id, "type": "opportunity"})
-        message = lead.message_post(body="<p>Offer attached</p>", message_type="email", author_id=self.kam_user.partner_id.id)
+        message = lead.message_post(
+            body="<p>Offer attached</p>", message_type="email", author_id=self.kam_user.partner_id.id
+        )
         action = message.with_user(self.kam_user).action_kam_create_interaction()
         interaction = self.env["kam.interaction"].browse(action["res_id"])
         self.assertEqual((interaction.partner_id, interaction.lead_id), (self.account, lead))

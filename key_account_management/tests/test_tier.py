@@ -75,7 +75,9 @@ class TestTierAssignment(KamCommon):
 
     def test_contacts_rolled_up(self):
         """Orders placed by a contact (or a delivery address below it) count for the company."""
-        address = self.env["res.partner"].create({"name": "Acme Plant", "parent_id": self.contact.id, "type": "delivery"})
+        address = self.env["res.partner"].create(
+            {"name": "Acme Plant", "parent_id": self.contact.id, "type": "delivery"}
+        )
         self._order(self.contact, 700)
         self._order(address, 300)
         self._recompute(self.account)
@@ -91,7 +93,9 @@ class TestTierAssignment(KamCommon):
         self._order(self.account, 600, when=datetime.combine(window_start - relativedelta(days=1), time(23, 59)))
         self._order(self.account, 1500, when=datetime.combine(window_start, time(0, 0)))
         last = self._order(self.account, 1000, days_ago=2)
-        self._order(self.account, 99999, when=datetime.combine(window_start - relativedelta(months=12, days=1), time(8)))
+        self._order(
+            self.account, 99999, when=datetime.combine(window_start - relativedelta(months=12, days=1), time(8))
+        )
         self._recompute(self.account)
         self.assertEqual(self.account.kam_revenue_current, 2500, "the first day of the window counts")
         self.assertEqual(self.account.kam_revenue_previous, 1000, "orders before the previous window do not count")
@@ -160,7 +164,9 @@ class TestTierAssignment(KamCommon):
         self.assertEqual(self._last_history(self.account).change_type, "lock")
 
     def test_manual_change_logged(self):
-        self.account.with_user(self.kam_manager).with_context(kam_tier_reason="Board decision").kam_tier_id = self.tier_a
+        self.account.with_user(self.kam_manager).with_context(
+            kam_tier_reason="Board decision"
+        ).kam_tier_id = self.tier_a
         history = self.account.kam_tier_history_ids
         self.assertEqual(history.change_type, "manual")
         self.assertEqual(history.reason, "Board decision")
@@ -204,6 +210,11 @@ class TestTierAssignment(KamCommon):
         self.assertEqual(partner.kam_revenue_current, 2000)
 
     def test_contact_cannot_be_key_account_alone(self):
-        person = self.env["res.partner"].create({"name": "Lonely contact", "parent_id": self.env["res.partner"].create({"name": "Plain Co", "is_company": True}).id})
+        person = self.env["res.partner"].create(
+            {
+                "name": "Lonely contact",
+                "parent_id": self.env["res.partner"].create({"name": "Plain Co", "is_company": True}).id,
+            }
+        )
         with self.assertRaises(ValidationError):
             person.kam_is_key_account = True

@@ -45,7 +45,13 @@ class TestTierConfiguration(KamCommon):
                 {"name": "Co Top", "sequence": 0, "min_revenue": 5, "company_id": other_company.id}
             )
         tier = self.env["kam.tier"].create(
-            {"name": "Co Top", "sequence": 0, "min_revenue": 50000, "min_order_count": 10, "company_id": other_company.id}
+            {
+                "name": "Co Top",
+                "sequence": 0,
+                "min_revenue": 50000,
+                "min_order_count": 10,
+                "company_id": other_company.id,
+            }
         )
         self.assertTrue(tier)
 

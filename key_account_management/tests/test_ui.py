@@ -24,7 +24,12 @@ class TestKeyAccountTour(HttpCase):
 
         def order(amount, days_ago):
             so = self.env["sale.order"].create(
-                {"partner_id": account.id, "order_line": [Command.create({"product_id": product.id, "price_unit": amount, "tax_id": [Command.clear()]})]}
+                {
+                    "partner_id": account.id,
+                    "order_line": [
+                        Command.create({"product_id": product.id, "price_unit": amount, "tax_id": [Command.clear()]})
+                    ],
+                }
             )
             so.action_confirm()
             so.date_order = datetime.combine(today - relativedelta(days=days_ago), time(12))
