@@ -13,18 +13,22 @@
         "security/ir.model.access.csv",
         "data/kam_tier_data.xml",
         "data/ir_cron_data.xml",
+        "data/kam_preference_category_data.xml",
         "views/kam_tier_views.xml",
         "views/kam_tier_history_views.xml",
         "views/res_partner_views.xml",
         "views/kam_interaction_views.xml",
         "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
+        "views/kam_preference_views.xml",
+        "views/sale_order_preference_views.xml",
         "views/menus.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/kam_interaction_demo.xml",
+        "demo/kam_preference_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

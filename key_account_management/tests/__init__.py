@@ -1,1 +1,10 @@
-from . import test_access, test_figures, test_interaction, test_tier, test_tier_config, test_tier_job, test_ui
+from . import (
+    test_access,
+    test_figures,
+    test_interaction,
+    test_preference,
+    test_tier,
+    test_tier_config,
+    test_tier_job,
+    test_ui,
+)
