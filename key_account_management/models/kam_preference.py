@@ -82,6 +82,14 @@ class KamPreference(models.Model):
     source = fields.Selection(SOURCES, tracking=True, help="Where the preference was learnt.")
     source_note = fields.Char("Source Details")
     source_ref = fields.Char("Source Reference", help="Reference of the meeting, contract, e-mail... it comes from.")
+    interaction_id = fields.Many2one(
+        "kam.interaction",
+        "Learnt In",
+        index="btree_not_null",
+        ondelete="set null",
+        domain="[('partner_id', '=', partner_id)]",
+        help="The interaction where this preference was learnt.",
+    )
     last_verified_date = fields.Date(
         "Last Verified",
         default=fields.Date.context_today,
@@ -160,6 +168,14 @@ class KamPreference(models.Model):
                         "pick one and clear the other (leave both empty for a general preference).",
                         pref.display_name,
                     )
+                )
+
+    @api.constrains("interaction_id", "partner_id")
+    def _check_interaction(self):
+        for pref in self:
+            if pref.interaction_id and pref.interaction_id.partner_id != pref.partner_id:
+                raise ValidationError(
+                    _("The interaction a preference was learnt in must be one of the same account: choose another one.")
                 )
 
     @api.constrains("description")

@@ -104,15 +104,24 @@ class ResPartner(models.Model):
 
     def _compute_kam_interaction_stats(self):
         labels = dict(CHANNELS)
-        groups = self.env["kam.interaction"]._read_group(
-            [("partner_id", "in", self.ids), ("state", "=", "done")], ["partner_id", "channel"], ["__count"]
+        months = self.env.company.kam_trailing_months or 12
+        since = fields.Datetime.now() - relativedelta(months=months)
+        totals = dict(
+            self.env["kam.interaction"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "done")], ["partner_id"], ["__count"]
+            )
         )
-        by_partner = defaultdict(dict)
-        for partner, channel, count in groups:
-            by_partner[partner.id][channel] = count
+        recent = defaultdict(dict)
+        # per channel over the trailing window: a second grouped query
+        for partner, channel, count in self.env["kam.interaction"]._read_group(
+            [("partner_id", "in", self.ids), ("state", "=", "done"), ("date", ">=", since)],
+            ["partner_id", "channel"],
+            ["__count"],
+        ):
+            recent[partner.id][channel] = count
         for partner in self:
-            counts = by_partner.get(partner.id, {})
-            partner.kam_interaction_total = sum(counts.values())
+            counts = recent.get(partner.id, {})
+            partner.kam_interaction_total = totals.get(partner, 0)
             partner.kam_channel_summary = ", ".join(f"{labels[c]}: {n}" for c, n in sorted(counts.items()))
 
     def _kam_refresh_interaction_figures(self):

@@ -231,3 +231,27 @@ class TestEmailToInteraction(KamCommon):
         other = self._email(plain)
         with self.assertRaisesMessage(UserError, "not a key account"):
             other.with_user(self.kam_manager).action_kam_create_interaction()
+
+
+@tagged("post_install", "-at_install")
+class TestPreferenceSource(KamCommon):
+    def test_preference_learnt_in_interaction(self):
+        meeting = self.env["kam.interaction"].create(
+            {"partner_id": self.account.id, "name": "Kick-off", "channel": "meeting"}
+        )
+        category = self.env["kam.preference.category"].search([], limit=1)
+        Preference = self.env["kam.preference"].with_user(self.kam_user)
+        pref = Preference.create(
+            {
+                "partner_id": self.account.id,
+                "category_id": category.id,
+                "description": "Pallets max 1.2 m",
+                "interaction_id": meeting.id,
+            }
+        )
+        self.assertEqual(pref.interaction_id, meeting)
+        other = self.env["kam.interaction"].create(
+            {"partner_id": self.other_account.id, "name": "x", "channel": "phone"}
+        )
+        with self.assertRaisesMessage(ValidationError, "same account"):
+            pref.sudo().interaction_id = other
