@@ -19,3 +19,6 @@ from . import (
     sale_order,
     sale_order_preference,
 )
+from . import kam_responsibility
+from . import res_partner_responsibility
+from . import mail_activity_plan_template

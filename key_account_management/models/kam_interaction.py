@@ -132,8 +132,38 @@ class KamInteraction(models.Model):
                 vals["resolution_state"] = "open"
         records = super().create(vals_list)
         records._sync_next_activity()
+        records.filtered(lambda r: r.channel == "complaint")._kam_escalate_complaints()
         records.partner_id._kam_refresh_interaction_figures()
         return records
+
+    def _kam_escalate_complaints(self):
+        """A new complaint goes to whoever owns complaint escalation for the
+        account in the responsibility matrix (the escalation user, else the
+        responsible user), as an activity on the complaint."""
+        duty = self.env.ref("key_account_management.kam_duty_complaint_escalation", raise_if_not_found=False)
+        if not duty:
+            return
+        owners = {
+            resp.partner_id: resp.escalation_user_id or resp.user_id
+            for resp in self.env["kam.responsibility"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", self.partner_id.ids),
+                    ("duty_id", "=", duty.id),
+                    ("raci", "=", "responsible"),
+                    ("state", "=", "confirmed"),
+                ]
+            )
+        }
+        for complaint in self:
+            user = owners.get(complaint.partner_id)
+            if user:
+                complaint.sudo().activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=_("Complaint to handle: %s", complaint.name),
+                    user_id=user.id,
+                )
 
     def write(self, vals):
         if vals.get("resolution_state") == "resolved" and "resolved_date" not in vals:

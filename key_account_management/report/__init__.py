@@ -1,1 +1,2 @@
 from . import sale_report
+from . import kam_responsibility_gap

@@ -3,6 +3,7 @@ from . import (
     test_figures,
     test_interaction,
     test_preference,
+    test_responsibility,
     test_tier,
     test_tier_config,
     test_tier_job,

@@ -1,0 +1,138 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+FUNCTIONS = [
+    ("sales", "Sales"),
+    ("service", "Customer Service"),
+    ("technical", "Technical"),
+    ("finance", "Finance"),
+    ("analytics", "Analytics"),
+]
+CADENCES = [
+    ("event", "When Needed"),
+    ("daily", "Daily"),
+    ("weekly", "Weekly"),
+    ("monthly", "Monthly"),
+    ("quarterly", "Quarterly"),
+    ("yearly", "Yearly"),
+]
+RACI = [
+    ("responsible", "Responsible (R)"),
+    ("accountable", "Accountable (A)"),
+    ("consulted", "Consulted (C)"),
+    ("informed", "Informed (I)"),
+]
+
+
+class KamDuty(models.Model):
+    """A duty of the responsibility matrix (分工表): information upkeep,
+    sales follow-up, contract negotiation, collections..."""
+
+    _name = "kam.duty"
+    _description = "Key Account Duty"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    function = fields.Selection(FUNCTIONS, required=True, default="sales")
+    required = fields.Boolean(help="Every key account needs someone responsible for this duty.")
+    default_cadence = fields.Selection(CADENCES, default="event")
+    default_user_id = fields.Many2one(
+        "res.users",
+        "Default Responsible",
+        domain=[("share", "=", False)],
+        help="Proposed responsibilities of this duty are filled with this user and confirmed at once.",
+    )
+    description = fields.Text(translate=True)
+    company_id = fields.Many2one("res.company")
+    active = fields.Boolean(default=True)
+
+
+class KamResponsibility(models.Model):
+    """Who does which duty for a key account (分工表)."""
+
+    _name = "kam.responsibility"
+    _description = "Key Account Responsibility"
+    _inherit = ["kam.account.mixin", "mail.thread"]
+    _order = "partner_id, duty_sequence, id"
+    _rec_name = "duty_id"
+
+    duty_id = fields.Many2one("kam.duty", "Duty", required=True, index=True, tracking=True, ondelete="restrict")
+    duty_sequence = fields.Integer(related="duty_id.sequence", store=True)
+    function = fields.Selection(related="duty_id.function", store=True)
+    user_id = fields.Many2one(
+        "res.users", "Responsible User", tracking=True, index=True, domain=[("share", "=", False)]
+    )
+    backup_user_id = fields.Many2one("res.users", "Backup", tracking=True, domain=[("share", "=", False)])
+    escalation_user_id = fields.Many2one("res.users", "Escalate To", tracking=True, domain=[("share", "=", False)])
+    raci = fields.Selection(RACI, "RACI Role", required=True, default="responsible", tracking=True)
+    team_id = fields.Many2one("crm.team", "Team")
+    cadence = fields.Selection(CADENCES)
+    deadline = fields.Date()
+    notes = fields.Text()
+    state = fields.Selection(
+        [("draft", "Proposed"), ("confirmed", "Confirmed")], default="confirmed", required=True, tracking=True
+    )
+    active = fields.Boolean(default=True)
+    workload = fields.Float(
+        "Workload",
+        compute="_compute_workload",
+        store=True,
+        help="Weight of this responsibility: the account tier's workload weight (1 when the account has no tier).",
+    )
+
+    @api.depends("partner_id.kam_tier_id.workload_weight", "active", "state")
+    def _compute_workload(self):
+        for rec in self:
+            rec.workload = (rec.partner_id.kam_tier_id.workload_weight or 1.0) if rec.active else 0.0
+
+    @api.onchange("duty_id")
+    def _onchange_duty_id(self):
+        if self.duty_id and not self.cadence:
+            self.cadence = self.duty_id.default_cadence
+        if self.duty_id.default_user_id and not self.user_id:
+            self.user_id = self.duty_id.default_user_id
+
+    @api.constrains("partner_id", "duty_id", "raci", "active")
+    def _check_one_responsible(self):
+        """One responsible (R) per account and duty at a time."""
+        candidates = self.filtered(lambda r: r.active and r.raci == "responsible")
+        if not candidates:
+            return
+        groups = self.sudo()._read_group(
+            [
+                ("partner_id", "in", candidates.partner_id.ids),
+                ("duty_id", "in", candidates.duty_id.ids),
+                ("raci", "=", "responsible"),
+            ],
+            ["partner_id", "duty_id"],
+            ["__count"],
+        )
+        for partner, duty, count in groups:
+            if count > 1:
+                raise ValidationError(
+                    _(
+                        "%(account)s already has someone responsible (R) for “%(duty)s”: make the new line "
+                        "Accountable, Consulted or Informed, or archive the other one.",
+                        account=partner.display_name,
+                        duty=duty.name,
+                    )
+                )
+
+    @api.constrains("user_id", "backup_user_id")
+    def _check_backup(self):
+        for rec in self:
+            if rec.backup_user_id and rec.backup_user_id == rec.user_id:
+                raise ValidationError(
+                    _("The backup of “%s” must be someone else than the responsible user.", rec.duty_id.name)
+                )
+
+    @api.constrains("state", "user_id")
+    def _check_confirmed_user(self):
+        for rec in self:
+            if rec.state == "confirmed" and rec.raci == "responsible" and not rec.user_id:
+                raise ValidationError(_("Choose the responsible user of “%s” before confirming it.", rec.duty_id.name))
+
+    def action_confirm(self):
+        self.write({"state": "confirmed"})

@@ -1,0 +1,141 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import KamCommon
+
+
+@tagged("post_install", "-at_install")
+class TestResponsibility(KamCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Duty = cls.env["kam.duty"]
+        Duty.search([]).required = False
+        cls.duty_info = Duty.create({"name": "Info upkeep", "function": "sales", "required": True})
+        cls.duty_cash = Duty.create(
+            {"name": "Collections", "function": "finance", "required": True, "default_user_id": cls.kam_user2.id}
+        )
+        cls.duty_tech = Duty.create({"name": "Tech support", "function": "technical"})
+        cls.tier_a.duty_ids = cls.duty_tech
+        cls.tier_a.workload_weight = 3
+
+    def _resp(self, user=None, **vals):
+        values = {"partner_id": self.account.id, "duty_id": self.duty_info.id, "user_id": self.kam_user.id}
+        values.update(vals)
+        return self.env["kam.responsibility"].with_user(user or self.kam_user).create(values)
+
+    def _gaps(self, partner):
+        return self.env["kam.responsibility.gap"].search([("partner_id", "=", partner.id)]).duty_id
+
+    def test_marking_key_proposes_required_duties(self):
+        partner = self.env["res.partner"].create({"name": "New Key Co", "is_company": True})
+        partner.with_user(self.kam_user).action_kam_mark_key_account()
+        resp = partner.kam_responsibility_ids
+        self.assertEqual(resp.duty_id, self.duty_info | self.duty_cash)
+        info = resp.filtered(lambda r: r.duty_id == self.duty_info)
+        cash = resp.filtered(lambda r: r.duty_id == self.duty_cash)
+        self.assertEqual((info.state, info.user_id.id), ("draft", False), "proposed for the manager to fill")
+        self.assertEqual((cash.state, cash.user_id), ("confirmed", self.kam_user2), "filled from the default user")
+        # the draft one is a gap until confirmed with a user
+        self.assertEqual(self._gaps(partner), self.duty_info)
+        self.assertIn("Info upkeep", partner.kam_missing_duty_names)
+        info.with_user(self.kam_user).write({"user_id": self.kam_user.id})
+        info.with_user(self.kam_user).action_confirm()
+        self.assertFalse(self._gaps(partner))
+        self.assertEqual(partner.kam_responsibility_gap_count, 0)
+
+    def test_tier_template_on_tier_change(self):
+        self._resp()
+        self._resp(duty_id=self.duty_cash.id)
+        self.assertFalse(self._gaps(self.account))
+        for amount in (5000, 3000, 2000):
+            self._order(self.account, amount)
+        self.account.with_user(self.kam_user).action_kam_recompute_tier()
+        self.assertEqual(self.account.kam_tier_id, self.tier_a)
+        self.assertEqual(self._gaps(self.account), self.duty_tech, "tier A requires technical support")
+        proposed = self.account.kam_responsibility_ids.filtered(lambda r: r.duty_id == self.duty_tech)
+        self.assertEqual(proposed.state, "draft")
+        gap_accounts = self.env["kam.responsibility.gap"].with_user(self.kam_manager).search([]).partner_id
+        self.assertIn(self.account, gap_accounts)
+
+    def test_one_responsible_per_duty(self):
+        self._resp()
+        with self.assertRaisesMessage(ValidationError, "already has someone responsible"):
+            self._resp(user_id=self.kam_user2.id)
+        consulted = self._resp(user_id=self.kam_user2.id, raci="consulted")
+        self.assertEqual(consulted.raci, "consulted")
+        with self.assertRaisesMessage(ValidationError, "must be someone else"):
+            self._resp(duty_id=self.duty_tech.id, backup_user_id=self.kam_user.id)
+        with self.assertRaisesMessage(ValidationError, "is not a key account"):
+            plain = self.env["res.partner"].create({"name": "Plain", "is_company": True})
+            self.env["kam.responsibility"].create(
+                {"partner_id": plain.id, "duty_id": self.duty_info.id, "user_id": self.kam_user.id}
+            )
+
+    def test_workload_weighted_by_tier(self):
+        self.account.with_user(self.kam_manager).kam_tier_id = self.tier_a
+        self.other_account.with_user(self.kam_manager).kam_tier_id = self.tier_c
+        self.env["kam.responsibility"].search([("partner_id", "in", (self.account | self.other_account).ids)]).unlink()
+        self._resp()
+        self.env["kam.responsibility"].create(
+            {"partner_id": self.other_account.id, "duty_id": self.duty_info.id, "user_id": self.kam_user.id}
+        )
+        groups = self.env["kam.responsibility"]._read_group(
+            [("user_id", "=", self.kam_user.id)], ["user_id"], ["workload:sum", "__count"]
+        )
+        self.assertEqual(groups, [(self.kam_user, 4.0, 2)], "3 for the tier-A account + 1 for tier C")
+
+    def test_access(self):
+        own = self._resp()
+        other = self.env["kam.responsibility"].create(
+            {"partner_id": self.other_account.id, "duty_id": self.duty_info.id, "user_id": self.kam_user2.id}
+        )
+        Resp = self.env["kam.responsibility"]
+        self.assertEqual(Resp.with_user(self.kam_user).search([("id", "in", (own | other).ids)]), own)
+        with self.assertRaises(AccessError):
+            other.with_user(self.kam_user).write({"notes": "x"})
+        with self.assertRaises(AccessError):
+            Resp.with_user(self.salesman).search([])
+        with self.assertRaises(AccessError):
+            self.duty_info.with_user(self.kam_user).write({"required": False})
+
+    def test_activity_plan_duty_owner(self):
+        self._resp(duty_id=self.duty_cash.id, user_id=self.kam_user2.id)
+        plan = self.env["mail.activity.plan"].create(
+            {
+                "name": "Renewal",
+                "res_model": "res.partner",
+                "template_ids": [
+                    Command.create(
+                        {
+                            "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                            "summary": "Check open invoices",
+                            "responsible_type": "kam_duty",
+                            "kam_duty_id": self.duty_cash.id,
+                        }
+                    )
+                ],
+            }
+        )
+        result = plan.template_ids._determine_responsible(self.env["res.users"], self.contact)
+        self.assertEqual(result["responsible"], self.kam_user2, "the collections owner of the contact's company")
+        self.assertFalse(result["error"])
+        result = plan.template_ids._determine_responsible(self.env["res.users"], self.other_account)
+        self.assertFalse(result["responsible"])
+        self.assertIn("No one is responsible", result["error"])
+        with self.assertRaisesMessage(ValidationError, "Choose the duty"):
+            plan.template_ids.kam_duty_id = False
+
+    def test_complaint_escalates(self):
+        self._resp(
+            duty_id=self.env.ref("key_account_management.kam_duty_complaint_escalation").id,
+            escalation_user_id=self.kam_user2.id,
+        )
+        complaint = (
+            self.env["kam.interaction"]
+            .with_user(self.kam_user)
+            .create({"partner_id": self.account.id, "name": "Broken parts", "channel": "complaint"})
+        )
+        self.assertEqual(complaint.activity_ids.user_id, self.kam_user2)
