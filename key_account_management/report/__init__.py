@@ -1,2 +1,1 @@
-from . import sale_report
-from . import kam_responsibility_gap
+from . import kam_responsibility_gap, sale_report
