@@ -22,3 +22,8 @@ from . import (
 from . import kam_responsibility
 from . import res_partner_responsibility
 from . import mail_activity_plan_template
+from . import kam_activity
+from . import kam_care_date
+from . import res_partner_cadence
+from . import kam_plan
+from . import kam_review

@@ -57,3 +57,26 @@ class TestInteractionTour(HttpCase):
         self.assertEqual(interaction.name, "Tour quarterly review")
         self.assertEqual(interaction.next_activity_id.res_id, account.id)
         self.assertEqual(interaction.next_activity_id.user_id, user)
+
+
+@tagged("post_install", "-at_install")
+class TestPlanTour(HttpCase):
+    def test_plan_tour(self):
+        """Create a plan with an objective and see its progress."""
+        user = new_test_user(self.env, "kam_tour_plan", groups="key_account_management.group_kam_user")
+        account = self.env["res.partner"].create(
+            {"name": "Tour Plan Co.", "is_company": True, "kam_is_key_account": True, "kam_manager_id": user.id}
+        )
+        product = self.env["product.product"].create({"name": "Plan product", "taxes_id": [Command.clear()]})
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": account.id,
+                "order_line": [
+                    Command.create({"product_id": product.id, "price_unit": 500, "tax_id": [Command.clear()]})
+                ],
+            }
+        )
+        order.action_confirm()
+        self.start_tour("/odoo/action-key_account_management.kam_plan_action", "kam_plan_tour", login=user.login)
+        plan = self.env["kam.plan"].search([("partner_id", "=", account.id)])
+        self.assertEqual(plan.objective_ids.progress, 50.0)

@@ -1,0 +1,152 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import namedtuple
+
+from odoo import api, fields, models
+
+#: One activity to raise on a key account, unless one for the same reason
+#: is already there. ``partner_id`` and ``user_id`` are ids; ``note`` is HTML
+#: (or plain text); ``date_deadline`` a date (today when empty).
+ActivityRequest = namedtuple(
+    "ActivityRequest",
+    ["partner_id", "reason", "user_id", "summary", "note", "date_deadline"],
+    defaults=("", False),
+)
+
+
+class MailActivity(models.Model):
+    _inherit = "mail.activity"
+
+    kam_reason = fields.Char(
+        "Key Account Reason",
+        index=True,
+        copy=False,
+        readonly=True,
+        help="Why a key-account job raised this activity (e.g. 'cadence', 'care:birthday:42:2025'). "
+        "The job raises at most one open activity per account and reason.",
+    )
+
+
+class KamActivity(models.AbstractModel):
+    """Raise activities on key accounts once (shared by every job).
+
+    Cadence follow-ups, care reminders, reviews and risk signals all need
+    "one open activity for this account and this reason, never a duplicate".
+    Callers describe the activities they want; this helper drops the ones
+    already raised and creates the rest, in a fixed number of queries for a
+    whole batch (one search of the existing activities of the batch, one
+    ``create`` with a list).
+
+    **Reason keys** identify the occasion, not the text shown to the user, so
+    that renaming a summary or changing the language never leads to
+    duplicates. Stored in ``mail.activity.kam_reason``. Conventions::
+
+        "cadence"                               contact overdue (one open at a time)
+        "care:birthday:<contact id>:<year>"     birthday of a contact, that year
+        "care:anniversary:<year>"               contract anniversary, that year
+        "care:holiday:<kam.care.date id>:<year>" holiday greeting, that year
+        "review:<...>", "risk:<signal>"         later features: same pattern
+
+    **Open vs. ever.** By default an activity for the same account and reason
+    blocks a new one only while it is open: once done (``action_feedback``),
+    the next run may raise it again (cadence: the account is overdue again).
+    With ``include_done=True`` a done activity also blocks it; this needs an
+    activity type that keeps done activities (``keep_done``), as the care
+    type of this addon does, so that a reminder done is not raised again
+    the next day for the same occasion (the reason then carries the year).
+
+    Usage from a batched job::
+
+        requests = [
+            ActivityRequest(account.id, "cadence", account.kam_manager_id.id, _("Follow up"))
+            for account in batch
+        ]
+        self.env["kam.activity"]._raise_once(requests, "key_account_management.mail_activity_type_kam_follow_up")
+
+    or for one reason over many accounts, :meth:`_kam_raise_activities`.
+    """
+
+    _name = "kam.activity"
+    _description = "Key account activities raised once"
+
+    DEFAULT_ACTIVITY_TYPE = "mail.mail_activity_data_todo"
+
+    @api.model
+    def _raise_once(self, requests, activity_type_xmlid=None, include_done=False, notify=False):
+        """Create the activities of ``requests`` not already raised.
+
+        :param requests: iterable of :class:`ActivityRequest` (or tuples in
+            the same order) on ``res.partner`` records (the commercial entity
+            of the key account). Requests without user are skipped, and a
+            request repeated within ``requests`` is created once.
+        :param activity_type_xmlid: xmlid of the ``mail.activity.type``
+            (default: To-Do)
+        :param include_done: a done (archived, kept) activity with the same
+            reason blocks a new one too (see the class documentation)
+        :param notify: send the "activity assigned" notification of each
+            activity (one message per activity: off for batched jobs, the
+            users see their activities in the activity menu)
+        :return: the created ``mail.activity`` records
+        """
+        requests = [ActivityRequest(*req) for req in requests]
+        requests = [req for req in requests if req.partner_id and req.reason and req.user_id]
+        Activity = self.env["mail.activity"].sudo()
+        if not requests:
+            return Activity
+        # one search for the whole batch: the (account, reason) pairs already raised
+        domain = [
+            ("res_model", "=", "res.partner"),
+            ("res_id", "in", list({req.partner_id for req in requests})),
+            ("kam_reason", "in", list({req.reason for req in requests})),
+        ]
+        if include_done:
+            Activity = Activity.with_context(active_test=False)
+        existing = {
+            (row["res_id"], row["kam_reason"]) for row in Activity.search_read(domain, ["res_id", "kam_reason"])
+        }
+        activity_type = self.env.ref(activity_type_xmlid or self.DEFAULT_ACTIVITY_TYPE)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        today = fields.Date.context_today(self)
+        vals_list = []
+        for req in requests:
+            key = (req.partner_id, req.reason)
+            if key in existing:
+                continue
+            existing.add(key)
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": req.partner_id,
+                    "activity_type_id": activity_type.id,
+                    "kam_reason": req.reason,
+                    "user_id": req.user_id,
+                    "summary": req.summary,
+                    "note": req.note,
+                    "date_deadline": req.date_deadline or today,
+                }
+            )
+        if not vals_list:
+            return Activity.browse()
+        return Activity.with_context(mail_activity_quick_update=not notify, active_test=True).create(vals_list)
+
+    @api.model
+    def _kam_raise_activities(
+        self,
+        partners,
+        reason,
+        summary_by_partner,
+        user_by_partner=None,
+        date_deadline=False,
+        note="",
+        activity_type_xmlid=None,
+        include_done=False,
+    ):
+        """One reason over many accounts: the activity of each of ``partners``
+        for ``reason``, assigned to ``user_by_partner[partner]`` (default: its
+        key account manager), with ``summary_by_partner[partner]`` (or one
+        string for all). Accounts without user are skipped."""
+        requests = []
+        for partner in partners:
+            user = user_by_partner[partner] if user_by_partner is not None else partner.kam_manager_id
+            summary = summary_by_partner if isinstance(summary_by_partner, str) else summary_by_partner[partner]
+            requests.append(ActivityRequest(partner.id, reason, user.id, summary, note, date_deadline))
+        return self._raise_once(requests, activity_type_xmlid, include_done=include_done)

@@ -1,0 +1,223 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+METRICS = [
+    ("revenue", "Revenue"),
+    ("margin", "Gross Margin"),
+    ("order_count", "Order Count"),
+    ("satisfaction", "Average Satisfaction"),
+    ("interactions", "Number of Interactions"),
+    ("custom", "Custom (manual)"),
+]
+
+
+class KamPlan(models.Model):
+    """Key account plan (大客户管理计划) for an account and a period."""
+
+    _name = "kam.plan"
+    _description = "Key Account Plan"
+    _inherit = ["kam.account.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    date_start = fields.Date("Start", required=True, tracking=True, default=fields.Date.context_today)
+    date_end = fields.Date(
+        "End",
+        required=True,
+        tracking=True,
+        default=lambda self: fields.Date.context_today(self) + relativedelta(years=1, days=-1),
+    )
+    user_id = fields.Many2one(
+        "res.users", "Owner", tracking=True, default=lambda self: self.env.user, domain=[("share", "=", False)]
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("active", "Active"), ("closed", "Closed")], default="draft", required=True, tracking=True
+    )
+    situation = fields.Html("Situation Summary")
+    customer_goals = fields.Html("Customer Goals and Pressures")
+    strategy = fields.Html("Our Strategy")
+    risks = fields.Html()
+    competitor_note_ids = fields.Many2many(
+        "kam.competitor.note", string="Competitors", domain="[('partner_id', '=', partner_id)]"
+    )
+    objective_ids = fields.One2many("kam.plan.objective", "plan_id", "Objectives", copy=True)
+    progress = fields.Float("Goal Attainment (%)", compute="_compute_progress", aggregator="avg")
+
+    @api.depends("objective_ids.progress")
+    def _compute_progress(self):
+        for plan in self:
+            objectives = plan.objective_ids
+            plan.progress = sum(objectives.mapped("progress")) / len(objectives) if objectives else 0.0
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for plan in self:
+            if plan.date_end < plan.date_start:
+                raise ValidationError(_("The plan “%s” ends before it starts: fix its dates.", plan.name))
+
+    def action_activate(self):
+        for plan in self:
+            if plan.state != "draft":
+                raise UserError(_("Only a draft plan can be activated (%s).", plan.name))
+            if not plan.objective_ids.filtered("target"):
+                raise UserError(
+                    _("Give the plan “%s” at least one objective with a target before activating it.", plan.name)
+                )
+        self.objective_ids._measure_baseline()
+        self.write({"state": "active"})
+
+    def action_close(self):
+        for plan in self:
+            if plan.state != "active":
+                raise UserError(_("Only an active plan can be closed (%s).", plan.name))
+            for objective in plan.objective_ids:
+                objective.final_value = objective.actual
+        self.write({"state": "closed"})
+
+    def action_reset_draft(self):
+        self.objective_ids.write({"final_value": 0.0})
+        self.write({"state": "draft"})
+
+
+class KamPlanObjective(models.Model):
+    """A SMART goal of a plan, its actual value measured from live data over
+    the plan period."""
+
+    _name = "kam.plan.objective"
+    _description = "Key Account Plan Objective"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "plan_id, sequence, id"
+
+    plan_id = fields.Many2one("kam.plan", required=True, ondelete="cascade", index=True)
+    partner_id = fields.Many2one(related="plan_id.partner_id", store=True)
+    company_id = fields.Many2one(related="plan_id.company_id", store=True)
+    plan_state = fields.Selection(related="plan_id.state")
+    sequence = fields.Integer(default=10)
+    name = fields.Char("Objective", required=True)
+    metric = fields.Selection(METRICS, required=True, default="revenue")
+    baseline = fields.Float(help="Value of the metric over the same length of time before the plan started.")
+    target = fields.Float(required=True)
+    manual_actual = fields.Float("Actual (manual)", help="For custom objectives: the actual value, entered by hand.")
+    actual = fields.Float(compute="_compute_actual", help="Measured over the plan period from orders and interactions.")
+    final_value = fields.Float(readonly=True, help="The actual value when the plan was closed.")
+    progress = fields.Float("Progress (%)", compute="_compute_actual")
+    due_date = fields.Date()
+    user_id = fields.Many2one("res.users", "Owner", domain=[("share", "=", False)])
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    action_done_ratio = fields.Float("Actions Done (%)", compute="_compute_action_done_ratio")
+
+    @api.constrains("target", "metric")
+    def _check_target(self):
+        for objective in self:
+            if objective.target < 0 or (objective.metric == "satisfaction" and objective.target > 5):
+                raise ValidationError(
+                    _(
+                        "Objective “%s”: the target must be positive (a satisfaction target is between 1 and 5).",
+                        objective.name,
+                    )
+                )
+
+    @api.depends("metric", "manual_actual", "final_value", "plan_id.state", "plan_id.date_start", "plan_id.date_end")
+    def _compute_actual(self):
+        measured = self.filtered(lambda o: o.metric != "custom" and o.plan_id.state != "closed")._measure()
+        for objective in self:
+            if objective.plan_id.state == "closed":
+                value = objective.final_value
+            elif objective.metric == "custom":
+                value = objective.manual_actual
+            else:
+                value = measured.get(objective, 0.0)
+            objective.actual = value
+            objective.progress = min(value / objective.target * 100.0, 999.0) if objective.target else 0.0
+
+    def _compute_action_done_ratio(self):
+        done = dict(
+            self.env["mail.message"]._read_group(
+                [("model", "=", self._name), ("res_id", "in", self.ids), ("mail_activity_type_id", "!=", False)],
+                ["res_id"],
+                ["__count"],
+            )
+        )
+        for objective in self:
+            closed = done.get(objective.id, 0)
+            total = closed + len(objective.activity_ids)
+            objective.action_done_ratio = closed / total * 100.0 if total else 0.0
+
+    def _periods(self, shift=False):
+        """[(position, account id, start datetime, end datetime)] of the plan
+        period of each objective (or of the period of the same length before
+        it). Positions, not ids: unsaved objectives are measured too."""
+        periods = []
+        for position, objective in enumerate(self):
+            plan = objective.plan_id
+            if not (plan.partner_id and plan.date_start and plan.date_end):
+                continue
+            start = datetime.combine(plan.date_start, time.min)
+            end = datetime.combine(plan.date_end + relativedelta(days=1), time.min)
+            if shift:
+                start, end = start - (end - start), start
+            periods.append((position, plan.partner_id._origin.id or plan.partner_id.id, start, end))
+        return periods
+
+    def _measure(self, shift=False):
+        """Actual values of these objectives, {objective: value}, from one
+        grouped query per source (orders, interactions) for all of them."""
+        periods = self._periods(shift)
+        if not periods:
+            return {}
+        self.env["sale.order"].flush_model()
+        self.env["kam.interaction"].flush_model()
+        values = SQL(", ").join(SQL("(%s, %s, %s::timestamp, %s::timestamp)", *period) for period in periods)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT v.oid,
+                       SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)),
+                       SUM(so.margin / COALESCE(NULLIF(so.currency_rate, 0), 1.0)),
+                       COUNT(so.id)
+                  FROM (VALUES %s) AS v(oid, partner_id, date_from, date_to)
+                  JOIN res_partner p ON p.commercial_partner_id = v.partner_id
+                  JOIN sale_order so ON so.partner_id = p.id AND so.state = 'sale'
+                   AND so.date_order >= v.date_from AND so.date_order < v.date_to
+              GROUP BY v.oid
+                """,
+                values,
+            )
+        )
+        sales = {oid: (revenue or 0.0, margin or 0.0, count) for oid, revenue, margin, count in self.env.cr.fetchall()}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT v.oid, COUNT(i.id), AVG(NULLIF(i.satisfaction, 0))
+                  FROM (VALUES %s) AS v(oid, partner_id, date_from, date_to)
+                  JOIN kam_interaction i ON i.partner_id = v.partner_id AND i.state = 'done'
+                   AND i.date >= v.date_from AND i.date < v.date_to
+              GROUP BY v.oid
+                """,
+                values,
+            )
+        )
+        contacts = {oid: (count, float(avg or 0.0)) for oid, count, avg in self.env.cr.fetchall()}
+        result = {}
+        for position, objective in enumerate(self):
+            revenue, margin, count = sales.get(position, (0.0, 0.0, 0))
+            interactions, satisfaction = contacts.get(position, (0, 0.0))
+            result[objective] = {
+                "revenue": objective.currency_id.round(revenue),
+                "margin": objective.currency_id.round(margin),
+                "order_count": count,
+                "satisfaction": round(satisfaction, 2),
+                "interactions": interactions,
+            }.get(objective.metric, 0.0)
+        return result
+
+    def _measure_baseline(self):
+        baselines = self.filtered(lambda o: o.metric != "custom")._measure(shift=True)
+        for objective, value in baselines.items():
+            objective.baseline = value

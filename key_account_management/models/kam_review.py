@@ -1,0 +1,190 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+CHECKLIST = [
+    ("contacts", "Key contacts and their roles verified"),
+    ("preferences", "Preferences verified"),
+    ("responsibilities", "Responsibility matrix verified"),
+    ("tier", "Tier and figures verified"),
+]
+
+
+class KamReview(models.Model):
+    """Periodic review (定期审查) of a key account."""
+
+    _name = "kam.review"
+    _description = "Key Account Review"
+    _inherit = ["kam.account.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date_due desc, id desc"
+
+    name = fields.Char(required=True, default=lambda self: _("Review"))
+    date_from = fields.Date("Period From", required=True)
+    date_to = fields.Date("Period To", required=True)
+    date_due = fields.Date("Due", required=True, default=fields.Date.context_today, tracking=True)
+    user_id = fields.Many2one("res.users", "Reviewer", tracking=True, domain=[("share", "=", False)])
+    state = fields.Selection(
+        [("planned", "Planned"), ("in_progress", "In Progress"), ("done", "Done")],
+        default="planned",
+        required=True,
+        tracking=True,
+    )
+    line_ids = fields.One2many("kam.review.line", "review_id", "Checklist", copy=True)
+    # snapshot of the account's figures when the review was completed
+    currency_id = fields.Many2one(related="partner_id.kam_currency_id")
+    snapshot_tier_id = fields.Many2one("kam.tier", "Tier at Review", readonly=True)
+    snapshot_revenue = fields.Monetary("Trailing Revenue at Review", readonly=True)
+    snapshot_order_count = fields.Integer("Orders at Review", readonly=True)
+    snapshot_trend = fields.Float("Trend at Review (%)", readonly=True)
+    snapshot_satisfaction = fields.Float("Average Satisfaction at Review", readonly=True)
+    plan_id = fields.Many2one("kam.plan", "Active Plan", domain="[('partner_id', '=', partner_id)]")
+    goal_attainment = fields.Float("Goal Attainment (%)", readonly=True)
+    satisfaction = fields.Integer("Customer Satisfaction", help="1 to 5, as assessed in the review.")
+    decisions = fields.Html()
+
+    @api.constrains("date_from", "date_to")
+    def _check_period(self):
+        for review in self:
+            if review.date_to < review.date_from:
+                raise ValidationError(
+                    _("The review period of %s ends before it starts.", review.partner_id.display_name)
+                )
+
+    @api.constrains("satisfaction")
+    def _check_satisfaction(self):
+        for review in self:
+            if review.satisfaction and not 1 <= review.satisfaction <= 5:
+                raise ValidationError(_("The satisfaction of a review is a score from 1 to 5."))
+
+    @api.model
+    def _default_lines(self):
+        return [fields.Command.create({"name": label, "code": code, "required": True}) for code, label in CHECKLIST]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.setdefault("line_ids", self._default_lines())
+        return super().create(vals_list)
+
+    def action_start(self):
+        self.write({"state": "in_progress"})
+
+    def action_done(self):
+        for review in self:
+            missing = review.line_ids.filtered(lambda line: line.required and not line.checked)
+            if missing:
+                raise ValidationError(
+                    _(
+                        "Check the required lines before completing the review of %(account)s: %(lines)s.",
+                        account=review.partner_id.display_name,
+                        lines=", ".join(missing.mapped("name")),
+                    )
+                )
+        for review in self:
+            account = review.partner_id
+            plan = review.plan_id or self.env["kam.plan"].search(
+                [("partner_id", "=", account.id), ("state", "=", "active")], limit=1
+            )
+            review.write(
+                {
+                    "state": "done",
+                    "plan_id": plan.id,
+                    "goal_attainment": plan.progress,
+                    "snapshot_tier_id": account.kam_tier_id.id,
+                    "snapshot_revenue": account.kam_revenue_current,
+                    "snapshot_order_count": account.kam_order_count,
+                    "snapshot_trend": account.kam_revenue_trend,
+                    "snapshot_satisfaction": account.kam_avg_satisfaction,
+                }
+            )
+            # profile verified: a stamp, written without the key-account edit checks
+            account.sudo().kam_profile_verified_on = fields.Date.context_today(self)
+        return True
+
+    @api.model
+    def _cron_schedule_reviews(self, batch_size=None):
+        """Daily: create the next review of every key account whose tier asks
+        for one and whose last review is older than the tier's interval (one
+        open review at most), assigned to the key account manager."""
+        ids = self.env["res.partner"].search(self.env["kam.job"]._key_account_domain(), order="id").ids
+        return self.env["kam.job"]._run_in_batches(ids, self._schedule_reviews_for, batch_size=batch_size)
+
+    def _schedule_reviews_for(self, accounts):
+        today = fields.Date.context_today(self)
+        Review = self.sudo()
+        open_accounts = set(
+            Review._read_group([("partner_id", "in", accounts.ids), ("state", "!=", "done")], ["partner_id"])
+        )
+        open_ids = {partner.id for (partner,) in open_accounts}
+        last = {
+            partner.id: date_to
+            for partner, date_to in Review._read_group(
+                [("partner_id", "in", accounts.ids), ("state", "=", "done")], ["partner_id"], ["date_to:max"]
+            )
+        }
+        vals_list = []
+        for account in accounts:
+            months = account.kam_tier_id.review_interval_months
+            if not months or account.id in open_ids:
+                continue
+            start = last.get(account.id) or account.kam_key_account_since or today - relativedelta(months=months)
+            if start + relativedelta(months=months) > today:
+                continue
+            vals_list.append(
+                {
+                    "partner_id": account.id,
+                    "name": _("Review %(from)s – %(to)s", **{"from": start, "to": today}),
+                    "date_from": start,
+                    "date_to": today,
+                    "date_due": today + relativedelta(days=14),
+                    "user_id": account.kam_manager_id.id,
+                }
+            )
+        return Review.create(vals_list)
+
+
+class KamReviewLine(models.Model):
+    _name = "kam.review.line"
+    _description = "Key Account Review Checklist Line"
+    _order = "review_id, sequence, id"
+
+    review_id = fields.Many2one("kam.review", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="review_id.company_id", store=True)
+    partner_id = fields.Many2one(related="review_id.partner_id", store=True)
+    sequence = fields.Integer(default=10)
+    code = fields.Char()
+    name = fields.Char("Item", required=True)
+    required = fields.Boolean(default=True)
+    checked = fields.Boolean()
+    checked_by_id = fields.Many2one("res.users", "Checked By", readonly=True)
+    checked_on = fields.Datetime(readonly=True)
+
+    def write(self, vals):
+        if "checked" in vals:
+            vals = dict(
+                vals,
+                checked_by_id=self.env.user.id if vals["checked"] else False,
+                checked_on=fields.Datetime.now() if vals["checked"] else False,
+            )
+        return super().write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("checked"):
+                vals.update(checked_by_id=self.env.user.id, checked_on=fields.Datetime.now())
+        return super().create(vals_list)
+
+    def unlink(self):
+        if any(line.review_id.state == "done" for line in self):
+            raise UserError(_("The checklist of a completed review cannot be changed."))
+        return super().unlink()
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    kam_profile_verified_on = fields.Date("Profile Verified On", readonly=True, copy=False)
+    kam_review_ids = fields.One2many("kam.review", "partner_id", "Reviews")

@@ -1,0 +1,259 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import calendar
+from datetime import date, timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from .kam_activity import ActivityRequest
+from .res_partner import KAM_ACCOUNT_FIELDS
+
+CADENCE_FIELDS = {"kam_contact_interval_days", "kam_contract_date"}
+# Account members edit these like the other key-account fields (same access check).
+KAM_ACCOUNT_FIELDS.update(CADENCE_FIELDS)
+
+FOLLOW_UP_TYPE = "key_account_management.mail_activity_type_kam_follow_up"
+CARE_TYPE = "key_account_management.mail_activity_type_kam_care"
+
+
+def occurrence_in_window(month, day, today, days):
+    """Date of the next ``month``/``day`` occasion within ``[today, today +
+    days]``, or None. Feb 29 falls on Feb 28 in non-leap years."""
+    for year in (today.year, today.year + 1):
+        leap_day_moved = month == 2 and day == 29 and not calendar.isleap(year)
+        when = date(year, 2, 28) if leap_day_moved else date(year, month, day)
+        if today <= when <= today + timedelta(days=days):
+            return when
+    return None
+
+
+class ResPartner(models.Model):
+    """Contact cadence (跟进) and customer care (客户关怀) of key accounts."""
+
+    _inherit = "res.partner"
+
+    kam_contact_interval_days = fields.Integer(
+        "Contact Every (days, override)",
+        copy=False,
+        help="Contact this account at least this often. 0 uses the interval of its tier.",
+    )
+    kam_effective_contact_interval = fields.Integer(
+        "Effective Contact Interval (days)",
+        compute="_compute_kam_contact_cadence",
+        help="The account's own interval when set, else its tier's. 0: no cadence.",
+    )
+    kam_contact_overdue = fields.Boolean(
+        "Overdue for Contact",
+        compute="_compute_kam_contact_cadence",
+        search="_search_kam_contact_overdue",
+        help="Last contact older than the contact interval, or never contacted.",
+    )
+    kam_contract_date = fields.Date(
+        "Contract Signed On", copy=False, help="Its anniversaries raise a customer care reminder."
+    )
+
+    @api.constrains("kam_contact_interval_days")
+    def _check_kam_contact_interval_days(self):
+        for partner in self:
+            if partner.kam_contact_interval_days < 0:
+                raise ValidationError(
+                    _(
+                        "The contact interval of “%s” cannot be negative: enter a number of days, "
+                        "or 0 to use the interval of its tier.",
+                        partner.display_name,
+                    )
+                )
+
+    @api.depends(
+        "commercial_partner_id.kam_contact_interval_days",
+        "commercial_partner_id.kam_tier_id.contact_interval_days",
+        "commercial_partner_id.kam_last_interaction_date",
+        "commercial_partner_id.kam_is_key_account",
+    )
+    @api.depends_context("uid")
+    def _compute_kam_contact_cadence(self):
+        now = fields.Datetime.now()
+        for partner in self:
+            account = partner.commercial_partner_id
+            interval = account.kam_contact_interval_days or account.kam_tier_id.contact_interval_days
+            partner.kam_effective_contact_interval = interval
+            last = account.kam_last_interaction_date
+            partner.kam_contact_overdue = bool(
+                account.kam_is_key_account and interval and (not last or last < now - timedelta(days=interval))
+            )
+
+    def _search_kam_contact_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(_("Search “Overdue for Contact” with = or != and True or False."))
+        overdue = self._kam_overdue_account_ids()
+        positive = (operator == "=") == value
+        return [("commercial_partner_id", "in" if positive else "not in", overdue)]
+
+    def _commercial_fields(self):
+        return super()._commercial_fields() + sorted(CADENCE_FIELDS)
+
+    # ------------------------------------------------------------------
+    # Contact cadence
+    # ------------------------------------------------------------------
+    @api.model
+    def _kam_overdue_account_ids(self, with_manager=False):
+        """Ids of the key accounts (commercial entities) whose last contact
+        is older than their effective interval, or never contacted: one
+        query for all accounts."""
+        self.flush_model(
+            [
+                "kam_is_key_account",
+                "commercial_partner_id",
+                "active",
+                "kam_tier_id",
+                "kam_manager_id",
+                "kam_contact_interval_days",
+                "kam_last_interaction_date",
+            ]
+        )
+        self.env["kam.tier"].flush_model(["contact_interval_days"])
+        interval = SQL("COALESCE(NULLIF(p.kam_contact_interval_days, 0), t.contact_interval_days, 0)")
+        query = SQL(
+            """
+            SELECT p.id
+              FROM res_partner p
+         LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
+             WHERE p.kam_is_key_account AND p.commercial_partner_id = p.id AND p.active
+               AND %(interval)s > 0
+               AND (p.kam_last_interaction_date IS NULL
+                    OR p.kam_last_interaction_date < %(now)s::timestamp - make_interval(days => %(interval)s))
+               %(manager)s
+          ORDER BY p.id
+            """,
+            interval=interval,
+            now=fields.Datetime.now(),
+            manager=SQL("AND p.kam_manager_id IS NOT NULL") if with_manager else SQL(""),
+        )
+        self.env.cr.execute(query)
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
+    def _cron_kam_contact_cadence(self, batch_size=None):
+        """Daily: one follow-up activity (reason "cadence") for the manager of
+        each key account overdue for contact, never a duplicate while one is
+        open. Accounts without manager are skipped."""
+        ids = self._kam_overdue_account_ids(with_manager=True)
+        return self.env["kam.job"]._run_in_batches(
+            ids, lambda batch: batch._kam_raise_cadence_activities(), batch_size=batch_size
+        )
+
+    def _kam_raise_cadence_activities(self):
+        now = fields.Datetime.now()
+        requests = []
+        for account in self:
+            last = account.kam_last_interaction_date
+            interval = account.kam_contact_interval_days or account.kam_tier_id.contact_interval_days
+            if last:
+                summary = _(
+                    "Contact %(account)s: last contact %(days)s days ago (every %(interval)s days)",
+                    account=account.name,
+                    days=(now - last).days,
+                    interval=interval,
+                )
+            else:
+                summary = _(
+                    "Contact %(account)s: never contacted (every %(interval)s days)",
+                    account=account.name,
+                    interval=interval,
+                )
+            requests.append(ActivityRequest(account.id, "cadence", account.kam_manager_id.id, summary))
+        return self.env["kam.activity"]._raise_once(requests, FOLLOW_UP_TYPE)
+
+    # ------------------------------------------------------------------
+    # Customer care
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_kam_customer_care(self, batch_size=None):
+        """Daily: care reminders (birthdays of contacts, contract
+        anniversaries, holidays) N days ahead (company setting), one per
+        occasion and year, for the key account manager."""
+        ids = self.search(self.env["kam.job"]._key_account_domain() + [("kam_manager_id", "!=", False)], order="id").ids
+        return self.env["kam.job"]._run_in_batches(
+            ids, lambda batch: batch._kam_raise_care_activities(), batch_size=batch_size
+        )
+
+    def _kam_raise_care_activities(self):
+        today = fields.Date.context_today(self)
+        accounts = self.filtered("kam_manager_id")
+        if not accounts:
+            return self.env["mail.activity"]
+
+        def days_for(account):
+            return (account.company_id or self.env.company).kam_care_days_before
+
+        requests = []
+        # birthdays of the contacts of these accounts: one query
+        contacts = self.with_context(active_test=True).search(
+            [
+                ("commercial_partner_id", "in", accounts.ids),
+                ("id", "not in", accounts.ids),
+                ("kam_birthday", "!=", False),
+            ]
+        )
+        for contact in contacts:
+            account = contact.commercial_partner_id
+            when = occurrence_in_window(contact.kam_birthday.month, contact.kam_birthday.day, today, days_for(account))
+            if when:
+                summary = _(
+                    "Birthday of %(contact)s (%(account)s) on %(date)s",
+                    contact=contact.name,
+                    account=account.name,
+                    date=fields.Date.to_string(when),
+                )
+                requests.append(
+                    ActivityRequest(
+                        account.id,
+                        f"care:birthday:{contact.id}:{when.year}",
+                        account.kam_manager_id.id,
+                        summary,
+                        "",
+                        when,
+                    )
+                )
+        # contract anniversaries
+        for account in accounts.filtered("kam_contract_date"):
+            signed = account.kam_contract_date
+            when = occurrence_in_window(signed.month, signed.day, today, days_for(account))
+            if when and when.year > signed.year:
+                summary = _(
+                    "%(years)s-year contract anniversary of %(account)s on %(date)s",
+                    years=when.year - signed.year,
+                    account=account.name,
+                    date=fields.Date.to_string(when),
+                )
+                requests.append(
+                    ActivityRequest(
+                        account.id, f"care:anniversary:{when.year}", account.kam_manager_id.id, summary, "", when
+                    )
+                )
+        # holidays: one query
+        care_dates = self.env["kam.care.date"].sudo().search([])
+        for care_date in care_dates:
+            for account in accounts:
+                if care_date.company_id and care_date.company_id != (account.company_id or self.env.company):
+                    continue
+                when = occurrence_in_window(int(care_date.month), care_date.day, today, days_for(account))
+                if when:
+                    summary = _(
+                        "%(holiday)s greetings for %(account)s on %(date)s",
+                        holiday=care_date.name,
+                        account=account.name,
+                        date=fields.Date.to_string(when),
+                    )
+                    requests.append(
+                        ActivityRequest(
+                            account.id,
+                            f"care:holiday:{care_date.id}:{when.year}",
+                            account.kam_manager_id.id,
+                            summary,
+                            "",
+                            when,
+                        )
+                    )
+        return self.env["kam.activity"]._raise_once(requests, CARE_TYPE, include_done=True)

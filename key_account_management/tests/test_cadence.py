@@ -1,0 +1,257 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import date, datetime, timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import KamCommon
+
+NOW = datetime(2025, 3, 10, 9, 0)
+
+
+class CadenceCommon(KamCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.kam_care_days_before = 7
+        # holidays of the data would interfere with the dates of these tests
+        cls.env["kam.care.date"].search([]).active = False
+        (cls.account | cls.other_account).kam_tier_id = cls.tier_c  # 30 days by default
+
+    def _activities(self, partners, reason=None, active=True):
+        domain = [("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)]
+        if reason:
+            domain.append(("kam_reason", "=", reason))
+        Activity = self.env["mail.activity"].with_context(active_test=active)
+        return Activity.search(domain + [("kam_reason", "!=", False)])
+
+    def _contacted(self, partner, days_ago, now=NOW):
+        partner.kam_last_interaction_date = now - timedelta(days=days_ago)
+
+
+@tagged("post_install", "-at_install")
+class TestCadence(CadenceCommon):
+    @freeze_time(NOW)
+    def test_overdue_account_gets_one_follow_up(self):
+        self._contacted(self.account, 40)
+        self._contacted(self.other_account, 5)
+        self.assertTrue(self.account.kam_contact_overdue)
+        self.assertTrue(self.contact.kam_contact_overdue, "contacts show their account's cadence")
+        self.assertFalse(self.other_account.kam_contact_overdue)
+        self.assertEqual(self.account.kam_effective_contact_interval, 30)
+        overdue = self.env["res.partner"].search([("kam_contact_overdue", "=", True)])
+        self.assertIn(self.account, overdue)
+        self.assertIn(self.contact, overdue)
+        self.assertNotIn(self.other_account, overdue)
+        self.assertIn(self.other_account, self.env["res.partner"].search([("kam_contact_overdue", "=", False)]))
+
+        self.env["res.partner"]._cron_kam_contact_cadence()
+        activity = self._activities(self.account, "cadence")
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.kam_user)
+        self.assertEqual(
+            activity.activity_type_id, self.env.ref("key_account_management.mail_activity_type_kam_follow_up")
+        )
+        self.assertIn("40 days", activity.summary)
+        self.assertFalse(self._activities(self.other_account), "recently contacted: no follow-up")
+
+        # rerun: no duplicate while the activity is open
+        self.env["res.partner"]._cron_kam_contact_cadence()
+        self.assertEqual(len(self._activities(self.account, "cadence")), 1)
+
+    def test_new_follow_up_after_done(self):
+        with freeze_time(NOW):
+            self._contacted(self.account, 40)
+            self.env["res.partner"]._cron_kam_contact_cadence()
+            activity = self._activities(self.account, "cadence")
+            activity.with_user(self.kam_user).action_feedback("Called them")
+            self.assertFalse(self._activities(self.account, "cadence"))
+        with freeze_time(NOW + timedelta(days=3)):
+            self.env["res.partner"]._cron_kam_contact_cadence()
+            self.assertEqual(len(self._activities(self.account, "cadence")), 1)
+
+    @freeze_time(NOW)
+    def test_account_override_beats_tier(self):
+        self._contacted(self.account, 10)
+        self._contacted(self.other_account, 10)
+        self.account.kam_contact_interval_days = 7
+        self.assertEqual(self.account.kam_effective_contact_interval, 7)
+        self.assertEqual(self.contact.kam_contact_interval_days, 7, "a commercial field, shared with contacts")
+        self.tier_c.contact_interval_days = 5
+        self.other_account.kam_contact_interval_days = 60
+        self.env["res.partner"]._cron_kam_contact_cadence()
+        self.assertEqual(len(self._activities(self.account, "cadence")), 1)
+        self.assertFalse(self._activities(self.other_account, "cadence"))
+
+    @freeze_time(NOW)
+    def test_never_contacted_and_no_manager(self):
+        orphan = self._make_account("No manager account")
+        orphan.kam_tier_id = self.tier_c
+        self.assertTrue(self.account.kam_contact_overdue, "never contacted counts as overdue")
+        self.env["res.partner"]._cron_kam_contact_cadence()
+        self.assertIn("never contacted", self._activities(self.account, "cadence").summary)
+        self.assertTrue(orphan.kam_contact_overdue)
+        self.assertFalse(self._activities(orphan), "accounts without manager are skipped")
+
+    @freeze_time(NOW)
+    def test_batches_with_progress(self):
+        accounts = self.account | self.other_account
+        for index in range(3):
+            accounts |= self._make_account(f"Cadence {index}", manager=self.kam_user, kam_tier_id=self.tier_c.id)
+        for account in accounts:
+            self._contacted(account, 45)
+        expected = self.env["res.partner"]._kam_overdue_account_ids(with_manager=True)
+        self.assertTrue(set(accounts.ids) <= set(expected))
+        cron = self.env.ref("key_account_management.ir_cron_kam_contact_cadence")
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
+        batches = (
+            self.env["res.partner"]
+            .with_context(ir_cron_progress_id=progress.id)
+            ._cron_kam_contact_cadence(batch_size=1)
+        )
+        self.assertEqual(batches, len(expected))
+        self.assertEqual(progress.done, len(expected))
+        self.assertEqual(progress.remaining, 0)
+        for account in accounts:
+            activity = self._activities(account, "cadence")
+            self.assertEqual(len(activity), 1, account.name)
+            self.assertEqual(activity.user_id, account.kam_manager_id)
+
+    def test_cron_action_runs(self):
+        self._contacted(self.account, 400, now=fields.Datetime.now())
+        self.env.ref("key_account_management.ir_cron_kam_contact_cadence").method_direct_trigger()
+        self.assertEqual(len(self._activities(self.account, "cadence")), 1)
+        self.env.ref("key_account_management.ir_cron_kam_customer_care").method_direct_trigger()
+
+    def test_raise_once_helper(self):
+        Helper = self.env["kam.activity"]
+        created = Helper._kam_raise_activities(self.account | self.other_account, "risk:test", "Check")
+        self.assertEqual(created.mapped("user_id"), self.kam_user | self.kam_user2)
+        again = Helper._raise_once(
+            [(self.account.id, "risk:test", self.kam_user.id, "Check"), (self.account.id, "risk:other", False, "x")]
+        )
+        self.assertFalse(again, "open activity for the reason, and no user for the other: nothing created")
+
+    def test_bad_interval_refused(self):
+        with self.assertRaisesMessage(ValidationError, "cannot be negative.*0 to use the interval of its tier"):
+            self.account.kam_contact_interval_days = -5
+            self.account.flush_recordset()
+
+
+@tagged("post_install", "-at_install")
+class TestCadenceCare(CadenceCommon):
+    def _care(self, today):
+        with freeze_time(today):
+            self.env["res.partner"]._cron_kam_customer_care()
+        return self._activities(self.account | self.other_account, active=False).filtered(
+            lambda a: a.kam_reason.startswith("care:")
+        )
+
+    def test_birthday_once(self):
+        self.contact.kam_birthday = date(1980, 3, 17)
+        self.assertFalse(self._care(date(2025, 3, 9)), "8 days ahead: not yet")
+        activity = self._care(date(2025, 3, 10))
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.kam_reason, f"care:birthday:{self.contact.id}:2025")
+        self.assertEqual(activity.date_deadline, date(2025, 3, 17))
+        self.assertEqual(activity.user_id, self.kam_user)
+        self.assertEqual(activity.res_id, self.account.id)
+        self.assertEqual(self._care(date(2025, 3, 11)), activity, "no duplicate on the next run")
+        with freeze_time(date(2025, 3, 12)):
+            activity.with_user(self.kam_user).action_feedback("Sent flowers")
+        self.assertFalse(activity.active, "care activities are kept when done")
+        self.assertEqual(self._care(date(2025, 3, 13)), activity, "done: not raised again that year")
+        self.assertEqual(len(self._care(date(2026, 3, 12))), 2, "raised again the next year")
+
+    def test_birthday_feb_29(self):
+        self.contact.kam_birthday = date(1984, 2, 29)
+        activity = self._care(date(2025, 2, 21))
+        self.assertEqual(activity.date_deadline, date(2025, 2, 28), "non-leap year: Feb 28")
+        self.assertEqual(len(self._care(date(2028, 2, 22))), 2)
+        self.assertEqual(
+            self._activities(self.account, f"care:birthday:{self.contact.id}:2028").date_deadline, date(2028, 2, 29)
+        )
+
+    def test_birthday_over_new_year(self):
+        self.contact.kam_birthday = date(1990, 1, 2)
+        activity = self._care(date(2025, 12, 28))
+        self.assertEqual(activity.date_deadline, date(2026, 1, 2))
+        self.assertEqual(activity.kam_reason, f"care:birthday:{self.contact.id}:2026")
+
+    def test_contract_anniversary(self):
+        self.account.kam_contract_date = date(2022, 6, 1)
+        self.assertFalse(self._care(date(2022, 5, 28)), "the signing day itself is no anniversary")
+        activity = self._care(date(2025, 5, 28))
+        self.assertEqual(activity.kam_reason, "care:anniversary:2025")
+        self.assertIn("3-year", activity.summary)
+        self.assertEqual(self._care(date(2025, 5, 30)), activity)
+
+    def test_holiday_and_days_before(self):
+        holiday = self.env["kam.care.date"].create({"name": "Company Day", "month": "4", "day": 15})
+        self.env.company.kam_care_days_before = 3
+        self.assertFalse(self._care(date(2025, 4, 11)))
+        activities = self._care(date(2025, 4, 12))
+        self.assertEqual(set(activities.mapped("res_id")), {self.account.id, self.other_account.id})
+        self.assertEqual(set(activities.mapped("kam_reason")), {f"care:holiday:{holiday.id}:2025"})
+        self.assertEqual(activities.user_id, self.kam_user | self.kam_user2)
+        self.assertEqual(self._care(date(2025, 4, 13)), activities)
+
+    def test_data_holidays(self):
+        self.assertTrue(
+            self.env.ref("key_account_management.kam_care_date_national_day").with_context(active_test=False).exists()
+        )
+        cron = self.env.ref("key_account_management.ir_cron_kam_customer_care")
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
+
+    def test_bad_input_refused(self):
+        with self.assertRaisesMessage(ValidationError, "no day 30.*from 1 to 29"):
+            self.env["kam.care.date"].create({"name": "Bad", "month": "2", "day": 30})
+        with self.assertRaisesMessage(ValidationError, "no day 0"):
+            self.env["kam.care.date"].create({"name": "Bad", "month": "1", "day": 0})
+        with self.assertRaisesMessage(ValidationError, "between 0 and 365 days"):
+            self.env.company.kam_care_days_before = -1
+        self.env["kam.care.date"].create({"name": "Leap", "month": "2", "day": 29})
+
+    def test_care_date_access(self):
+        care_date = self.env["kam.care.date"].create({"name": "Read me", "month": "3", "day": 1})
+        self.assertEqual(care_date.with_user(self.kam_user).name, "Read me")
+        with self.assertRaises(AccessError):
+            care_date.with_user(self.kam_user).write({"day": 2})
+        care_date.with_user(self.kam_manager).write({"day": 2})
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestCadenceQueryCount(CadenceCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bulk = cls.env["res.partner"]
+        for index in range(12):
+            cls.bulk |= cls._make_account(f"Bulk cadence {index}", manager=cls.kam_user, kam_tier_id=cls.tier_c.id)
+        cls.bulk.kam_last_interaction_date = NOW - timedelta(days=50)
+
+    def _queries_for(self, accounts):
+        self.env.invalidate_all()
+        self.env.flush_all()
+        self.env.cr.flush()  # as assertQueryCount does (precommit hooks)
+        before = self.env.cr.sql_log_count
+        accounts._kam_raise_cadence_activities()
+        self.env.flush_all()
+        self.env.cr.flush()
+        return self.env.cr.sql_log_count - before
+
+    @freeze_time(NOW)
+    def test_cadence_batch_query_count(self):
+        self._queries_for(self.bulk[:1])  # warm the caches
+        few = self._queries_for(self.bulk[1:3])
+        with self.assertQueryCount(few):
+            self.env.invalidate_all()
+            self.bulk[3:]._kam_raise_cadence_activities()  # 9 accounts, as many queries as for 2
+            self.env.flush_all()
+        self.assertEqual(len(self._activities(self.bulk, "cadence")), 12)
+        # a rerun creates nothing and is cheaper still
+        self.assertLess(self._queries_for(self.bulk), few)
