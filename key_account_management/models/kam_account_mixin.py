@@ -42,21 +42,26 @@ class KamAccountMixin(models.AbstractModel):
         return ["|", ("partner_id.kam_manager_id", "=", user.id), ("partner_id.kam_team_user_ids", "in", user.id)]
 
     @api.model
-    def _kam_commercial_vals(self, vals):
+    def _kam_commercial_vals_list(self, vals_list):
         """Records always hang on the commercial entity: a contact given as
-        account is replaced by its company."""
-        if vals.get("partner_id"):
-            partner = self.env["res.partner"].browse(vals["partner_id"]).exists()
-            if partner and partner.commercial_partner_id != partner:
-                vals = dict(vals, partner_id=partner.commercial_partner_id.id)
-        return vals
+        account is replaced by its company (one read for the whole list)."""
+        partners = self.env["res.partner"].browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
+        commercial = {partner.id: partner.commercial_partner_id.id for partner in partners.exists()}
+        return [
+            dict(vals, partner_id=commercial[vals["partner_id"]])
+            if commercial.get(vals.get("partner_id"), vals.get("partner_id")) != vals.get("partner_id")
+            else vals
+            for vals in vals_list
+        ]
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._kam_commercial_vals(vals) for vals in vals_list])
+        return super().create(self._kam_commercial_vals_list(vals_list))
 
     def write(self, vals):
-        return super().write(self._kam_commercial_vals(vals))
+        if vals.get("partner_id"):
+            vals = self._kam_commercial_vals_list([vals])[0]
+        return super().write(vals)
 
     @api.constrains("partner_id")
     def _check_partner_is_key_account(self):

@@ -26,7 +26,8 @@ class MailActivityPlanTemplate(models.Model):
             if template.plan_id.res_model not in KAM_PLAN_MODELS:
                 raise ValidationError(
                     _(
-                        "The duty owner of a key account can only be used in plans for contacts, opportunities and sale orders."
+                        "The duty owner of a key account can only be used in plans for contacts, opportunities "
+                        "and sale orders."
                     )
                 )
 

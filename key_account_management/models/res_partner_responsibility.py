@@ -95,7 +95,13 @@ class ResPartner(models.Model):
                         "state": "confirmed" if duty.default_user_id else "draft",
                     }
                 )
-        return self.env["kam.responsibility"].sudo().create(vals_list)
+        # no "created" note per record: the batch stays at a fixed number of queries
+        return (
+            self.env["kam.responsibility"]
+            .sudo()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
+            .create(vals_list)
+        )
 
     def action_kam_view_responsibilities(self):
         self.ensure_one()
