@@ -34,6 +34,7 @@
         "demo/res_partner_demo.xml",
         "demo/sale_order_demo.xml",
         "demo/kam_interaction_demo.xml",
+        "demo/kam_plan_demo.xml",
         "demo/kam_preference_demo.xml",
     ],
     "assets": {

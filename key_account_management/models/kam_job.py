@@ -35,16 +35,22 @@ class KamJob(models.AbstractModel):
         :param ids: list of ``res.partner`` ids to process (in this order)
         :param process_batch: callable taking a ``res.partner`` recordset
         :param batch_size: records per batch
-        :param commit: commit after each batch; defaults to "only when not
-            running tests", so that the work of finished batches survives a
-            crash or a timeout of the scheduled action, and a test keeps its
-            transaction.
+        :param commit: commit after each batch; defaults to "only when run
+            by the scheduler, outside tests", so that the work of finished
+            batches survives a crash or a timeout of the scheduled action.
         :return: number of batches run
         """
         batch_size = batch_size or self.DEFAULT_BATCH_SIZE
         if commit is None:
-            # never commit inside a test: the test's transaction is rolled back
-            commit = not odoo_module.current_test and not self.env.registry.in_test_mode()
+            # Commit only when run by the scheduler (it puts the progress
+            # record in the context), never inside a test (its transaction is
+            # rolled back) nor during a module install or a button click
+            # (their transaction must stay whole).
+            commit = (
+                bool(self.env.context.get("ir_cron_progress_id"))
+                and not odoo_module.current_test
+                and not self.env.registry.in_test_mode()
+            )
         cron = self.env["ir.cron"]
         total = len(ids)
         done = 0
