@@ -111,6 +111,12 @@ class KamPlanObjective(models.Model):
     user_id = fields.Many2one("res.users", "Owner", domain=[("share", "=", False)])
     currency_id = fields.Many2one(related="company_id.currency_id")
     action_done_ratio = fields.Float("Actions Done (%)", compute="_compute_action_done_ratio")
+    status = fields.Selection(
+        [("on_track", "On Track"), ("at_risk", "At Risk"), ("achieved", "Achieved"), ("missed", "Missed")],
+        compute="_compute_status",
+        help="Achieved: the target is reached. At risk: less progress than time elapsed in the plan (or past due). "
+        "Missed: the plan is closed below target.",
+    )
 
     @api.constrains("target", "metric")
     def _check_target(self):
@@ -135,6 +141,20 @@ class KamPlanObjective(models.Model):
                 value = measured.get(objective, 0.0)
             objective.actual = value
             objective.progress = min(value / objective.target * 100.0, 999.0) if objective.target else 0.0
+
+    @api.depends("progress", "due_date", "plan_id.state", "plan_id.date_start", "plan_id.date_end")
+    def _compute_status(self):
+        today = fields.Date.context_today(self)
+        for objective in self:
+            plan = objective.plan_id
+            if objective.progress >= 100.0:
+                objective.status = "achieved"
+            elif plan.state == "closed" or (objective.due_date and objective.due_date < today):
+                objective.status = "missed" if plan.state == "closed" else "at_risk"
+            else:
+                span = plan.date_end and plan.date_start and (plan.date_end - plan.date_start).days + 1
+                elapsed = span and min(max((today - plan.date_start).days + 1, 0), span) / span * 100.0
+                objective.status = "at_risk" if elapsed and objective.progress < elapsed else "on_track"
 
     def _compute_action_done_ratio(self):
         done = dict(

@@ -52,6 +52,10 @@ class TestPlan(KamCommon):
         self.assertEqual(by_name["Touch"].actual, 2)
         self.assertEqual(by_name["Margin"].actual, 5000, "no product cost: the margin is the revenue")
         self.assertEqual(by_name["Case study"].progress, 100.0)
+        self.assertEqual(by_name["Case study"].status, "achieved")
+        # half the period is gone, half the revenue is there: on track; 2 of 4 orders too
+        self.assertIn(by_name["Grow"].status, ("on_track", "at_risk"))
+        self.assertEqual(by_name["Touch"].status, "at_risk", "2 of 4 interactions after half of the period + 1 day")
         plan.with_user(self.kam_user).action_activate()
         self.assertEqual(plan.state, "active")
         self.assertEqual(by_name["Grow"].baseline, 9999, "the same length of time before the plan")
@@ -60,6 +64,7 @@ class TestPlan(KamCommon):
         self._order(self.account, 50000, days_ago=1)
         plan.objective_ids.invalidate_recordset()
         self.assertEqual(by_name["Grow"].actual, 5000, "closed plans keep their final values")
+        self.assertEqual(by_name["Grow"].status, "missed")
 
     def test_state_checks_and_bad_input(self):
         plan = self._plan([])
