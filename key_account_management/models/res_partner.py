@@ -453,29 +453,49 @@ class ResPartner(models.Model):
             self._kam_log_tier_changes(changes, "auto", figures=figures)
 
     def _kam_store_figures(self, states, figures):
-        """Write figures in one UPDATE, only for rows whose values changed.
+        """Write the sale figures, only for rows whose values changed.
 
         :param states: {id: current column values} from ``_kam_read_state``
         """
-        rows = []
-        for pid, state in states.items():
-            fig = figures[pid]
-            if any(
-                (state[fname] or False) != (fig[key] or False)
-                if typ == "date"
-                else float(state[fname] or 0) != float(fig[key] or 0)
-                for fname, (key, typ) in KAM_FIGURE_FIELDS.items()
-            ):
-                rows.append(
-                    SQL(
-                        "(%s, " + ", ".join(["%s::" + typ for __, typ in KAM_FIGURE_FIELDS.values()]) + ")",
-                        pid,
-                        *[fig[key] if typ != "date" else (fig[key] or None) for key, typ in KAM_FIGURE_FIELDS.values()],
-                    )
-                )
+        column_types = {fname: typ for fname, (__, typ) in KAM_FIGURE_FIELDS.items()}
+        new_values = {
+            pid: {fname: figures[pid][key] for fname, (key, __) in KAM_FIGURE_FIELDS.items()} for pid in states
+        }
+        return self._kam_write_changed(column_types, states, new_values)
+
+    @api.model
+    def _kam_write_changed(self, column_types, current, new_values):
+        """Bulk write of computed account columns: one ``UPDATE ... FROM
+        (VALUES ...)`` for the rows whose values changed, no ORM write per
+        partner (no commercial sync, no tracking: these are figures).
+
+        :param column_types: {column: SQL type} of the columns to write
+        :param current: {id: {column: current value}}
+        :param new_values: {id: {column: new value}}
+        :return: number of rows written
+        """
+
+        def differs(old, new, typ):
+            if typ in ("date", "timestamp"):
+                return (old or False) != (new or False)
+            return float(old or 0) != float(new or 0)
+
+        columns = list(column_types)
+        changed_ids = [
+            pid
+            for pid, vals in new_values.items()
+            if any(differs(current[pid][c], vals[c], column_types[c]) for c in columns)
+        ]
+        rows = [
+            SQL(
+                "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
+                pid,
+                *[vals[c] or None if column_types[c] in ("date", "timestamp") else vals[c] for c in columns],
+            )
+            for pid, vals in ((pid, new_values[pid]) for pid in changed_ids)
+        ]
         if not rows:
             return 0
-        columns = list(KAM_FIGURE_FIELDS)
         self.env.cr.execute(
             SQL(
                 "UPDATE res_partner p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
@@ -485,6 +505,8 @@ class ResPartner(models.Model):
             )
         )
         self.env["res.partner"].invalidate_model(columns)
+        # values computed from these columns (e.g. days since contact) follow
+        self.env["res.partner"].browse(changed_ids).modified(columns)
         return len(rows)
 
     def _kam_apply_tiers(self, changes):

@@ -6,6 +6,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from .kam_interaction import CHANNELS
 
@@ -159,17 +160,33 @@ class ResPartner(models.Model):
                 ["__count"],
             )
         )
-        for partner in accounts.sudo():
-            vals = {
-                "kam_last_interaction_date": last.get(partner) or False,
+        column_types = {
+            "kam_last_interaction_date": "timestamp",
+            "kam_interaction_count": "int4",
+            "kam_avg_satisfaction": "float8",
+            "kam_open_complaint_count": "int4",
+        }
+        # narrow read of the current values, then one bulk UPDATE of what changed
+        self.flush_model(list(column_types))
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(c) for c in column_types),
+                accounts.ids,
+            )
+        )
+        current = {row[0]: dict(zip(column_types, row[1:], strict=True)) for row in self.env.cr.fetchall()}
+        new_values = {
+            partner.id: {
+                "kam_last_interaction_date": last.get(partner) or None,
                 "kam_interaction_count": recent.get(partner, (0, 0))[0],
                 "kam_avg_satisfaction": round(rated.get(partner) or 0.0, 1),
                 "kam_open_complaint_count": complaints.get(partner, 0),
             }
-            changed = {k: v for k, v in vals.items() if partner[k] != v}
-            if changed:
-                # direct field assignment: no commercial sync, no tracking
-                partner.update(changed)
+            for partner in accounts
+            if partner.id in current
+        }
+        self._kam_write_changed(column_types, current, new_values)
 
     def action_kam_log_interaction(self):
         self.ensure_one()
