@@ -1,0 +1,67 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+
+SIGNAL_TYPES = [
+    ("overdue", "Overdue Receivables"),
+    ("late_payment", "Late Payments"),
+    ("cancellation", "Cancelled Orders"),
+    ("spend_drop", "Spend Drop"),
+    ("order_gap", "Order Gap"),
+    ("silence", "No Contact"),
+    ("low_satisfaction", "Low Satisfaction"),
+    ("complaint", "Open Complaints"),
+]
+
+SEVERITIES = [
+    ("low", "Low"),
+    ("medium", "Medium"),
+    ("high", "High"),
+    ("critical", "Critical"),
+]
+
+
+class KamRiskSignal(models.Model):
+    """A risk warning (风险预警) of a key account, computed from live data.
+
+    One record per account and signal type while the condition holds: it is
+    opened the first time the condition is seen (``first_seen``), its value
+    and severity follow the data at each run (``last_seen``), and it is
+    closed (``resolved_on``) when the condition no longer holds. A later
+    occurrence opens a new record, so the history shows when each episode
+    started and ended.
+    """
+
+    _name = "kam.risk.signal"
+    _inherit = ["kam.account.mixin"]
+    _description = "Key Account Risk Signal"
+    _order = "resolved_on desc nulls first, severity_rank desc, first_seen desc, id desc"
+    _rec_name = "signal_type"
+
+    signal_type = fields.Selection(SIGNAL_TYPES, "Signal", required=True, index=True)
+    severity = fields.Selection(SEVERITIES, required=True, default="medium", index=True)
+    severity_rank = fields.Integer(compute="_compute_severity_rank", store=True)
+    value = fields.Float(digits=(16, 2), help="Measured value (unit depends on the signal, see Description).")
+    threshold = fields.Float(digits=(16, 2), help="Threshold configured for this signal when it was last seen.")
+    description = fields.Char(help="What was measured, in words: value, unit and threshold.")
+    first_seen = fields.Date("First Seen", required=True, default=fields.Date.context_today, index=True)
+    last_seen = fields.Date("Last Seen", required=True, default=fields.Date.context_today)
+    resolved_on = fields.Date("Resolved On", index=True, copy=False)
+    is_open = fields.Boolean("Open", compute="_compute_is_open", store=True, index=True)
+    duration_days = fields.Integer("Days Open", compute="_compute_duration_days")
+
+    @api.depends("severity")
+    def _compute_severity_rank(self):
+        ranks = {key: rank for rank, (key, __) in enumerate(SEVERITIES)}
+        for signal in self:
+            signal.severity_rank = ranks.get(signal.severity, 0)
+
+    @api.depends("resolved_on")
+    def _compute_is_open(self):
+        for signal in self:
+            signal.is_open = not signal.resolved_on
+
+    def _compute_duration_days(self):
+        today = fields.Date.context_today(self)
+        for signal in self:
+            end = signal.resolved_on or today
+            signal.duration_days = (end - signal.first_seen).days if signal.first_seen else 0
