@@ -138,17 +138,23 @@ class KamTier(models.Model):
         """Active tiers usable in ``company``, highest first."""
         return self.search([("company_id", "in", [company.id, False])], order="sequence, id")
 
-    def _select_for(self, figures, potential):
-        """Highest tier of ``self`` (ordered highest first) whose thresholds
-        are all met by ``figures``; the lowest tier when none is met."""
-        for tier in self:
-            if (
-                figures["revenue_current"] >= tier.min_revenue
-                and figures["order_count"] >= tier.min_order_count
-                and (potential or 0) >= tier.min_potential
-            ):
-                return tier
-        return self[-1:] if self else self
+    def _selector(self):
+        """The tier rule as a plain function ``(figures, potential) -> tier
+        id``: the highest tier of ``self`` (ordered highest first) whose
+        thresholds are all met, else the lowest (False when ``self`` is
+        empty). Thresholds are read once: the daily job applies it to every
+        account without touching records."""
+        thresholds = [(tier.id, tier.min_revenue, tier.min_order_count, tier.min_potential) for tier in self]
+        lowest = thresholds[-1][0] if thresholds else False
+
+        def select(figures, potential):
+            revenue, orders, potential = figures["revenue_current"], figures["order_count"], potential or 0
+            for tier_id, min_revenue, min_orders, min_potential in thresholds:
+                if revenue >= min_revenue and orders >= min_orders and potential >= min_potential:
+                    return tier_id
+            return lowest
+
+        return select
 
     def action_view_accounts(self):
         self.ensure_one()

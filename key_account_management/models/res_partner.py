@@ -7,6 +7,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .res_partner_interaction import INTERACTION_FIGURE_COLUMNS
+
 # Key-account fields a key account user may edit on the accounts they manage
 # or are in the team of.
 KAM_ACCOUNT_FIELDS = {
@@ -362,10 +364,13 @@ class ResPartner(models.Model):
         figures = self._kam_compute_figures(states)
         ids = sorted(states)
 
+        # the trailing window moves every day: refresh interaction figures too
+        interaction_figures = self._kam_interaction_figures(ids)
+        interaction_current = self._kam_read_columns(ids, INTERACTION_FIGURE_COLUMNS)
+
         def process(batch):
-            batch._kam_recompute(figures=figures)
-            # the trailing window moves every day: refresh interaction figures too
-            batch._kam_refresh_interaction_figures()
+            batch._kam_recompute(figures=figures, states={pid: states[pid] for pid in batch.ids})
+            batch._kam_refresh_interaction_figures(interaction_figures, interaction_current)
 
         return self.env["kam.job"]._run_in_batches(ids, process, batch_size=batch_size)
 
@@ -393,6 +398,19 @@ class ResPartner(models.Model):
         self.env.cr.execute(query)
         return {row[0]: dict(zip(columns, row, strict=True)) for row in self.env.cr.fetchall()}
 
+    @api.model
+    def _kam_read_columns(self, ids, columns):
+        """Narrow read of stored columns: {id: {column: value}}, one query."""
+        self.flush_model(list(columns))
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(c) for c in columns),
+                list(ids),
+            )
+        )
+        return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in self.env.cr.fetchall()}
+
     def _kam_compute_figures(self, states):
         """Figures of the accounts in ``states``, one grouped query per company."""
         by_company = defaultdict(list)
@@ -412,15 +430,18 @@ class ResPartner(models.Model):
             )
         return figures
 
-    def _kam_recompute(self, figures=None):
+    def _kam_recompute(self, figures=None, states=None):
         """Refresh the figures of these key accounts and apply the tier
         rules; locked tiers are kept. A fixed number of queries per call,
         whatever the number of accounts.
 
         :param figures: figures already computed for these accounts (the
             scheduled job computes them for all accounts at once)
+        :param states: their current values (``_kam_read_state``), read
+            by the scheduled job for all accounts at once
         """
-        states = self._kam_read_state(self.ids)
+        if states is None:
+            states = self._kam_read_state(self.ids)
         if not states:
             return
         if figures is None:
@@ -436,13 +457,14 @@ class ResPartner(models.Model):
             tiers = Tier.with_company(company)._tiers_for_company(company)
             if not tiers:
                 continue
+            select = tiers._selector()
             for pid in ids:
                 state = states[pid]
                 if state["kam_tier_locked"]:
                     continue
-                new_tier = tiers._select_for(figures[pid], state["kam_potential"])
-                if new_tier.id != state["kam_tier_id"]:
-                    decisions[pid] = new_tier.with_env(self.env)
+                new_tier_id = select(figures[pid], state["kam_potential"])
+                if new_tier_id != state["kam_tier_id"]:
+                    decisions[pid] = Tier.browse(new_tier_id)
         # one recordset, so that reading the changed partners is one query
         changes = {
             partner: (Tier.browse(states[partner.id]["kam_tier_id"]), decisions[partner.id])
@@ -475,17 +497,16 @@ class ResPartner(models.Model):
         :return: number of rows written
         """
 
-        def differs(old, new, typ):
-            if typ in ("date", "timestamp"):
-                return (old or False) != (new or False)
-            return float(old or 0) != float(new or 0)
-
         columns = list(column_types)
-        changed_ids = [
-            pid
-            for pid, vals in new_values.items()
-            if any(differs(current[pid][c], vals[c], column_types[c]) for c in columns)
-        ]
+        date_columns = [c for c in columns if column_types[c] in ("date", "timestamp")]
+        number_columns = [c for c in columns if c not in date_columns]
+
+        def changed(old, new):
+            return any(float(old[c] or 0) != float(new[c] or 0) for c in number_columns) or any(
+                (old[c] or False) != (new[c] or False) for c in date_columns
+            )
+
+        changed_ids = [pid for pid, vals in new_values.items() if changed(current[pid], vals)]
         rows = [
             SQL(
                 "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",

@@ -21,6 +21,21 @@ BUYING_ROLES = [
 ]
 
 
+#: stored interaction figures of an account and their SQL types
+INTERACTION_FIGURE_COLUMNS = {
+    "kam_last_interaction_date": "timestamp",
+    "kam_interaction_count": "int4",
+    "kam_avg_satisfaction": "float8",
+    "kam_open_complaint_count": "int4",
+}
+EMPTY_INTERACTION_FIGURES = {
+    "kam_last_interaction_date": None,
+    "kam_interaction_count": 0,
+    "kam_avg_satisfaction": 0.0,
+    "kam_open_complaint_count": 0,
+}
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -125,68 +140,65 @@ class ResPartner(models.Model):
             partner.kam_interaction_total = totals.get(partner, 0)
             partner.kam_channel_summary = ", ".join(f"{labels[c]}: {n}" for c, n in sorted(counts.items()))
 
-    def _kam_refresh_interaction_figures(self):
+    def _kam_refresh_interaction_figures(self, figures=None, current=None):
         """Refresh the stored interaction figures of these accounts from
-        two grouped queries (no query per account), writing only what
-        changed. Trailing window: the company's key-account window."""
-        accounts = self.filtered("id")
-        if not accounts:
+        one grouped query (no query per account), writing only what
+        changed. Trailing window: the company's key-account window.
+
+        :param figures: ``_kam_interaction_figures`` of these accounts and
+            ``current``: their stored values (``_kam_read_columns``), both
+            read by the scheduled job for all accounts at once
+        """
+        ids = [pid for pid in self.ids if pid]
+        if not ids:
             return
-        Interaction = self.env["kam.interaction"].sudo()
+        if figures is None:
+            figures = self._kam_interaction_figures(ids)
+        if current is None:
+            current = self._kam_read_columns(ids, INTERACTION_FIGURE_COLUMNS)
+        self._kam_write_changed(
+            INTERACTION_FIGURE_COLUMNS,
+            current,
+            {pid: figures.get(pid) or dict(EMPTY_INTERACTION_FIGURES) for pid in ids if pid in current},
+        )
+
+    @api.model
+    def _kam_interaction_figures(self, ids):
+        """{account id: interaction figures} in one grouped query: last
+        contact (done interactions), done interactions and their average
+        satisfaction (rated ones) over the trailing window, open
+        complaints. Accounts without interaction are left out."""
         months = self.env.company.kam_trailing_months or 12
         since = datetime.combine(fields.Date.context_today(self) - relativedelta(months=months), time.min)
-        done = [("partner_id", "in", accounts.ids), ("state", "=", "done")]
-        last = dict(Interaction._read_group(done, ["partner_id"], ["date:max"]))
-        recent = {
-            partner: (count, avg)
-            for partner, count, avg in Interaction._read_group(
-                done + [("date", ">=", since)], ["partner_id"], ["__count", "satisfaction:avg"]
-            )
-        }
-        rated = dict(
-            Interaction._read_group(
-                done + [("date", ">=", since), ("satisfaction", ">", 0)], ["partner_id"], ["satisfaction:avg"]
-            )
+        self.env["kam.interaction"].flush_model(
+            ["partner_id", "state", "date", "satisfaction", "channel", "resolution_state"]
         )
-        complaints = dict(
-            Interaction._read_group(
-                [
-                    ("partner_id", "in", accounts.ids),
-                    ("channel", "=", "complaint"),
-                    ("state", "!=", "cancelled"),
-                    ("resolution_state", "=", "open"),
-                ],
-                ["partner_id"],
-                ["__count"],
-            )
-        )
-        column_types = {
-            "kam_last_interaction_date": "timestamp",
-            "kam_interaction_count": "int4",
-            "kam_avg_satisfaction": "float8",
-            "kam_open_complaint_count": "int4",
-        }
-        # narrow read of the current values, then one bulk UPDATE of what changed
-        self.flush_model(list(column_types))
         self.env.cr.execute(
             SQL(
-                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
-                SQL(", ").join(SQL.identifier(c) for c in column_types),
-                accounts.ids,
+                """
+                SELECT partner_id,
+                       MAX(date) FILTER (WHERE state = 'done'),
+                       COUNT(*) FILTER (WHERE state = 'done' AND date >= %(since)s),
+                       AVG(satisfaction) FILTER (WHERE state = 'done' AND date >= %(since)s AND satisfaction > 0),
+                       COUNT(*) FILTER (WHERE channel = 'complaint' AND state != 'cancelled'
+                                          AND resolution_state = 'open')
+                  FROM kam_interaction p
+                 WHERE TRUE %(partner_filter)s
+              GROUP BY partner_id
+                """,
+                since=since,
+                partner_filter=self.env["kam.account.figures"]._partner_filter(ids, "p.partner_id"),
             )
         )
-        current = {row[0]: dict(zip(column_types, row[1:], strict=True)) for row in self.env.cr.fetchall()}
-        new_values = {
-            partner.id: {
-                "kam_last_interaction_date": last.get(partner) or None,
-                "kam_interaction_count": recent.get(partner, (0, 0))[0],
-                "kam_avg_satisfaction": round(rated.get(partner) or 0.0, 1),
-                "kam_open_complaint_count": complaints.get(partner, 0),
+        return {
+            pid: {
+                "kam_last_interaction_date": last,
+                "kam_interaction_count": count,
+                "kam_avg_satisfaction": round(float(satisfaction or 0.0), 1),
+                "kam_open_complaint_count": complaints,
             }
-            for partner in accounts
-            if partner.id in current
+            for pid, last, count, satisfaction, complaints in self.env.cr.fetchall()
         }
-        self._kam_write_changed(column_types, current, new_values)
 
     def action_kam_log_interaction(self):
         self.ensure_one()
