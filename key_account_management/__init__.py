@@ -1,1 +1,1 @@
-from . import models, report
+from . import models, report, wizards

@@ -103,19 +103,8 @@ class KamAccountFigures(models.AbstractModel):
         )
         self.env.cr.execute(query)
         rows = self.env.cr.fetchall()
-        Currency = self.env["res.currency"]
-        company = self.env.company
-        default_currency = company.currency_id
-        rates = {}
-        today = today or fields.Date.context_today(self)
-
-        def convert(value, from_id, to_currency):
-            if not value or from_id == to_currency.id:
-                return value or 0.0
-            key = (from_id, to_currency.id)
-            if key not in rates:
-                rates[key] = Currency._get_conversion_rate(Currency.browse(from_id), to_currency, company, today)
-            return value * rates[key]
+        default_currency = self.env.company.currency_id
+        convert = self._converter(today)
 
         for pid, currency_id, cur, prev, count, count_prev, first, last in rows:
             if pid not in result:
@@ -157,6 +146,26 @@ class KamAccountFigures(models.AbstractModel):
         if len(partner_ids) > self.LARGE_REQUEST:
             return SQL("")
         return SQL("AND %s = ANY(%s)", SQL(column), list(partner_ids))
+
+    @api.model
+    def _converter(self, today=None):
+        """``convert(amount, from_currency_id, to_currency)``: an amount in
+        one currency (id, as grouped queries return it) in another, at the
+        rate of ``today``; rates are looked up once per pair."""
+        Currency = self.env["res.currency"]
+        company = self.env.company
+        today = today or fields.Date.context_today(self)
+        rates = {}
+
+        def convert(value, from_id, to_currency):
+            if not value or from_id == to_currency.id:
+                return value or 0.0
+            key = (from_id, to_currency.id)
+            if key not in rates:
+                rates[key] = Currency._get_conversion_rate(Currency.browse(from_id), to_currency, company, today)
+            return value * rates[key]
+
+        return convert
 
     @api.model
     def _trend(self, current, previous):
@@ -219,27 +228,22 @@ class KamAccountFigures(models.AbstractModel):
              WHERE so.state = 'sale'
                AND so.date_order >= %(start)s
                AND so.date_order < %(end)s
-               AND p.commercial_partner_id = ANY(%(ids)s)
+               %(partner_filter)s
           GROUP BY 1, 2, 3
             """,
             start=datetime.combine(first_month, time.min),
             end=datetime.combine(today + relativedelta(days=1), time.min),
-            ids=list(partner_ids),
+            partner_filter=self._partner_filter(partner_ids),
         )
         self.env.cr.execute(query)
         rows = self.env.cr.fetchall()
-        Currency = self.env["res.currency"]
-        company = self.env.company
-        default_currency = company.currency_id
-        rates = {}
+        default_currency = self.env.company.currency_id
+        convert = self._converter(today)
         for pid, currency_id, month, amount, count in rows:
+            if pid not in sales:
+                continue  # a large request is answered from all partners (see _partner_filter)
             target = (currency_by_partner or {}).get(pid) or default_currency
-            if amount and currency_id != target.id:
-                key = (currency_id, target.id)
-                if key not in rates:
-                    rates[key] = Currency._get_conversion_rate(Currency.browse(currency_id), target, company, today)
-                amount *= rates[key]
-            sales[pid][month][0] += amount or 0.0
+            sales[pid][month][0] += convert(amount, currency_id, target)
             sales[pid][month][1] += count
         result = {}
         for pid, by_month in sales.items():
@@ -248,4 +252,253 @@ class KamAccountFigures(models.AbstractModel):
                 {"month": month, "revenue": target.round(revenue), "order_count": count}
                 for month, (revenue, count) in by_month.items()
             ]
+        return result
+
+    # ------------------------------------------------------------------
+    # Risk figures (receivables, payments, cancellations, order gaps)
+    # ------------------------------------------------------------------
+    @api.model
+    def _receivable_figures(self, partner_ids, grace_days=0, today=None):
+        """Overdue receivables of commercial partners, one grouped query.
+
+        Posted customer invoices and credit notes (``out_invoice``,
+        ``out_refund``) whose due date is more than ``grace_days`` days
+        before ``today`` and that still have an amount to pay. The amount is
+        ``amount_residual_signed``: in the invoice's company currency, credit
+        notes counting negative.
+
+        :return: {partner_id: dict(overdue_amount, overdue_count,
+            oldest_overdue_days)}; ``oldest_overdue_days`` counts from the
+            due date of the oldest overdue invoice (grace included), 0 when
+            nothing is overdue
+        """
+        result = {pid: {"overdue_amount": 0.0, "overdue_count": 0, "oldest_overdue_days": 0} for pid in partner_ids}
+        if not partner_ids:
+            return result
+        today = today or fields.Date.context_today(self)
+        self.env["account.move"].flush_model(
+            ["commercial_partner_id", "move_type", "state", "invoice_date_due", "amount_residual_signed"]
+        )
+        limit = today - relativedelta(days=grace_days)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT am.commercial_partner_id,
+                       SUM(am.amount_residual_signed),
+                       COUNT(*) FILTER (WHERE am.move_type = 'out_invoice'),
+                       MIN(am.invoice_date_due) FILTER (WHERE am.move_type = 'out_invoice')
+                  FROM account_move am
+                 WHERE am.move_type IN ('out_invoice', 'out_refund')
+                   AND am.state = 'posted'
+                   AND am.amount_residual_signed != 0
+                   AND am.invoice_date_due < %(limit)s
+                   %(partner_filter)s
+              GROUP BY am.commercial_partner_id
+                """,
+                limit=limit,
+                partner_filter=self._partner_filter(partner_ids, "am.commercial_partner_id"),
+            )
+        )
+        for pid, amount, count, oldest in self.env.cr.fetchall():
+            if pid not in result:
+                continue
+            result[pid] = {
+                "overdue_amount": max(amount or 0.0, 0.0),
+                "overdue_count": count,
+                "oldest_overdue_days": (today - oldest).days if oldest else 0,
+            }
+        return result
+
+    @api.model
+    def _payment_figures(self, partner_ids, months=12, grace_days=0, today=None):
+        """Payment behaviour of commercial partners, one grouped query.
+
+        Posted customer invoices (``out_invoice``) due within the trailing
+        window of ``months`` and already due today. The date an invoice was
+        paid is the latest ``max_date`` of the reconciliations of its
+        receivable lines, once nothing is left to pay. An invoice is late
+        when it was paid more than ``grace_days`` days after its due date, or
+        is still unpaid that long after it (then it is late "up to today").
+
+        :return: {partner_id: dict(invoice_count, late_count, late_share,
+            avg_days_late)}; ``late_share`` in percent of the invoices,
+            ``avg_days_late`` over the late invoices
+        """
+        empty = {"invoice_count": 0, "late_count": 0, "late_share": 0.0, "avg_days_late": 0.0}
+        result = {pid: dict(empty) for pid in partner_ids}
+        if not partner_ids:
+            return result
+        today = today or fields.Date.context_today(self)
+        start = today - relativedelta(months=months)
+        self.env["account.move"].flush_model(
+            ["commercial_partner_id", "move_type", "state", "invoice_date_due", "amount_residual"]
+        )
+        self.env["account.move.line"].flush_model(["move_id", "account_id"])
+        self.env["account.account"].flush_model(["account_type"])
+        self.env["account.partial.reconcile"].flush_model(["debit_move_id", "max_date"])
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH inv AS (
+                    SELECT am.id,
+                           am.commercial_partner_id AS pid,
+                           am.invoice_date_due AS due,
+                           am.amount_residual = 0 AS settled
+                      FROM account_move am
+                     WHERE am.move_type = 'out_invoice'
+                       AND am.state = 'posted'
+                       AND am.invoice_date_due >= %(start)s
+                       AND am.invoice_date_due < %(today)s
+                       %(partner_filter)s
+                ), paid AS (
+                    SELECT aml.move_id, MAX(apr.max_date) AS paid
+                      FROM inv
+                      JOIN account_move_line aml ON aml.move_id = inv.id
+                      JOIN account_account aa ON aa.id = aml.account_id AND aa.account_type = 'asset_receivable'
+                      JOIN account_partial_reconcile apr ON apr.debit_move_id = aml.id
+                     WHERE inv.settled
+                  GROUP BY aml.move_id
+                ), days AS (
+                    SELECT inv.pid,
+                           COALESCE(CASE WHEN inv.settled THEN paid.paid END, %(today)s) - inv.due AS late_days
+                      FROM inv
+                 LEFT JOIN paid ON paid.move_id = inv.id
+                )
+                SELECT pid,
+                       COUNT(*),
+                       COUNT(*) FILTER (WHERE late_days > %(grace)s),
+                       AVG(late_days) FILTER (WHERE late_days > %(grace)s)
+                  FROM days
+              GROUP BY pid
+                """,
+                start=start,
+                today=today,
+                grace=grace_days,
+                partner_filter=self._partner_filter(partner_ids, "am.commercial_partner_id"),
+            )
+        )
+        for pid, count, late, avg_late in self.env.cr.fetchall():
+            if pid not in result:
+                continue
+            result[pid] = {
+                "invoice_count": count,
+                "late_count": late,
+                "late_share": round(late * 100.0 / count, 1) if count else 0.0,
+                "avg_days_late": round(float(avg_late or 0.0), 1),
+            }
+        return result
+
+    @api.model
+    def _cancellation_figures(self, partner_ids, days=90, today=None):
+        """Cancelled sale orders of commercial partners over the last
+        ``days`` days (by order date), one grouped query.
+
+        Shares are taken against all non-draft orders of the period
+        (confirmed, sent quotations and cancelled), amounts untaxed in the
+        order's company currency (``amount_untaxed / currency_rate``).
+
+        :return: {partner_id: dict(cancel_count, order_count, cancel_amount,
+            cancel_share)}; ``cancel_share`` is the cancelled amount in
+            percent of the amount of all these orders
+        """
+        empty = {"cancel_count": 0, "order_count": 0, "cancel_amount": 0.0, "cancel_share": 0.0}
+        result = {pid: dict(empty) for pid in partner_ids}
+        if not partner_ids:
+            return result
+        today = today or fields.Date.context_today(self)
+        end = datetime.combine(today + relativedelta(days=1), time.min)
+        self.env["sale.order"].flush_model(["partner_id", "state", "date_order", "amount_untaxed", "currency_rate"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        amount = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)")
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id,
+                       COUNT(*) FILTER (WHERE so.state = 'cancel'),
+                       COUNT(*),
+                       SUM(%(amount)s) FILTER (WHERE so.state = 'cancel'),
+                       SUM(%(amount)s)
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state != 'draft'
+                   AND so.date_order >= %(start)s
+                   AND so.date_order < %(end)s
+                   %(partner_filter)s
+              GROUP BY p.commercial_partner_id
+                """,
+                amount=amount,
+                start=end - relativedelta(days=days),
+                end=end,
+                partner_filter=self._partner_filter(partner_ids),
+            )
+        )
+        for pid, cancelled, count, cancel_amount, total in self.env.cr.fetchall():
+            if pid not in result:
+                continue
+            result[pid] = {
+                "cancel_count": cancelled,
+                "order_count": count,
+                "cancel_amount": float(cancel_amount or 0.0),
+                "cancel_share": round(float(cancel_amount or 0.0) * 100.0 / float(total), 1) if total else 0.0,
+            }
+        return result
+
+    @api.model
+    def _order_gap_figures(self, partner_ids, months=24, today=None):
+        """Rhythm of confirmed orders of commercial partners over the last
+        ``months`` months, one query (window function, then grouped).
+
+        The gaps are the days between consecutive orders of the account
+        (contacts included, several orders the same day count as one gap of
+        0 days).
+
+        :return: {partner_id: dict(gap_count, median_gap, last_order_date,
+            days_since_last_order)}; ``median_gap`` is None with fewer than
+            two gaps (the account has no rhythm of its own yet)
+        """
+        empty = {"gap_count": 0, "median_gap": None, "last_order_date": False, "days_since_last_order": None}
+        result = {pid: dict(empty) for pid in partner_ids}
+        if not partner_ids:
+            return result
+        today = today or fields.Date.context_today(self)
+        end = datetime.combine(today + relativedelta(days=1), time.min)
+        self.env["sale.order"].flush_model(["partner_id", "state", "date_order"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH o AS (
+                    SELECT p.commercial_partner_id AS pid,
+                           so.date_order::date AS day,
+                           LAG(so.date_order::date) OVER (
+                               PARTITION BY p.commercial_partner_id ORDER BY so.date_order
+                           ) AS previous_day
+                      FROM sale_order so
+                      JOIN res_partner p ON p.id = so.partner_id
+                     WHERE so.state = 'sale'
+                       AND so.date_order >= %(start)s
+                       AND so.date_order < %(end)s
+                       %(partner_filter)s
+                )
+                SELECT pid,
+                       COUNT(previous_day),
+                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY day - previous_day),
+                       MAX(day)
+                  FROM o
+              GROUP BY pid
+                """,
+                start=end - relativedelta(months=months),
+                end=end,
+                partner_filter=self._partner_filter(partner_ids),
+            )
+        )
+        for pid, gaps, median, last in self.env.cr.fetchall():
+            if pid not in result:
+                continue
+            result[pid] = {
+                "gap_count": gaps,
+                "median_gap": float(median) if gaps >= 2 and median is not None else None,
+                "last_order_date": last,
+                "days_since_last_order": (today - last).days,
+            }
         return result

@@ -207,6 +207,15 @@ class KamInteraction(models.Model):
                 vals.update({"res_model_id": model_id, "res_id": rec.partner_id.id, "activity_type_id": todo.id})
                 rec.sudo().next_activity_id = self.env["mail.activity"].sudo().create(vals)
 
+    @api.model
+    def get_import_templates(self):
+        return [
+            {
+                "label": _("Import Template for Key Account Interactions"),
+                "template": "/key_account_management/static/xls/kam_interaction.xlsx",
+            }
+        ]
+
     def action_resolve(self):
         self.write({"resolution_state": "resolved"})
 

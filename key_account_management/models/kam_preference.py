@@ -215,6 +215,15 @@ class KamPreference(models.Model):
         self._check_description_vals(vals)
         return super().write(vals)
 
+    @api.model
+    def get_import_templates(self):
+        return [
+            {
+                "label": _("Import Template for Key Account Preferences"),
+                "template": "/key_account_management/static/xls/kam_preference.xlsx",
+            }
+        ]
+
     def action_mark_verified(self):
         """The customer confirmed the preference(s) today."""
         self.write({"last_verified_date": fields.Date.context_today(self), "verified_by_id": self.env.user.id})

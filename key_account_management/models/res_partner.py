@@ -486,20 +486,22 @@ class ResPartner(models.Model):
         return self._kam_write_changed(column_types, states, new_values)
 
     @api.model
-    def _kam_write_changed(self, column_types, current, new_values):
-        """Bulk write of computed account columns: one ``UPDATE ... FROM
-        (VALUES ...)`` for the rows whose values changed, no ORM write per
-        partner (no commercial sync, no tracking: these are figures).
+    def _kam_write_changed(self, column_types, current, new_values, model=None):
+        """Bulk write of computed columns: one ``UPDATE ... FROM (VALUES
+        ...)`` for the rows whose values changed, no ORM write per record
+        (no commercial sync, no tracking: these are figures).
 
         :param column_types: {column: SQL type} of the columns to write
+            (numbers, ``date``, ``timestamp``, ``varchar``)
         :param current: {id: {column: current value}}
         :param new_values: {id: {column: new value}}
+        :param model: the model whose table is written (default res.partner)
         :return: number of rows written
         """
-
+        model = model if model is not None else self.env["res.partner"]
         columns = list(column_types)
-        date_columns = [c for c in columns if column_types[c] in ("date", "timestamp")]
-        number_columns = [c for c in columns if c not in date_columns]
+        number_columns = [c for c in columns if column_types[c] in ("int4", "float8", "numeric")]
+        date_columns = [c for c in columns if c not in number_columns]
 
         def changed(old, new):
             return any(float(old[c] or 0) != float(new[c] or 0) for c in number_columns) or any(
@@ -511,7 +513,7 @@ class ResPartner(models.Model):
             SQL(
                 "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
                 pid,
-                *[vals[c] or None if column_types[c] in ("date", "timestamp") else vals[c] for c in columns],
+                *[vals[c] if c in number_columns else vals[c] or None for c in columns],
             )
             for pid, vals in ((pid, new_values[pid]) for pid in changed_ids)
         ]
@@ -519,15 +521,16 @@ class ResPartner(models.Model):
             return 0
         self.env.cr.execute(
             SQL(
-                "UPDATE res_partner p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
+                "UPDATE %s p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
+                SQL.identifier(model._table),
                 SQL(", ").join(SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns),
                 SQL(", ").join(rows),
                 SQL(", ").join(SQL.identifier(c) for c in columns),
             )
         )
-        self.env["res.partner"].invalidate_model(columns)
+        model.invalidate_model(columns)
         # values computed from these columns (e.g. days since contact) follow
-        self.env["res.partner"].browse(changed_ids).modified(columns)
+        model.browse(changed_ids).modified(columns)
         return len(rows)
 
     def _kam_apply_tiers(self, changes):

@@ -1,1 +1,7 @@
-from . import kam_responsibility_gap, sale_report
+from . import (
+    ir_actions_report,
+    kam_account_profile,
+    kam_responsibility_gap,
+    kam_sale_analysis,
+    sale_report,
+)

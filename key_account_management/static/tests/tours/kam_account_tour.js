@@ -10,6 +10,11 @@ registry.category("web_tour.tours").add("kam_account_tour", {
     steps: () => [
         ...stepUtils.goToAppSteps("key_account_management.kam_root_menu"),
         {
+            content: "The app opens on the dashboard: go to the accounts",
+            trigger: ".o_menu_sections [data-menu-xmlid='key_account_management.kam_account_menu']",
+            run: "click",
+        },
+        {
             content: "The account card shows its tier badge",
             trigger: ".o_kanban_record:contains('Tour Trading Co.'):contains('Tour Tier B')",
         },

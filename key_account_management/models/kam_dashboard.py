@@ -1,0 +1,194 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, models
+from odoo.exceptions import AccessError
+
+TOP_ACCOUNTS = 5
+TOP_RISKS = 5
+HIGH_SEVERITIES = ("high", "critical")
+
+
+class KamDashboard(models.AbstractModel):
+    """Figures of the key-account dashboard (client action ``kam_dashboard``).
+
+    Everything is read as the current user, so that record rules apply: a
+    key account user counts the accounts they manage or are in the team of
+    (and the signals and plans the rules let them read), a key account
+    manager all of them, both within their allowed companies. A fixed
+    number of grouped queries, whatever the number of accounts.
+
+    Each block comes with the domain of the records it counts, so that the
+    client opens exactly the records behind a number.
+    """
+
+    _name = "kam.dashboard"
+    _description = "Key Account Dashboard"
+
+    @api.model
+    def _account_domain(self):
+        """Key accounts (commercial entities) the dashboard counts for the
+        current user; managers count all of them."""
+        domain = [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
+        user = self.env.user
+        if not user.has_group("key_account_management.group_kam_manager"):
+            domain += ["|", ("kam_manager_id", "=", user.id), ("kam_team_user_ids", "in", user.id)]
+        return domain
+
+    @api.model
+    def get_dashboard_data(self):
+        """All the blocks of the dashboard in one call (see the class doc)."""
+        if not self.env.user.has_group("key_account_management.group_kam_user"):
+            raise AccessError(self.env._("The key account dashboard is for key account users and managers."))
+        accounts = self._account_domain()
+        tiers = self._dashboard_tiers(accounts)
+        return {
+            "is_manager": self.env.user.has_group("key_account_management.group_kam_manager"),
+            "currency_id": self.env.company.currency_id.id,
+            "account_count": sum(tier["count"] for tier in tiers),
+            "account_domain": accounts,
+            "tiers": tiers,
+            "risk_levels": self._dashboard_risk_levels(accounts),
+            "growing": self._dashboard_top_accounts(accounts, growing=True),
+            "shrinking": self._dashboard_top_accounts(accounts, growing=False),
+            "follow_ups": self._dashboard_follow_ups(accounts),
+            "risks": self._dashboard_risks(),
+            "plans": self._dashboard_plans(),
+            "views": {
+                "account_list": self.env.ref("key_account_management.kam_account_view_list").id,
+                "account_search": self.env.ref("key_account_management.kam_account_view_search").id,
+                "objective_list": self.env.ref("key_account_management.kam_plan_objective_view_list").id,
+            },
+        }
+
+    @api.model
+    def _dashboard_tiers(self, accounts):
+        groups = self.env["res.partner"]._read_group(
+            accounts, ["kam_tier_id"], ["__count", "kam_revenue_current:sum"], order="kam_tier_id"
+        )
+        return [
+            {
+                "id": tier.id,
+                "name": tier.display_name if tier else self.env._("Without Tier"),
+                "count": count,
+                "revenue": revenue or 0.0,
+                "domain": accounts + [("kam_tier_id", "=", tier.id or False)],
+            }
+            for tier, count, revenue in groups
+        ]
+
+    @api.model
+    def _dashboard_risk_levels(self, accounts):
+        Partner = self.env["res.partner"]
+        counts = dict(Partner._read_group(accounts, ["kam_risk_level"], ["__count"]))
+        selection = Partner._fields["kam_risk_level"]._description_selection(self.env)
+        labels = selection[::-1] + [(False, self.env._("Not Assessed"))]
+        return [
+            {
+                "key": key,
+                "name": label,
+                "count": counts.get(key, 0),
+                "domain": accounts + [("kam_risk_level", "=", key)],
+            }
+            for key, label in labels
+        ]
+
+    @api.model
+    def _dashboard_top_accounts(self, accounts, growing=True):
+        """The accounts whose trailing revenue grew (or shrank) the most, in
+        percent on the previous window."""
+        domain = accounts + [("kam_revenue_trend", ">" if growing else "<", 0)]
+        partners = self.env["res.partner"].search_fetch(
+            domain,
+            ["name", "kam_revenue_current", "kam_revenue_previous", "kam_revenue_trend", "kam_tier_id"],
+            order=f"kam_revenue_trend {'desc' if growing else 'asc'}, kam_revenue_current desc, id",
+            limit=TOP_ACCOUNTS,
+        )
+        return {
+            "domain": domain,
+            "accounts": [
+                {
+                    "id": partner.id,
+                    "name": partner.name,
+                    "revenue": partner.kam_revenue_current,
+                    "previous": partner.kam_revenue_previous,
+                    "trend": partner.kam_revenue_trend,
+                    "tier": partner.kam_tier_id.display_name or "",
+                }
+                for partner in partners
+            ],
+        }
+
+    @api.model
+    def _dashboard_follow_ups(self, accounts):
+        Partner = self.env["res.partner"]
+        activity = accounts + [("activity_state", "=", "overdue")]
+        contact = accounts + [("kam_contact_overdue", "=", True)]
+        return {
+            "activity_overdue": {"count": Partner.search_count(activity), "domain": activity},
+            "contact_overdue": {"count": Partner.search_count(contact), "domain": contact},
+        }
+
+    @api.model
+    def _dashboard_risks(self):
+        """Open high and critical risk signals (record rules scope them)."""
+        Signal = self.env["kam.risk.signal"]
+        domain = [("is_open", "=", True), ("severity", "in", HIGH_SEVERITIES)]
+        counts = dict(Signal._read_group(domain, ["severity"], ["__count"]))
+        labels = dict(Signal._fields["severity"]._description_selection(self.env))
+        signal_labels = dict(Signal._fields["signal_type"]._description_selection(self.env))
+        signals = Signal.search_fetch(
+            domain,
+            ["partner_id", "signal_type", "severity", "description", "first_seen"],
+            order="severity_rank desc, first_seen, id",
+            limit=TOP_RISKS,
+        )
+        return {
+            "count": sum(counts.values()),
+            "domain": domain,
+            "by_severity": [
+                {
+                    "key": severity,
+                    "name": labels[severity],
+                    "count": counts.get(severity, 0),
+                    "domain": [("is_open", "=", True), ("severity", "=", severity)],
+                }
+                for severity in reversed(HIGH_SEVERITIES)
+            ],
+            "signals": [
+                {
+                    "id": signal.id,
+                    "partner_id": signal.partner_id.id,
+                    "partner": signal.partner_id.name,
+                    "name": signal_labels.get(signal.signal_type, ""),
+                    "severity": signal.severity,
+                    "severity_name": labels.get(signal.severity, ""),
+                    "description": signal.description or "",
+                }
+                for signal in signals
+            ],
+        }
+
+    @api.model
+    def _dashboard_plans(self):
+        """Goal attainment of the objectives of active plans: counts by
+        status and average progress, each objective counted up to 100 %."""
+        objectives = self.env["kam.plan.objective"].search([("plan_id.state", "=", "active")])
+        statuses = objectives._fields["status"]._description_selection(self.env)
+        by_status = {key: [] for key, __ in statuses}
+        for objective in objectives:
+            by_status[objective.status].append(objective.id)
+        attainment = (
+            sum(min(progress, 100.0) for progress in objectives.mapped("progress")) / len(objectives)
+            if objectives
+            else 0.0
+        )
+        return {
+            "plan_count": len(objectives.plan_id),
+            "plan_domain": [("state", "=", "active")],
+            "objective_count": len(objectives),
+            "objective_domain": [("id", "in", objectives.ids)],
+            "attainment": round(attainment, 1),
+            "by_status": [
+                {"key": key, "name": label, "count": len(by_status[key]), "domain": [("id", "in", by_status[key])]}
+                for key, label in statuses
+            ],
+        }

@@ -1,0 +1,401 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
+
+# Months shown, and months measured before them (the year-ago comparison and
+# the rolling 12-month frequency of the first month shown need them).
+SHOWN_MONTHS = 24
+HISTORY_MONTHS = 12
+
+# Columns written by the refresh (besides the key partner_id, company_id, date).
+TREND_COLUMNS = [
+    "tier_id",
+    "kam_manager_id",
+    "currency_id",
+    "revenue",
+    "order_count",
+    "revenue_prev_month",
+    "revenue_last_year",
+    "order_count_prev_month",
+    "order_count_last_year",
+    "change_prev_pct",
+    "change_year_pct",
+    "order_count_12m",
+    "orders_per_month",
+    "order_span_days",
+    "order_gaps",
+    "avg_days_between_orders",
+]
+
+# Ratios recomputed from the sums of the group in pivot and graph (as
+# kam.sale.analysis does): the change of several rows is the change of their
+# total, the days between orders the total span over the total gaps.
+RATIO_AGGREGATES = {
+    "change_prev_pct:avg": ("revenue", "revenue_prev_month"),
+    "change_year_pct:avg": ("revenue", "revenue_last_year"),
+}
+
+
+def change_sql(current, previous):
+    """Change in percent as the account figures count it: from nothing to
+    something is +100 %."""
+    return SQL(
+        "CASE WHEN %(prev)s <> 0 THEN (%(cur)s - %(prev)s) / ABS(%(prev)s) * 100.0 "
+        "WHEN %(cur)s <> 0 THEN 100.0 ELSE 0.0 END",
+        cur=current,
+        prev=previous,
+    )
+
+
+class KamSaleTrend(models.Model):
+    """Purchase amount and frequency of each key account month by month (last
+    24 months, months without orders included), against the previous month
+    and the same month a year before, with the drops highlighted.
+
+    Stored and refreshed daily in batches (``_cron_kam_refresh_trend``), as
+    the other figures one searches, sorts and groups by: computing 24 dense
+    months per account on every read does not scale to 100 000 accounts.
+    Amounts are in the currency of the order's company (``amount_untaxed /
+    currency_rate``, as sale.report); months are calendar months in UTC.
+    A drop is a closed month whose revenue fell by more than the company's
+    threshold (``res.company.kam_trend_drop_pct``, applied when read).
+    """
+
+    _name = "kam.sale.trend"
+    _description = "Key Account Purchase Trend"
+    _rec_name = "partner_id"
+    _order = "date desc, partner_id"
+
+    partner_id = fields.Many2one("res.partner", "Key Account", required=True, readonly=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade", index=True)
+    date = fields.Date("Month", required=True, readonly=True, index=True)
+    tier_id = fields.Many2one("kam.tier", "Tier", readonly=True, ondelete="set null")
+    kam_manager_id = fields.Many2one("res.users", "Key Account Manager", readonly=True, ondelete="set null")
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    revenue = fields.Monetary(readonly=True)
+    order_count = fields.Integer("Orders", readonly=True)
+    revenue_prev_month = fields.Monetary("Revenue Previous Month", readonly=True)
+    revenue_last_year = fields.Monetary("Revenue Same Month Last Year", readonly=True)
+    order_count_prev_month = fields.Integer("Orders Previous Month", readonly=True)
+    order_count_last_year = fields.Integer("Orders Same Month Last Year", readonly=True)
+    change_prev_pct = fields.Float(
+        "Change vs Previous Month (%)", readonly=True, aggregator="avg", help="Change of the group's total revenue."
+    )
+    change_year_pct = fields.Float(
+        "Change vs Last Year (%)", readonly=True, aggregator="avg", help="Change of the group's total revenue."
+    )
+    is_drop = fields.Boolean(
+        "Drop",
+        compute="_compute_is_drop",
+        search="_search_is_drop",
+        help="Closed month with revenue down by more than the drop threshold on the month before.",
+    )
+    is_drop_year = fields.Boolean(
+        "Drop on Last Year",
+        compute="_compute_is_drop",
+        search="_search_is_drop_year",
+        help="Closed month with revenue down by more than the drop threshold on the same month last year.",
+    )
+    order_count_12m = fields.Integer("Orders (12 Months)", readonly=True)
+    orders_per_month = fields.Float(
+        "Orders per Month", readonly=True, digits=(16, 2), help="Orders over the 12 months up to this month / 12."
+    )
+    order_span_days = fields.Integer("Days from First to Last Order (12 Months)", readonly=True)
+    order_gaps = fields.Integer("Gaps between Orders (12 Months)", readonly=True)
+    avg_days_between_orders = fields.Float(
+        "Days Between Orders",
+        readonly=True,
+        digits=(16, 1),
+        aggregator="avg",
+        help="Average days between two orders over the 12 months up to this month (at least two orders).",
+    )
+
+    _sql_constraints = [
+        ("partner_company_date_uniq", "unique(partner_id, company_id, date)", "One trend row per account and month."),
+    ]
+
+    # ------------------------------------------------------------------
+    # Drops: the company's threshold applies when read
+    # ------------------------------------------------------------------
+    @api.depends("date", "revenue", "revenue_prev_month", "revenue_last_year", "company_id.kam_trend_drop_pct")
+    @api.depends_context("tz")
+    def _compute_is_drop(self):
+        current_month = fields.Date.context_today(self).replace(day=1)
+        for row in self:
+            threshold = row.company_id.kam_trend_drop_pct
+            closed = row.date and row.date < current_month
+
+            def dropped(previous, row=row, threshold=threshold):
+                return previous > 0 and (row.revenue - previous) / previous * 100.0 < -threshold
+
+            row.is_drop = bool(closed and dropped(row.revenue_prev_month))
+            row.is_drop_year = bool(closed and dropped(row.revenue_last_year))
+
+    def _drop_domain(self, previous_field, change_field):
+        """Closed months whose change on ``previous_field`` is below minus
+        the threshold of the row's company."""
+        current_month = fields.Date.context_today(self).replace(day=1)
+        by_company = expression.OR(
+            [
+                [("company_id", "=", company.id), (change_field, "<", -company.kam_trend_drop_pct)]
+                for company in self.env.companies
+            ]
+        )
+        return expression.AND([[("date", "<", current_month), (previous_field, ">", 0)], by_company])
+
+    def _search_drop(self, operator, value, previous_field, change_field):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Search drops with = or != and True or False."))
+        domain = self._drop_domain(previous_field, change_field)
+        if (operator == "=") == value:
+            return domain
+        return [("id", "not in", self._search(domain))]
+
+    def _search_is_drop(self, operator, value):
+        return self._search_drop(operator, value, "revenue_prev_month", "change_prev_pct")
+
+    def _search_is_drop_year(self, operator, value):
+        return self._search_drop(operator, value, "revenue_last_year", "change_year_pct")
+
+    # ------------------------------------------------------------------
+    # Pivot and graph
+    # ------------------------------------------------------------------
+    def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec == "avg_days_between_orders:avg":
+            return SQL(
+                "COALESCE(SUM(%(span)s)::numeric / NULLIF(SUM(%(gaps)s), 0), 0.0)",
+                span=self._field_to_sql(self._table, "order_span_days", query),
+                gaps=self._field_to_sql(self._table, "order_gaps", query),
+            )
+        if aggregate_spec not in RATIO_AGGREGATES:
+            return super()._read_group_select(aggregate_spec, query)
+        current, previous = RATIO_AGGREGATES[aggregate_spec]
+        return change_sql(
+            SQL("SUM(%s)", self._field_to_sql(self._table, current, query)),
+            SQL("SUM(%s)", self._field_to_sql(self._table, previous, query)),
+        )
+
+    # ------------------------------------------------------------------
+    # Refresh
+    # ------------------------------------------------------------------
+    def action_kam_refresh(self):
+        """Refresh the purchase trend now, in the background (the scheduled
+        action runs as soon as possible)."""
+        if not self.env.user.has_group("key_account_management.group_kam_manager"):
+            raise AccessError(self.env._("Only key account managers can refresh the purchase trend."))
+        # the scheduler runs it as its own user, in batches with commits
+        self.env.ref("key_account_management.ir_cron_kam_refresh_trend").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "info",
+                "message": self.env._("The purchase trend is being refreshed in the background."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _cron_kam_refresh_trend(self, batch_size=None):
+        """Daily: the trend rows of every key account, in batches; rows of
+        partners that are no longer key accounts are removed."""
+        Job = self.env["kam.job"]
+        ids = list(self.env["res.partner"]._search(Job._key_account_domain(), order="id"))
+        self.flush_model()
+        # rows of partners that are no longer (active) key accounts
+        self.env.cr.execute(SQL("DELETE FROM kam_sale_trend WHERE partner_id <> ALL(%s)", ids))
+
+        def refresh(batch):
+            self._kam_refresh(batch.ids)
+
+        return Job._run_in_batches(ids, refresh, batch_size=batch_size)
+
+    @api.model
+    def _kam_refresh(self, partner_ids, today=None):
+        """Recompute the trend rows of these key accounts (commercial
+        entities) from their confirmed orders: one statement that updates
+        the rows that changed, inserts the new months and deletes the months
+        out of the window, so ids stay stable from one day to the next.
+
+        :return: (updated, inserted, deleted) row counts
+        """
+        if not partner_ids:
+            return (0, 0, 0)
+        self.env["sale.order"].flush_model(
+            ["partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id"]
+        )
+        self.env["res.partner"].flush_model(
+            ["commercial_partner_id", "kam_is_key_account", "kam_tier_id", "kam_manager_id"]
+        )
+        self.flush_model()
+        new = self._kam_trend_query(list(partner_ids), today)
+        key = SQL("t.partner_id = n.partner_id AND t.company_id = n.company_id AND t.date = n.date")
+        columns = [SQL.identifier(name) for name in TREND_COLUMNS]
+        now = fields.Datetime.now()
+        query = SQL(
+            """
+            WITH n AS (%(new)s),
+            updated AS (
+                UPDATE kam_sale_trend t
+                   SET (%(columns)s, write_uid, write_date) = (%(new_columns)s, %(uid)s, %(now)s)
+                  FROM n
+                 WHERE %(key)s
+                   AND (%(old_columns)s) IS DISTINCT FROM (%(new_columns)s)
+             RETURNING t.id
+            ),
+            inserted AS (
+                INSERT INTO kam_sale_trend (partner_id, company_id, date, %(columns)s,
+                                            create_uid, create_date, write_uid, write_date)
+                SELECT n.partner_id, n.company_id, n.date, %(new_columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM n
+                 WHERE NOT EXISTS (SELECT 1 FROM kam_sale_trend t WHERE %(key)s)
+             RETURNING id
+            ),
+            deleted AS (
+                DELETE FROM kam_sale_trend t
+                 WHERE t.partner_id = ANY(%(ids)s)
+                   AND NOT EXISTS (SELECT 1 FROM n WHERE %(key)s)
+             RETURNING t.id
+            )
+            SELECT (SELECT COUNT(*) FROM updated), (SELECT COUNT(*) FROM inserted), (SELECT COUNT(*) FROM deleted)
+            """,
+            new=new,
+            columns=SQL(", ").join(columns),
+            new_columns=SQL(", ").join(SQL("n.%s", column) for column in columns),
+            old_columns=SQL(", ").join(SQL("t.%s", column) for column in columns),
+            key=key,
+            ids=list(partner_ids),
+            uid=self.env.uid,
+            now=now,
+        )
+        self.env.cr.execute(query)
+        counts = self.env.cr.fetchone()
+        self.invalidate_model()
+        return counts
+
+    @api.model
+    def _kam_trend_query(self, partner_ids, today=None):
+        """SQL of the trend rows of these accounts: every month from the
+        account's first order (at most 36 months back) to the current one,
+        months without orders at zero, compared with the month before and
+        the same month last year by window functions over the dense months.
+        Only the last 24 months are returned."""
+        today = today or fields.Date.context_today(self)
+        current_month = today.replace(day=1)
+        shown_from = current_month - relativedelta(months=SHOWN_MONTHS - 1)
+        measured_from = shown_from - relativedelta(months=HISTORY_MONTHS)
+        revenue = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)")
+        prev_month = SQL("COALESCE(t.revenue_prev_month, 0.0)")
+        last_year = SQL("COALESCE(t.revenue_last_year, 0.0)")
+        return SQL(
+            """
+            WITH orders AS (
+                SELECT p.id AS partner_id,
+                       so.company_id,
+                       so.date_order,
+                       %(revenue)s AS revenue
+                  FROM sale_order so
+                  JOIN res_partner sp ON sp.id = so.partner_id
+                  JOIN res_partner p ON p.id = sp.commercial_partner_id
+                 WHERE so.state = 'sale'
+                   AND p.id = ANY(%(ids)s)
+                   AND p.kam_is_key_account
+                   AND so.date_order < %(next_month)s
+            ),
+            accounts AS (
+                SELECT partner_id, company_id,
+                       GREATEST(date_trunc('month', MIN(date_order))::date, %(measured_from)s::date) AS first_month
+                  FROM orders
+              GROUP BY partner_id, company_id
+                HAVING MAX(date_order) >= %(measured_from)s
+            ),
+            monthly AS (
+                SELECT partner_id, company_id,
+                       date_trunc('month', date_order)::date AS month,
+                       SUM(revenue) AS revenue,
+                       COUNT(*) AS order_count,
+                       MIN(date_order) AS first_order,
+                       MAX(date_order) AS last_order
+                  FROM orders
+                 WHERE date_order >= %(measured_from)s
+              GROUP BY partner_id, company_id, date_trunc('month', date_order)
+            ),
+            dense AS (
+                SELECT partner_id, company_id, month,
+                       SUM(revenue) AS revenue,
+                       SUM(order_count) AS order_count,
+                       MIN(first_order) AS first_order,
+                       MAX(last_order) AS last_order
+                  FROM (
+                        SELECT partner_id, company_id, month, revenue, order_count, first_order, last_order
+                          FROM monthly
+                     UNION ALL
+                        SELECT a.partner_id, a.company_id, m.month, 0.0, 0, NULL, NULL
+                          FROM accounts a
+                          JOIN (SELECT month::date AS month
+                                  FROM generate_series(%(measured_from)s::timestamp, %(current_month)s::timestamp,
+                                                       interval '1 month') AS month
+                               ) AS m ON m.month >= a.first_month
+                       ) AS months
+              GROUP BY partner_id, company_id, month
+            ),
+            measured AS (
+                SELECT d.partner_id, d.company_id, d.month, d.revenue, d.order_count,
+                       LAG(d.revenue, 1) OVER w AS revenue_prev_month,
+                       LAG(d.revenue, 12) OVER w AS revenue_last_year,
+                       LAG(d.order_count, 1) OVER w AS order_count_prev_month,
+                       LAG(d.order_count, 12) OVER w AS order_count_last_year,
+                       SUM(d.order_count) OVER w12 AS order_count_12m,
+                       MIN(d.first_order) OVER w12 AS first_order_12m,
+                       MAX(d.last_order) OVER w12 AS last_order_12m
+                  FROM dense d
+                WINDOW w AS (PARTITION BY d.partner_id, d.company_id ORDER BY d.month),
+                       w12 AS (w ROWS BETWEEN 11 PRECEDING AND CURRENT ROW)
+            ),
+            trend AS (
+                SELECT t.*,
+                       CASE WHEN t.order_count_12m > 1
+                            THEN EXTRACT(EPOCH FROM t.last_order_12m - t.first_order_12m)::numeric / 86400
+                            ELSE 0 END AS span_days,
+                       GREATEST(t.order_count_12m - 1, 0) AS gaps
+                  FROM measured t
+            )
+            SELECT t.partner_id,
+                   t.company_id,
+                   t.month AS date,
+                   p.kam_tier_id AS tier_id,
+                   p.kam_manager_id AS kam_manager_id,
+                   c.currency_id AS currency_id,
+                   ROUND(t.revenue::numeric, 2) AS revenue,
+                   t.order_count::int AS order_count,
+                   ROUND(%(prev_month)s::numeric, 2) AS revenue_prev_month,
+                   ROUND(%(last_year)s::numeric, 2) AS revenue_last_year,
+                   COALESCE(t.order_count_prev_month, 0)::int AS order_count_prev_month,
+                   COALESCE(t.order_count_last_year, 0)::int AS order_count_last_year,
+                   ROUND((%(change_prev)s)::numeric, 2) AS change_prev_pct,
+                   ROUND((%(change_year)s)::numeric, 2) AS change_year_pct,
+                   t.order_count_12m::int AS order_count_12m,
+                   ROUND(t.order_count_12m / 12.0, 2) AS orders_per_month,
+                   ROUND(t.span_days)::int AS order_span_days,
+                   t.gaps::int AS order_gaps,
+                   CASE WHEN t.gaps > 0 THEN ROUND(t.span_days / t.gaps, 1) ELSE 0 END AS avg_days_between_orders
+              FROM trend t
+              JOIN res_partner p ON p.id = t.partner_id
+              JOIN res_company c ON c.id = t.company_id
+             WHERE t.month >= %(shown_from)s
+            """,
+            revenue=revenue,
+            ids=partner_ids,
+            next_month=current_month + relativedelta(months=1),
+            measured_from=measured_from,
+            current_month=current_month,
+            shown_from=shown_from,
+            prev_month=prev_month,
+            last_year=last_year,
+            change_prev=change_sql(SQL("t.revenue"), prev_month),
+            change_year=change_sql(SQL("t.revenue"), last_year),
+        )

@@ -1,0 +1,123 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# Ratios that pivot and graph must recompute from the sums of the group
+# (revenue / orders of the group), never average row by row: see
+# ``_read_group_select`` (same technique as purchase.report's price_average).
+RATIO_AGGREGATES = {
+    "avg_order_value:avg": ("revenue", "order_count", 1.0),
+    "margin_percent:avg": ("margin", "revenue", 100.0),
+}
+
+
+def order_amount_sql(column, order_alias="so"):
+    """SQL of an order amount in the current company's currency: first in
+    the order's company currency at the order's own rate (as sale.report),
+    then converted with the simple currency table."""
+    return SQL(
+        "%(amount)s / COALESCE(NULLIF(%(rate)s, 0), 1.0) * COALESCE(NULLIF(account_currency_table.rate, 0), 1.0)",
+        amount=SQL.identifier(order_alias, column),
+        rate=SQL.identifier(order_alias, "currency_rate"),
+    )
+
+
+class KamSaleAnalysis(models.Model):
+    """Key-account sales per account, month, company, sales team and tier at
+    confirmation: revenue, margin, orders and average order value.
+
+    One row per group of confirmed orders (``state = 'sale'``) of a key
+    account; orders placed by contacts count for their commercial entity.
+    Amounts are in the current company's currency, like sale.report.
+    Months are calendar months of the order date in UTC.
+    """
+
+    _name = "kam.sale.analysis"
+    _description = "Key Account Sales Analysis"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "date desc, partner_id"
+    _depends = {
+        "sale.order": [
+            "partner_id",
+            "state",
+            "date_order",
+            "amount_untaxed",
+            "margin",
+            "currency_rate",
+            "company_id",
+            "team_id",
+            "kam_tier_id",
+        ],
+        "res.partner": ["commercial_partner_id", "kam_is_key_account", "kam_tier_id", "kam_manager_id"],
+    }
+
+    partner_id = fields.Many2one("res.partner", "Key Account", readonly=True)
+    tier_id = fields.Many2one("kam.tier", "Tier", readonly=True, help="The account's current tier.")
+    order_tier_id = fields.Many2one("kam.tier", "Tier at Confirmation", readonly=True)
+    kam_manager_id = fields.Many2one("res.users", "Key Account Manager", readonly=True)
+    team_id = fields.Many2one("crm.team", "Sales Team", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
+    date = fields.Date("Month", readonly=True)
+    revenue = fields.Monetary(readonly=True, help="Untaxed amount of the confirmed orders.")
+    margin = fields.Monetary(readonly=True)
+    margin_percent = fields.Float(
+        "Margin (%)", readonly=True, aggregator="avg", help="Margin / revenue of the group (not an average of rows)."
+    )
+    order_count = fields.Integer("Orders", readonly=True)
+    avg_order_value = fields.Monetary(
+        "Average Order Value",
+        readonly=True,
+        aggregator="avg",
+        help="Revenue / orders of the group (not an average of averages).",
+    )
+
+    @api.depends_context("allowed_company_ids")
+    def _compute_currency_id(self):
+        self.currency_id = self.env.company.currency_id
+
+    @property
+    def _table_query(self):
+        revenue = order_amount_sql("amount_untaxed")
+        margin = order_amount_sql("margin")
+        return SQL(
+            """
+            SELECT MIN(so.id) AS id,
+                   p.id AS partner_id,
+                   p.kam_tier_id AS tier_id,
+                   so.kam_tier_id AS order_tier_id,
+                   p.kam_manager_id AS kam_manager_id,
+                   so.team_id AS team_id,
+                   so.company_id AS company_id,
+                   date_trunc('month', so.date_order)::date AS date,
+                   SUM(%(revenue)s) AS revenue,
+                   SUM(COALESCE(%(margin)s, 0.0)) AS margin,
+                   COUNT(so.id) AS order_count,
+                   SUM(%(revenue)s) / COUNT(so.id) AS avg_order_value,
+                   COALESCE(SUM(COALESCE(%(margin)s, 0.0)) / NULLIF(SUM(%(revenue)s), 0.0) * 100.0, 0.0)
+                       AS margin_percent
+              FROM sale_order so
+              JOIN res_partner sp ON sp.id = so.partner_id
+              JOIN res_partner p ON p.id = sp.commercial_partner_id
+              JOIN %(currency_table)s ON account_currency_table.company_id = so.company_id
+             WHERE so.state = 'sale'
+               AND p.kam_is_key_account
+          GROUP BY p.id, so.kam_tier_id, so.team_id, so.company_id, date_trunc('month', so.date_order),
+                   account_currency_table.rate
+            """,
+            revenue=revenue,
+            margin=margin,
+            currency_table=self.env["res.currency"]._get_simple_currency_table(self.env.companies),
+        )
+
+    def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec not in RATIO_AGGREGATES:
+            return super()._read_group_select(aggregate_spec, query)
+        numerator, denominator, factor = RATIO_AGGREGATES[aggregate_spec]
+        return SQL(
+            "COALESCE(SUM(%(num)s) / NULLIF(SUM(%(den)s), 0) * %(factor)s, 0.0)",
+            num=self._field_to_sql(self._table, numerator, query),
+            den=self._field_to_sql(self._table, denominator, query),
+            factor=factor,
+        )
