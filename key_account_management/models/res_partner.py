@@ -323,18 +323,27 @@ class ResPartner(models.Model):
     def action_kam_recompute_tier(self):
         """Recompute figures and tier now. One account: its manager, team or
         a key account manager; several at once: key account managers."""
+        accounts = self._kam_accounts_to_refresh(
+            _("Only key account managers can recompute the tiers of several accounts at once."),
+            _("You can only recompute the tier of accounts you manage or whose team you belong to."),
+        )
+        accounts.sudo()._kam_recompute()
+        return True
+
+    def _kam_accounts_to_refresh(self, several_refused, not_member_refused):
+        """The key accounts of these partners that the user may refresh by
+        hand (tier, health): one account for its manager and team, any
+        number for key account managers; else AccessError with the given
+        messages."""
         accounts = self.commercial_partner_id.filtered("kam_is_key_account")
         if not accounts:
             raise UserError(_("Select key accounts: none of the selected partners is a key account."))
         if not self.env.su and not self.env.user.has_group("key_account_management.group_kam_manager"):
             if len(accounts) > 1:
-                raise AccessError(_("Only key account managers can recompute the tiers of several accounts at once."))
+                raise AccessError(several_refused)
             if not self.env.user.has_group("key_account_management.group_kam_user") or not accounts._kam_is_member():
-                raise AccessError(
-                    _("You can only recompute the tier of accounts you manage or whose team you belong to.")
-                )
-        accounts.sudo()._kam_recompute()
-        return True
+                raise AccessError(not_member_refused)
+        return accounts
 
     def action_kam_view_tier_history(self):
         self.ensure_one()

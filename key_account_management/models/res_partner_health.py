@@ -5,7 +5,6 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
@@ -113,16 +112,10 @@ class ResPartner(models.Model):
         """Recompute health and risk signals now. One account: its manager,
         team or a key account manager; several at once: key account
         managers (same rights as "Recompute Tier")."""
-        accounts = self.commercial_partner_id.filtered("kam_is_key_account")
-        if not accounts:
-            raise UserError(_("Select key accounts: none of the selected partners is a key account."))
-        if not self.env.su and not self.env.user.has_group("key_account_management.group_kam_manager"):
-            if len(accounts) > 1:
-                raise AccessError(_("Only key account managers can refresh the health of several accounts at once."))
-            if not self.env.user.has_group("key_account_management.group_kam_user") or not accounts._kam_is_member():
-                raise AccessError(
-                    _("You can only refresh the health of accounts you manage or whose team you belong to.")
-                )
+        accounts = self._kam_accounts_to_refresh(
+            _("Only key account managers can refresh the health of several accounts at once."),
+            _("You can only refresh the health of accounts you manage or whose team you belong to."),
+        )
         accounts.sudo()._kam_refresh_health()
         return True
 

@@ -15,6 +15,11 @@ class KamCommon(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # One time zone for the whole test, so that "today" is the same day
+        # for the test and for the code whatever the hour the tests run at
+        # (the demo users are in Europe/Brussels: between 23:00 and 24:00 UTC
+        # their today is already tomorrow).
+        cls.env.user.tz = "UTC"
         cls.company = cls.env.company
         cls.usd = cls.company.currency_id
         cls.today = fields.Date.context_today(cls.env["res.partner"])
