@@ -1,4 +1,5 @@
 from . import (
+    base_partner_merge,
     kam_account_figures,
     kam_account_mixin,
     kam_activity,

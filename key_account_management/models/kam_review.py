@@ -186,5 +186,9 @@ class KamReviewLine(models.Model):
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    kam_profile_verified_on = fields.Date("Profile Verified On", readonly=True, copy=False)
-    kam_review_ids = fields.One2many("kam.review", "partner_id", "Reviews")
+    kam_profile_verified_on = fields.Date(
+        "Profile Verified On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_review_ids = fields.One2many(
+        "kam.review", "partner_id", "Reviews", groups="key_account_management.group_kam_viewer"
+    )

@@ -37,20 +37,26 @@ class ResPartner(models.Model):
         "Contact Every (days, override)",
         copy=False,
         help="Contact this account at least this often. 0 uses the interval of its tier.",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_effective_contact_interval = fields.Integer(
         "Effective Contact Interval (days)",
         compute="_compute_kam_contact_cadence",
         help="The account's own interval when set, else its tier's. 0: no cadence.",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_contact_overdue = fields.Boolean(
         "Overdue for Contact",
         compute="_compute_kam_contact_cadence",
         search="_search_kam_contact_overdue",
         help="Last contact older than the contact interval, or never contacted.",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_contract_date = fields.Date(
-        "Contract Signed On", copy=False, help="Its anniversaries raise a customer care reminder."
+        "Contract Signed On",
+        copy=False,
+        help="Its anniversaries raise a customer care reminder.",
+        groups="key_account_management.group_kam_viewer",
     )
 
     @api.constrains("kam_contact_interval_days")
@@ -144,24 +150,11 @@ class ResPartner(models.Model):
         )
 
     def _kam_raise_cadence_activities(self):
-        now = fields.Datetime.now()
         requests = []
         for account in self:
-            last = account.kam_last_interaction_date
-            interval = account.kam_contact_interval_days or account.kam_tier_id.contact_interval_days
-            if last:
-                summary = _(
-                    "Contact %(account)s: last contact %(days)s days ago (every %(interval)s days)",
-                    account=account.name,
-                    days=(now - last).days,
-                    interval=interval,
-                )
-            else:
-                summary = _(
-                    "Contact %(account)s: never contacted (every %(interval)s days)",
-                    account=account.name,
-                    interval=interval,
-                )
+            # neutral text: the activity (and its "done" note in the chatter) is
+            # seen by whoever reads the partner; the figures stay on the account
+            summary = _("Follow up with %s: contact is due", account.name)
             requests.append(ActivityRequest(account.id, "cadence", account.kam_manager_id.id, summary))
         return self.env["kam.activity"]._raise_once(requests, FOLLOW_UP_TYPE)
 

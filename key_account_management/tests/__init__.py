@@ -11,6 +11,7 @@ from . import (
     test_profile_report,
     test_responsibility,
     test_review,
+    test_security,
     test_tier,
     test_tier_config,
     test_tier_job,
