@@ -391,8 +391,11 @@ class ResPartner(models.Model):
             return
         for partner in self:
             old = partner.sudo().commercial_partner_id
+            if partner.sudo() != old or not old._kam_holds_account_data():
+                continue
             new = partner._kam_new_commercial_partner(vals)
-            if new is None or new == old or partner.sudo() != old or not old._kam_holds_account_data():
+            reparented = "parent_id" in vals and (vals["parent_id"] or False) != (partner.sudo().parent_id.id or False)
+            if new is None or (new == old and not reparented):
                 continue
             partner._kam_require_member_edit(
                 _(
