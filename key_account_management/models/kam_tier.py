@@ -104,10 +104,11 @@ class KamTier(models.Model):
             check_range(tier, "min_order_count", 0, 1000000)
             if tier.min_potential > 100:
                 raise ValidationError(_("Tier “%s”: the minimum potential is a score from 0 to 100.", tier.name))
-            if not (
-                0 <= tier.contact_interval_days <= MAX_INTERVAL_DAYS
-                and 0 <= tier.review_interval_months <= MAX_INTERVAL_MONTHS
-            ):
+            if tier.contact_interval_days < 0 or tier.review_interval_months < 0:
+                raise ValidationError(
+                    _("Tier “%s”: contact and review intervals cannot be negative (0 means none).", tier.name)
+                )
+            if tier.contact_interval_days > MAX_INTERVAL_DAYS or tier.review_interval_months > MAX_INTERVAL_MONTHS:
                 raise ValidationError(
                     _(
                         "Tier “%(tier)s”: contact every 0 (none) to %(days)s days, review every 0 (none) to "

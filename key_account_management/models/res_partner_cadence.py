@@ -60,7 +60,15 @@ class ResPartner(models.Model):
     @api.constrains("kam_contact_interval_days")
     def _check_kam_contact_interval_days(self):
         for partner in self:
-            if not 0 <= partner.kam_contact_interval_days <= MAX_INTERVAL_DAYS:
+            if partner.kam_contact_interval_days < 0:
+                raise ValidationError(
+                    _(
+                        "The contact interval of “%s” cannot be negative: enter a number of days, "
+                        "or 0 to use the interval of its tier.",
+                        partner.display_name,
+                    )
+                )
+            if partner.kam_contact_interval_days > MAX_INTERVAL_DAYS:
                 raise ValidationError(
                     _(
                         "The contact interval of “%(account)s” is a number of days from 1 to %(max)s, "
