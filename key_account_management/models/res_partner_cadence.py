@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import calendar
+import logging
 from datetime import date, timedelta
 
 from odoo import _, api, fields, models
@@ -16,6 +17,8 @@ KAM_ACCOUNT_FIELDS.update(CADENCE_FIELDS)
 
 #: the effective contact interval of an account (``p``) and its tier (``t``)
 CADENCE_INTERVAL_SQL = SQL("COALESCE(NULLIF(p.kam_contact_interval_days, 0), t.contact_interval_days, 0)")
+
+_logger = logging.getLogger(__name__)
 
 FOLLOW_UP_TYPE = "key_account_management.mail_activity_type_kam_follow_up"
 CARE_TYPE = "key_account_management.mail_activity_type_kam_care"
@@ -318,6 +321,18 @@ class ResPartner(models.Model):
         # holidays: one query
         care_dates = self.env["kam.care.date"].sudo().search([])
         for care_date in care_dates:
+            try:
+                occurrence_in_window(int(care_date.month), care_date.day, today, 0)
+            except (TypeError, ValueError):
+                # a day the month does not have (older data): no reminder,
+                # the other dates and accounts go on
+                _logger.warning(
+                    "kam care: care date %s skipped: no day %s in month %s",
+                    care_date.id,
+                    care_date.day,
+                    care_date.month,
+                )
+                continue
             for account in accounts:
                 if care_date.company_id and care_date.company_id != (account.company_id or self.env.company):
                     continue

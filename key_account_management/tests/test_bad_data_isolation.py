@@ -116,6 +116,9 @@ class TestBadDataIsolation(KamCommon):
                 WHERE id = %s""",
             self.bad.id,
         )
+        # and a care date of a day its month does not have
+        care_date = self.env["kam.care.date"].create({"name": "Broken day", "month": "2", "day": 1})
+        self._sql("UPDATE kam_care_date SET day = 31 WHERE id = %s", care_date.id)
         Partner = self.env["res.partner"]
         for job in (
             Partner._cron_kam_recompute_tiers,
