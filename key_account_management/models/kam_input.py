@@ -79,7 +79,7 @@ def check_input(model, vals_list, fnames=None):
                 value = _number(model, fname, value, int)
                 if not INT_MIN <= value <= INT_MAX:
                     raise ValidationError(
-                        model.env._("“%(field)s” (%(model)s): %(value)s is too large.", **_args(model, fname, value))
+                        model.env._("“%(field)s” (%(model)s): %(value)s is out of range.", **_args(model, fname, value))
                     )
             elif ftype in ("float", "monetary"):
                 value = _number(model, fname, value, float)
@@ -149,6 +149,11 @@ def _number(model, fname, value, kind):
         value = int(value)
     if not isinstance(value, int | float) or kind is int and not isinstance(value, int):
         raise _wrong_value(model, fname, value)
+    if kind is float and isinstance(value, int):
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf  # refused as not a usable number
     return value
 
 

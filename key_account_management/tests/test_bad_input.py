@@ -29,8 +29,8 @@ INF = float("inf")
 TYPE_PAYLOADS = {
     "many2one": [[1], "abc", True, {"id": 1}, 2**31, -1, 999999999],
     "integer": [{"a": 1}, [1], "abc", 2**31, -(2**63), NAN, INF, True],
-    "float": [NAN, INF, -INF, {"a": 1}, [1], "abc", 1e300, "nan"],
-    "monetary": [NAN, INF, {"a": 1}, "abc", 1e300],
+    "float": [NAN, INF, -INF, {"a": 1}, [1], "abc", 1e300, "nan", 10**400],
+    "monetary": [NAN, INF, {"a": 1}, "abc", 1e300, 10**400],
     "char": [5, {"a": 1}, [1], 1.5],
     "text": [5, {"a": 1}, [1]],
     "html": [{"a": 1}, [1]],
