@@ -201,7 +201,7 @@ class ResPartner(models.Model):
         ids = self._kam_overdue_account_ids(with_manager=True)
         return self.env["kam.job"]._run_in_batches(
             ids,
-            lambda batch: batch._kam_raise_cadence_activities(),
+            type(self)._kam_raise_cadence_activities,
             batch_size=batch_size,
             skipped=self._kam_bad_interval_accounts(),
         )
@@ -260,9 +260,7 @@ class ResPartner(models.Model):
         anniversaries, holidays) N days ahead (company setting), one per
         occasion and year, for the key account manager."""
         ids = self.search(self.env["kam.job"]._key_account_domain() + [("kam_manager_id", "!=", False)], order="id").ids
-        return self.env["kam.job"]._run_in_batches(
-            ids, lambda batch: batch._kam_raise_care_activities(), batch_size=batch_size
-        )
+        return self.env["kam.job"]._run_in_batches(ids, type(self)._kam_raise_care_activities, batch_size=batch_size)
 
     def _kam_raise_care_activities(self):
         today = fields.Date.context_today(self)
