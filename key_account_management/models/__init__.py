@@ -8,6 +8,7 @@ from . import (
     kam_dashboard,
     kam_demo,
     kam_health_snapshot,
+    kam_input,
     kam_interaction,
     kam_interaction_links,
     kam_job,

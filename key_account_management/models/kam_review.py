@@ -147,6 +147,7 @@ class KamReview(models.Model):
 
 class KamReviewLine(models.Model):
     _name = "kam.review.line"
+    _inherit = ["kam.input.mixin"]
     _description = "Key Account Review Checklist Line"
     _order = "review_id, sequence, id"
 

@@ -8,6 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .kam_input import DATE_MIN, check_range
 from .kam_interaction import CHANNELS
 
 BUYING_ROLES = [
@@ -20,6 +21,10 @@ BUYING_ROLES = [
     ("detractor", "Detractor"),
 ]
 
+
+#: days since contact searched beyond this are searched as this (1000 years:
+#: no stored date is that far, and the limit stays a valid datetime)
+MAX_SEARCH_DAYS = 365000
 
 #: stored interaction figures of an account and their SQL types
 INTERACTION_FIGURE_COLUMNS = {
@@ -128,6 +133,18 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
     )
 
+    @api.constrains("kam_birthday")
+    def _check_kam_birthday(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            check_range(
+                partner,
+                "kam_birthday",
+                DATE_MIN,
+                today,
+                _("The birthday of “%s” cannot be in the future.", partner.display_name),
+            )
+
     @api.constrains("kam_influence", "kam_relationship")
     def _check_kam_contact_scores(self):
         for partner in self:
@@ -155,8 +172,11 @@ class ResPartner(models.Model):
     def _search_kam_days_since_contact(self, operator, value):
         """Accounts whose last contact is older / more recent than ``value``
         days (no contact at all counts as "older than anything")."""
-        if operator not in (">", ">=", "<", "<=") or not isinstance(value, int):
+        if operator not in (">", ">=", "<", "<=") or isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(_("Search days since contact with >, >=, < or <= and a number of days."))
+        # beyond 1000 years either way every contact is on the same side: a
+        # bounded value keeps the dates computable (no overflow)
+        value = max(min(value, MAX_SEARCH_DAYS), -MAX_SEARCH_DAYS)
         limit = fields.Datetime.now() - relativedelta(days=value)
         if operator in (">", ">="):
             return [

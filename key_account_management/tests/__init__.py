@@ -1,6 +1,8 @@
 from . import (
     test_access,
     test_analysis,
+    test_bad_data_isolation,
+    test_bad_input,
     test_cadence,
     test_figures,
     test_health,
