@@ -22,7 +22,10 @@ Before Odoo starts, the hook:
    external ids of the rows it deleted: the tables are dropped right after, and
    Odoo deletes their messages, followers, activities and attachments with the
    models (mail's ``ir.model.unlink``);
-4. tries, in a savepoint that is rolled back, to delete the records of other
+4. removes the favourites (saved filters) and export templates on the
+   addon's models or naming one of its fields: once the fields are gone they
+   fail, and a default favourite would break the menu it belongs to;
+5. tries, in a savepoint that is rolled back, to delete the records of other
    models that carry an external id of the addon (demo partners, pricelist,
    activity types...) in the order Odoo will. A record that other data still
    needs (a demo partner with an invoice or an order made later) is kept: its
@@ -32,6 +35,7 @@ Before Odoo starts, the hook:
 """
 
 import logging
+import re
 
 import psycopg2
 
@@ -55,6 +59,7 @@ def uninstall_hook(env):
     env.flush_all()
     _clear_foreign_references(env, own_tables)
     _empty_own_tables(env, own_models, own_tables)
+    _drop_saved_filters_and_exports(env, own_models)
     _keep_records_still_used(env, own_models)
     env.invalidate_all()
 
@@ -74,6 +79,22 @@ def _own_models(env):
         [MODULE],
     )
     return {model for (model,) in env.cr.fetchall()}
+
+
+def _own_field_names(env, own_models):
+    """Names of the fields this module adds to other models (all ``kam_*``)."""
+    env.cr.execute(
+        """
+        SELECT f.name
+          FROM ir_model_fields f
+          JOIN ir_model_data d ON d.model = 'ir.model.fields' AND d.res_id = f.id
+         WHERE NOT (f.model IN %s)
+         GROUP BY f.id, f.name
+        HAVING bool_and(d.module = %s)
+        """,
+        [tuple(own_models) or ("",), MODULE],
+    )
+    return {name for (name,) in env.cr.fetchall()}
 
 
 def _own_tables(env, own_models):
@@ -177,16 +198,51 @@ def _empty_own_tables(env, own_models, own_tables):
     env.invalidate_all()
 
 
+def _drop_saved_filters_and_exports(env, own_models):
+    """Favourites and export templates of the addon's models, or that name one
+    of its fields (``kam_tier_id``, ``partner_id.kam_manager_id``...)."""
+    names = _own_field_names(env, own_models)
+    if not names:
+        return
+    alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+    mentions = re.compile(rf"\b(?:{alternatives})\b")
+    Filter = env["ir.filters"].with_context(active_test=False)
+    filters = Filter.search([("model_id", "in", list(own_models))]) | Filter.search([]).filtered(
+        lambda f: mentions.search(" ".join(str(text or "") for text in (f.domain, f.context, f.sort)))
+    )
+    exports = env["ir.exports"].search([("resource", "in", list(own_models))])
+    lines = (
+        env["ir.exports.line"]
+        .search([("export_id", "not in", exports.ids)])
+        .filtered(lambda line: mentions.search(line.name or ""))
+    )
+    if filters or exports or lines:
+        _logger.info(
+            "%s: removing the favourites %s, the export templates %s and %d export template lines that use it",
+            MODULE,
+            filters.mapped("name"),
+            exports.mapped("name"),
+            len(lines),
+        )
+    filters.unlink()
+    exports.unlink()
+    lines.unlink()
+
+
 def _keep_records_still_used(env, own_models):
     """Find the addon's records in other models that Odoo could not delete,
     and detach them from the addon so that Odoo keeps them without trying."""
     env.cr.execute(
         """
-        SELECT id, name, model, res_id FROM ir_model_data
+        SELECT id, name, model, res_id FROM ir_model_data d
          WHERE module = %s AND res_id IS NOT NULL AND model NOT LIKE %s AND NOT (model IN %s)
+           -- Odoo leaves alone the records that other modules own too
+           AND NOT EXISTS (
+                SELECT 1 FROM ir_model_data o
+                 WHERE o.model = d.model AND o.res_id = d.res_id AND o.module NOT IN (%s, '__cloc_exclude__'))
          ORDER BY id DESC
         """,
-        [MODULE, TECHNICAL_PREFIX + "%", TECHNICAL_MODELS + tuple(own_models or ("",))],
+        [MODULE, TECHNICAL_PREFIX + "%", TECHNICAL_MODELS + tuple(own_models or ("",)), MODULE],
     )
     candidates = [row for row in env.cr.fetchall() if row[2] in env and env[row[2]]._auto]
     kept = []
