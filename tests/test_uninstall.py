@@ -90,6 +90,24 @@ env["mail.activity.plan"].create({{
     }})],
 }})
 
+# favourites (one the default of the Contacts menu) and an export template
+# that use the addon's fields, and ones that do not
+contacts = env.ref("contacts.action_contacts")
+env["ir.filters"].create([
+    {{"name": "My key accounts", "model_id": "res.partner", "action_id": contacts.id, "user_id": admin.id,
+     "is_default": True, "domain": "[('kam_is_key_account', '=', True)]"}},
+    {{"name": "Orders of tiered customers", "model_id": "sale.order", "user_id": False,
+     "domain": "[('partner_id.kam_tier_id', '!=', False)]"}},
+    {{"name": "Open interactions", "model_id": "kam.interaction", "user_id": admin.id, "domain": "[]"}},
+    {{"name": "Companies (no key account field)", "model_id": "res.partner", "user_id": False,
+     "domain": "[('is_company', '=', True)]"}},
+])
+env["ir.exports"].create({{
+    "name": "Accounts and tiers",
+    "resource": "res.partner",
+    "export_fields": [Command.create({{"name": "name"}}), Command.create({{"name": "kam_tier_id/name"}})],
+}})
+
 # a demo key account invoiced by a user: Odoo cannot delete it any more
 demo_account = env.ref(f"{{MODULE}}.kam_partner_huadong_demo")
 invoice = env["account.move"].create({{
@@ -124,6 +142,7 @@ emit({{
     "open_activities": count("mail.activity", [("activity_type_id", "in", kam_types.ids), ("active", "=", True)]),
     "done_activities": count("mail.activity", [("activity_type_id", "in", kam_types.ids), ("active", "=", False)]),
     "duty_plan_steps": count("mail.activity.plan.template", [("responsible_type", "=", "kam_duty")]),
+    "kam_filters": count("ir.filters", [("domain", "ilike", "kam_")]),
     "demo_orders": count("sale.order", [("partner_id.commercial_partner_id", "=", demo_account.id)]),
 }})
 """
@@ -136,7 +155,10 @@ emit({{"state": env["ir.module.module"].search([("name", "=", {MODULE!r})]).stat
 
 # Runs in `odoo-bin shell` after the uninstall; nothing committed.
 CHECK = f"""
+import ast
+
 from odoo import Command
+from odoo.addons.mail.tools.discuss import Store
 
 MODULE = {MODULE!r}
 
@@ -168,6 +190,17 @@ leftovers = {{
         "SELECT id FROM mail_activity_type WHERE name->>'en_US' IN ('Key Account Follow-up', 'Customer Care')"
     ),
     "plan_steps": rows("SELECT id FROM mail_activity_plan_template WHERE responsible_type = 'kam_duty'"),
+    "filters": rows(
+        "SELECT name FROM ir_filters WHERE model_id LIKE 'kam.%%' OR domain LIKE '%%kam\\\\_%%'"
+        " OR context LIKE '%%kam\\\\_%%' OR sort LIKE '%%kam\\\\_%%'"
+    ),
+    "export_lines": rows("SELECT name FROM ir_exports_line WHERE name LIKE '%%kam\\\\_%%'"),
+}}
+
+# what was not the addon's stays
+others = {{
+    "filter": bool(env["ir.filters"].search_count([("name", "=", "Companies (no key account field)")])),
+    "export_lines": env["ir.exports"].search([("name", "=", "Accounts and tiers")]).export_fields.mapped("name"),
 }}
 
 todo = env.ref("mail.mail_activity_data_todo")
@@ -211,6 +244,16 @@ def flows(user):
         exportable = [name for name, desc in all_fields.items() if desc.get("exportable", True)]
         records.export_data(exportable)
         done.append(Model._name + ": views, defaults, read, web_read, name_search, export")
+    # the favourites the menus load, applied; the chatter of the account
+    for model, action in (("res.partner", env.ref("contacts.action_contacts").id), ("sale.order", None)):
+        for favourite in env["ir.filters"].with_user(user).get_filters(model, action):
+            env[model].with_user(user).search_count(ast.literal_eval(favourite["domain"]))
+    messages = env["mail.message"].with_user(user)._message_fetch(
+        [("model", "=", "res.partner"), ("res_id", "=", ACCOUNT_ID)], limit=100
+    )["messages"]
+    assert messages
+    Store(messages, for_current_user=True).get_result()
+    done.append("favourites, chatter")
     # Duplicate: a partner, and an order of the user's own
     Partner.browse(demo_account.id).copy()
     Partner.browse(ACCOUNT_ID).copy()
@@ -236,6 +279,7 @@ emit({{
     "state": env["ir.module.module"].search([("name", "=", MODULE)]).state,
     "leftovers": leftovers,
     "activities": activities,
+    "others": others,
     "demo_account_kept": bool(demo_account),
     "demo_account_invoice_kept": bool(env["account.move"].browse(INVOICE_ID).exists()),
     "flows": results,
@@ -273,6 +317,7 @@ def test_uninstall_is_clean(db_copy, odoo_shell_logged, odoo_log_errors, test_db
         "open_activities",
         "done_activities",
         "duty_plan_steps",
+        "kam_filters",
         "demo_orders",
     ):
         assert used[key] > 0, f"the test data has no {key}: {used}"
@@ -292,8 +337,10 @@ def test_uninstall_is_clean(db_copy, odoo_shell_logged, odoo_log_errors, test_db
     assert after["leftovers"] == {name: [] for name in after["leftovers"]}, after["leftovers"]
     # open work planned with the addon's activity types stays, as To-Do
     assert after["activities"] == {"call_the_buyer_type": True, "next_step_kept": True}, after["activities"]
+    # favourites and export lines without the addon's fields are left alone
+    assert after["others"] == {"filter": True, "export_lines": ["name"]}, after["others"]
     # a demo record that other data needs is kept, with that data
     assert after["demo_account_kept"] and after["demo_account_invoice_kept"]
     assert set(after["flows"]) == {"admin", "uninstall.salesman"}
-    assert all(len(done) == 3 for done in after["flows"].values()), after["flows"]
+    assert all(len(done) == 4 for done in after["flows"].values()), after["flows"]
     assert after["invoice_state"] == "posted"
