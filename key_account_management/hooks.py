@@ -53,36 +53,44 @@ TECHNICAL_PREFIX = "ir."
 
 def uninstall_hook(env):
     env.flush_all()
-    own_models = _own_models(env)
+    removed = _modules_removed(env)
+    own_models = _own_models(env, removed)
     own_tables = _own_tables(env, own_models)
     _release_activities(env)
     env.flush_all()
     _clear_foreign_references(env, own_tables)
     _empty_own_tables(env, own_models, own_tables)
-    _drop_saved_filters_and_exports(env, own_models)
-    _keep_records_still_used(env, own_models)
+    _drop_saved_filters_and_exports(env, own_models, removed)
+    _keep_records_still_used(env, own_models, removed)
     env.invalidate_all()
 
 
-def _own_models(env):
-    """Names of the models this module defines (no other module has an
-    external id on their ``ir.model``: res.partner, sale.order... extended here
-    are shared)."""
+def _modules_removed(env):
+    """This module and those uninstalled with it (the ones depending on it)."""
+    env.cr.execute("SELECT name FROM ir_module_module WHERE state = 'to remove'")
+    return tuple({MODULE} | {name for (name,) in env.cr.fetchall()})
+
+
+def _own_models(env, removed):
+    """Names of the models defined by the modules being removed: no other
+    module has an external id on their ``ir.model`` (res.partner, sale.order...
+    extended here are shared)."""
     env.cr.execute(
         """
         SELECT m.model
           FROM ir_model m
           JOIN ir_model_data d ON d.model = 'ir.model' AND d.res_id = m.id
          GROUP BY m.id, m.model
-        HAVING bool_and(d.module = %s)
+        HAVING bool_and(d.module IN %s) AND bool_or(d.module = %s)
         """,
-        [MODULE],
+        [removed, MODULE],
     )
     return {model for (model,) in env.cr.fetchall()}
 
 
-def _own_field_names(env, own_models):
-    """Names of the fields this module adds to other models (all ``kam_*``)."""
+def _own_field_names(env, own_models, removed):
+    """Names of the fields the modules being removed add to other models
+    (all ``kam_*``)."""
     env.cr.execute(
         """
         SELECT f.name
@@ -90,9 +98,9 @@ def _own_field_names(env, own_models):
           JOIN ir_model_data d ON d.model = 'ir.model.fields' AND d.res_id = f.id
          WHERE NOT (f.model IN %s)
          GROUP BY f.id, f.name
-        HAVING bool_and(d.module = %s)
+        HAVING bool_and(d.module IN %s)
         """,
-        [tuple(own_models) or ("",), MODULE],
+        [tuple(own_models) or ("",), removed],
     )
     return {name for (name,) in env.cr.fetchall()}
 
@@ -191,17 +199,16 @@ def _empty_own_tables(env, own_models, own_tables):
             env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
             remaining.discard(table)
     if own_models:
-        env.cr.execute(
-            "DELETE FROM ir_model_data WHERE module = %s AND model IN %s",
-            [MODULE, tuple(own_models)],
-        )
+        # of every module: the modules depending on this one go with it, and
+        # __export__ / __import__ ids of these rows would be left dangling
+        env.cr.execute("DELETE FROM ir_model_data WHERE model IN %s", [tuple(own_models)])
     env.invalidate_all()
 
 
-def _drop_saved_filters_and_exports(env, own_models):
+def _drop_saved_filters_and_exports(env, own_models, removed):
     """Favourites and export templates of the addon's models, or that name one
     of its fields (``kam_tier_id``, ``partner_id.kam_manager_id``...)."""
-    names = _own_field_names(env, own_models)
+    names = _own_field_names(env, own_models, removed)
     if not names:
         return
     alternatives = "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
@@ -229,7 +236,7 @@ def _drop_saved_filters_and_exports(env, own_models):
     lines.unlink()
 
 
-def _keep_records_still_used(env, own_models):
+def _keep_records_still_used(env, own_models, removed):
     """Find the addon's records in other models that Odoo could not delete,
     and detach them from the addon so that Odoo keeps them without trying."""
     env.cr.execute(
@@ -239,10 +246,10 @@ def _keep_records_still_used(env, own_models):
            -- Odoo leaves alone the records that other modules own too
            AND NOT EXISTS (
                 SELECT 1 FROM ir_model_data o
-                 WHERE o.model = d.model AND o.res_id = d.res_id AND o.module NOT IN (%s, '__cloc_exclude__'))
+                 WHERE o.model = d.model AND o.res_id = d.res_id AND o.module NOT IN %s)
          ORDER BY id DESC
         """,
-        [MODULE, TECHNICAL_PREFIX + "%", TECHNICAL_MODELS + tuple(own_models or ("",)), MODULE],
+        [MODULE, TECHNICAL_PREFIX + "%", TECHNICAL_MODELS + tuple(own_models or ("",)), (*removed, "__cloc_exclude__")],
     )
     candidates = [row for row in env.cr.fetchall() if row[2] in env and env[row[2]]._auto]
     kept = []

@@ -68,6 +68,7 @@ interaction = env["kam.interaction"].create({{
     "next_step_user_id": admin.id,
 }})
 interaction.message_post(body="Minutes of the meeting")
+interaction.export_data(["id", "name"])  # gives it an __export__ external id
 env["ir.attachment"].create(
     {{"name": "minutes.txt", "raw": b"minutes", "res_model": "kam.interaction", "res_id": interaction.id}}
 )
@@ -177,7 +178,7 @@ leftovers = {{
     "models": rows("SELECT model FROM ir_model WHERE model LIKE 'kam.%%'"),
     "fields": rows("SELECT model, name FROM ir_model_fields WHERE name LIKE 'kam\\\\_%%' OR relation LIKE 'kam.%%'"),
     "selection_values": rows("SELECT value FROM ir_model_fields_selection WHERE value LIKE 'kam\\\\_%%'"),
-    "external_ids": rows("SELECT model, name FROM ir_model_data WHERE module = %s", MODULE),
+    "external_ids": rows("SELECT model, name FROM ir_model_data WHERE module = %s OR model LIKE 'kam.%%'", MODULE),
     "views": rows(
         "SELECT id, name FROM ir_ui_view WHERE key LIKE %s OR arch_db::text LIKE '%%kam\\\\_%%'", MODULE + ".%"
     ),
