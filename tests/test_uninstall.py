@@ -5,17 +5,19 @@ addon's jobs run and a user works with it (a core customer made a key
 account with a tier of the user's own, responsibilities, a plan, a review,
 an interaction with a message and an attachment, preferences, a competitor
 note, follow-up and care activities, an activity plan step assigned to a
-duty owner, an invoice of a demo key account). Then the module is uninstalled
+duty owner, favourites and an export template on its fields, an invoice of
+a demo key account). Then the module is uninstalled
 as the Apps menu does (``button_immediate_uninstall``) in ``odoo-bin shell``:
 
 - the uninstall logs no ERROR or CRITICAL record (and no traceback);
 - the module is uninstalled and nothing of it is left in the schema or in the
   technical data (tables, columns, models, fields, views, external ids,
-  selection values);
+  selection values, favourites and export lines naming its fields);
 - Odoo's partner and order flows work afterwards, as the administrator and as
-  a salesman: the views (get_views), new record defaults, read of every field,
-  name search, export, Duplicate, and an order confirmed and invoiced for the
-  demo key account that had to be kept.
+  a salesman: the views (get_views), new record defaults, read and web_read of
+  every field, name search, export, the favourites the menus load, the
+  chatter, Duplicate, and an order confirmed and invoiced for the demo key
+  account that had to be kept.
 """
 
 import os
