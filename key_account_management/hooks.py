@@ -8,8 +8,8 @@ but the failed ``DELETE`` is logged at ERROR by ``odoo.sql_db`` ("bad query"),
 and so is the later existence check of a kept record whose table is gone.
 Without this hook that happens for the default tiers (``res_partner.kam_tier_id``
 restricts), the duties and preference categories (the account's
-responsibilities and preferences restrict) and the demo partners (their sale
-orders restrict).
+responsibilities and preferences restrict), the activity types (activities
+restrict) and the demo partners (their sale orders and invoices restrict).
 
 Before Odoo starts, the hook:
 
@@ -158,11 +158,11 @@ def _release_activities(env):
     if todo and todo not in types:
         open_activities.write({"activity_type_id": todo.id})
         templates.write({"activity_type_id": todo.id})
+        if open_activities:
+            _logger.info("%s: %d open activities moved to the To-Do type", MODULE, len(open_activities))
     else:
         open_activities.unlink()
         templates.unlink()
-    if open_activities:
-        _logger.info("%s: %d open activities moved to the To-Do type", MODULE, len(open_activities))
 
 
 def _clear_foreign_references(env, own_tables):
