@@ -165,6 +165,29 @@ def odoo_shell(run_odoo, odoo_shell_cmd):
     return shell
 
 
+@pytest.fixture(scope="session")
+def odoo_shell_logged(run_odoo, odoo_shell_cmd):
+    """Like ``odoo_shell``, at log level info, and returns ``(result, log)``:
+    the emitted value and the whole output of ``odoo-bin shell`` (stderr, where
+    Odoo logs), for tests that judge what the script logged."""
+    prelude = f"import json as _json\ndef emit(value):\n    print({RESULT_MARK!r} + _json.dumps(value), flush=True)\n"
+
+    def shell(db, script, *, log_name="pytest-shell.log", timeout=300):
+        proc = run_odoo(
+            ["-d", db, "--no-http", "--log-level=info"],
+            base=odoo_shell_cmd,
+            stdin=prelude + script,
+            log_name=log_name,
+            timeout=timeout,
+        )
+        assert proc.returncode == 0, f"odoo-bin shell on {db} failed (status {proc.returncode}):\n{proc.stderr[-4000:]}"
+        results = [line[len(RESULT_MARK) :] for line in proc.stdout.splitlines() if line.startswith(RESULT_MARK)]
+        assert results, f"the shell script on {db} emitted nothing:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"
+        return json.loads(results[-1]), proc.stderr
+
+    return shell
+
+
 @pytest.fixture
 def db_copy(test_db):
     """Factory: ``db_copy(name)`` copies the test database (and its filestore)

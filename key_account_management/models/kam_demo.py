@@ -69,6 +69,15 @@ class KamDemo(models.AbstractModel):
                     dates.append(when)
                     cancel.append(rng.random() < 0.06)
         orders = self.env["sale.order"].create(vals_list)
+        # demo data of this module like the records of the demo files: with
+        # an external id, uninstalling the module removes them (and then the
+        # demo partners they would keep)
+        self.env["ir.model.data"]._update_xmlids(
+            [
+                {"xml_id": f"key_account_management.kam_sale_order_{index}_demo", "record": order, "noupdate": True}
+                for index, order in enumerate(orders, 1)
+            ]
+        )
         to_confirm = orders.filtered(lambda o: not cancel[orders.ids.index(o.id)])
         to_confirm.action_confirm()
         for order, when, cancelled in zip(orders, dates, cancel, strict=True):
