@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "key_account_management developers",
     "website": "https://example.com/key_account_management",
-    "depends": ["sale_management", "sale_margin", "crm", "contacts", "account", "base_import"],
+    "depends": ["sale_management", "crm", "contacts", "account", "base_import"],
     "data": [
         "security/kam_security.xml",
         "security/ir.model.access.csv",
