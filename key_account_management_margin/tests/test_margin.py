@@ -4,7 +4,7 @@ key_account_management's test_analysis and test_plan when the margin left
 the main addon. The orders and helpers are theirs (their base classes hold
 no test, so importing them runs none of those tests twice)."""
 
-from odoo.tests import tagged
+from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.key_account_management.tests.test_analysis import COST, SaleAnalysisCommon
 from odoo.addons.key_account_management.tests.test_plan import PlanCommon
@@ -99,3 +99,19 @@ class TestPlanMargin(PlanCommon):
         """The margin metric is offered right after revenue."""
         selection = self.env["kam.plan.objective"]._fields["metric"].get_values(self.env)
         self.assertEqual(selection[:2], ["revenue", "margin"])
+
+
+@tagged("post_install", "-at_install")
+class TestBridge(TransactionCase):
+    def test_main_addon_installs_without_sale_margin(self):
+        """key_account_management never pulls sale_margin in, directly or
+        through another module (installing sale_margin on a large database
+        recomputes every order line); this bridge comes with it by itself."""
+        Module = self.env["ir.module.module"]
+        main = Module.search([("name", "=", "key_account_management")])
+        upstream = main.upstream_dependencies(exclude_states=("uninstallable",))
+        self.assertIn("sale_management", upstream.mapped("name"))
+        self.assertNotIn("sale_margin", upstream.mapped("name"))
+        bridge = Module.search([("name", "=", "key_account_management_margin")])
+        self.assertTrue(bridge.auto_install)
+        self.assertEqual(set(bridge.dependencies_id.mapped("name")), {"key_account_management", "sale_margin"})
