@@ -7,10 +7,10 @@ class KamPlanObjective(models.Model):
     _inherit = "kam.plan.objective"
 
     # Uninstalled: margin objectives become custom ones (entered by hand),
-    # the objective and its plan stay.
+    # keeping their last measured value; the objective and its plan stay.
     metric = fields.Selection(
         selection_add=[("revenue",), ("margin", "Gross Margin"), ("order_count",)],
-        ondelete={"margin": "set custom"},
+        ondelete={"margin": lambda objectives: objectives._kam_margin_to_custom()},
     )
 
     def _order_metrics(self):
@@ -19,3 +19,9 @@ class KamPlanObjective(models.Model):
         metrics = super()._order_metrics()
         metrics["margin"] = (SQL("SUM(so.margin / COALESCE(NULLIF(so.currency_rate, 0), 1.0))"), True)
         return metrics
+
+    def _kam_margin_to_custom(self):
+        """Turn gross margin objectives into custom ones holding their current
+        value (measured while sale_margin's columns are still there)."""
+        for objective in self:
+            objective.write({"metric": "custom", "manual_actual": objective.actual})

@@ -95,6 +95,18 @@ class TestPlanMargin(PlanCommon):
         plan = self._plan([{"name": "Margin", "metric": "margin", "target": 1000}])
         self.assertAlmostEqual(plan.objective_ids.actual, (3000 - 40) + (1000 - 20) * 2)
 
+    def test_uninstall_keeps_margin_objectives_as_custom(self):
+        """What uninstalling this module does to a margin objective: it
+        becomes a custom objective holding the margin measured last."""
+        self._order(self.account, 3000, days_ago=10)
+        plan = self._plan([{"name": "Margin", "metric": "margin", "target": 1000}])
+        objective = plan.objective_ids
+        ondelete = objective._fields["metric"].ondelete["margin"]
+        ondelete(objective)
+        self.assertEqual(objective.metric, "custom")
+        self.assertEqual(objective.manual_actual, 3000)
+        self.assertEqual(objective.actual, 3000)
+
     def test_margin_metric_offered(self):
         """The margin metric is offered right after revenue."""
         selection = self.env["kam.plan.objective"]._fields["metric"].get_values(self.env)
