@@ -149,6 +149,8 @@ def main():
 
     os.makedirs(os.path.join(ROOT, "logs"), exist_ok=True)
     log_path = os.path.join(ROOT, "logs", f"bench-install-{args.db}.log")
+    if os.path.exists(log_path):
+        os.remove(log_path)  # odoo-bin appends to its --logfile
     elapsed, rc, rss, vm = timed_install(args.db, args.modules, log_path)
 
     after = set(psql(args.db, "SELECT name FROM ir_module_module WHERE state = 'installed'").split())
