@@ -1,4 +1,5 @@
 from . import (
+    base_partner_merge,
     kam_account_figures,
     kam_account_mixin,
     kam_activity,
@@ -7,6 +8,7 @@ from . import (
     kam_dashboard,
     kam_demo,
     kam_health_snapshot,
+    kam_input,
     kam_interaction,
     kam_interaction_links,
     kam_job,

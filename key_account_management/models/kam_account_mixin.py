@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .kam_input import check_input
+
 
 class KamAccountMixin(models.AbstractModel):
     """Records that hang on a key account (preferences, interactions,
@@ -56,9 +58,11 @@ class KamAccountMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_input(self, vals_list)
         return super().create(self._kam_commercial_vals_list(vals_list))
 
     def write(self, vals):
+        check_input(self, [vals])
         if vals.get("partner_id"):
             vals = self._kam_commercial_vals_list([vals])[0]
         return super().write(vals)

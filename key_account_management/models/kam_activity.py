@@ -71,7 +71,9 @@ class KamActivity(models.AbstractModel):
     DEFAULT_ACTIVITY_TYPE = "mail.mail_activity_data_todo"
 
     @api.model
-    def _raise_once(self, requests, activity_type_xmlid=None, include_done=False, notify=False):
+    def _raise_once(
+        self, requests, activity_type_xmlid=None, include_done=False, notify=False, res_model="res.partner"
+    ):
         """Create the activities of ``requests`` not already raised.
 
         :param requests: iterable of :class:`ActivityRequest` (or tuples in
@@ -85,6 +87,10 @@ class KamActivity(models.AbstractModel):
         :param notify: send the "activity assigned" notification of each
             activity (one message per activity: off for batched jobs, the
             users see their activities in the activity menu)
+        :param res_model: model of the records the activities go on; the
+            ``partner_id`` of each request is then the id of such a record
+            (e.g. ``kam.risk.signal``: a risk activity goes on the signal,
+            readable only by those who may read the signal)
         :return: the created ``mail.activity`` records
         """
         requests = [ActivityRequest(*req) for req in requests]
@@ -94,7 +100,7 @@ class KamActivity(models.AbstractModel):
             return Activity
         # one search for the whole batch: the (account, reason) pairs already raised
         domain = [
-            ("res_model", "=", "res.partner"),
+            ("res_model", "=", res_model),
             ("res_id", "in", list({req.partner_id for req in requests})),
             ("kam_reason", "in", list({req.reason for req in requests})),
         ]
@@ -104,7 +110,7 @@ class KamActivity(models.AbstractModel):
             (row["res_id"], row["kam_reason"]) for row in Activity.search_read(domain, ["res_id", "kam_reason"])
         }
         activity_type = self.env.ref(activity_type_xmlid or self.DEFAULT_ACTIVITY_TYPE)
-        model_id = self.env["ir.model"]._get_id("res.partner")
+        model_id = self.env["ir.model"]._get_id(res_model)
         today = fields.Date.context_today(self)
         vals_list = []
         for req in requests:

@@ -4,6 +4,8 @@ import calendar
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .res_config_settings import company_setting
+
 MONTHS = [(str(number), calendar.month_name[number]) for number in range(1, 13)]
 
 
@@ -13,6 +15,7 @@ class KamCareDate(models.Model):
     Mid-Autumn) move every year: enter them with this year's date."""
 
     _name = "kam.care.date"
+    _inherit = ["kam.input.mixin"]
     _description = "Key Account Care Date"
     _order = "month_number, day, id"
 
@@ -70,4 +73,4 @@ class ResCompany(models.Model):
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    kam_care_days_before = fields.Integer(related="company_id.kam_care_days_before", readonly=False)
+    kam_care_days_before = company_setting(fields.Integer, "Care Reminder Days Before")

@@ -32,7 +32,7 @@ class KamCompetitorNote(models.Model):
     @api.constrains("share_of_wallet")
     def _check_share_of_wallet(self):
         for note in self:
-            if not 0 <= note.share_of_wallet <= 100:
+            if not 0 <= note.share_of_wallet <= 100:  # also refuses NaN
                 raise ValidationError(
                     _("The share of wallet of %s is a percentage from 0 to 100.", note.competitor_id.display_name)
                 )

@@ -1,6 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+import math
+
+import psycopg2
+
 from odoo import api, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+
+_logger = logging.getLogger(__name__)
 
 TOP_ACCOUNTS = 5
 TOP_RISKS = 5
@@ -39,25 +46,75 @@ class KamDashboard(models.AbstractModel):
         if not self.env.user.has_group("key_account_management.group_kam_user"):
             raise AccessError(self.env._("The key account dashboard is for key account users and managers."))
         accounts = self._account_domain()
-        tiers = self._dashboard_tiers(accounts)
+        errors = {}
+        blocks = {
+            "tiers": (lambda: self._dashboard_tiers(accounts), []),
+            "risk_levels": (lambda: self._dashboard_risk_levels(accounts), []),
+            "growing": (
+                lambda: self._dashboard_top_accounts(accounts, growing=True),
+                {"domain": accounts, "accounts": []},
+            ),
+            "shrinking": (
+                lambda: self._dashboard_top_accounts(accounts, growing=False),
+                {"domain": accounts, "accounts": []},
+            ),
+            "follow_ups": (
+                lambda: self._dashboard_follow_ups(accounts),
+                {
+                    "activity_overdue": {"count": 0, "domain": accounts},
+                    "contact_overdue": {"count": 0, "domain": accounts},
+                },
+            ),
+            "risks": (self._dashboard_risks, {"count": 0, "domain": [], "by_severity": [], "signals": []}),
+            "plans": (
+                self._dashboard_plans,
+                {
+                    "plan_count": 0,
+                    "plan_domain": [("state", "=", "active")],
+                    "objective_count": 0,
+                    "objective_domain": [("plan_id.state", "=", "active")],
+                    "attainment": 0.0,
+                    "by_status": [],
+                },
+            ),
+        }
+        data = {name: self._dashboard_block(name, compute, empty, errors) for name, (compute, empty) in blocks.items()}
         return {
             "is_manager": self.env.user.has_group("key_account_management.group_kam_manager"),
             "currency_id": self.env.company.currency_id.id,
-            "account_count": sum(tier["count"] for tier in tiers),
+            "account_count": sum(tier["count"] for tier in data["tiers"]),
             "account_domain": accounts,
-            "tiers": tiers,
-            "risk_levels": self._dashboard_risk_levels(accounts),
-            "growing": self._dashboard_top_accounts(accounts, growing=True),
-            "shrinking": self._dashboard_top_accounts(accounts, growing=False),
-            "follow_ups": self._dashboard_follow_ups(accounts),
-            "risks": self._dashboard_risks(),
-            "plans": self._dashboard_plans(),
+            **data,
+            "errors": errors,
             "views": {
                 "account_list": self.env.ref("key_account_management.kam_account_view_list").id,
                 "account_search": self.env.ref("key_account_management.kam_account_view_search").id,
                 "objective_list": self.env.ref("key_account_management.kam_plan_objective_view_list").id,
             },
         }
+
+    @api.model
+    def _dashboard_block(self, name, compute, empty, errors):
+        """One block of the dashboard, computed under its own savepoint: a
+        block that fails (data it cannot read, e.g. older out-of-range data
+        of one account) shows its error; the other blocks still show.
+        Non-finite numbers (NaN, infinity) become 0: they are not JSON."""
+        try:
+            with self.env.cr.savepoint():
+                return _finite(compute())
+        except (psycopg2.OperationalError, MemoryError):
+            raise
+        except Exception as error:  # noqa: BLE001 - one block must not break the others
+            self.env.invalidate_all(flush=False)
+            if isinstance(error, UserError):
+                errors[name] = error.args[0]
+            else:
+                errors[name] = self.env._(
+                    "This block cannot be shown: some key account data is out of range. "
+                    "Your administrator finds the details in the server log."
+                )
+            _logger.warning("kam dashboard: block %s failed for user %s: %r", name, self.env.uid, error)
+            return empty
 
     @api.model
     def _dashboard_tiers(self, accounts):
@@ -192,3 +249,15 @@ class KamDashboard(models.AbstractModel):
                 for key, label in statuses
             ],
         }
+
+
+def _finite(value):
+    """``value`` with NaN and infinite floats replaced by 0.0, in nested
+    dictionaries and lists."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else 0.0
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_finite(item) for item in value)
+    return value

@@ -187,7 +187,9 @@ class KamInteraction(models.Model):
         """One follow-up activity on the account for the next step, kept in
         line with it (created, moved, reassigned or removed)."""
         todo = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id("res.partner")
+        # on the interaction, not on the partner: the next step is read only
+        # by those who may read the interaction
+        model_id = self.env["ir.model"]._get_id("kam.interaction")
         for rec in self:
             activity = rec.next_activity_id.exists()
             wanted = rec.state != "cancelled" and rec.next_step_date and rec.next_step_user_id
@@ -204,7 +206,7 @@ class KamInteraction(models.Model):
             if activity:
                 activity.sudo().write(vals)
             else:
-                vals.update({"res_model_id": model_id, "res_id": rec.partner_id.id, "activity_type_id": todo.id})
+                vals.update({"res_model_id": model_id, "res_id": rec.id, "activity_type_id": todo.id})
                 rec.sudo().next_activity_id = self.env["mail.activity"].sudo().create(vals)
 
     @api.model

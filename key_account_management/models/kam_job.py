@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 
+import psycopg2
+
 from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 
 _logger = logging.getLogger(__name__)
@@ -29,8 +32,15 @@ class KamJob(models.AbstractModel):
         return [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
 
     @api.model
-    def _run_in_batches(self, ids, process_batch, batch_size=None, commit=None):
+    def _run_in_batches(self, ids, process_batch, batch_size=None, commit=None, skipped=None):
         """Run ``process_batch(records)`` over ``ids`` split in batches.
+
+        One account cannot break the others: a batch that fails is rolled
+        back to its savepoint and run again account by account, each under
+        its own savepoint. The accounts that still fail are skipped, logged
+        (WARNING, with the account id and the reason: bad data is not a
+        server error) and reported in the result; the other accounts are
+        processed.
 
         :param ids: list of ``res.partner`` ids to process (in this order)
         :param process_batch: callable taking a ``res.partner`` recordset
@@ -38,7 +48,10 @@ class KamJob(models.AbstractModel):
         :param commit: commit after each batch; defaults to "only when run
             by the scheduler, outside tests", so that the work of finished
             batches survives a crash or a timeout of the scheduled action.
-        :return: number of batches run
+        :param skipped: ``{id: reason}`` of accounts the job already left
+            out as bad data before the batches, reported with the others
+        :return: a :class:`KamJobResult`: the number of batches run (an int,
+            as before), with ``done`` and ``skipped`` (``{id: reason}``)
         """
         batch_size = batch_size or self.DEFAULT_BATCH_SIZE
         if commit is None:
@@ -51,6 +64,10 @@ class KamJob(models.AbstractModel):
                 and not odoo_module.current_test
                 and not self.env.registry.in_test_mode()
             )
+        name = getattr(process_batch, "__name__", str(process_batch))
+        skipped = dict(skipped or {})
+        for pid, reason in skipped.items():
+            _logger.warning("kam job %s: account %s skipped: %s", name, pid, reason)
         cron = self.env["ir.cron"]
         total = len(ids)
         done = 0
@@ -58,7 +75,14 @@ class KamJob(models.AbstractModel):
         partners = self.env["res.partner"]
         for start in range(0, total, batch_size):
             batch = partners.browse(ids[start : start + batch_size])
-            process_batch(batch)
+            if not self._run_isolated(process_batch, batch):
+                # find the bad accounts: one by one, each under its savepoint
+                for partner in batch:
+                    error = self._run_isolated(process_batch, partner, return_error=True)
+                    if error is not None:
+                        reason = self._skip_reason(error)
+                        skipped[partner.id] = reason
+                        _logger.warning("kam job %s: account %s skipped: %s", name, partner.id, reason)
             batches += 1
             done += len(batch)
             cron._notify_progress(done=done, remaining=total - done)
@@ -70,7 +94,51 @@ class KamJob(models.AbstractModel):
                 self.env.cr.commit()
             # keep memory flat on large runs
             self.env.invalidate_all()
-        _logger.info(
-            "kam job %s: %s records in %s batches", getattr(process_batch, "__name__", process_batch), total, batches
-        )
-        return batches
+        _logger.info("kam job %s: %s records in %s batches", name, total, batches)
+        if skipped:
+            _logger.warning(
+                "kam job %s: %s account(s) skipped (bad data, see the warnings above): %s",
+                name,
+                len(skipped),
+                ", ".join(str(pid) for pid in sorted(skipped)),
+            )
+        return KamJobResult(batches, done=done - len(set(skipped) & set(ids)), skipped=skipped)
+
+    @api.model
+    def _run_isolated(self, process_batch, records, return_error=False):
+        """Run ``process_batch(records)`` under a savepoint. Returns True
+        (or None with ``return_error``) when it worked; else the changes are
+        rolled back and it returns False (or the exception). Errors of the
+        database connection or of concurrent updates are not bad data: they
+        stop the job (the scheduler runs it again)."""
+        try:
+            with self.env.cr.savepoint():
+                process_batch(records)
+        except (psycopg2.OperationalError, MemoryError):
+            raise
+        except Exception as error:  # noqa: BLE001 - any bad data of one account
+            self.env.invalidate_all(flush=False)
+            return error if return_error else False
+        return None if return_error else True
+
+    @api.model
+    def _skip_reason(self, error):
+        text = error.args[0] if isinstance(error, UserError) and error.args else str(error)
+        text = " ".join(str(text).split())
+        return f"{type(error).__name__}: {text[:300]}"
+
+
+class KamJobResult(int):
+    """Result of a batched job: the number of batches run, plus the number
+    of accounts processed (``done``) and the accounts skipped as bad data
+    (``skipped``: ``{partner id: reason}``)."""
+
+    def __new__(cls, batches, done=0, skipped=None):
+        result = super().__new__(cls, batches)
+        result.batches = batches
+        result.done = done
+        result.skipped = skipped or {}
+        return result
+
+    def __repr__(self):
+        return f"KamJobResult(batches={self.batches}, done={self.done}, skipped={self.skipped!r})"

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import math
 from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
@@ -6,6 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+
+from .kam_input import FLOAT_MAX, PLAN_DATE_MAX, PLAN_DATE_MIN, check_range
 
 # key_account_management_margin adds "margin" after "revenue" (selection_add)
 METRICS = [
@@ -60,11 +63,28 @@ class KamPlan(models.Model):
         for plan in self:
             if plan.date_end < plan.date_start:
                 raise ValidationError(_("The plan “%s” ends before it starts: fix its dates.", plan.name))
+            if not plan._kam_dates_in_range():
+                raise ValidationError(plan._kam_dates_message())
+
+    def _kam_dates_in_range(self):
+        self.ensure_one()
+        return all(PLAN_DATE_MIN <= day <= PLAN_DATE_MAX for day in (self.date_start, self.date_end) if day)
+
+    def _kam_dates_message(self):
+        return _(
+            "The plan “%(plan)s” must start and end between %(min)s and %(max)s: fix its dates.",
+            plan=self.name,
+            min=PLAN_DATE_MIN,
+            max=PLAN_DATE_MAX,
+        )
 
     def action_activate(self):
         for plan in self:
             if plan.state != "draft":
                 raise UserError(_("Only a draft plan can be activated (%s).", plan.name))
+            if not plan._kam_dates_in_range() or plan.date_end < plan.date_start:
+                # dates of older data, from before the constraint
+                raise UserError(plan._kam_dates_message())
             if not plan.objective_ids.filtered("target"):
                 raise UserError(
                     _("Give the plan “%s” at least one objective with a target before activating it.", plan.name)
@@ -91,7 +111,7 @@ class KamPlanObjective(models.Model):
 
     _name = "kam.plan.objective"
     _description = "Key Account Plan Objective"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["kam.input.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "plan_id, sequence, id"
 
     plan_id = fields.Many2one("kam.plan", required=True, ondelete="cascade", index=True)
@@ -118,9 +138,12 @@ class KamPlanObjective(models.Model):
         "Missed: the plan is closed below target.",
     )
 
-    @api.constrains("target", "metric")
+    @api.constrains("target", "metric", "manual_actual", "baseline", "due_date")
     def _check_target(self):
         for objective in self:
+            for fname in ("target", "manual_actual", "baseline"):
+                check_range(objective, fname, -FLOAT_MAX, FLOAT_MAX)
+            check_range(objective, "due_date", PLAN_DATE_MIN, PLAN_DATE_MAX)
             if objective.target < 0 or (objective.metric == "satisfaction" and objective.target > 5):
                 raise ValidationError(
                     _(
@@ -140,7 +163,10 @@ class KamPlanObjective(models.Model):
             else:
                 value = measured.get(objective, 0.0)
             objective.actual = value
-            objective.progress = min(value / objective.target * 100.0, 999.0) if objective.target else 0.0
+            # NaN or infinity of older data: no progress rather than NaN in
+            # every average (dashboard, reviews)
+            measurable = objective.target and math.isfinite(objective.target) and math.isfinite(value)
+            objective.progress = min(value / objective.target * 100.0, 999.0) if measurable else 0.0
 
     @api.depends("progress", "due_date", "plan_id.state", "plan_id.date_start", "plan_id.date_end")
     def _compute_status(self):
@@ -176,7 +202,8 @@ class KamPlanObjective(models.Model):
         periods = []
         for position, objective in enumerate(self):
             plan = objective.plan_id
-            if not (plan.partner_id and plan.date_start and plan.date_end):
+            if not (plan.partner_id and plan.date_start and plan.date_end and plan._kam_dates_in_range()):
+                # no period, or dates of older data out of any sane range
                 continue
             start = datetime.combine(plan.date_start, time.min)
             end = datetime.combine(plan.date_end + relativedelta(days=1), time.min)

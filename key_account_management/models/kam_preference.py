@@ -5,6 +5,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
+from .kam_input import check_input
+
 IMPORTANCE = [("info", "Info"), ("important", "Important"), ("critical", "Critical")]
 IMPORTANCE_RANK = {"critical": 0, "important": 1, "info": 2}
 SOURCES = [
@@ -20,6 +22,7 @@ SOURCES = [
 
 class KamPreferenceCategory(models.Model):
     _name = "kam.preference.category"
+    _inherit = ["kam.input.mixin"]
     _description = "Key Account Preference Category"
     _order = "sequence, id"
 
@@ -202,16 +205,19 @@ class KamPreference(models.Model):
     def _check_description_vals(self, vals):
         """An empty description is refused before it reaches the database
         (a clear message instead of a NOT NULL violation)."""
-        if "description" in vals and not (vals["description"] or "").strip():
+        description = vals.get("description")
+        if "description" in vals and (not description or isinstance(description, str) and not description.strip()):
             raise ValidationError(_("Describe the preference: the description cannot be empty."))
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_input(self, vals_list)
         for vals in vals_list:
             self._check_description_vals(dict({"description": False}, **vals))
         return super().create(vals_list)
 
     def write(self, vals):
+        check_input(self, [vals])
         self._check_description_vals(vals)
         return super().write(vals)
 

@@ -30,6 +30,7 @@ class KamDuty(models.Model):
     sales follow-up, contract negotiation, collections..."""
 
     _name = "kam.duty"
+    _inherit = ["kam.input.mixin"]
     _description = "Key Account Duty"
     _order = "sequence, id"
 

@@ -147,6 +147,7 @@ class KamReview(models.Model):
 
 class KamReviewLine(models.Model):
     _name = "kam.review.line"
+    _inherit = ["kam.input.mixin"]
     _description = "Key Account Review Checklist Line"
     _order = "review_id, sequence, id"
 
@@ -186,5 +187,9 @@ class KamReviewLine(models.Model):
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    kam_profile_verified_on = fields.Date("Profile Verified On", readonly=True, copy=False)
-    kam_review_ids = fields.One2many("kam.review", "partner_id", "Reviews")
+    kam_profile_verified_on = fields.Date(
+        "Profile Verified On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_review_ids = fields.One2many(
+        "kam.review", "partner_id", "Reviews", groups="key_account_management.group_kam_viewer"
+    )

@@ -32,7 +32,7 @@ class KamRiskSignal(models.Model):
     """
 
     _name = "kam.risk.signal"
-    _inherit = ["kam.account.mixin"]
+    _inherit = ["kam.account.mixin", "mail.thread", "mail.activity.mixin"]
     _description = "Key Account Risk Signal"
     _order = "resolved_on desc nulls first, severity_rank desc, first_seen desc, id desc"
     _rec_name = "signal_type"
@@ -48,6 +48,14 @@ class KamRiskSignal(models.Model):
     resolved_on = fields.Date("Resolved On", index=True, copy=False)
     is_open = fields.Boolean("Open", compute="_compute_is_open", store=True, index=True)
     duration_days = fields.Integer("Days Open", compute="_compute_duration_days")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # opened in bulk by the health job: no "created" message nor follower per signal;
+        # the chatter is there for the risk activities raised on the signal
+        return super(KamRiskSignal, self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)).create(
+            vals_list
+        )
 
     @api.depends("severity")
     def _compute_severity_rank(self):

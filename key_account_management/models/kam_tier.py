@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .kam_input import FLOAT_MAX, MAX_INTERVAL_DAYS, MAX_INTERVAL_MONTHS, check_range
+
 THRESHOLDS = ("min_revenue", "min_order_count", "min_potential")
 
 
@@ -14,7 +16,7 @@ class KamTier(models.Model):
 
     _name = "kam.tier"
     _description = "Key Account Tier"
-    _inherit = ["mail.thread"]
+    _inherit = ["kam.input.mixin", "mail.thread"]
     _order = "sequence, id"
 
     name = fields.Char(required=True, translate=True, tracking=True)
@@ -77,10 +79,17 @@ class KamTier(models.Model):
             tier.account_count = counts.get(tier, 0)
 
     @api.constrains(
-        "min_revenue", "min_order_count", "min_potential", "contact_interval_days", "review_interval_months"
+        "min_revenue",
+        "min_order_count",
+        "min_potential",
+        "contact_interval_days",
+        "review_interval_months",
+        "workload_weight",
     )
     def _check_values(self):
         self._check_values_sign()
+        for tier in self:
+            check_range(tier, "workload_weight", 0, 100)
 
     def _check_values_sign(self):
         for tier in self:
@@ -91,11 +100,23 @@ class KamTier(models.Model):
                         tier.name,
                     )
                 )
+            check_range(tier, "min_revenue", 0, FLOAT_MAX)
+            check_range(tier, "min_order_count", 0, 1000000)
             if tier.min_potential > 100:
                 raise ValidationError(_("Tier “%s”: the minimum potential is a score from 0 to 100.", tier.name))
             if tier.contact_interval_days < 0 or tier.review_interval_months < 0:
                 raise ValidationError(
                     _("Tier “%s”: contact and review intervals cannot be negative (0 means none).", tier.name)
+                )
+            if tier.contact_interval_days > MAX_INTERVAL_DAYS or tier.review_interval_months > MAX_INTERVAL_MONTHS:
+                raise ValidationError(
+                    _(
+                        "Tier “%(tier)s”: contact every 0 (none) to %(days)s days, review every 0 (none) to "
+                        "%(months)s months.",
+                        tier=tier.name,
+                        days=MAX_INTERVAL_DAYS,
+                        months=MAX_INTERVAL_MONTHS,
+                    )
                 )
 
     @api.constrains("sequence", "min_revenue", "min_order_count", "min_potential", "company_id", "active")

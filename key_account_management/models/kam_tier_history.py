@@ -13,6 +13,7 @@ class KamTierHistory(models.Model):
     """Every tier change of an account: who, when, why, from which figures."""
 
     _name = "kam.tier.history"
+    _inherit = ["kam.input.mixin"]
     _description = "Key Account Tier History"
     _order = "date desc, id desc"
     _rec_name = "partner_id"

@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .kam_input import check_input
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -20,3 +22,22 @@ class ResCompany(models.Model):
         for company in self:
             if not 1 <= company.kam_trailing_months <= 60:
                 raise ValidationError(_("The key account trailing window is between 1 and 60 months."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_input(self, vals_list, self._kam_input_fields())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_input(self, [vals], self._kam_input_fields())
+        return super().write(vals)
+
+    @api.model
+    def _kam_input_fields(self):
+        """The addon's settings on the company, whose input is checked."""
+        cls = type(self)
+        if "_kam_input_fnames" not in cls.__dict__:
+            cls._kam_input_fnames = frozenset(
+                fname for fname, field in self._fields.items() if field._module == "key_account_management"
+            )
+        return cls._kam_input_fnames

@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .res_config_settings import company_setting
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -23,4 +25,4 @@ class ResCompany(models.Model):
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    kam_trend_drop_pct = fields.Integer(related="company_id.kam_trend_drop_pct", readonly=False)
+    kam_trend_drop_pct = company_setting(fields.Integer, "Purchase Drop Threshold (%)")

@@ -2,6 +2,9 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .kam_input import FLOAT_MAX, MAX_INTERVAL_DAYS
+from .res_config_settings import company_setting
+
 #: Health score components and their weight field on the company.
 HEALTH_WEIGHT_FIELDS = [
     "kam_health_weight_spend",
@@ -134,12 +137,23 @@ class ResCompany(models.Model):
     )
     def _check_kam_risk_thresholds(self):
         for company in self:
-            if company.kam_risk_overdue_grace_days < 0 or company.kam_risk_overdue_critical_days < 1:
+            if not (
+                0 <= company.kam_risk_overdue_grace_days <= 365
+                and 1 <= company.kam_risk_overdue_critical_days <= MAX_INTERVAL_DAYS
+            ):
                 raise ValidationError(
-                    _("Overdue grace days cannot be negative and the critical age is at least 1 day.")
+                    _(
+                        "Overdue grace days are between 0 and 365 and the critical age between 1 and %s days.",
+                        MAX_INTERVAL_DAYS,
+                    )
                 )
-            if company.kam_risk_overdue_amount <= 0 or company.kam_risk_complaint_count < 1:
-                raise ValidationError(_("The overdue amount and open complaints thresholds must be above 0."))
+            if not (0 < company.kam_risk_overdue_amount <= FLOAT_MAX and 1 <= company.kam_risk_complaint_count <= 1000):
+                raise ValidationError(
+                    _(
+                        "The overdue amount threshold must be above 0 and the open complaints threshold between "
+                        "1 and 1000."
+                    )
+                )
             for share in (company.kam_risk_late_share, company.kam_risk_cancel_share, company.kam_risk_spend_drop):
                 if not 0 < share <= 100:
                     raise ValidationError(
@@ -147,8 +161,8 @@ class ResCompany(models.Model):
                     )
             if not 1 <= company.kam_risk_spend_months <= 24:
                 raise ValidationError(_("The spend comparison period is between 1 and 24 months."))
-            if company.kam_risk_gap_factor < 1:
-                raise ValidationError(_("The order gap factor is at least 1 (1.5 = half again the usual gap)."))
+            if not 1 <= company.kam_risk_gap_factor <= 100:
+                raise ValidationError(_("The order gap factor is between 1 and 100 (1.5 = half again the usual gap)."))
             if not 1 <= company.kam_risk_min_satisfaction <= 5:
                 raise ValidationError(_("The minimum satisfaction is on the 1-5 scale of interactions."))
 
@@ -156,45 +170,20 @@ class ResCompany(models.Model):
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    kam_risk_overdue_grace_days = fields.Integer(related="company_id.kam_risk_overdue_grace_days", readonly=False)
-    kam_risk_overdue_amount = fields.Monetary(related="company_id.kam_risk_overdue_amount", readonly=False)
-    kam_risk_overdue_critical_days = fields.Integer(related="company_id.kam_risk_overdue_critical_days", readonly=False)
-    kam_risk_late_share = fields.Float(related="company_id.kam_risk_late_share", readonly=False)
-    kam_risk_cancel_share = fields.Float(related="company_id.kam_risk_cancel_share", readonly=False)
-    kam_risk_spend_drop = fields.Float(related="company_id.kam_risk_spend_drop", readonly=False)
-    kam_risk_spend_months = fields.Integer(related="company_id.kam_risk_spend_months", readonly=False)
-    kam_risk_gap_factor = fields.Float(related="company_id.kam_risk_gap_factor", readonly=False)
-    kam_risk_min_satisfaction = fields.Float(related="company_id.kam_risk_min_satisfaction", readonly=False)
-    kam_risk_complaint_count = fields.Integer(related="company_id.kam_risk_complaint_count", readonly=False)
-    # The weights are saved together (they must add up to 100 at every
-    # write): not related fields, which would be written one by one.
-    kam_health_weight_spend = fields.Integer(
-        "Spend Trend Weight", compute="_compute_kam_health_weights", store=True, readonly=False
-    )
-    kam_health_weight_recency = fields.Integer(
-        "Recency / Frequency Weight", compute="_compute_kam_health_weights", store=True, readonly=False
-    )
-    kam_health_weight_payment = fields.Integer(
-        "Payment Behaviour Weight", compute="_compute_kam_health_weights", store=True, readonly=False
-    )
-    kam_health_weight_engagement = fields.Integer(
-        "Engagement Weight", compute="_compute_kam_health_weights", store=True, readonly=False
-    )
-    kam_health_weight_satisfaction = fields.Integer(
-        "Satisfaction Weight", compute="_compute_kam_health_weights", store=True, readonly=False
-    )
-    kam_health_good_from = fields.Integer(related="company_id.kam_health_good_from", readonly=False)
-    kam_health_watch_from = fields.Integer(related="company_id.kam_health_watch_from", readonly=False)
-
-    @api.depends("company_id")
-    def _compute_kam_health_weights(self):
-        for settings in self:
-            for fname in HEALTH_WEIGHT_FIELDS:
-                settings[fname] = settings.company_id[fname]
-
-    def set_values(self):
-        super().set_values()
-        for settings in self:
-            vals = {fname: settings[fname] for fname in HEALTH_WEIGHT_FIELDS}
-            if any(settings.company_id[fname] != value for fname, value in vals.items()):
-                settings.company_id.write(vals)
+    kam_risk_overdue_grace_days = company_setting(fields.Integer, "Overdue Grace (days)")
+    kam_risk_overdue_amount = company_setting(fields.Monetary, "Overdue Amount Threshold", currency_field="currency_id")
+    kam_risk_overdue_critical_days = company_setting(fields.Integer, "Overdue Critical After (days)")
+    kam_risk_late_share = company_setting(fields.Float, "Late Payments Threshold (%)")
+    kam_risk_cancel_share = company_setting(fields.Float, "Cancelled Orders Threshold (%)")
+    kam_risk_spend_drop = company_setting(fields.Float, "Spend Drop Threshold (%)")
+    kam_risk_spend_months = company_setting(fields.Integer, "Spend Comparison (months)")
+    kam_risk_gap_factor = company_setting(fields.Float, "Order Gap Factor")
+    kam_risk_min_satisfaction = company_setting(fields.Float, "Minimum Satisfaction")
+    kam_risk_complaint_count = company_setting(fields.Integer, "Open Complaints Threshold")
+    kam_health_weight_spend = company_setting(fields.Integer, "Spend Trend Weight")
+    kam_health_weight_recency = company_setting(fields.Integer, "Recency / Frequency Weight")
+    kam_health_weight_payment = company_setting(fields.Integer, "Payment Behaviour Weight")
+    kam_health_weight_engagement = company_setting(fields.Integer, "Engagement Weight")
+    kam_health_weight_satisfaction = company_setting(fields.Integer, "Satisfaction Weight")
+    kam_health_good_from = company_setting(fields.Integer, "Good Health From")
+    kam_health_watch_from = company_setting(fields.Integer, "Watch From")

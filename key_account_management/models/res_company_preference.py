@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .res_config_settings import company_setting
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -22,4 +24,4 @@ class ResCompany(models.Model):
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    kam_preference_stale_months = fields.Integer(related="company_id.kam_preference_stale_months", readonly=False)
+    kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")

@@ -1,8 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
-from markupsafe import Markup
-
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -38,12 +36,18 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     kam_is_key_account = fields.Boolean(
-        "Key Account", tracking=True, index=True, copy=False, help="This company is managed as a key account (大客户)."
+        "Key Account",
+        tracking=True,
+        index=True,
+        copy=False,
+        help="This company is managed as a key account (大客户).",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
     kam_is_account_holder = fields.Boolean(
         "Key Account Entity",
         compute="_compute_kam_is_account_holder",
         help="The commercial entity that holds the key-account profile; contacts show their company's values.",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
     kam_manager_id = fields.Many2one(
         "res.users",
@@ -52,6 +56,7 @@ class ResPartner(models.Model):
         index=True,
         copy=False,
         domain=[("share", "=", False)],
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
     kam_team_user_ids = fields.Many2many(
         "res.users",
@@ -61,30 +66,71 @@ class ResPartner(models.Model):
         "Account Team",
         copy=False,
         domain=[("share", "=", False)],
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
-    kam_tier_id = fields.Many2one("kam.tier", "Tier", index=True, copy=False, ondelete="restrict")
-    kam_tier_color = fields.Integer(related="kam_tier_id.color", string="Tier Color")
+    kam_tier_id = fields.Many2one(
+        "kam.tier",
+        "Tier",
+        index=True,
+        copy=False,
+        ondelete="restrict",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+    )
+    kam_tier_color = fields.Integer(
+        related="kam_tier_id.color",
+        string="Tier Color",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+    )
     kam_tier_locked = fields.Boolean(
-        "Tier Locked", copy=False, help="A locked tier is kept as it is by the automatic recompute."
+        "Tier Locked",
+        copy=False,
+        help="A locked tier is kept as it is by the automatic recompute.",
+        groups="key_account_management.group_kam_viewer",
     )
-    kam_tier_lock_reason = fields.Char("Lock Reason", copy=False)
+    kam_tier_lock_reason = fields.Char("Lock Reason", copy=False, groups="key_account_management.group_kam_viewer")
     kam_potential = fields.Integer(
-        "Growth Potential", tracking=True, copy=False, help="Manual growth potential score from 0 to 100."
+        "Growth Potential",
+        tracking=True,
+        copy=False,
+        help="Manual growth potential score from 0 to 100.",
+        groups="key_account_management.group_kam_viewer",
     )
-    kam_business_scope = fields.Text("Main Business Scope")
+    kam_business_scope = fields.Text(
+        "Main Business Scope", groups="key_account_management.group_kam_viewer", copy=False
+    )
+    # Competitor free text: confidential to the account's team. The text is
+    # stored in a field only key account managers read directly; the field
+    # users see computes it for the account's manager and team only (a
+    # ``groups=`` alone would open every account's notes to every key
+    # account user, through read, export and search).
+    kam_competitor_notes_text = fields.Text(
+        "Competitor Notes (stored)", groups="key_account_management.group_kam_manager", copy=False
+    )
     kam_competitor_notes = fields.Text(
         "Competitor Notes",
+        compute="_compute_kam_competitor_notes",
+        inverse="_inverse_kam_competitor_notes",
+        search="_search_kam_competitor_notes",
         groups="key_account_management.group_kam_user",
-        help="Competitors and market intelligence; visible to key account users only.",
+        help="Competitors and market intelligence; visible to the account's manager and team and to key account "
+        "managers only.",
     )
-    kam_key_account_since = fields.Date("Key Account Since", copy=False)
-    kam_currency_id = fields.Many2one("res.currency", compute="_compute_kam_currency_id", string="Figures Currency")
+    kam_key_account_since = fields.Date(
+        "Key Account Since", copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_kam_currency_id",
+        string="Figures Currency",
+        groups="key_account_management.group_kam_viewer",
+    )
     kam_revenue_current = fields.Monetary(
         "Trailing Revenue",
         currency_field="kam_currency_id",
         readonly=True,
         copy=False,
         help="Untaxed revenue of confirmed orders (contacts included) over the trailing window, in company currency.",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_revenue_previous = fields.Monetary(
         "Previous Window Revenue",
@@ -92,13 +138,25 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         help="Same figure for the window of the same length before the trailing window.",
+        groups="key_account_management.group_kam_viewer",
     )
-    kam_order_count = fields.Integer("Orders (Trailing)", readonly=True, copy=False)
+    kam_order_count = fields.Integer(
+        "Orders (Trailing)", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
     kam_avg_order_value = fields.Monetary(
-        "Average Order Value", currency_field="kam_currency_id", readonly=True, copy=False, aggregator="avg"
+        "Average Order Value",
+        currency_field="kam_currency_id",
+        readonly=True,
+        copy=False,
+        aggregator="avg",
+        groups="key_account_management.group_kam_viewer",
     )
-    kam_first_order_date = fields.Date("First Order", readonly=True, copy=False)
-    kam_last_order_date = fields.Date("Last Order", readonly=True, copy=False)
+    kam_first_order_date = fields.Date(
+        "First Order", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_last_order_date = fields.Date(
+        "Last Order", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
     kam_revenue_trend = fields.Float(
         "Revenue Trend (%)",
         readonly=True,
@@ -106,10 +164,17 @@ class ResPartner(models.Model):
         digits=(16, 1),
         aggregator="avg",
         help="Change of trailing revenue against the previous window, in percent.",
+        groups="key_account_management.group_kam_viewer",
     )
-    kam_can_manage_tier = fields.Boolean(compute="_compute_kam_can_manage_tier")
-    kam_tier_history_ids = fields.One2many("kam.tier.history", "partner_id", "Tier History")
-    kam_tier_history_count = fields.Integer(compute="_compute_kam_tier_history_count")
+    kam_can_manage_tier = fields.Boolean(
+        compute="_compute_kam_can_manage_tier", groups="key_account_management.group_kam_viewer"
+    )
+    kam_tier_history_ids = fields.One2many(
+        "kam.tier.history", "partner_id", "Tier History", groups="key_account_management.group_kam_viewer"
+    )
+    kam_tier_history_count = fields.Integer(
+        compute="_compute_kam_tier_history_count", groups="key_account_management.group_kam_viewer"
+    )
 
     @api.depends("is_company", "parent_id")
     def _compute_kam_is_account_holder(self):
@@ -135,15 +200,48 @@ class ResPartner(models.Model):
         for partner in self:
             partner.kam_tier_history_count = counts.get(partner, 0)
 
+    def _kam_may_read_confidential(self):
+        """{partner: True} when the current user may read the confidential
+        key-account fields of the partner's account."""
+        if self.env.su or self.env.user.has_group("key_account_management.group_kam_manager"):
+            return dict.fromkeys(self, True)
+        return {partner: partner._kam_is_member() for partner in self}
+
+    @api.depends("kam_competitor_notes_text", "commercial_partner_id.kam_competitor_notes_text")
+    @api.depends_context("uid")
+    def _compute_kam_competitor_notes(self):
+        allowed = self._kam_may_read_confidential()
+        for partner in self:
+            account = partner.sudo().commercial_partner_id
+            partner.kam_competitor_notes = account.kam_competitor_notes_text if allowed[partner] else False
+
+    def _inverse_kam_competitor_notes(self):
+        # the write was checked by _kam_check_edit (manager or account member)
+        for partner in self:
+            partner.sudo().kam_competitor_notes_text = partner.kam_competitor_notes
+
+    def _search_kam_competitor_notes(self, operator, value):
+        domain = [("kam_competitor_notes_text", operator, value)]
+        if not (self.env.su or self.env.user.has_group("key_account_management.group_kam_manager")):
+            uid = self.env.uid
+            domain += [
+                "|",
+                ("commercial_partner_id.kam_manager_id", "=", uid),
+                ("commercial_partner_id.kam_team_user_ids", "in", uid),
+            ]
+        return [("id", "in", self.sudo()._search(domain))]
+
+    # constraints read as superuser: they run for whoever creates or moves a
+    # partner, with or without the key-account groups
     @api.constrains("kam_potential")
     def _check_kam_potential(self):
-        for partner in self:
+        for partner in self.sudo():
             if not 0 <= partner.kam_potential <= 100:
                 raise ValidationError(_("Growth potential of “%s” must be between 0 and 100.", partner.display_name))
 
     @api.constrains("kam_is_key_account", "parent_id", "is_company")
     def _check_kam_is_key_account(self):
-        for partner in self:
+        for partner in self.sudo():
             commercial = partner.commercial_partner_id
             if partner.kam_is_key_account and not commercial.kam_is_key_account:
                 raise ValidationError(
@@ -156,7 +254,7 @@ class ResPartner(models.Model):
 
     @api.constrains("kam_tier_locked", "kam_tier_lock_reason", "kam_tier_id")
     def _check_kam_tier_lock(self):
-        for partner in self:
+        for partner in self.sudo():
             if partner.kam_tier_locked and partner == partner.commercial_partner_id:
                 if not partner.kam_tier_id:
                     raise ValidationError(_("Choose the tier to lock for “%s” first.", partner.display_name))
@@ -173,7 +271,7 @@ class ResPartner(models.Model):
             "kam_tier_lock_reason",
             "kam_potential",
             "kam_business_scope",
-            "kam_competitor_notes",
+            "kam_competitor_notes_text",
             "kam_key_account_since",
         ]
 
@@ -184,50 +282,164 @@ class ResPartner(models.Model):
         """True when ``user`` manages this account or is in its team."""
         self.ensure_one()
         user = user or self.env.user
-        account = self.commercial_partner_id
+        account = self.sudo().commercial_partner_id
         return user == account.kam_manager_id or user in account.kam_team_user_ids
 
-    def _kam_changed_fields(self, vals, fnames):
+    @api.model
+    def _kam_job_fields(self):
+        """Stored figures that only the key-account jobs write (revenue,
+        orders, health, risk, last contact, verification stamps...): the
+        ``kam_`` fields declared read-only and not computed by the ORM."""
+        return {
+            name
+            for name, field in self._fields.items()
+            if name.startswith("kam_") and field.store and field.readonly and not field.compute
+        }
+
+    def _kam_check_job_fields(self, vals):
+        """No user, whatever their groups, writes computed figures."""
+        if self.env.su:
+            return
+        figures = vals.keys() & self._kam_job_fields()
+        if figures:
+            labels = sorted(self._fields[fname].get_description(self.env)["string"] for fname in figures)
+            raise AccessError(
+                _(
+                    "%s: these figures are computed from orders, invoices and interactions by the key-account "
+                    "jobs and cannot be written. Use “Recompute Tier” or “Refresh Health” to update them.",
+                    ", ".join(labels),
+                )
+            )
+
+    @staticmethod
+    def _kam_x2many_ids(value):
+        """Ids a many2many value sets, or None when it is not a plain set
+        (commands that add or remove)."""
+        if not isinstance(value, (list, tuple)):
+            return None
+        ids = set()
+        for item in value:
+            if isinstance(item, int):
+                ids.add(item)
+            elif isinstance(item, (list, tuple)) and len(item) == 3 and item[0] == 6:
+                ids = set(item[2] or [])
+            elif isinstance(item, (list, tuple)) and item and item[0] == 5:
+                ids = set()
+            else:
+                return None
+        return ids
+
+    def _kam_changed_fields(self, vals, fnames, against=None):
         """Names in ``fnames`` whose value in ``vals`` differs from the
-        record's (x2many commands always count as changes)."""
+        values of ``against`` (default: the record itself)."""
+        self.ensure_one()
+        reference = (against or self).sudo()
         changed = set()
         for fname in fnames & vals.keys():
             field = self._fields[fname]
             value = vals[fname]
-            if field.type in ("one2many", "many2many"):
+            if field.type == "one2many":
                 changed.add(fname)
-            elif field.type == "many2one":
-                if (self[fname].id or False) != (value or False):
+            elif field.type == "many2many":
+                if against is None or self._kam_x2many_ids(value) != set(reference[fname].ids):
                     changed.add(fname)
-            elif (self[fname] or False) != (value or False):
+            elif field.type == "many2one":
+                if (reference[fname].id or False) != (value or False):
+                    changed.add(fname)
+            elif (reference[fname] or False) != (value or False):
                 changed.add(fname)
         return changed
+
+    def _kam_new_commercial_partner(self, vals):
+        """The commercial entity of this partner once ``vals`` is written
+        (sudo record); None when ``vals`` holds a value Odoo will refuse."""
+        self.ensure_one()
+        partner = self.sudo()
+        if "parent_id" not in vals and "is_company" not in vals:
+            return partner.commercial_partner_id
+        parent_id = vals.get("parent_id", partner.parent_id.id)
+        if parent_id and not isinstance(parent_id, int):
+            return None
+        parent = partner.browse(parent_id or []).exists()
+        is_company = vals.get("is_company", partner.is_company)
+        return partner if is_company or not parent else parent.commercial_partner_id
+
+    def _kam_require_member_edit(self, message):
+        """AccessError with ``message`` unless the current user may edit the
+        key-account information of this account: a key account manager, or a
+        key account user who manages it or is in its team."""
+        self.ensure_one()
+        if self.env.su or self.env.user.has_group("key_account_management.group_kam_manager"):
+            return
+        if not (self.env.user.has_group("key_account_management.group_kam_user") and self._kam_is_member()):
+            raise AccessError(message)
+
+    def _kam_holds_account_data(self):
+        """This commercial entity carries a key-account profile (flag,
+        manager or team), i.e. records and rules hang on it."""
+        self.ensure_one()
+        partner = self.sudo()
+        return bool(partner.kam_is_key_account or partner.kam_manager_id or partner.kam_team_user_ids)
+
+    def _kam_check_move(self, vals):
+        """Re-parenting and company-type changes move a partner under another
+        commercial entity, whose key-account values Odoo then copies onto it
+        (commercial-field sync). A key account only moves by the hands of
+        those who may edit it: else anyone could put a colleague's account
+        under their own and take its manager, team and confidential records."""
+        if self.env.su or not (vals.keys() & {"parent_id", "is_company"}):
+            return
+        for partner in self:
+            old = partner.sudo().commercial_partner_id
+            if partner.sudo() != old or not old._kam_holds_account_data():
+                continue
+            new = partner._kam_new_commercial_partner(vals)
+            reparented = "parent_id" in vals and (vals["parent_id"] or False) != (partner.sudo().parent_id.id or False)
+            if new is None or (new == old and not reparented):
+                continue
+            partner._kam_require_member_edit(
+                _(
+                    "“%s” is a key account: only its key account manager, its account team or a key account "
+                    "manager may put it under another company or change its company type.",
+                    partner.sudo().display_name,
+                )
+            )
 
     def _kam_check_edit(self, vals, creating=False):
         """Refuse key-account changes the current user may not make.
 
-        Contacts receive their company's values through the commercial sync
-        (run as superuser), so only commercial entities are checked.
+        Contacts share their company's key-account values: Odoo's commercial
+        sync writes them (as superuser); nobody writes other values on a
+        contact directly.
         """
-        if self.env.su or not (vals.keys() & (KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS)):
+        fnames = vals.keys() & (KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS)
+        if self.env.su or not fnames:
             return
         user = self.env.user
         is_manager = user.has_group("key_account_management.group_kam_manager")
-        if is_manager:
-            return
         is_user = user.has_group("key_account_management.group_kam_user")
         for partner in self:
             if creating:
-                changed = {f for f in vals.keys() & (KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS) if vals[f]}
-            elif partner != partner.commercial_partner_id:
-                continue
+                changed = {f for f in fnames if vals[f]}
             else:
-                changed = partner._kam_changed_fields(vals, KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS)
-            if not changed:
+                commercial = partner._kam_new_commercial_partner(vals)
+                if commercial is not None and commercial != partner.sudo():
+                    if partner._kam_changed_fields(vals, fnames, against=commercial):
+                        raise UserError(
+                            _(
+                                "“%(contact)s” is a contact of “%(company)s”: its key-account information is its "
+                                "company's. Change it on “%(company)s”.",
+                                contact=partner.sudo().display_name,
+                                company=commercial.display_name,
+                            )
+                        )
+                    continue
+                changed = partner._kam_changed_fields(vals, fnames)
+            if not changed or is_manager:
                 continue
             if not is_user:
                 raise AccessError(
-                    _("Only key account users can change key-account information (%s).", partner.display_name)
+                    _("Only key account users can change key-account information (%s).", partner.sudo().display_name)
                 )
             if changed & KAM_MANAGER_FIELDS:
                 raise AccessError(
@@ -237,7 +449,7 @@ class ResPartner(models.Model):
                         partner.display_name,
                     )
                 )
-            marking = not partner.kam_is_key_account and vals.get("kam_is_key_account")
+            marking = not partner.sudo().kam_is_key_account and vals.get("kam_is_key_account")
             if not (creating or marking or partner._kam_is_member(user)):
                 raise AccessError(
                     _(
@@ -254,16 +466,20 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             if not self.env.su:
+                self._kam_check_job_fields(vals)
                 self.new({})._kam_check_edit(vals, creating=True)
             if vals.get("kam_is_key_account") and not vals.get("kam_key_account_since"):
                 vals["kam_key_account_since"] = fields.Date.context_today(self)
         partners = super().create(vals_list)
-        tiered = partners.filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id)
+        # sudo: whoever creates a partner may not read tiers
+        tiered = partners.sudo().filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id).with_env(self.env)
         if tiered:
             tiered._kam_log_tier_changes({p: (self.env["kam.tier"], p.kam_tier_id) for p in tiered}, "manual")
         return partners
 
     def write(self, vals):
+        self._kam_check_job_fields(vals)
+        self._kam_check_move(vals)
         self._kam_check_edit(vals)
         if (
             vals.get("kam_is_key_account")
@@ -571,27 +787,33 @@ class ResPartner(models.Model):
             partners.with_company(company).sudo().write({"property_product_pricelist": pricelist.id})
 
     def _kam_log_tier_changes(self, changes, change_type, reason=None, figures=None):
-        """Write ``kam.tier.history`` and a chatter note for each change.
+        """Write ``kam.tier.history`` and a chatter entry for each change.
+
+        The history line keeps the figures the decision was made on (its
+        record rules protect them). The chatter entry is a tracking value of
+        the tier field and nothing else: Odoo shows a tracking value only to
+        those who may read the field, so users without key-account access see
+        neither the tier nor the figures in the partner's chatter.
 
         :param changes: {partner: (old_tier, new_tier)}
         :param figures: figures used for the decision (default: the stored
             figures of each partner)
         """
         history_vals, message_vals = [], []
-        labels = dict(self.env["kam.tier.history"]._fields["change_type"]._description_selection(self.env))
         note = self.env.ref("mail.mt_note")
         author = self.env.user.partner_id
         email_from = author.email_formatted
+        tier_field_id = self.env["ir.model.fields"]._get_ids("res.partner")["kam_tier_id"]
         # one batched reply-to computation (mail.message would do one per message)
         reply_to = self.browse([p.id for p in changes]).sudo()._notify_get_reply_to(default=email_from)
         for partner, (old_tier, new_tier) in changes.items():
+            partner_sudo = partner.sudo()
             fig = (figures or {}).get(partner.id) or {
-                "revenue_current": partner.kam_revenue_current,
-                "revenue_previous": partner.kam_revenue_previous,
-                "order_count": partner.kam_order_count,
-                "trend": partner.kam_revenue_trend,
+                "revenue_current": partner_sudo.kam_revenue_current,
+                "revenue_previous": partner_sudo.kam_revenue_previous,
+                "order_count": partner_sudo.kam_order_count,
+                "trend": partner_sudo.kam_revenue_trend,
             }
-            currency = partner.kam_currency_id
             history_vals.append(
                 {
                     "partner_id": partner.id,
@@ -600,34 +822,19 @@ class ResPartner(models.Model):
                     "user_id": self.env.uid,
                     "change_type": change_type,
                     "reason": reason,
-                    "currency_id": currency.id,
+                    "currency_id": partner_sudo.kam_currency_id.id,
                     "revenue_current": fig["revenue_current"],
                     "revenue_previous": fig["revenue_previous"],
                     "order_count": fig["order_count"],
-                    "potential": partner.kam_potential,
+                    "potential": partner_sudo.kam_potential,
                     "trend": fig["trend"],
                 }
-            )
-            body = Markup("<p>%s: <b>%s</b> → <b>%s</b> (%s)</p>") % (
-                _("Tier"),
-                old_tier.name or _("None"),
-                new_tier.name or _("None"),
-                labels[change_type],
-            )
-            if reason:
-                body += Markup("<p>%s</p>") % reason
-            body += Markup("<p><small>%s</small></p>") % _(
-                "Trailing revenue %(revenue)s, %(orders)s orders, trend %(trend)s %%, potential %(potential)s",
-                revenue=currency.format(fig["revenue_current"]) if currency else fig["revenue_current"],
-                orders=fig["order_count"],
-                trend=fig["trend"],
-                potential=partner.kam_potential,
             )
             message_vals.append(
                 {
                     "model": "res.partner",
                     "res_id": partner.id,
-                    "body": body,
+                    "body": "",
                     "message_type": "notification",
                     "subtype_id": note.id,
                     "author_id": author.id,
@@ -636,4 +843,18 @@ class ResPartner(models.Model):
                 }
             )
         self.env["kam.tier.history"].sudo().create(history_vals)
-        self.env["mail.message"].sudo().create(message_vals)
+        messages = self.env["mail.message"].sudo().create(message_vals)
+        # one create for all tracking values (through the messages' one2many: one per message)
+        self.env["mail.tracking.value"].sudo().create(
+            [
+                {
+                    "mail_message_id": message.id,
+                    "field_id": tier_field_id,
+                    "old_value_integer": old_tier.id,
+                    "new_value_integer": new_tier.id,
+                    "old_value_char": old_tier.sudo().display_name or "",
+                    "new_value_char": new_tier.sudo().display_name or "",
+                }
+                for message, (old_tier, new_tier) in zip(messages, changes.values(), strict=True)
+            ]
+        )

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import calendar
+import logging
 from datetime import date, timedelta
 
 from odoo import _, api, fields, models
@@ -7,11 +8,17 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from .kam_activity import ActivityRequest
+from .kam_input import DATE_MAX, DATE_MIN, MAX_INTERVAL_DAYS, check_input, check_range
 from .res_partner import KAM_ACCOUNT_FIELDS
 
 CADENCE_FIELDS = {"kam_contact_interval_days", "kam_contract_date"}
 # Account members edit these like the other key-account fields (same access check).
 KAM_ACCOUNT_FIELDS.update(CADENCE_FIELDS)
+
+#: the effective contact interval of an account (``p``) and its tier (``t``)
+CADENCE_INTERVAL_SQL = SQL("COALESCE(NULLIF(p.kam_contact_interval_days, 0), t.contact_interval_days, 0)")
+
+_logger = logging.getLogger(__name__)
 
 FOLLOW_UP_TYPE = "key_account_management.mail_activity_type_kam_follow_up"
 CARE_TYPE = "key_account_management.mail_activity_type_kam_care"
@@ -37,20 +44,26 @@ class ResPartner(models.Model):
         "Contact Every (days, override)",
         copy=False,
         help="Contact this account at least this often. 0 uses the interval of its tier.",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_effective_contact_interval = fields.Integer(
         "Effective Contact Interval (days)",
         compute="_compute_kam_contact_cadence",
         help="The account's own interval when set, else its tier's. 0: no cadence.",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_contact_overdue = fields.Boolean(
         "Overdue for Contact",
         compute="_compute_kam_contact_cadence",
         search="_search_kam_contact_overdue",
         help="Last contact older than the contact interval, or never contacted.",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_contract_date = fields.Date(
-        "Contract Signed On", copy=False, help="Its anniversaries raise a customer care reminder."
+        "Contract Signed On",
+        copy=False,
+        help="Its anniversaries raise a customer care reminder.",
+        groups="key_account_management.group_kam_viewer",
     )
 
     @api.constrains("kam_contact_interval_days")
@@ -64,6 +77,55 @@ class ResPartner(models.Model):
                         partner.display_name,
                     )
                 )
+            if partner.kam_contact_interval_days > MAX_INTERVAL_DAYS:
+                raise ValidationError(
+                    _(
+                        "The contact interval of “%(account)s” is a number of days from 1 to %(max)s, "
+                        "or 0 to use the interval of its tier.",
+                        account=partner.display_name,
+                        max=MAX_INTERVAL_DAYS,
+                    )
+                )
+
+    @api.constrains("kam_key_account_since", "kam_contract_date")
+    def _check_kam_account_dates(self):
+        """Kept here, not in res_partner.py: key account since is not in the
+        future (reviews and figures count from it), contract dates within
+        the dates the addon accepts."""
+        today = fields.Date.context_today(self)
+        for partner in self:
+            check_range(
+                partner,
+                "kam_key_account_since",
+                DATE_MIN,
+                today,
+                _(
+                    "“Key Account Since” of “%(account)s” cannot be in the future (or before %(min)s).",
+                    account=partner.display_name,
+                    min=DATE_MIN,
+                ),
+            )
+            check_range(partner, "kam_contract_date", DATE_MIN, DATE_MAX)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_input(self, vals_list, self._kam_input_fields())
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_input(self, [vals], self._kam_input_fields())
+        return super().write(vals)
+
+    @api.model
+    def _kam_input_fields(self):
+        """The addon's fields on contacts, whose input is checked (computed
+        once per registry)."""
+        cls = type(self)
+        if "_kam_input_fnames" not in cls.__dict__:
+            cls._kam_input_fnames = frozenset(
+                fname for fname, field in self._fields.items() if field._module == "key_account_management"
+            )
+        return cls._kam_input_fnames
 
     @api.depends(
         "commercial_partner_id.kam_contact_interval_days",
@@ -79,8 +141,11 @@ class ResPartner(models.Model):
             interval = account.kam_contact_interval_days or account.kam_tier_id.contact_interval_days
             partner.kam_effective_contact_interval = interval
             last = account.kam_last_interaction_date
+            # an interval out of bounds (older data) gives no cadence, not an overflow
             partner.kam_contact_overdue = bool(
-                account.kam_is_key_account and interval and (not last or last < now - timedelta(days=interval))
+                account.kam_is_key_account
+                and 0 < interval <= MAX_INTERVAL_DAYS
+                and (not last or last < now - timedelta(days=interval))
             )
 
     def _search_kam_contact_overdue(self, operator, value):
@@ -113,20 +178,21 @@ class ResPartner(models.Model):
             ]
         )
         self.env["kam.tier"].flush_model(["contact_interval_days"])
-        interval = SQL("COALESCE(NULLIF(p.kam_contact_interval_days, 0), t.contact_interval_days, 0)")
+        interval = CADENCE_INTERVAL_SQL
         query = SQL(
             """
             SELECT p.id
               FROM res_partner p
          LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
              WHERE p.kam_is_key_account AND p.commercial_partner_id = p.id AND p.active
-               AND %(interval)s > 0
+               AND %(interval)s BETWEEN 1 AND %(max_interval)s
                AND (p.kam_last_interaction_date IS NULL
                     OR p.kam_last_interaction_date < %(now)s::timestamp - make_interval(days => %(interval)s))
                %(manager)s
           ORDER BY p.id
             """,
             interval=interval,
+            max_interval=MAX_INTERVAL_DAYS,
             now=fields.Datetime.now(),
             manager=SQL("AND p.kam_manager_id IS NOT NULL") if with_manager else SQL(""),
         )
@@ -140,28 +206,41 @@ class ResPartner(models.Model):
         open. Accounts without manager are skipped."""
         ids = self._kam_overdue_account_ids(with_manager=True)
         return self.env["kam.job"]._run_in_batches(
-            ids, lambda batch: batch._kam_raise_cadence_activities(), batch_size=batch_size
+            ids,
+            type(self)._kam_raise_cadence_activities,
+            batch_size=batch_size,
+            skipped=self._kam_bad_interval_accounts(),
         )
 
+    @api.model
+    def _kam_bad_interval_accounts(self):
+        """{id: reason} of the key accounts whose contact interval is out of
+        bounds (older data, from before the constraints): the cadence job
+        leaves them out and reports them."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, %(interval)s
+                  FROM res_partner p
+             LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
+                 WHERE p.kam_is_key_account AND p.commercial_partner_id = p.id AND p.active
+                   AND %(interval)s NOT BETWEEN 0 AND %(max_interval)s
+                """,
+                interval=CADENCE_INTERVAL_SQL,
+                max_interval=MAX_INTERVAL_DAYS,
+            )
+        )
+        return {
+            pid: f"contact interval of {interval} days is out of bounds (0 to {MAX_INTERVAL_DAYS})"
+            for pid, interval in self.env.cr.fetchall()
+        }
+
     def _kam_raise_cadence_activities(self):
-        now = fields.Datetime.now()
         requests = []
         for account in self:
-            last = account.kam_last_interaction_date
-            interval = account.kam_contact_interval_days or account.kam_tier_id.contact_interval_days
-            if last:
-                summary = _(
-                    "Contact %(account)s: last contact %(days)s days ago (every %(interval)s days)",
-                    account=account.name,
-                    days=(now - last).days,
-                    interval=interval,
-                )
-            else:
-                summary = _(
-                    "Contact %(account)s: never contacted (every %(interval)s days)",
-                    account=account.name,
-                    interval=interval,
-                )
+            # neutral text: the activity (and its "done" note in the chatter) is
+            # seen by whoever reads the partner; the figures stay on the account
+            summary = _("Follow up with %s: contact is due", account.name)
             requests.append(ActivityRequest(account.id, "cadence", account.kam_manager_id.id, summary))
         return self.env["kam.activity"]._raise_once(requests, FOLLOW_UP_TYPE)
 
@@ -174,9 +253,7 @@ class ResPartner(models.Model):
         anniversaries, holidays) N days ahead (company setting), one per
         occasion and year, for the key account manager."""
         ids = self.search(self.env["kam.job"]._key_account_domain() + [("kam_manager_id", "!=", False)], order="id").ids
-        return self.env["kam.job"]._run_in_batches(
-            ids, lambda batch: batch._kam_raise_care_activities(), batch_size=batch_size
-        )
+        return self.env["kam.job"]._run_in_batches(ids, type(self)._kam_raise_care_activities, batch_size=batch_size)
 
     def _kam_raise_care_activities(self):
         today = fields.Date.context_today(self)
@@ -235,6 +312,18 @@ class ResPartner(models.Model):
         # holidays: one query
         care_dates = self.env["kam.care.date"].sudo().search([])
         for care_date in care_dates:
+            try:
+                occurrence_in_window(int(care_date.month), care_date.day, today, 0)
+            except (TypeError, ValueError):
+                # a day the month does not have (older data): no reminder,
+                # the other dates and accounts go on
+                _logger.warning(
+                    "kam care: care date %s skipped: no day %s in month %s",
+                    care_date.id,
+                    care_date.day,
+                    care_date.month,
+                )
+                continue
             for account in accounts:
                 if care_date.company_id and care_date.company_id != (account.company_id or self.env.company):
                     continue

@@ -70,27 +70,49 @@ class ResPartner(models.Model):
 
     # Health and risk (风险管理与预警): written in bulk by the health job
     # (no ORM write per account), like the sale figures.
-    kam_health_score = fields.Integer("Health Score", readonly=True, copy=False, aggregator="avg")
-    kam_health_band = fields.Selection(HEALTH_BANDS, "Health", readonly=True, copy=False, index=True)
-    kam_risk_level = fields.Selection(RISK_LEVELS, "Risk Level", readonly=True, copy=False, index=True)
-    kam_health_trend = fields.Selection(
-        HEALTH_TRENDS, "Health Trend", readonly=True, copy=False, help="Score against the previous weekly snapshot."
+    kam_health_score = fields.Integer(
+        "Health Score", readonly=True, copy=False, aggregator="avg", groups="key_account_management.group_kam_viewer"
     )
-    kam_health_date = fields.Date("Health Computed On", readonly=True, copy=False)
-    kam_risk_signal_ids = fields.One2many("kam.risk.signal", "partner_id", "Risk Signals")
-    kam_health_snapshot_ids = fields.One2many("kam.health.snapshot", "partner_id", "Health Snapshots")
+    kam_health_band = fields.Selection(
+        HEALTH_BANDS, "Health", readonly=True, copy=False, index=True, groups="key_account_management.group_kam_viewer"
+    )
+    kam_risk_level = fields.Selection(
+        RISK_LEVELS,
+        "Risk Level",
+        readonly=True,
+        copy=False,
+        index=True,
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_health_trend = fields.Selection(
+        HEALTH_TRENDS,
+        "Health Trend",
+        readonly=True,
+        copy=False,
+        help="Score against the previous weekly snapshot.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_health_date = fields.Date(
+        "Health Computed On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_risk_signal_ids = fields.One2many(
+        "kam.risk.signal", "partner_id", "Risk Signals", groups="key_account_management.group_kam_viewer"
+    )
+    kam_health_snapshot_ids = fields.One2many(
+        "kam.health.snapshot", "partner_id", "Health Snapshots", groups="key_account_management.group_kam_viewer"
+    )
     # computed rather than a one2many with a domain: creating signals in bulk
     # would then check the domain on each new signal (one query each)
     kam_open_risk_signal_ids = fields.Many2many(
         "kam.risk.signal",
         string="Open Risk Signals",
         compute="_compute_kam_health_counts",
-        groups="key_account_management.group_kam_user",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_open_risk_signal_count = fields.Integer(
         "Number of Open Risk Signals",
         compute="_compute_kam_health_counts",
-        groups="key_account_management.group_kam_user",
+        groups="key_account_management.group_kam_viewer",
     )
 
     def _compute_kam_health_counts(self):
@@ -690,10 +712,12 @@ class ResPartner(models.Model):
             )
             note = Markup("<p>%s</p>") % values["description"]
             reason = f"risk:{signal_type}:{signal_id}"
+            # on the signal, not on the partner: the figures in the summary
+            # reach only those who may read the signal
             if old_rank < high:
-                requests.append(ActivityRequest(pid, reason, state["manager_id"], summary, note))
+                requests.append(ActivityRequest(signal_id, reason, state["manager_id"], summary, note))
             leader = state["leader_id"]
             if rank >= critical and leader and leader != state["manager_id"]:
-                requests.append(ActivityRequest(pid, f"{reason}:critical", leader, summary, note))
+                requests.append(ActivityRequest(signal_id, f"{reason}:critical", leader, summary, note))
         if requests:
-            self.env["kam.activity"]._raise_once(requests)
+            self.env["kam.activity"]._raise_once(requests, res_model="kam.risk.signal")

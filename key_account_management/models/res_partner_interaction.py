@@ -8,6 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .kam_input import DATE_MIN, check_range
 from .kam_interaction import CHANNELS
 
 BUYING_ROLES = [
@@ -20,6 +21,10 @@ BUYING_ROLES = [
     ("detractor", "Detractor"),
 ]
 
+
+#: days since contact searched beyond this are searched as this (1000 years:
+#: no stored date is that far, and the limit stays a valid datetime)
+MAX_SEARCH_DAYS = 365000
 
 #: stored interaction figures of an account and their SQL types
 INTERACTION_FIGURE_COLUMNS = {
@@ -40,10 +45,22 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Key contacts (关键联系人), on contacts of a key account
-    kam_buying_role = fields.Selection(BUYING_ROLES, "Buying Role", tracking=True)
-    kam_influence = fields.Integer("Influence", help="Weight in the buying decision, 1 (low) to 5 (high).")
-    kam_relationship = fields.Integer("Relationship Strength", help="How strong our relationship is, 1 to 5.")
-    kam_birthday = fields.Date("Birthday")
+    kam_buying_role = fields.Selection(
+        BUYING_ROLES, "Buying Role", tracking=True, groups="key_account_management.group_kam_viewer", copy=False
+    )
+    kam_influence = fields.Integer(
+        "Influence",
+        help="Weight in the buying decision, 1 (low) to 5 (high).",
+        groups="key_account_management.group_kam_viewer",
+        copy=False,
+    )
+    kam_relationship = fields.Integer(
+        "Relationship Strength",
+        help="How strong our relationship is, 1 to 5.",
+        groups="key_account_management.group_kam_viewer",
+        copy=False,
+    )
+    kam_birthday = fields.Date("Birthday", groups="key_account_management.group_kam_viewer", copy=False)
     kam_preferred_channel = fields.Selection(
         [
             ("phone", "Phone"),
@@ -53,32 +70,80 @@ class ResPartner(models.Model):
             ("messaging", "Instant Messaging"),
         ],
         "Preferred Channel",
+        groups="key_account_management.group_kam_viewer",
+        copy=False,
     )
     kam_key_contact_ids = fields.One2many(
-        "res.partner", "parent_id", "Key Contacts", domain=[("type", "=", "contact"), ("active", "=", True)]
+        "res.partner",
+        "parent_id",
+        "Key Contacts",
+        domain=[("type", "=", "contact"), ("active", "=", True)],
+        groups="key_account_management.group_kam_viewer",
     )
-    kam_missing_decision_maker = fields.Boolean(compute="_compute_kam_missing_roles")
-    kam_missing_champion = fields.Boolean(compute="_compute_kam_missing_roles")
+    kam_missing_decision_maker = fields.Boolean(
+        compute="_compute_kam_missing_roles", groups="key_account_management.group_kam_viewer"
+    )
+    kam_missing_champion = fields.Boolean(
+        compute="_compute_kam_missing_roles", groups="key_account_management.group_kam_viewer"
+    )
 
     # Interaction figures, stored and refreshed whenever interactions change
-    kam_interaction_ids = fields.One2many("kam.interaction", "partner_id", "Interactions")
-    kam_last_interaction_date = fields.Datetime("Last Contact", readonly=True, copy=False)
+    kam_interaction_ids = fields.One2many(
+        "kam.interaction", "partner_id", "Interactions", groups="key_account_management.group_kam_viewer"
+    )
+    kam_last_interaction_date = fields.Datetime(
+        "Last Contact", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
     kam_days_since_contact = fields.Integer(
-        "Days Since Contact", compute="_compute_kam_days_since_contact", search="_search_kam_days_since_contact"
+        "Days Since Contact",
+        compute="_compute_kam_days_since_contact",
+        search="_search_kam_days_since_contact",
+        groups="key_account_management.group_kam_viewer",
     )
-    kam_interaction_count = fields.Integer("Interactions (Trailing)", readonly=True, copy=False)
+    kam_interaction_count = fields.Integer(
+        "Interactions (Trailing)", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
     kam_avg_satisfaction = fields.Float(
-        "Average Satisfaction", readonly=True, copy=False, digits=(16, 1), aggregator="avg"
+        "Average Satisfaction",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        aggregator="avg",
+        groups="key_account_management.group_kam_viewer",
     )
-    kam_open_complaint_count = fields.Integer("Open Complaints", readonly=True, copy=False)
-    kam_interaction_total = fields.Integer("All Interactions", compute="_compute_kam_interaction_stats")
-    kam_channel_summary = fields.Char("Interactions by Channel", compute="_compute_kam_interaction_stats")
+    kam_open_complaint_count = fields.Integer(
+        "Open Complaints", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_interaction_total = fields.Integer(
+        "All Interactions", compute="_compute_kam_interaction_stats", groups="key_account_management.group_kam_viewer"
+    )
+    kam_channel_summary = fields.Char(
+        "Interactions by Channel",
+        compute="_compute_kam_interaction_stats",
+        groups="key_account_management.group_kam_viewer",
+    )
     kam_competitor_note_ids = fields.One2many(
         "kam.competitor.note", "partner_id", "Competitors", groups="key_account_management.group_kam_user"
     )
     kam_event_ids = fields.One2many(
-        "kam.interaction", "partner_id", "Events", domain=[("channel", "=", "event"), ("state", "!=", "cancelled")]
+        "kam.interaction",
+        "partner_id",
+        "Events",
+        domain=[("channel", "=", "event"), ("state", "!=", "cancelled")],
+        groups="key_account_management.group_kam_viewer",
     )
+
+    @api.constrains("kam_birthday")
+    def _check_kam_birthday(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            check_range(
+                partner,
+                "kam_birthday",
+                DATE_MIN,
+                today,
+                _("The birthday of “%s” cannot be in the future.", partner.display_name),
+            )
 
     @api.constrains("kam_influence", "kam_relationship")
     def _check_kam_contact_scores(self):
@@ -107,8 +172,11 @@ class ResPartner(models.Model):
     def _search_kam_days_since_contact(self, operator, value):
         """Accounts whose last contact is older / more recent than ``value``
         days (no contact at all counts as "older than anything")."""
-        if operator not in (">", ">=", "<", "<=") or not isinstance(value, int):
+        if operator not in (">", ">=", "<", "<=") or isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(_("Search days since contact with >, >=, < or <= and a number of days."))
+        # beyond 1000 years either way every contact is on the same side: a
+        # bounded value keeps the dates computable (no overflow)
+        value = max(min(value, MAX_SEARCH_DAYS), -MAX_SEARCH_DAYS)
         limit = fields.Datetime.now() - relativedelta(days=value)
         if operator in (">", ">="):
             return [

@@ -5,8 +5,17 @@ from odoo import api, fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    kam_preference_ids = fields.One2many("kam.preference", "partner_id", "Preferences")
-    kam_preference_count = fields.Integer("Preference Count", compute="_compute_kam_preference_count")
+    kam_preference_ids = fields.One2many(
+        "kam.preference",
+        "partner_id",
+        "Preferences",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+    )
+    kam_preference_count = fields.Integer(
+        "Preference Count",
+        compute="_compute_kam_preference_count",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+    )
 
     @api.depends("kam_preference_ids", "commercial_partner_id.kam_preference_ids")
     @api.depends_context("uid")

@@ -24,9 +24,19 @@ class KamTier(models.Model):
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    kam_responsibility_ids = fields.One2many("kam.responsibility", "partner_id", "Responsibilities")
-    kam_responsibility_gap_count = fields.Integer("Responsibility Gaps", compute="_compute_kam_responsibility_gaps")
-    kam_missing_duty_names = fields.Char("Duties Without Owner", compute="_compute_kam_responsibility_gaps")
+    kam_responsibility_ids = fields.One2many(
+        "kam.responsibility", "partner_id", "Responsibilities", groups="key_account_management.group_kam_viewer"
+    )
+    kam_responsibility_gap_count = fields.Integer(
+        "Responsibility Gaps",
+        compute="_compute_kam_responsibility_gaps",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_missing_duty_names = fields.Char(
+        "Duties Without Owner",
+        compute="_compute_kam_responsibility_gaps",
+        groups="key_account_management.group_kam_viewer",
+    )
 
     @api.depends(
         "kam_responsibility_ids.state",

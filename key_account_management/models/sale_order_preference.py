@@ -1,10 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
-from markupsafe import Markup
-
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 ACK_FIELDS = ("kam_preference_ack_user_id", "kam_preference_ack_date")
 
@@ -18,21 +16,34 @@ class SaleOrder(models.Model):
         compute="_compute_kam_preferences",
         help="Preferences of the key account that apply to this order (general ones and those of its products), "
         "among those you may read.",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
     kam_preference_hidden_critical_count = fields.Integer(
         "Confidential Critical Preferences",
         compute="_compute_kam_preferences",
         help="Critical preferences that apply to this order but are confidential to the account team.",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
     kam_preference_ack_required = fields.Boolean(
         "Preferences to Acknowledge",
         compute="_compute_kam_preferences",
         help="Critical preferences apply and nobody acknowledged them on this order yet.",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
     kam_preference_ack_user_id = fields.Many2one(
-        "res.users", "Preferences Acknowledged By", readonly=True, copy=False, tracking=True
+        "res.users",
+        "Preferences Acknowledged By",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
-    kam_preference_ack_date = fields.Datetime("Preferences Acknowledged On", readonly=True, copy=False)
+    kam_preference_ack_date = fields.Datetime(
+        "Preferences Acknowledged On",
+        readonly=True,
+        copy=False,
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+    )
 
     @api.depends("partner_id", "company_id", "order_line.product_id", "kam_preference_ack_user_id")
     @api.depends_context("uid")
@@ -56,6 +67,9 @@ class SaleOrder(models.Model):
 
         One search for the accounts of all orders, none per order or line.
         """
+        # sudo: called for every user who confirms or edits an order (accountants, portal
+        # sign-and-pay), whether or not they may read key-account fields
+        self = self.sudo()
         accounts = self.partner_id.commercial_partner_id.filtered("kam_is_key_account")
         if not accounts:
             return {}
@@ -84,7 +98,7 @@ class SaleOrder(models.Model):
 
     def _confirmation_error_message(self):
         error = super()._confirmation_error_message()
-        if error or self.kam_preference_ack_user_id:
+        if error or self.sudo().kam_preference_ack_user_id:
             return error
         critical = self._kam_critical_preferences()
         if not critical:
@@ -99,7 +113,7 @@ class SaleOrder(models.Model):
                     "- %(count)s confidential critical preference(s): ask the key account manager (%(manager)s) "
                     "to acknowledge the preferences on this order.",
                     count=hidden,
-                    manager=self.partner_id.commercial_partner_id.kam_manager_id.name or _("none set"),
+                    manager=self.sudo().partner_id.commercial_partner_id.kam_manager_id.name or _("none set"),
                 )
             )
         return _(
@@ -113,15 +127,19 @@ class SaleOrder(models.Model):
     def write(self, vals):
         if "partner_id" in vals and not self.env.context.get("kam_keep_preference_ack"):
             new_account = self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id
-            self.filtered(
+            self.sudo().filtered(
                 lambda o: o.kam_preference_ack_user_id and o.partner_id.commercial_partner_id != new_account
             )._kam_reset_preference_ack()
+        if vals.keys() & set(ACK_FIELDS) and not self.env.su:
+            raise AccessError(
+                _("Preferences are acknowledged with the “Acknowledge Preferences” button, not by writing the fields.")
+            )
         return super().write(vals)
 
     def _kam_reset_preference_ack(self):
         """Orders whose customer or products changed: their critical
         preferences must be acknowledged again."""
-        orders = self.filtered(lambda o: o.kam_preference_ack_user_id and o.state in ("draft", "sent"))
+        orders = self.sudo().filtered(lambda o: o.kam_preference_ack_user_id and o.state in ("draft", "sent"))
         if orders:
             orders.with_context(kam_keep_preference_ack=True).write(dict.fromkeys(ACK_FIELDS, False))
 
@@ -149,19 +167,13 @@ class SaleOrder(models.Model):
                         manager=order.partner_id.commercial_partner_id.kam_manager_id.name or _("none set"),
                     )
                 )
-            order.write(
+            order.sudo().write(
                 {"kam_preference_ack_user_id": self.env.user.id, "kam_preference_ack_date": fields.Datetime.now()}
             )
-            # the chatter is read by everyone who sees the order: no confidential text in it
-            items = [pref.display_name for pref in critical if not pref.confidential]
-            if critical.filtered("confidential"):
-                items.append(_("%s confidential preference(s)", len(critical.filtered("confidential"))))
+            # the chatter is read by everyone who sees the order (accountants included): it says
+            # how many were acknowledged, never what they say
             order.message_post(
-                body=Markup("%s<ul>%s</ul>")
-                % (
-                    _("Critical customer preferences acknowledged:"),
-                    Markup("").join(Markup("<li>%s</li>") % item for item in items),
-                ),
+                body=_("%s critical customer preference(s) acknowledged.", len(critical)),
                 subtype_xmlid="mail.mt_note",
             )
         return True

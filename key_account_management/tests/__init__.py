@@ -1,6 +1,8 @@
 from . import (
     test_access,
     test_analysis,
+    test_bad_data_isolation,
+    test_bad_input,
     test_cadence,
     test_figures,
     test_health,
@@ -11,6 +13,7 @@ from . import (
     test_profile_report,
     test_responsibility,
     test_review,
+    test_security,
     test_tier,
     test_tier_config,
     test_tier_job,

@@ -95,12 +95,20 @@ class KamHealthCommon(KamCommon):
         return {signal.signal_type: signal for signal in signals}
 
     def _risk_activities(self, partner=None):
+        """Risk activities of an account: they go on its signals, never on the partner."""
+        signals = self.env["kam.risk.signal"].search([("partner_id", "=", (partner or self.account).id)])
+        self.assertFalse(
+            self.env["mail.activity"].search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "=", (partner or self.account).id),
+                    ("kam_reason", "=like", "risk:%"),
+                ]
+            ),
+            "no risk activity on the partner: its summary holds the signal's figures",
+        )
         return self.env["mail.activity"].search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "=", (partner or self.account).id),
-                ("kam_reason", "=like", "risk:%"),
-            ]
+            [("res_model", "=", "kam.risk.signal"), ("res_id", "in", signals.ids), ("kam_reason", "=like", "risk:%")]
         )
 
 
@@ -515,6 +523,12 @@ class TestKamHealthQueries(KamHealthCommon):
         self.assertEqual(len(self.env["kam.risk.signal"].search([("partner_id", "in", large.ids)])), 12)
         self.assertEqual(len(self.env["kam.health.snapshot"].search([("partner_id", "in", large.ids)])), 12)
         self.assertEqual(
-            self.env["mail.activity"].search_count([("res_id", "in", large.ids), ("kam_reason", "=like", "risk:%")]),
+            self.env["mail.activity"].search_count(
+                [
+                    ("res_model", "=", "kam.risk.signal"),
+                    ("res_id", "in", self.env["kam.risk.signal"].search([("partner_id", "in", large.ids)]).ids),
+                    ("kam_reason", "=like", "risk:%"),
+                ]
+            ),
             12,
         )

@@ -22,11 +22,13 @@ class TestInteraction(KamCommon):
         )
         activity = interaction.next_activity_id
         self.assertTrue(activity)
-        self.assertEqual((activity.res_model, activity.res_id), ("res.partner", self.account.id))
+        # on the interaction: its text reaches only those who may read the interaction
+        self.assertEqual((activity.res_model, activity.res_id), ("kam.interaction", interaction.id))
         self.assertEqual(activity.user_id, self.kam_user)
         self.assertEqual(activity.date_deadline, deadline)
         self.assertEqual(activity.summary, "Send revised offer")
-        self.assertIn(activity, self.account.activity_ids)
+        self.assertIn(activity, interaction.activity_ids)
+        self.assertNotIn(activity, self.account.activity_ids)
         # the next step changes: the same activity follows
         interaction.write({"next_step_date": deadline + timedelta(days=3), "next_step_user_id": self.kam_user2.id})
         self.assertEqual(interaction.next_activity_id, activity)

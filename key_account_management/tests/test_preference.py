@@ -137,7 +137,9 @@ class TestPreference(KamCommon):
         self.assertEqual(order.kam_preference_ack_user_id, self.salesman)
         self.assertTrue(order.kam_preference_ack_date)
         self.assertFalse(order.kam_preference_ack_required)
-        self.assertIn("Material certificate", order.message_ids[0].body)
+        # the order's chatter is read by everyone who reads the order (accountants too): a count, no text
+        self.assertIn("1 critical customer preference(s) acknowledged", order.message_ids[0].body)
+        self.assertNotIn("Material certificate", order.message_ids[0].body)
         order.action_confirm()
         self.assertEqual(order.state, "sale")
 
@@ -197,7 +199,7 @@ class TestPreference(KamCommon):
         self.assertEqual(order.kam_preference_ack_user_id, self.kam_user)
         # the chatter note, read by everyone on the order, does not give the confidential text away
         note = order.message_ids[0].body
-        self.assertIn("1 confidential preference", note)
+        self.assertIn("1 critical customer preference(s) acknowledged", note)
         self.assertNotIn("last year", note)
         order.action_confirm()
         self.assertEqual(order.state, "sale")

@@ -122,8 +122,11 @@ class TestTierAssignment(KamCommon):
         self.assertEqual(history.user_id, self.kam_manager)
         self.assertEqual(history.revenue_current, 10000)
         self.assertEqual(history.order_count, 3)
+        # the chatter gets a tracking value of the tier field, without figures in its body
         message = self.account.message_ids[:1]
-        self.assertIn("Tier A", message.body)
+        self.assertEqual(message.tracking_value_ids.field_id.name, "kam_tier_id")
+        self.assertEqual(message.tracking_value_ids.new_value_char, "Tier A")
+        self.assertFalse(message.body)
         # nothing changes: no new history line
         self._recompute(self.account)
         self.assertEqual(len(self.account.kam_tier_history_ids), 1)

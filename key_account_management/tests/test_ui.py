@@ -55,7 +55,10 @@ class TestInteractionTour(HttpCase):
         self.start_tour(f"/odoo/res.partner/{account.id}", "kam_interaction_tour", login=user.login)
         interaction = self.env["kam.interaction"].search([("partner_id", "=", account.id)])
         self.assertEqual(interaction.name, "Tour quarterly review")
-        self.assertEqual(interaction.next_activity_id.res_id, account.id)
+        self.assertEqual(
+            (interaction.next_activity_id.res_model, interaction.next_activity_id.res_id),
+            ("kam.interaction", interaction.id),
+        )
         self.assertEqual(interaction.next_activity_id.user_id, user)
 
 

@@ -97,11 +97,21 @@ class KamAccountExport(models.TransientModel):
         self.ensure_one()
         if not self.domain:
             return []
+        unreadable = _("The list filters of this export cannot be read: start the export again.")
         try:
             domain = ast.literal_eval(self.domain)
-        except (ValueError, SyntaxError) as error:
-            raise UserError(_("The list filters of this export cannot be read: start the export again.")) from error
-        return domain if isinstance(domain, list) else []
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as error:
+            raise UserError(unreadable) from error
+        if not isinstance(domain, list | tuple):
+            raise UserError(unreadable)
+        domain = list(domain)
+        try:
+            # a domain the ORM can turn into a query (fields, operators,
+            # structure), checked before it is searched or described
+            self.env["res.partner"]._where_calc(expression.normalize_domain(domain))
+        except (ValueError, TypeError, KeyError, IndexError, AssertionError) as error:
+            raise UserError(unreadable) from error
+        return domain
 
     def _selected_ids(self):
         """Ids of the selected records: the wizard's own link table, read

@@ -3,7 +3,8 @@
 import { registry } from "@web/core/registry";
 
 // From the account form, a key account user logs a meeting with a next step
-// and finds the follow-up activity on the account.
+// and finds the follow-up activity on the interaction (not on the account:
+// its text is read only by those who may read the interaction).
 registry.category("web_tour.tours").add("kam_interaction_tour", {
     steps: () => [
         {
@@ -45,13 +46,17 @@ registry.category("web_tour.tours").add("kam_interaction_tour", {
             trigger: ".o_form_saved div[name='next_activity_id']",
         },
         {
+            content: "The interaction's chatter shows the planned activity",
+            trigger: ".o-mail-Activity:contains('Send the framework agreement')",
+        },
+        {
             content: "Back to the account",
             trigger: ".o_breadcrumb a:contains('Tour Interaction Co.')",
             run: "click",
         },
         {
-            content: "The account's chatter shows the planned activity",
-            trigger: ".o-mail-Activity:contains('Send the framework agreement')",
+            content: "The account form is back",
+            trigger: ".o_form_view button[name='action_kam_log_interaction']",
         },
     ],
 });

@@ -1,0 +1,25 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import _, models
+
+
+class BasePartnerMergeAutomaticWizard(models.TransientModel):
+    _inherit = "base.partner.merge.automatic.wizard"
+
+    def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
+        """Merging moves every record of the merged partners (interactions,
+        preferences, plans, competitor notes...) onto the destination: a key
+        account is merged only by those who may edit it, like re-parenting."""
+        if not self.env.su:
+            partners = self.env["res.partner"].browse(partner_ids).exists()
+            if dst_partner:
+                partners |= dst_partner
+            for account in partners.sudo():
+                if account == account.commercial_partner_id and account._kam_holds_account_data():
+                    account.with_env(self.env)._kam_require_member_edit(
+                        _(
+                            "“%s” is a key account: only its key account manager, its account team or a key "
+                            "account manager may merge it with other partners.",
+                            account.display_name,
+                        )
+                    )
+        return super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)

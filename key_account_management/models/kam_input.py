@@ -1,0 +1,205 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Input checks shared by the addon's models.
+
+Values sent by a client (JSON-RPC, imports, a form) are checked before they
+reach the ORM's conversion, the addon's constraints and computations or
+PostgreSQL: a value of the wrong type, an integer beyond the database's
+range, NaN or infinity in a float, a date outside any sane range, or a
+reference to a record that does not exist gets a ValidationError that names
+the field, instead of a TypeError, ValueError, OverflowError or a database
+error.
+
+Bounds in the business sense (an interval of 1 to 3650 days...) are the
+constraints of each model; the helpers here give them their messages.
+"""
+
+import math
+from datetime import date, datetime
+
+from odoo import api, models
+from odoo.exceptions import MissingError, ValidationError
+
+#: PostgreSQL int4, the column of Integer fields
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+#: Largest absolute value of an amount or any other float the addon stores
+FLOAT_MAX = 1e15
+#: Sane range of the business dates of the addon (plans, objectives,
+#: reviews, interactions, deadlines, signals...)
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+#: Plans and their objectives: the years a plan can sensibly cover
+PLAN_DATE_MIN = date(2000, 1, 1)
+PLAN_DATE_MAX = DATE_MAX
+#: Longest interval in days (contact cadence...) and in months (reviews...)
+MAX_INTERVAL_DAYS = 3650
+MAX_INTERVAL_MONTHS = 120
+
+TEXT_TYPES = ("char", "text", "html")
+DATE_TYPES = ("date", "datetime")
+
+
+def _label(model, fname):
+    return model._fields[fname]._description_string(model.env)
+
+
+def _wrong_value(model, fname, value):
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return ValidationError(
+        model.env._(
+            "“%(field)s” (%(model)s): %(value)s is not a valid value.",
+            field=_label(model, fname),
+            model=model._description,
+            value=shown,
+        )
+    )
+
+
+def check_input(model, vals_list, fnames=None):
+    """Check the values of ``vals_list`` (create or write values of
+    ``model``) for the fields ``fnames`` (default: all of them), raising a
+    ValidationError (or MissingError for a missing record) with the field's
+    label. x2many commands are left to the ORM."""
+    many2one_ids = {}
+    for vals in vals_list:
+        if not isinstance(vals, dict):
+            raise ValidationError(model.env._("%(model)s: the values to save are not valid.", model=model._description))
+        for fname, value in vals.items():
+            if fnames is not None and fname not in fnames:
+                continue
+            field = model._fields.get(fname)
+            if field is None or value is False or value is None:
+                continue
+            ftype = field.type
+            if ftype in TEXT_TYPES:
+                if not isinstance(value, str):
+                    raise _wrong_value(model, fname, value)
+            elif ftype == "integer":
+                value = _number(model, fname, value, int)
+                if not INT_MIN <= value <= INT_MAX:
+                    raise ValidationError(
+                        model.env._("“%(field)s” (%(model)s): %(value)s is out of range.", **_args(model, fname, value))
+                    )
+            elif ftype in ("float", "monetary"):
+                value = _number(model, fname, value, float)
+                if not math.isfinite(value) or abs(value) > FLOAT_MAX:
+                    raise ValidationError(
+                        model.env._(
+                            "“%(field)s” (%(model)s): %(value)s is not a usable number.",
+                            **_args(model, fname, value),
+                        )
+                    )
+            elif ftype in DATE_TYPES:
+                if not isinstance(value, str | date):
+                    raise _wrong_value(model, fname, value)
+                try:
+                    converted = field.convert_to_cache(value, model)
+                except (TypeError, ValueError, OverflowError):
+                    raise _wrong_value(model, fname, value) from None
+                day = converted.date() if isinstance(converted, datetime) else converted
+                if day and not DATE_MIN <= day <= DATE_MAX:
+                    raise ValidationError(
+                        model.env._(
+                            "“%(field)s” (%(model)s): %(value)s is outside the dates this application accepts "
+                            "(%(min)s to %(max)s).",
+                            **_args(model, fname, value),
+                            min=DATE_MIN,
+                            max=DATE_MAX,
+                        )
+                    )
+            elif ftype == "selection":
+                try:
+                    field.convert_to_cache(value, model)
+                except (TypeError, ValueError):
+                    raise _wrong_value(model, fname, value) from None
+            elif ftype == "many2one":
+                if isinstance(value, models.BaseModel):
+                    continue
+                if isinstance(value, tuple) and len(value) == 2:
+                    value = value[0]  # (id, name), as the ORM accepts
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= INT_MAX:
+                    raise _wrong_value(model, fname, value)
+                many2one_ids.setdefault(field.comodel_name, {}).setdefault(value, fname)
+    for comodel, ids in many2one_ids.items():
+        # existence only (no content): the record rules apply later, on use
+        found = set(model.env[comodel].sudo().with_context(active_test=False).browse(ids).exists().ids)
+        for missing in set(ids) - found:
+            raise MissingError(
+                model.env._(
+                    "“%(field)s” (%(model)s): the record %(id)s does not exist or has been deleted.",
+                    field=_label(model, ids[missing]),
+                    model=model._description,
+                    id=missing,
+                )
+            )
+
+
+def _number(model, fname, value, kind):
+    """``value`` as a number of ``kind`` (int or float): numbers, and
+    strings of numbers as data files and imports give them."""
+    if isinstance(value, bool):
+        raise _wrong_value(model, fname, value)
+    if isinstance(value, str):
+        try:
+            value = kind(value.strip())
+        except ValueError:
+            raise _wrong_value(model, fname, value) from None
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int | float) or kind is int and not isinstance(value, int):
+        raise _wrong_value(model, fname, value)
+    if kind is float and isinstance(value, int):
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.inf  # refused as not a usable number
+    return value
+
+
+def _args(model, fname, value):
+    return {"field": _label(model, fname), "model": model._description, "value": value}
+
+
+def check_range(record, fname, low, high, message=None):
+    """Raise a ValidationError when ``record[fname]`` is not within
+    ``[low, high]`` (or is NaN / infinite); empty values pass."""
+    value = record[fname]
+    if value is False or value is None:
+        return
+    bad = isinstance(value, float) and not math.isfinite(value)
+    if not bad and (low is not None and value < low or high is not None and value > high):
+        bad = True
+    if bad:
+        raise ValidationError(
+            message
+            or record.env._(
+                "“%(field)s” of “%(record)s” must be between %(low)s and %(high)s (got %(value)s).",
+                field=_label(record, fname),
+                record=record.display_name,
+                low=low,
+                high=high,
+                value=value,
+            )
+        )
+
+
+def check_business_date(record, fname, low=DATE_MIN, high=DATE_MAX):
+    """Date fields of business records: within ``[low, high]``."""
+    check_range(record, fname, low, high)
+
+
+class KamInputMixin(models.AbstractModel):
+    """Checks the values sent to the addon's models (see the module doc)."""
+
+    _name = "kam.input.mixin"
+    _description = "Key account input checks"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_input(self, vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_input(self, [vals])
+        return super().write(vals)

@@ -1,0 +1,484 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Who sees and changes what, on every path (issue "Safe to install in a real
+company"): the access table of the README, role by role."""
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import KamCommon
+
+SALES_SEE = "sales_team.group_sale_salesman,key_account_management.group_kam_viewer"
+VIEWER = "key_account_management.group_kam_viewer"
+USER = "key_account_management.group_kam_user"
+
+# What a salesman sees of a customer's key-account data: enough to quote.
+SALESMAN_PARTNER_FIELDS = {
+    "kam_is_key_account",
+    "kam_is_account_holder",
+    "kam_manager_id",
+    "kam_team_user_ids",
+    "kam_tier_id",
+    "kam_tier_color",
+    "kam_preference_ids",
+    "kam_preference_count",
+}
+# Confidential: the account's manager and team, and key account managers.
+CONFIDENTIAL_PARTNER_FIELDS = {"kam_competitor_notes", "kam_competitor_note_ids", "kam_competitor_notes_text"}
+
+
+class KamSecurityCommon(KamCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # exporting is a group of its own in Odoo 18: give it to the test users
+        export = cls.env.ref("base.group_allow_export")
+        cls.internal = new_test_user(cls.env, "kam_sec_internal", groups="base.group_user", name="Plain Employee")
+        cls.accountant = new_test_user(
+            cls.env, "kam_sec_accountant", groups="account.group_account_invoice", name="Accountant"
+        )
+        cls.sale_manager = new_test_user(
+            cls.env, "kam_sec_sale_manager", groups="sales_team.group_sale_manager", name="Sales Manager"
+        )
+        cls.viewer = new_test_user(cls.env, "kam_sec_viewer", groups=VIEWER, name="KAM Viewer")
+        cls.viewer_all = new_test_user(
+            cls.env, "kam_sec_viewer_all", groups="key_account_management.group_kam_viewer_all", name="All Viewer"
+        )
+        cls.portal = new_test_user(cls.env, "kam_sec_portal", groups="base.group_portal", name="Acme Portal")
+        cls.portal.partner_id.parent_id = cls.account
+        cls.account.write({"kam_competitor_notes": "Rival X undercuts us", "kam_business_scope": "Gears"})
+        cls.interaction = cls.env["kam.interaction"].create(
+            {"partner_id": cls.account.id, "name": "Price talk", "channel": "meeting", "summary": "They want -5%"}
+        )
+        (
+            cls.salesman
+            | cls.kam_user
+            | cls.kam_user2
+            | cls.kam_manager
+            | cls.internal
+            | cls.accountant
+            | cls.sale_manager
+            | cls.viewer
+            | cls.viewer_all
+        ).write({"groups_id": [Command.link(export.id)]})
+        cls.roles = {
+            "portal": cls.portal,
+            "internal": cls.internal,
+            "accountant": cls.accountant,
+            "salesman": cls.salesman,
+            "sale_manager": cls.sale_manager,
+            "viewer": cls.viewer,
+            "viewer_all": cls.viewer_all,
+            "kam_user": cls.kam_user,
+            "kam_manager": cls.kam_manager,
+        }
+
+    def _readable_fields(self, records, user):
+        """The fields of ``records`` the user may read whose comodel they may
+        read too (what the web client and integrations ask for)."""
+        Model = records.with_user(user)
+        return [
+            name
+            for name, desc in Model.fields_get(attributes=["type", "relation"]).items()
+            if not desc.get("relation") or self.env[desc["relation"]].with_user(user).has_access("read")
+        ]
+
+    def _kam_partner_fields(self, user):
+        """The kam_ fields of res.partner the user may access."""
+        Partner = self.env["res.partner"].with_user(user)
+        return {name for name in Partner.fields_get(attributes=["type"]) if name.startswith("kam_")}
+
+
+@tagged("post_install", "-at_install")
+class TestAccessMatrix(KamSecurityCommon):
+    """Every addon model, every role, every operation (read, write, create,
+    unlink at the model level; export) against the table below."""
+
+    # model: {role: operations allowed by the access rights}; missing roles: none
+    MATRIX = {
+        "kam.tier": {
+            **dict.fromkeys(("internal", "accountant", "salesman", "sale_manager", "viewer", "viewer_all"), "r"),
+            "kam_user": "r",
+            "kam_manager": "rwcu",
+        },
+        "kam.tier.history": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        "kam.interaction": {"viewer": "r", "viewer_all": "r", "kam_user": "rwcu", "kam_manager": "rwcu"},
+        "kam.competitor.note": {"kam_user": "rwcu", "kam_manager": "rwcu"},
+        "kam.preference": {
+            "salesman": "r",
+            "sale_manager": "r",
+            "viewer": "r",
+            "viewer_all": "r",
+            "kam_user": "rwcu",
+            "kam_manager": "rwcu",
+        },
+        "kam.preference.category": {
+            **dict.fromkeys(("internal", "accountant", "salesman", "sale_manager", "viewer", "viewer_all"), "r"),
+            "kam_user": "r",
+            "kam_manager": "rwcu",
+        },
+        "kam.duty": {
+            **dict.fromkeys(("internal", "accountant", "salesman", "sale_manager", "viewer", "viewer_all"), "r"),
+            "kam_user": "r",
+            "kam_manager": "rwcu",
+        },
+        "kam.responsibility": {"viewer": "r", "viewer_all": "r", "kam_user": "rwcu", "kam_manager": "rwcu"},
+        "kam.responsibility.gap": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        "kam.plan": {"viewer": "r", "viewer_all": "r", "kam_user": "rwcu", "kam_manager": "rwcu"},
+        "kam.plan.objective": {"viewer": "r", "viewer_all": "r", "kam_user": "rwcu", "kam_manager": "rwcu"},
+        "kam.review": {"viewer": "r", "viewer_all": "r", "kam_user": "rwc", "kam_manager": "rwcu"},
+        "kam.review.line": {"viewer": "r", "viewer_all": "r", "kam_user": "rwcu", "kam_manager": "rwcu"},
+        "kam.risk.signal": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "rw"},
+        "kam.health.snapshot": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        "kam.sale.analysis": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        "kam.sale.trend": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        "kam.care.date": {"kam_user": "r", "kam_manager": "rwcu"},
+        "kam.account.export": {"kam_user": "rwc", "kam_manager": "rwc"},
+    }
+    OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
+
+    def test_matrix_covers_every_addon_model(self):
+        models = {
+            model.model
+            for model in self.env["ir.model"].search([("model", "=like", "kam.%"), ("transient", "=", False)])
+            if not self.env[model.model]._abstract
+        } | {"kam.account.export"}
+        self.assertEqual(models, set(self.MATRIX), "every model of the addon has its line in the access matrix")
+
+    def test_model_access_per_role(self):
+        for model, allowed in self.MATRIX.items():
+            for role, user in self.roles.items():
+                ops = allowed.get(role, "")
+                for letter, operation in self.OPERATIONS.items():
+                    with self.subTest(model=model, role=role, operation=operation):
+                        self.assertEqual(
+                            self.env[model].with_user(user).has_access(operation),
+                            letter in ops,
+                            f"{role} {'may' if letter in ops else 'may not'} {operation} {model}",
+                        )
+
+    def test_records_of_other_accounts_invisible(self):
+        """Record rules: a key account user and a viewer read the records of
+        their own accounts only; the all-accounts viewer and managers all."""
+        other_interaction = self.env["kam.interaction"].create(
+            {"partner_id": self.other_account.id, "name": "Other talk", "channel": "phone"}
+        )
+        self.account.kam_team_user_ids = self.viewer
+        both = self.interaction | other_interaction
+        expectations = {
+            "kam_user": self.interaction,
+            "viewer": self.interaction,
+            "viewer_all": both,
+            "kam_manager": both,
+        }
+        for role, visible in expectations.items():
+            with self.subTest(role=role):
+                found = self.env["kam.interaction"].with_user(self.roles[role]).search([("id", "in", both.ids)])
+                self.assertEqual(found, visible)
+        with self.assertRaises(AccessError):
+            other_interaction.with_user(self.kam_user).read(["summary"])
+        with self.assertRaises(AccessError):
+            self.interaction.with_user(self.viewer).write({"summary": "viewers change nothing"})
+
+    def test_confidential_records_hidden_from_viewers(self):
+        category = self.env["kam.preference.category"].create({"name": "Packaging"})
+        pricing = self.env["kam.preference.category"].create({"name": "Price sensitivity", "confidential": True})
+        public, secret = self.env["kam.preference"].create(
+            [
+                {"partner_id": self.account.id, "category_id": category.id, "description": "Blue packaging"},
+                {
+                    "partner_id": self.account.id,
+                    "category_id": pricing.id,
+                    "description": "Accepts 8% discount",
+                },
+            ]
+        )
+        self.account.kam_team_user_ids = self.viewer
+        for role in ("viewer", "viewer_all", "salesman"):
+            with self.subTest(role=role):
+                found = (
+                    self.env["kam.preference"]
+                    .with_user(self.roles[role])
+                    .search([("partner_id", "=", self.account.id)])
+                )
+                self.assertIn(public, found)
+                self.assertNotIn(secret, found)
+        self.assertIn(secret, self.env["kam.preference"].with_user(self.kam_user).search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestPartnerFieldExposure(KamSecurityCommon):
+    def test_no_key_account_field_without_sales_or_key_account_group(self):
+        for role in ("portal", "internal", "accountant"):
+            with self.subTest(role=role):
+                user = self.roles[role]
+                self.assertFalse(self._kam_partner_fields(user), f"{role} sees no key-account field")
+                for fname in ("kam_health_score", "kam_revenue_current", "kam_tier_id", "kam_manager_id"):
+                    with self.assertRaises(AccessError):
+                        self.account.with_user(user).read([fname])
+                # nor through a search by value
+                with self.assertRaises(AccessError):
+                    self.env["res.partner"].with_user(user).search([("kam_revenue_current", ">", 0)])
+
+    def test_salesman_sees_what_quoting_needs_only(self):
+        for role in ("salesman", "sale_manager"):
+            with self.subTest(role=role):
+                self.assertEqual(self._kam_partner_fields(self.roles[role]), SALESMAN_PARTNER_FIELDS)
+        values = self.account.with_user(self.salesman).read(["kam_is_key_account", "kam_manager_id"])[0]
+        self.assertTrue(values["kam_is_key_account"])
+        self.assertEqual(values["kam_manager_id"][0], self.kam_user.id)
+
+    def test_viewer_sees_figures_but_no_confidential_field(self):
+        fields = self._kam_partner_fields(self.viewer)
+        self.assertIn("kam_health_score", fields)
+        self.assertIn("kam_revenue_current", fields)
+        self.assertFalse(fields & CONFIDENTIAL_PARTNER_FIELDS)
+        self.assertTrue(self.account.with_user(self.viewer).read(["kam_revenue_current", "kam_business_scope"]))
+        with self.assertRaises(AccessError):
+            self.account.with_user(self.viewer).read(["kam_competitor_notes"])
+        with self.assertRaises(AccessError):
+            self.account.with_user(self.viewer).write({"kam_business_scope": "viewers change nothing"})
+
+    def test_competitor_text_only_for_the_account_team(self):
+        mine = self.account.with_user(self.kam_user)
+        self.assertEqual(mine.kam_competitor_notes, "Rival X undercuts us")
+        foreign = self.account.with_user(self.kam_user2)
+        self.assertFalse(foreign.kam_competitor_notes, "another team's key account user does not read it")
+        Partner = self.env["res.partner"].with_user(self.kam_user2)
+        self.assertFalse(Partner.search([("kam_competitor_notes", "ilike", "Rival X")]), "nor finds it by value")
+        exported = foreign.export_data(["kam_competitor_notes"])["datas"]
+        self.assertFalse(exported[0][0], "nor exports it")
+        with self.assertRaises(AccessError):
+            foreign.read(["kam_competitor_notes_text"])
+        found = self.env["res.partner"].with_user(self.kam_user).search([("kam_competitor_notes", "ilike", "Rival X")])
+        self.assertEqual(found.commercial_partner_id, self.account, "the account (and its contacts, which share it)")
+        self.assertEqual(self.account.with_user(self.kam_manager).kam_competitor_notes, "Rival X undercuts us")
+        # the contacts show their company's text, to the same people
+        self.assertEqual(self.contact.with_user(self.kam_user).kam_competitor_notes, "Rival X undercuts us")
+        self.assertFalse(self.contact.with_user(self.kam_user2).kam_competitor_notes)
+
+    def test_computed_figures_are_written_by_the_jobs_only(self):
+        figures = {
+            "kam_health_score": 99,
+            "kam_risk_level": "low",
+            "kam_revenue_current": 1e9,
+            "kam_order_count": 5,
+            "kam_last_interaction_date": "2026-01-01 00:00:00",
+            "kam_profile_verified_on": "2026-01-01",
+            "kam_avg_satisfaction": 5.0,
+        }
+        for user in (self.kam_user, self.kam_manager):
+            for fname, value in figures.items():
+                with self.subTest(user=user.login, field=fname), self.assertRaises(AccessError):
+                    self.account.with_user(user).write({fname: value})
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.kam_manager).create({"name": "X", "kam_health_score": 100})
+        self.assertFalse(self.account.kam_health_score)
+        self.assertFalse(self.account.kam_revenue_current)
+        order = self._order(self.account, 100)
+        with self.assertRaises(AccessError):
+            order.with_user(self.kam_manager).write({"kam_tier_id": self.tier_a.id})
+
+
+@tagged("post_install", "-at_install")
+class TestCoreFlowsWithoutGroups(KamSecurityCommon):
+    """Odoo's own flows keep working for users without the addon's groups."""
+
+    def test_duplicate_partner(self):
+        for role in ("internal", "accountant", "salesman", "viewer", "kam_user2"):
+            user = self.roles.get(role) or self.kam_user2
+            with self.subTest(role=role):
+                if not self.env["res.partner"].with_user(user).has_access("create"):
+                    continue
+                partner = self.env["res.partner"].create({"name": "Dup Co", "is_company": True})
+                copy = partner.with_user(user).copy()
+                self.assertEqual(copy.name, "Dup Co (copy)")
+        # a key account copied: the copy is no key account and carries none of its data
+        copy = self.account.with_user(self.salesman).copy()
+        self.assertFalse(copy.sudo().kam_is_key_account)
+        self.assertFalse(copy.sudo().kam_manager_id)
+        self.assertFalse(copy.sudo().kam_competitor_notes_text)
+
+    def _assert_reads(self, records, user, whole=False):
+        """Every field the user may read reads: alone, all together and in an
+        export. Fields that fail for reasons of core (a computed field of a
+        model the user may not read, without this addon too) are reported
+        apart; no field of this addon may be among them. ``whole``: none may
+        fail at all (the user is one core's flows are made for)."""
+        records = records.with_user(user)
+        readable, failing = [], []
+        for name in self._readable_fields(records, user):
+            self.env.invalidate_all()
+            try:
+                records.read([name])
+                readable.append(name)
+            except AccessError:
+                failing.append(name)
+        addon = [name for name in failing if records._fields[name]._module == "key_account_management"]
+        self.assertFalse(addon, f"fields of the addon break read() for {user.login}")
+        if whole:
+            self.assertFalse(failing, f"{user.login} cannot read all of {records._name}")
+        self.env.invalidate_all()
+        self.assertTrue(records.read(readable))
+        self.assertTrue(records.export_data(readable)["datas"])
+        return readable
+
+    def test_read_and_export_everything(self):
+        order = self._order(self.account, 500)
+        order.kam_interaction_ids = self.interaction
+        order.user_id = self.salesman
+        for role in ("internal", "accountant", "salesman", "sale_manager", "viewer", "kam_user2"):
+            user = self.roles.get(role) or self.kam_user2
+            with self.subTest(role=role):
+                names = self._assert_reads(self.account, user, whole=role in ("salesman", "sale_manager"))
+                self.assertEqual(any(name.startswith("kam_") for name in names), role not in ("internal", "accountant"))
+                if order.with_user(user).has_access("read"):
+                    self._assert_reads(order, user, whole=role in ("salesman", "sale_manager"))
+        # what integrations do: read() without a field list
+        lead = self.env["crm.lead"].create(
+            {"name": "Expansion", "type": "opportunity", "partner_id": self.account.id, "user_id": self.salesman.id}
+        )
+        self.interaction.lead_id = lead
+        for user in (self.salesman, self.sale_manager):
+            self.assertEqual(order.with_user(user).read()[0]["name"], order.name)
+            self.assertEqual(lead.with_user(user).read()[0]["name"], "Expansion")
+            self.assertTrue(order.with_user(user).copy())
+
+    def test_create_contact_and_confirm_as_others(self):
+        contact = (
+            self.env["res.partner"].with_user(self.salesman).create({"name": "Buyer 2", "parent_id": self.account.id})
+        )
+        self.assertTrue(contact.sudo().kam_is_key_account, "the commercial sync still runs")
+        order = self._order(self.account, 300, confirm=False)
+        order.with_user(self.sale_manager).action_confirm()
+        self.assertEqual(order.sudo().kam_tier_id, self.account.kam_tier_id)
+
+
+@tagged("post_install", "-at_install")
+class TestAccountControl(KamSecurityCommon):
+    """Every path that moves an account under someone else's control goes
+    through the same edit check."""
+
+    def test_reparenting_cannot_take_over_an_account(self):
+        own = self._make_account("B's own account", manager=self.kam_user2)
+        own_contact = self.env["res.partner"].create({"name": "B's buyer", "parent_id": own.id})
+        for user in (self.kam_user2, self.salesman, self.sale_manager):
+            for vals in (
+                {"is_company": False, "parent_id": own.id},
+                {"is_company": False, "parent_id": own_contact.id},
+            ):
+                with (
+                    self.subTest(user=user.login, vals=vals),
+                    self.assertRaisesMessage(AccessError, "is a key account"),
+                ):
+                    self.account.with_user(user).write(vals)
+        self.assertEqual(self.account.kam_manager_id, self.kam_user)
+        self.assertFalse(self.account.parent_id)
+        self.assertEqual(self.account.with_user(self.kam_user).kam_competitor_notes, "Rival X undercuts us")
+        self.assertFalse(self.account.with_user(self.kam_user2).kam_competitor_notes)
+        # its own manager (and a key account manager) may move it
+        self.account.with_user(self.kam_manager).write({"parent_id": own.id, "is_company": False})
+        self.assertEqual(self.account.commercial_partner_id, own)
+
+    def test_plain_companies_and_contacts_still_move(self):
+        plain = self.env["res.partner"].create({"name": "Plain Co", "is_company": True})
+        plain.with_user(self.salesman).write({"parent_id": self.account.id, "is_company": False})
+        self.assertEqual(plain.commercial_partner_id, self.account)
+        self.contact.with_user(self.salesman).write({"parent_id": self.other_account.id})
+        self.assertEqual(self.contact.sudo().kam_manager_id, self.kam_user2)
+
+    def test_contacts_carry_their_company_values_only(self):
+        for user in (self.kam_user2, self.kam_user, self.kam_manager):
+            for vals in ({"kam_manager_id": self.kam_user2.id}, {"kam_potential": 99}, {"kam_is_key_account": False}):
+                with self.subTest(user=user.login, vals=vals), self.assertRaisesMessage(UserError, "is a contact of"):
+                    self.contact.with_user(user).write(vals)
+        with self.assertRaisesMessage(UserError, "is a contact of"):
+            self.contact.with_user(self.salesman).write({"kam_manager_id": self.salesman.id})
+        self.assertEqual(self.contact.kam_manager_id, self.kam_user)
+        self.assertTrue(self.account.kam_is_key_account)
+        # the company's change reaches its contacts (Odoo's commercial sync)
+        self.account.with_user(self.kam_user).write(
+            {"kam_potential": 40, "kam_team_user_ids": [Command.set(self.kam_user2.ids)]}
+        )
+        self.assertEqual(self.contact.kam_potential, 40)
+        self.assertEqual(self.contact.kam_team_user_ids, self.kam_user2)
+
+    def test_merge_wizard_checks_the_key_account(self):
+        own = self._make_account("B's own account", manager=self.kam_user2)
+        Wizard = self.env["base.partner.merge.automatic.wizard"]
+        with self.assertRaisesMessage(AccessError, "is a key account"):
+            Wizard.with_user(self.kam_user2)._merge((self.account | own).ids, own)
+        self.assertTrue(self.account.exists())
+        self.assertEqual(self.interaction.partner_id, self.account)
+
+
+@tagged("post_install", "-at_install")
+class TestCopiedText(KamSecurityCommon):
+    """Text copied out of protected records reaches nobody who cannot read
+    the source: activities, chatter notes, tracking values."""
+
+    def test_tier_change_in_chatter_only_as_tracking(self):
+        self.account.with_user(self.kam_manager).write({"kam_tier_id": self.tier_b.id})
+        message = self.account.message_ids.filtered("tracking_value_ids")[:1]
+        tracking = message.tracking_value_ids.filtered(lambda t: t.field_id.name == "kam_tier_id")
+        self.assertEqual(tracking.new_value_char, "Tier B")
+        self.assertFalse(message.body, "no figures in the message body")
+        for role in ("internal", "accountant", "portal"):
+            env = self.env(user=self.roles[role])
+            self.assertFalse(tracking._filter_has_field_access(env), f"{role} does not see the tier tracking")
+        self.assertTrue(tracking._filter_has_field_access(self.env(user=self.salesman)))
+
+    def test_next_step_on_the_interaction(self):
+        self.interaction.write(
+            {"next_step": "Offer 5% off", "next_step_date": self.today, "next_step_user_id": self.kam_user.id}
+        )
+        activity = self.interaction.next_activity_id
+        self.assertEqual(activity.res_model, "kam.interaction")
+        for user in (self.internal, self.kam_user2, self.salesman):
+            with self.subTest(user=user.login):
+                self.assertFalse(
+                    self.env["mail.activity"].with_user(user).search([("summary", "ilike", "5% off")]),
+                    "nobody who cannot read the interaction reads its next step",
+                )
+        self.assertFalse(self.account.with_user(self.internal).activity_ids)
+
+    def test_key_account_activities_hidden_from_other_employees(self):
+        activity = self.env["kam.activity"]._raise_once([(self.account.id, "cadence", self.kam_user.id, "Follow up")])
+        self.assertTrue(activity)
+        self.assertFalse(self.env["mail.activity"].with_user(self.internal).search([("id", "=", activity.id)]))
+        self.assertFalse(self.env["mail.activity"].with_user(self.accountant).search([("id", "=", activity.id)]))
+        self.assertEqual(
+            self.env["mail.activity"].with_user(self.kam_user).search([("id", "=", activity.id)]), activity
+        )
+        # a salesman may write the partner (Odoo then shows its activities) but has no key-account group
+        self.assertFalse(self.env["mail.activity"].with_user(self.salesman).search([("id", "=", activity.id)]))
+        self.assertEqual(
+            self.env["mail.activity"].with_user(self.kam_user2).search([("id", "=", activity.id)]), activity
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestMultiCompany(KamSecurityCommon):
+    def test_key_account_user_of_one_company_sees_nothing_of_another(self):
+        company_b = self.env["res.company"].create({"name": "KAM Company B"})
+        user_a = new_test_user(self.env, "kam_sec_user_a", groups=USER, company_id=self.company.id)
+        account_b = (
+            self.env["res.partner"]
+            .with_company(company_b)
+            .create(
+                {
+                    "name": "B Account",
+                    "is_company": True,
+                    "company_id": company_b.id,
+                    "kam_is_key_account": True,
+                    "kam_manager_id": user_a.id,
+                }
+            )
+        )
+        interaction_b = (
+            self.env["kam.interaction"]
+            .with_company(company_b)
+            .create({"partner_id": account_b.id, "name": "B talk", "channel": "phone", "company_id": company_b.id})
+        )
+        self.assertFalse(self.env["kam.interaction"].with_user(user_a).search([("id", "=", interaction_b.id)]))
+        self.assertFalse(self.env["res.partner"].with_user(user_a).search([("id", "=", account_b.id)]))

@@ -1,0 +1,198 @@
+"""Every path into key-account data, over JSON-RPC against a ``--workers=2``
+server, as the roles a company has: what the web client, an integration or
+a curious user can send (issue "Safe to install in a real company")."""
+
+import os
+import time
+
+import pytest
+import requests
+from test_workers import STARTUP_TIMEOUT, _wait_until_up
+
+PASSWORD = "Kam-rpc-2026!"
+
+SETUP = """
+from odoo import Command
+from odoo.tests import new_test_user
+
+def user(login, groups, **kw):
+    u = new_test_user(env, login, groups=groups, password=%(password)r, name=login, tz="UTC", **kw)
+    return u
+
+company = env.company
+manager = user("rpc_manager", "key_account_management.group_kam_manager")
+owner = user("rpc_owner", "key_account_management.group_kam_user")
+intruder = user("rpc_intruder", "key_account_management.group_kam_user,base.group_allow_export")
+salesman = user("rpc_salesman", "sales_team.group_sale_salesman,base.group_allow_export")
+accountant = user("rpc_accountant", "account.group_account_invoice,base.group_partner_manager")
+employee = user("rpc_employee", "base.group_user,base.group_partner_manager")
+viewer = user("rpc_viewer", "key_account_management.group_kam_viewer")
+Partner = env["res.partner"]
+account = Partner.create({
+    "name": "RPC Target Account", "is_company": True, "kam_is_key_account": True,
+    "kam_manager_id": owner.id, "kam_competitor_notes": "Rival undercuts by 7%%",
+    "kam_business_scope": "Bearings", "kam_team_user_ids": [Command.set(viewer.ids)],
+})
+contact = Partner.create({"name": "RPC Buyer", "parent_id": account.id, "email": "buyer@example.com"})
+portal = user("rpc_portal", "base.group_portal")
+portal.partner_id.parent_id = account
+own = Partner.create({
+    "name": "RPC Intruder Own", "is_company": True, "kam_is_key_account": True, "kam_manager_id": intruder.id,
+})
+env["kam.activity"]._raise_once([(account.id, "cadence", owner.id, "Follow up")])
+interaction = env["kam.interaction"].create({
+    "partner_id": account.id, "name": "Price talk", "channel": "meeting", "summary": "Wants 5%% off",
+    "next_step": "Send 5%% offer", "next_step_date": "2030-01-01", "next_step_user_id": owner.id,
+})
+product = env["product.product"].create({"name": "RPC Widget", "list_price": 10.0})
+order = env["sale.order"].create({
+    "partner_id": contact.id,
+    "user_id": salesman.id,
+    "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
+})
+order.action_confirm()
+interaction.sale_order_id = order
+env.cr.commit()
+emit({"account": account.id, "contact": contact.id, "own": own.id, "order": order.id,
+      "intruder": intruder.id, "interaction": interaction.id})
+"""
+
+
+class Rpc:
+    def __init__(self, base, db, login):
+        self.base, self.session = base, requests.Session()
+        info = self._post("/web/session/authenticate", {"db": db, "login": login, "password": PASSWORD})
+        assert info["result"].get("uid"), f"{login} did not log in: {info}"
+
+    def _post(self, path, params):
+        response = self.session.post(
+            f"{self.base}{path}", json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}, timeout=60
+        )
+        assert response.status_code == 200, f"{path}: HTTP {response.status_code}"
+        return response.json()
+
+    def call(self, model, method, *args, **kwargs):
+        """(result, error name): exactly one of them is set."""
+        body = self._post(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
+        if "error" in body:
+            return None, body["error"]["data"]["name"]
+        return body["result"], None
+
+    def ok(self, model, method, *args, **kwargs):
+        result, error = self.call(model, method, *args, **kwargs)
+        assert error is None, f"{model}.{method}{args} failed: {error}"
+        return result
+
+    def refused(self, model, method, *args, expected=("odoo.exceptions.AccessError",), **kwargs):
+        result, error = self.call(model, method, *args, **kwargs)
+        assert error in expected, f"{model}.{method}{args} gave {result!r} / {error}, expected one of {expected}"
+
+
+@pytest.fixture
+def rpc_server(test_db, db_copy, odoo_shell, odoo_server, free_port):
+    db = db_copy(f"kam_rpc_{os.getpid()}")
+    ids = odoo_shell(db, SETUP % {"password": PASSWORD}, log_name="pytest-rpc-security.log")
+    http_port, gevent_port = free_port(), free_port()
+    proc = odoo_server(
+        [
+            "-d", db, "--workers=2", f"--http-port={http_port}", f"--gevent-port={gevent_port}",
+            "--http-interface=127.0.0.1", f"--db-filter=^{db}$", "--max-cron-threads=0",
+        ],
+        log_name="pytest-rpc-security-server.log",
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{http_port}"
+    _wait_until_up(proc, f"{base}/web/login", time.monotonic() + STARTUP_TIMEOUT, proc.log_path)
+    yield base, db, ids, proc
+    proc.terminate()
+
+
+def test_rpc_paths_per_role(rpc_server, odoo_log_errors):
+    base, db, ids, proc = rpc_server
+    account, contact, own, order = ids["account"], ids["contact"], ids["own"], ids["order"]
+
+    # -- portal: no key-account data at all, not even about their own company
+    portal = Rpc(base, db, "rpc_portal")
+    portal.refused("res.partner", "read", [account], ["kam_revenue_current"])
+    portal.refused("res.partner", "read", [account], ["kam_is_key_account"])
+    fields = portal.ok("res.partner", "fields_get", attributes=["type"])
+    assert not [name for name in fields if name.startswith("kam_")], "portal users see no kam_ field"
+
+    # -- employees and accountants: nothing key-account, core flows intact
+    for login in ("rpc_employee", "rpc_accountant"):
+        user = Rpc(base, db, login)
+        names = user.ok("res.partner", "fields_get", attributes=["type"])
+        assert not [name for name in names if name.startswith("kam_")], f"{login} sees kam_ fields"
+        values = user.ok("res.partner", "read", [account], ["name", "email", "parent_id", "child_ids", "category_id"])
+        assert values[0]["name"] == "RPC Target Account"
+        user.refused("res.partner", "read", [account], ["kam_tier_id"])
+        user.refused("res.partner", "search_count", [("kam_health_score", ">", 0)])
+        activities = user.ok("mail.activity", "search_read", [("res_id", "=", account)], ["summary", "kam_reason"])
+        assert not activities, f"{login} reads the key-account activities: {activities}"
+        next_steps = user.ok("mail.activity", "search_read", [("summary", "ilike", "5% offer")], ["summary"])
+        assert not next_steps, f"{login} reads an interaction's next step"
+        messages = user.ok(
+            "mail.message", "search_read", [("model", "=", "res.partner"), ("res_id", "=", account)], ["body"]
+        )
+        assert not [m for m in messages if "Rival" in (m["body"] or "")]
+    accountant = Rpc(base, db, "rpc_accountant")
+    order_fields = accountant.ok("sale.order", "fields_get", attributes=["type"])
+    assert not [name for name in order_fields if name.startswith("kam_")]
+    order_values = accountant.ok("sale.order", "read", [order], ["name", "partner_id", "amount_total"])[0]
+    assert order_values["partner_id"][0] == contact
+    accountant.ok("res.partner", "copy", contact)
+
+    # -- salesman: reads all of an order and its customer, copies, exports; changes no key-account data
+    salesman = Rpc(base, db, "rpc_salesman")
+    order_values = salesman.ok("sale.order", "read", [order])[0]
+    assert "kam_interaction_ids" not in order_values
+    salesman.ok("sale.order", "copy", order)
+    partner_fields = list(salesman.ok("res.partner", "fields_get", attributes=["type"]))
+    salesman.ok("res.partner", "export_data", [account], partner_fields)
+    salesman.ok("res.partner", "copy", account)
+    salesman.refused("res.partner", "write", [account], {"is_company": False, "parent_id": own})
+    salesman.refused("res.partner", "write", [account], {"kam_manager_id": False})
+    salesman.refused(
+        "res.partner", "write", [contact], {"kam_team_user_ids": [(6, 0, [])]},
+        expected=("odoo.exceptions.UserError", "odoo.exceptions.AccessError"),
+    )  # fmt: skip
+
+    # -- a key account user of another account: no takeover, no confidential text, no figures written
+    intruder = Rpc(base, db, "rpc_intruder")
+    intruder.refused("res.partner", "write", [account], {"is_company": False, "parent_id": own})
+    intruder.refused("res.partner", "write", [account], {"parent_id": own})
+    intruder.refused(
+        "res.partner", "write", [contact], {"kam_manager_id": ids["intruder"]},
+        expected=("odoo.exceptions.UserError", "odoo.exceptions.AccessError"),
+    )  # fmt: skip
+    intruder.refused("res.partner", "write", [own], {"kam_health_score": 100})
+    intruder.refused("res.partner", "write", [own], {"kam_revenue_current": 1e9})
+    notes = intruder.ok("res.partner", "read", [account], ["kam_competitor_notes"])[0]
+    assert not notes["kam_competitor_notes"], "another team's competitor text"
+    assert intruder.ok("res.partner", "search_count", [("kam_competitor_notes", "ilike", "Rival")]) == 0
+    exported = intruder.ok("res.partner", "export_data", [account], ["kam_competitor_notes"])
+    assert not exported["datas"][0][0], "another team's competitor text exported"
+    intruder.refused("kam.interaction", "read", [ids["interaction"]], ["summary"])
+
+    # -- after all that, the account is still its owner's
+    owner = Rpc(base, db, "rpc_owner")
+    values = owner.ok("res.partner", "read", [account], ["kam_manager_id", "parent_id", "kam_competitor_notes"])[0]
+    assert values["kam_manager_id"][1] == "rpc_owner"
+    assert not values["parent_id"]
+    assert values["kam_competitor_notes"] == "Rival undercuts by 7%"
+    assert owner.ok("kam.interaction", "read", [ids["interaction"]], ["summary"])
+
+    # -- the viewer reads figures of the accounts of their account team, changes nothing
+    viewer = Rpc(base, db, "rpc_viewer")
+    figures = viewer.ok("res.partner", "read", [account], ["kam_revenue_current", "kam_business_scope"])[0]
+    assert figures["kam_business_scope"] == "Bearings"
+    assert viewer.ok("kam.interaction", "search_count", [("partner_id", "=", account)]) == 1
+    viewer.refused("res.partner", "read", [account], ["kam_competitor_notes"])
+    viewer.refused("kam.competitor.note", "search_read", [])
+    viewer.refused("res.partner", "write", [account], {"kam_business_scope": "x"})
+
+    with open(proc.log_path, encoding="utf-8") as log:
+        errors = odoo_log_errors(log.read())
+    assert not errors, "server errors:\n" + "\n".join(errors)
