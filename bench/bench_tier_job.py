@@ -91,9 +91,12 @@ def ensure_database(db):
     )
 
 
-def insert_copies(cr, table, template_id, count, overrides):
+def insert_copies(cr, table, template_id, count, overrides, source=None):
     """INSERT ``count`` copies of row ``template_id`` of ``table``, with
-    ``overrides`` {column: SQL expression over g (1..count) and t (template)}."""
+    ``overrides`` {column: SQL expression over g (1..count) and t (template)}.
+    ``source``, an SQL row source aliased ``g``, replaces ``generate_series(1,
+    count) g``: one copy per row of it. Overrides of columns the table does not
+    have (fields of a module not installed) are left out."""
     cr.execute(
         SQL("SELECT column_name FROM information_schema.columns WHERE table_name = %s AND column_name != 'id'", table)
     )
@@ -101,24 +104,31 @@ def insert_copies(cr, table, template_id, count, overrides):
     select = [SQL(overrides[c]) if c in overrides else SQL("t.%s", SQL.identifier(c)) for c in columns]
     cr.execute(
         SQL(
-            "INSERT INTO %s (%s) SELECT %s FROM %s t, generate_series(1, %s) g WHERE t.id = %s",
+            "INSERT INTO %s (%s) SELECT %s FROM %s t, %s WHERE t.id = %s",
             SQL.identifier(table),
             SQL(", ").join(SQL.identifier(c) for c in columns),
             SQL(", ").join(select),
             SQL.identifier(table),
-            count,
+            source or SQL("generate_series(1, %s) g", count),
             template_id,
         )
     )
 
 
-def build_data(env, accounts):
+def build_data(env, accounts, lines_per_order=0):
+    """Accounts, contacts and orders (see the module docstring); with
+    ``lines_per_order``, that many order lines per order, sharing its amount.
+    Works with or without key_account_management installed: without it, the
+    companies are plain customers (the kam_* overrides are left out)."""
     cr = env.cr
     cr.execute("SELECT count(*) FROM res_partner WHERE ref = 'BENCH-ACCOUNT'")
     if cr.fetchone()[0] == accounts:
         log(f"data for {accounts} accounts already there")
         return
-    log(f"building data: {accounts} accounts, {accounts * 3 // 2} contacts, {accounts * 4} orders")
+    log(
+        f"building data: {accounts} accounts, {accounts * 3 // 2} contacts, {accounts * 4} orders, "
+        f"{accounts * 4 * lines_per_order} order lines"
+    )
     t0 = time.time()
     cr.execute("SELECT count(*) FROM res_partner WHERE ref = 'BENCH-ACCOUNT'")
     if cr.fetchone()[0]:
@@ -200,13 +210,45 @@ def build_data(env, accounts):
             "client_order_ref": "'BENCH'",
         },
     )
+    if lines_per_order:
+        # the template line copied lines_per_order times per order, each line
+        # an equal share of the order's untaxed amount, in the order's currency
+        share = f"round(g.amount_untaxed / {lines_per_order}, 2)"
+        insert_copies(
+            cr,
+            "sale_order_line",
+            template_order.order_line.id,
+            orders * lines_per_order,
+            {
+                "order_id": "g.id",
+                "order_partner_id": "g.partner_id",
+                "currency_id": "g.currency_id",
+                "state": "g.state",
+                "sequence": "g.k",
+                "price_unit": share,
+                "price_subtotal": share,
+                "price_total": share,
+                "price_tax": "0.0",
+                "price_reduce_taxexcl": share,
+                "price_reduce_taxinc": share,
+                "create_date": "g.date_order",
+                "write_date": "g.date_order",
+            },
+            source=SQL(
+                """(SELECT so.id, so.partner_id, so.currency_id, so.state, so.amount_untaxed, so.date_order, k
+                      FROM sale_order so, generate_series(1, %s) k
+                     WHERE so.client_order_ref = 'BENCH' AND so.id != %s) g""",
+                lines_per_order,
+                template_order.id,
+            ),
+        )
     cr.execute("DELETE FROM sale_order WHERE id = %s", [template_order.id])
     cr.execute(
         "UPDATE sale_order SET partner_invoice_id = partner_id, partner_shipping_id = partner_id"
         " WHERE client_order_ref = 'BENCH'"
     )
     cr.execute("DELETE FROM res_partner WHERE id = %s", [template_partner.id])
-    cr.execute("ANALYZE res_partner; ANALYZE sale_order")
+    cr.execute("ANALYZE res_partner; ANALYZE sale_order; ANALYZE sale_order_line")
     cr.commit()
     log(f"data built in {time.time() - t0:.1f}s")
 

@@ -2,12 +2,12 @@
 {
     "name": "Key Account Management",
     "summary": "Key accounts (大客户管理): tiers computed from live sales, tier history, account team and figures",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "key_account_management developers",
     "website": "https://example.com/key_account_management",
-    "depends": ["sale_management", "sale_margin", "crm", "contacts", "account", "base_import"],
+    "depends": ["sale_management", "crm", "contacts", "account", "base_import"],
     "data": [
         "security/kam_security.xml",
         "security/ir.model.access.csv",

@@ -3,15 +3,16 @@
 #
 #  1. scripts/setup.sh
 #  2. drop $TEST_DB (default kam_test) and its filestore; Odoo creates it again
-#     with demo data, installs key_account_management and runs its tests
-#     (at_install and post_install, browser tours included). Output goes to
-#     logs/odoo-test.log and the terminal.
+#     with demo data, installs key_account_management and its margin bridge
+#     key_account_management_margin (which brings sale_margin) and runs the
+#     tests of both (at_install and post_install, browser tours included).
+#     Output goes to logs/odoo-test.log and the terminal.
 #  3. the Odoo phase fails when: odoo-bin exits non-zero; a log line is at level
 #     ERROR or CRITICAL; a test was skipped (Odoo logs "skipped <test> : <reason>"
 #     for every unittest.SkipTest, e.g. "Chrome executable not found"); Odoo's
 #     summary line ("N failed, M error(s) of T tests when loading database") is
-#     missing or counts a failure; no test of key_account_management started;
-#     demo data failed to install; the module is not installed afterwards.
+#     missing or counts a failure; no test of one of the two modules started;
+#     demo data failed to install; one of them is not installed afterwards.
 #  4. pytest (pytest-odoo) over tests/ against the same database. Its summary is
 #     the last line printed; any non-zero pytest status (5 = no tests collected
 #     included) is a failure.
@@ -25,13 +26,20 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 TEST_DB="${TEST_DB:-kam_test}"
 MODULE=key_account_management
+# the addon and its bridges, installed and tested together
+MODULES=("$MODULE" key_account_management_margin)
 LOG="$ROOT/logs/odoo-test.log"
 
 say() { printf '[test] %s\n' "$*"; }
 die() { printf '[test] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [[ "$TEST_DB" =~ ^[A-Za-z0-9_-]+$ ]] || die "TEST_DB may hold letters, digits, _ and - only"
-[ -f "$ROOT/$MODULE/__manifest__.py" ] || die "no $MODULE/__manifest__.py in $ROOT"
+for m in "${MODULES[@]}"; do
+    [ -f "$ROOT/$m/__manifest__.py" ] || die "no $m/__manifest__.py in $ROOT"
+done
+install="$(IFS=,; echo "${MODULES[*]}")"
+tags="$(printf '/%s,' "${MODULES[@]}")"
+tags="${tags%,}"
 
 "$ROOT/scripts/setup.sh"
 
@@ -55,10 +63,10 @@ port="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); 
 # --test-tags limits the run to this addon's tests: --test-enable alone would
 # also run the tests of every dependency installed on the way (base, mail,
 # account, sale, crm...), hours of them.
-say "creating $TEST_DB with demo data, installing $MODULE and running its tests (log: logs/odoo-test.log)"
+say "creating $TEST_DB with demo data, installing $install and running their tests (log: logs/odoo-test.log)"
 set +e
 timeout --foreground --kill-after=60 "${ODOO_TEST_TIMEOUT:-1800}" \
-    "${odoo[@]}" -d "$TEST_DB" -i "$MODULE" --test-enable --test-tags="/$MODULE" \
+    "${odoo[@]}" -d "$TEST_DB" -i "$install" --test-enable --test-tags="$tags" \
     --stop-after-init --log-level=test \
     --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 2>&1 | tee "$LOG"
 odoo_rc=${PIPESTATUS[0]}
@@ -101,26 +109,32 @@ else
     fi
 fi
 
-started="$(grep -cE "$rec INFO \S+ odoo\.addons\.$MODULE\.tests(\.\S+)?: Starting " "$LOG" || true)"
-if [ "${started:-0}" = 0 ]; then
-    failures+=("no test of $MODULE ran (no 'odoo.addons.$MODULE.tests...: Starting' line)")
-fi
+started_all=()
+for m in "${MODULES[@]}"; do
+    started="$(grep -cE "$rec INFO \S+ odoo\.addons\.$m\.tests(\.\S+)?: Starting " "$LOG" || true)"
+    if [ "${started:-0}" = 0 ]; then
+        failures+=("no test of $m ran (no 'odoo.addons.$m.tests...: Starting' line)")
+    fi
+    started_all+=("${started:-0} of $m")
+done
 
 if grep -qE "demo data failed to install|invalid module names, ignored" "$LOG"; then
     failures+=("$(grep -E "demo data failed to install|invalid module names, ignored" "$LOG" | head -n 5)")
 fi
 
-state="$(psql -d "$TEST_DB" -Atc "SELECT state FROM ir_module_module WHERE name = '$MODULE'" 2>/dev/null || true)"
-if [ "$state" != installed ]; then
-    failures+=("$MODULE is not installed in $TEST_DB (state: '${state:-none}')")
-fi
+for m in "${MODULES[@]}"; do
+    state="$(psql -d "$TEST_DB" -Atc "SELECT state FROM ir_module_module WHERE name = '$m'" 2>/dev/null || true)"
+    if [ "$state" != installed ]; then
+        failures+=("$m is not installed in $TEST_DB (state: '${state:-none}')")
+    fi
+done
 
 # pytest repeats these reasons right above its summary line (tests/conftest.py).
 export KAM_ODOO_PHASE_FAILURES="$ROOT/logs/odoo-phase-failures.txt"
 : >"$KAM_ODOO_PHASE_FAILURES"
 if [ ${#failures[@]} -eq 0 ]; then
     summary="${summary#*odoo.tests.result: }"
-    say "Odoo phase OK: $started test(s) of $MODULE started; ${summary% }"
+    say "Odoo phase OK: test(s) started: $(IFS=,; echo "${started_all[*]}" | sed 's/,/, /g'); ${summary% }"
 else
     for f in "${failures[@]}"; do printf -- '- %s\n' "${f//$'\n'/$'\n'    }"; done >"$KAM_ODOO_PHASE_FAILURES"
     say "Odoo phase FAILED (log: logs/odoo-test.log):"

@@ -10,9 +10,9 @@ from odoo.tools import SQL
 
 from .kam_input import FLOAT_MAX, PLAN_DATE_MAX, PLAN_DATE_MIN, check_range
 
+# key_account_management_margin adds "margin" after "revenue" (selection_add)
 METRICS = [
     ("revenue", "Revenue"),
-    ("margin", "Gross Margin"),
     ("order_count", "Order Count"),
     ("satisfaction", "Average Satisfaction"),
     ("interactions", "Number of Interactions"),
@@ -212,6 +212,15 @@ class KamPlanObjective(models.Model):
             periods.append((position, plan.partner_id._origin.id or plan.partner_id.id, start, end))
         return periods
 
+    def _order_metrics(self):
+        """{metric: (SQL aggregate over the confirmed orders ``so`` of the
+        plan period, is an amount in company currency)}: the metrics measured
+        from orders. key_account_management_margin adds "margin"."""
+        return {
+            "revenue": (SQL("SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0))"), True),
+            "order_count": (SQL("COUNT(so.id)"), False),
+        }
+
     def _measure(self, shift=False):
         """Actual values of these objectives, {objective: value}, from one
         grouped query per source (orders, interactions) for all of them."""
@@ -221,23 +230,22 @@ class KamPlanObjective(models.Model):
         self.env["sale.order"].flush_model()
         self.env["kam.interaction"].flush_model()
         values = SQL(", ").join(SQL("(%s, %s, %s::timestamp, %s::timestamp)", *period) for period in periods)
+        order_metrics = self._order_metrics()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT v.oid,
-                       SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)),
-                       SUM(so.margin / COALESCE(NULLIF(so.currency_rate, 0), 1.0)),
-                       COUNT(so.id)
+                SELECT v.oid, %s
                   FROM (VALUES %s) AS v(oid, partner_id, date_from, date_to)
                   JOIN res_partner p ON p.commercial_partner_id = v.partner_id
                   JOIN sale_order so ON so.partner_id = p.id AND so.state = 'sale'
                    AND so.date_order >= v.date_from AND so.date_order < v.date_to
               GROUP BY v.oid
                 """,
+                SQL(", ").join(aggregate for aggregate, __ in order_metrics.values()),
                 values,
             )
         )
-        sales = {oid: (revenue or 0.0, margin or 0.0, count) for oid, revenue, margin, count in self.env.cr.fetchall()}
+        sales = {oid: dict(zip(order_metrics, figures, strict=True)) for oid, *figures in self.env.cr.fetchall()}
         self.env.cr.execute(
             SQL(
                 """
@@ -253,15 +261,15 @@ class KamPlanObjective(models.Model):
         contacts = {oid: (count, float(avg or 0.0)) for oid, count, avg in self.env.cr.fetchall()}
         result = {}
         for position, objective in enumerate(self):
-            revenue, margin, count = sales.get(position, (0.0, 0.0, 0))
             interactions, satisfaction = contacts.get(position, (0, 0.0))
-            result[objective] = {
-                "revenue": objective.currency_id.round(revenue),
-                "margin": objective.currency_id.round(margin),
-                "order_count": count,
-                "satisfaction": round(satisfaction, 2),
-                "interactions": interactions,
-            }.get(objective.metric, 0.0)
+            if objective.metric in order_metrics:
+                value = sales.get(position, {}).get(objective.metric) or 0.0
+                result[objective] = objective.currency_id.round(value) if order_metrics[objective.metric][1] else value
+            else:
+                result[objective] = {
+                    "satisfaction": round(satisfaction, 2),
+                    "interactions": interactions,
+                }.get(objective.metric, 0.0)
         return result
 
     def _measure_baseline(self):

@@ -5,9 +5,10 @@ from odoo.tools import SQL
 # Ratios that pivot and graph must recompute from the sums of the group
 # (revenue / orders of the group), never average row by row: see
 # ``_read_group_select`` (same technique as purchase.report's price_average).
+# {aggregate: (numerator, denominator, factor)}; key_account_management_margin
+# adds the margin percentage.
 RATIO_AGGREGATES = {
     "avg_order_value:avg": ("revenue", "order_count", 1.0),
-    "margin_percent:avg": ("margin", "revenue", 100.0),
 }
 
 
@@ -24,7 +25,8 @@ def order_amount_sql(column, order_alias="so"):
 
 class KamSaleAnalysis(models.Model):
     """Key-account sales per account, month, company, sales team and tier at
-    confirmation: revenue, margin, orders and average order value.
+    confirmation: revenue, orders and average order value (and margin with
+    key_account_management_margin, which extends ``_select_columns``).
 
     One row per group of confirmed orders (``state = 'sale'``) of a key
     account; orders placed by contacts count for their commercial entity.
@@ -43,7 +45,6 @@ class KamSaleAnalysis(models.Model):
             "state",
             "date_order",
             "amount_untaxed",
-            "margin",
             "currency_rate",
             "company_id",
             "team_id",
@@ -61,10 +62,6 @@ class KamSaleAnalysis(models.Model):
     currency_id = fields.Many2one("res.currency", compute="_compute_currency_id")
     date = fields.Date("Month", readonly=True)
     revenue = fields.Monetary(readonly=True, help="Untaxed amount of the confirmed orders.")
-    margin = fields.Monetary(readonly=True)
-    margin_percent = fields.Float(
-        "Margin (%)", readonly=True, aggregator="avg", help="Margin / revenue of the group (not an average of rows)."
-    )
     order_count = fields.Integer("Orders", readonly=True)
     avg_order_value = fields.Monetary(
         "Average Order Value",
@@ -77,26 +74,30 @@ class KamSaleAnalysis(models.Model):
     def _compute_currency_id(self):
         self.currency_id = self.env.company.currency_id
 
+    def _select_columns(self):
+        """The columns of the view, as ``SQL`` over the confirmed orders
+        ``so`` of a group, in the order of the SELECT. Modules adding a
+        figure (key_account_management_margin) append theirs."""
+        revenue = order_amount_sql("amount_untaxed")
+        return [
+            SQL("MIN(so.id) AS id"),
+            SQL("p.id AS partner_id"),
+            SQL("p.kam_tier_id AS tier_id"),
+            SQL("so.kam_tier_id AS order_tier_id"),
+            SQL("p.kam_manager_id AS kam_manager_id"),
+            SQL("so.team_id AS team_id"),
+            SQL("so.company_id AS company_id"),
+            SQL("date_trunc('month', so.date_order)::date AS date"),
+            SQL("SUM(%s) AS revenue", revenue),
+            SQL("COUNT(so.id) AS order_count"),
+            SQL("SUM(%s) / COUNT(so.id) AS avg_order_value", revenue),
+        ]
+
     @property
     def _table_query(self):
-        revenue = order_amount_sql("amount_untaxed")
-        margin = order_amount_sql("margin")
         return SQL(
             """
-            SELECT MIN(so.id) AS id,
-                   p.id AS partner_id,
-                   p.kam_tier_id AS tier_id,
-                   so.kam_tier_id AS order_tier_id,
-                   p.kam_manager_id AS kam_manager_id,
-                   so.team_id AS team_id,
-                   so.company_id AS company_id,
-                   date_trunc('month', so.date_order)::date AS date,
-                   SUM(%(revenue)s) AS revenue,
-                   SUM(COALESCE(%(margin)s, 0.0)) AS margin,
-                   COUNT(so.id) AS order_count,
-                   SUM(%(revenue)s) / COUNT(so.id) AS avg_order_value,
-                   COALESCE(SUM(COALESCE(%(margin)s, 0.0)) / NULLIF(SUM(%(revenue)s), 0.0) * 100.0, 0.0)
-                       AS margin_percent
+            SELECT %(columns)s
               FROM sale_order so
               JOIN res_partner sp ON sp.id = so.partner_id
               JOIN res_partner p ON p.id = sp.commercial_partner_id
@@ -106,15 +107,19 @@ class KamSaleAnalysis(models.Model):
           GROUP BY p.id, so.kam_tier_id, so.team_id, so.company_id, date_trunc('month', so.date_order),
                    account_currency_table.rate
             """,
-            revenue=revenue,
-            margin=margin,
+            columns=SQL(",\n                   ").join(self._select_columns()),
             currency_table=self.env["res.currency"]._get_simple_currency_table(self.env.companies),
         )
 
+    def _ratio_aggregates(self):
+        """{aggregate: (numerator, denominator, factor)} of the ratio fields."""
+        return dict(RATIO_AGGREGATES)
+
     def _read_group_select(self, aggregate_spec, query):
-        if aggregate_spec not in RATIO_AGGREGATES:
+        ratios = self._ratio_aggregates()
+        if aggregate_spec not in ratios:
             return super()._read_group_select(aggregate_spec, query)
-        numerator, denominator, factor = RATIO_AGGREGATES[aggregate_spec]
+        numerator, denominator, factor = ratios[aggregate_spec]
         return SQL(
             "COALESCE(SUM(%(num)s) / NULLIF(SUM(%(den)s), 0) * %(factor)s, 0.0)",
             num=self._field_to_sql(self._table, numerator, query),
