@@ -220,3 +220,60 @@ def test_search_non_stored_key_account_fields(attack_server, odoo_log_errors):
     assert error is None or error[0] in USER_ERRORS, f"date > 'nan' gave {error}"
     errors = _log_errors(proc, odoo_log_errors)
     assert not errors, "server errors:\n" + "\n".join(errors)
+
+
+def test_takeover_of_a_paused_key_account(attack_server):
+    """Hole: ``_kam_check_edit`` lets any key account user write key-account
+    fields when the write marks a partner as key account ("marking"), even
+    when the partner still holds a key-account profile: its manager, team,
+    competitor notes, interactions and confidential preferences stay on it
+    when its manager unticks "Key Account" (e.g. paused for a year). Another
+    team's key account user then marks it again with themselves as manager
+    and reads everything."""
+    base, db, ids, proc = attack_server
+    account = ids["account"]
+    owner = Rpc(base, db, "atk_owner")
+    owner.ok("res.partner", "write", [account], {"kam_competitor_notes": "Rival undercuts by 7%"})
+    owner.ok(
+        "kam.interaction", "create",
+        {"partner_id": account, "name": "Price talk", "channel": "meeting", "summary": "Wants 5% off"},
+    )  # fmt: skip
+    owner.ok("res.partner", "write", [account], {"kam_is_key_account": False})  # paused by its manager
+
+    intruder = Rpc(base, db, "atk_intruder")
+    result, error = intruder.call(
+        "res.partner", "write", [account], {"kam_is_key_account": True, "kam_manager_id": ids["intruder"]}
+    )
+    values = owner.ok("res.partner", "read", [account], ["kam_manager_id"])[0]
+    assert values["kam_manager_id"][1] == "atk_owner", (
+        f"another team's key account user took the paused account over ({result!r} / {error})"
+    )
+    notes = intruder.ok("res.partner", "read", [account], ["kam_competitor_notes"])[0]["kam_competitor_notes"]
+    assert not notes, f"the intruder reads the account's competitor notes: {notes!r}"
+    assert not intruder.ok("kam.interaction", "search_count", [("partner_id", "=", account)])
+
+
+def test_move_own_records_onto_another_team_account(attack_server):
+    """Hole: record rules are checked on the records before a ``write``, not
+    after: a key account user creates a critical preference, a plan or an
+    interaction on their own account, then writes ``partner_id`` = another
+    team's account. The records land on that account (a critical preference
+    then blocks the confirmation of its orders until acknowledged; an
+    interaction moves its last-contact figures)."""
+    base, db, ids, proc = attack_server
+    account, own = ids["account"], ids["own"]
+    intruder = Rpc(base, db, "atk_intruder")
+    category = intruder.ok("kam.preference.category", "search", [("confidential", "=", False)], limit=1)[0]
+    records = {
+        "kam.preference": intruder.ok(
+            "kam.preference", "create",
+            {"partner_id": own, "category_id": category, "description": "Planted", "importance": "critical"},
+        ),
+        "kam.plan": intruder.ok("kam.plan", "create", {"partner_id": own, "name": "Planted plan"}),
+        "kam.interaction": intruder.ok(
+            "kam.interaction", "create", {"partner_id": own, "name": "Planted talk", "channel": "meeting"}
+        ),
+    }  # fmt: skip
+    for model, record in records.items():
+        result, error = intruder.call(model, "write", [record], {"partner_id": account})
+        assert error and error[0] in USER_ERRORS, f"{model} {record} moved onto another team's account: {result!r}"
