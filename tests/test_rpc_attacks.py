@@ -55,11 +55,26 @@ order = env["sale.order"].with_company(c2).create({
     "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 50})],
 })
 order.action_confirm()
+# a customer contact with portal access, a confidential critical preference of the account and a
+# quotation sent to that contact for signature
+portal = user("atk_portal", "base.group_portal")
+portal.partner_id.parent_id = account
+confidential = env["kam.preference.category"].search([("confidential", "=", True)], limit=1)
+env["kam.preference"].create({
+    "partner_id": account.id, "category_id": confidential.id, "importance": "critical",
+    "description": "Secret price floor 42",
+})
+quotation = env["sale.order"].create({
+    "partner_id": portal.partner_id.id, "require_signature": True, "require_payment": False,
+    "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
+})
+quotation.state = "sent"
+token = quotation._portal_ensure_token()
 # the daily job, as it runs (cron user, main company)
 shared.with_company(c1).action_kam_recompute_tier()
 env.cr.commit()
 emit({"account": account.id, "contact": contact.id, "own": own.id, "shared": shared.id, "c2": c2.id,
-      "intruder": intruder.id})
+      "intruder": intruder.id, "quotation": quotation.id, "token": token})
 """
 
 
@@ -277,3 +292,22 @@ def test_move_own_records_onto_another_team_account(attack_server):
     for model, record in records.items():
         result, error = intruder.call(model, "write", [record], {"partner_id": account})
         assert error and error[0] in USER_ERRORS, f"{model} {record} moved onto another team's account: {result!r}"
+
+
+SIGNATURE = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+
+
+def test_portal_signature_shows_confidential_preferences(attack_server):
+    """Hole: a customer (portal user) who signs a quotation of a key account
+    with an unacknowledged critical preference gets the confirmation error
+    of ``sale.order._confirmation_error_message``
+    (models/sale_order_preference.py), which lists the preferences by name:
+    the customer reads the confidential preference ("Secret price floor 42")."""
+    base, db, ids, proc = attack_server
+    portal = Rpc(base, db, "atk_portal")
+    body = portal._post(
+        f"/my/orders/{ids['quotation']}/accept",
+        {"name": "ATK Buyer", "signature": SIGNATURE, "access_token": ids["token"]},
+    )
+    text = str(body)
+    assert "Secret price floor" not in text, f"the customer reads a confidential preference: {text[:500]}"
