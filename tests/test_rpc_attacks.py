@@ -177,9 +177,15 @@ def test_company_sees_other_company_figures(attack_server):
     per company."""
     base, db, ids, proc = attack_server
     manager1 = Rpc(base, db, "atk_manager1")
-    values = manager1.ok(
+    result, error = manager1.call(
         "res.partner", "read", [ids["shared"]], ["kam_revenue_current", "kam_order_count", "kam_competitor_notes"]
-    )[0]
+    )
+    if error:
+        # the key account belongs to the second company: the first one does not see it at all
+        assert error[0] == "odoo.exceptions.AccessError", f"reading another company's key account gave {error}"
+        assert not manager1.ok("res.partner", "search_count", [("id", "=", ids["shared"])])
+        return
+    values = result[0]
     assert not values["kam_revenue_current"], (
         f"company 1 reads company 2's revenue of a shared customer: {values['kam_revenue_current']}"
     )

@@ -93,6 +93,7 @@ class KamAccountFigures(models.AbstractModel):
              WHERE so.state = 'sale'
                AND so.date_order < %(end)s
                %(partner_filter)s
+               %(company_filter)s
           GROUP BY p.commercial_partner_id, c.currency_id
             """,
             amount=amount,
@@ -100,6 +101,7 @@ class KamAccountFigures(models.AbstractModel):
             in_previous=in_previous,
             end=end,
             partner_filter=self._partner_filter(partner_ids),
+            company_filter=self._company_filter(),
         )
         self.env.cr.execute(query)
         rows = self.env.cr.fetchall()
@@ -139,6 +141,19 @@ class KamAccountFigures(models.AbstractModel):
     LARGE_REQUEST = 5000
 
     @api.model
+    def _company_filter(self, company_column="so.company_id", partner_column="p.commercial_partner_id"):
+        """Documents of the account's company only: an account that belongs to
+        a company gets figures from that company's orders and invoices, never
+        from another company's (multi-company)."""
+        return SQL(
+            """AND NOT EXISTS (
+                   SELECT 1 FROM res_partner kam_cp
+                    WHERE kam_cp.id = %s AND kam_cp.company_id IS NOT NULL AND kam_cp.company_id != %s
+               )""",
+            SQL(partner_column),
+            SQL(company_column),
+        )
+
     def _partner_filter(self, partner_ids, column="p.commercial_partner_id"):
         """SQL condition restricting a figures query to ``partner_ids``
         (``AND ...``), or nothing for large requests: the caller then drops
@@ -229,11 +244,13 @@ class KamAccountFigures(models.AbstractModel):
                AND so.date_order >= %(start)s
                AND so.date_order < %(end)s
                %(partner_filter)s
+               %(company_filter)s
           GROUP BY 1, 2, 3
             """,
             start=datetime.combine(first_month, time.min),
             end=datetime.combine(today + relativedelta(days=1), time.min),
             partner_filter=self._partner_filter(partner_ids),
+            company_filter=self._company_filter(),
         )
         self.env.cr.execute(query)
         rows = self.env.cr.fetchall()
@@ -293,10 +310,12 @@ class KamAccountFigures(models.AbstractModel):
                    AND am.amount_residual_signed != 0
                    AND am.invoice_date_due < %(limit)s
                    %(partner_filter)s
+                   %(company_filter)s
               GROUP BY am.commercial_partner_id
                 """,
                 limit=limit,
                 partner_filter=self._partner_filter(partner_ids, "am.commercial_partner_id"),
+                company_filter=self._company_filter("am.company_id", "am.commercial_partner_id"),
             )
         )
         for pid, amount, count, oldest in self.env.cr.fetchall():
@@ -350,6 +369,7 @@ class KamAccountFigures(models.AbstractModel):
                        AND am.invoice_date_due >= %(start)s
                        AND am.invoice_date_due < %(today)s
                        %(partner_filter)s
+                       %(company_filter)s
                 ), paid AS (
                     SELECT aml.move_id, MAX(apr.max_date) AS paid
                       FROM inv
@@ -375,6 +395,7 @@ class KamAccountFigures(models.AbstractModel):
                 today=today,
                 grace=grace_days,
                 partner_filter=self._partner_filter(partner_ids, "am.commercial_partner_id"),
+                company_filter=self._company_filter("am.company_id", "am.commercial_partner_id"),
             )
         )
         for pid, count, late, avg_late in self.env.cr.fetchall():
@@ -424,12 +445,14 @@ class KamAccountFigures(models.AbstractModel):
                    AND so.date_order >= %(start)s
                    AND so.date_order < %(end)s
                    %(partner_filter)s
+                   %(company_filter)s
               GROUP BY p.commercial_partner_id
                 """,
                 amount=amount,
                 start=end - relativedelta(days=days),
                 end=end,
                 partner_filter=self._partner_filter(partner_ids),
+                company_filter=self._company_filter(),
             )
         )
         for pid, cancelled, count, cancel_amount, total in self.env.cr.fetchall():
@@ -479,6 +502,7 @@ class KamAccountFigures(models.AbstractModel):
                        AND so.date_order >= %(start)s
                        AND so.date_order < %(end)s
                        %(partner_filter)s
+                       %(company_filter)s
                 )
                 SELECT pid,
                        COUNT(previous_day),
@@ -490,6 +514,7 @@ class KamAccountFigures(models.AbstractModel):
                 start=end - relativedelta(months=months),
                 end=end,
                 partner_filter=self._partner_filter(partner_ids),
+                company_filter=self._company_filter(),
             )
         )
         for pid, gaps, median, last in self.env.cr.fetchall():

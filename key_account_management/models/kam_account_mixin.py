@@ -65,7 +65,32 @@ class KamAccountMixin(models.AbstractModel):
         check_input(self, [vals])
         if vals.get("partner_id"):
             vals = self._kam_commercial_vals_list([vals])[0]
-        return super().write(vals)
+        res = super().write(vals)
+        if "partner_id" in vals and not self.env.su:
+            # Odoo checks the record rules on the records as they were before the
+            # write: moved onto another account, they must be writable there too
+            # (else a user could plant records on another team's account)
+            self.check_access("write")
+        return res
+
+    def _condition_to_sql(self, alias, fname, operator, value, query):
+        """A date that is no date in a search (e.g. ``'nan'``) gets a clear
+        message instead of a database error."""
+        field = self._fields.get(fname)
+        if (
+            field is not None
+            and field.type in ("date", "datetime")
+            and operator in ("=", "!=", "<", "<=", ">", ">=")
+            and value is not False
+            and value is not None
+        ):
+            try:
+                field.convert_to_cache(value, self)
+            except (TypeError, ValueError, OverflowError):
+                raise ValidationError(
+                    _("“%(value)s” is not a date (search on “%(field)s”).", value=value, field=field.string)
+                ) from None
+        return super()._condition_to_sql(alias, fname, operator, value, query)
 
     @api.constrains("partner_id")
     def _check_partner_is_key_account(self):

@@ -60,7 +60,8 @@ def check_input(model, vals_list, fnames=None):
     """Check the values of ``vals_list`` (create or write values of
     ``model``) for the fields ``fnames`` (default: all of them), raising a
     ValidationError (or MissingError for a missing record) with the field's
-    label. x2many commands are left to the ORM."""
+    label. Many2many commands are checked for their shape and for the
+    existence of the records they refer to."""
     many2one_ids = {}
     for vals in vals_list:
         if not isinstance(vals, dict):
@@ -113,6 +114,12 @@ def check_input(model, vals_list, fnames=None):
                     field.convert_to_cache(value, model)
                 except (TypeError, ValueError):
                     raise _wrong_value(model, fname, value) from None
+            elif ftype == "boolean":
+                if not isinstance(value, bool | int) or isinstance(value, int) and value not in (0, 1):
+                    raise _wrong_value(model, fname, value)
+            elif ftype == "many2many":
+                for record_id in _x2many_ids(model, fname, value):
+                    many2one_ids.setdefault(field.comodel_name, {}).setdefault(record_id, fname)
             elif ftype == "many2one":
                 if isinstance(value, models.BaseModel):
                     continue
@@ -133,6 +140,43 @@ def check_input(model, vals_list, fnames=None):
                     id=missing,
                 )
             )
+
+
+def _x2many_ids(model, fname, value):
+    """The ids a many2many value refers to, after checking that it is a list
+    of commands the ORM understands (or of ids); the ids must be positive
+    integers."""
+    if isinstance(value, models.BaseModel):
+        return []
+    if not isinstance(value, list | tuple):
+        raise _wrong_value(model, fname, value)
+
+    def record_id(item):
+        if isinstance(item, bool) or not isinstance(item, int) or not 0 < item <= INT_MAX:
+            raise _wrong_value(model, fname, value)
+        return item
+
+    ids = []
+    for command in value:
+        if isinstance(command, int) and not isinstance(command, bool):
+            ids.append(record_id(command))
+            continue
+        if not isinstance(command, list | tuple) or not command or command[0] not in range(7):
+            raise _wrong_value(model, fname, value)
+        code = command[0]
+        if code in (1, 2, 3, 4):  # update, delete, unlink, link: (code, id[, vals])
+            if len(command) < 2:
+                raise _wrong_value(model, fname, value)
+            ids.append(record_id(command[1]))
+            if code == 1 and not isinstance(command[2] if len(command) > 2 else None, dict):
+                raise _wrong_value(model, fname, value)
+        elif code == 6:  # set: (6, _, ids)
+            if len(command) != 3 or not isinstance(command[2], list | tuple):
+                raise _wrong_value(model, fname, value)
+            ids.extend(record_id(item) for item in command[2])
+        elif code == 0 and (len(command) != 3 or not isinstance(command[2], dict)):
+            raise _wrong_value(model, fname, value)
+    return ids
 
 
 def _number(model, fname, value, kind):

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 
 class KamInteractionSourceMixin(models.AbstractModel):
@@ -12,8 +13,21 @@ class KamInteractionSourceMixin(models.AbstractModel):
     _kam_interaction_field = None  # field of kam.interaction pointing to the document
 
     kam_interaction_count = fields.Integer(
-        "Interactions", compute="_compute_kam_interaction_count", groups="key_account_management.group_kam_viewer"
+        "Interactions",
+        compute="_compute_kam_interaction_count",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
+
+    def _search_kam_unsearchable(self, operator, value):
+        """Figures computed on display (counts, summaries): a search on them
+        gets a clear message instead of being ignored."""
+        raise UserError(
+            self.env._(
+                "This key-account figure is computed when shown and cannot be used in a search or a filter. "
+                "Filter on the stored key-account fields (tier, health, risk, revenue, last contact...) instead."
+            )
+        )
 
     def _compute_kam_interaction_count(self):
         field = self._kam_interaction_field

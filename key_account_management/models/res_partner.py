@@ -48,6 +48,7 @@ class ResPartner(models.Model):
         compute="_compute_kam_is_account_holder",
         help="The commercial entity that holds the key-account profile; contacts show their company's values.",
         groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_manager_id = fields.Many2one(
         "res.users",
@@ -123,6 +124,7 @@ class ResPartner(models.Model):
         compute="_compute_kam_currency_id",
         string="Figures Currency",
         groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_revenue_current = fields.Monetary(
         "Trailing Revenue",
@@ -167,13 +169,17 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
     )
     kam_can_manage_tier = fields.Boolean(
-        compute="_compute_kam_can_manage_tier", groups="key_account_management.group_kam_viewer"
+        compute="_compute_kam_can_manage_tier",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_tier_history_ids = fields.One2many(
         "kam.tier.history", "partner_id", "Tier History", groups="key_account_management.group_kam_viewer"
     )
     kam_tier_history_count = fields.Integer(
-        compute="_compute_kam_tier_history_count", groups="key_account_management.group_kam_viewer"
+        compute="_compute_kam_tier_history_count",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
 
     @api.depends("is_company", "parent_id")
@@ -200,12 +206,28 @@ class ResPartner(models.Model):
         for partner in self:
             partner.kam_tier_history_count = counts.get(partner, 0)
 
+    def _search_kam_unsearchable(self, operator, value):
+        """Figures computed on display (counts, summaries): a search on them
+        gets a clear message instead of being ignored."""
+        raise UserError(
+            self.env._(
+                "This key-account figure is computed when shown and cannot be used in a search or a filter. "
+                "Filter on the stored key-account fields (tier, health, risk, revenue, last contact...) instead."
+            )
+        )
+
     def _kam_may_read_confidential(self):
         """{partner: True} when the current user may read the confidential
         key-account fields of the partner's account."""
-        if self.env.su or self.env.user.has_group("key_account_management.group_kam_manager"):
+        if self.env.su:
             return dict.fromkeys(self, True)
-        return {partner: partner._kam_is_member() for partner in self}
+        accounts = self.sudo().commercial_partner_id.with_env(self.env)
+        readable = set(accounts._filtered_access("read").ids)
+        manager = self.env.user.has_group("key_account_management.group_kam_manager")
+        return {
+            partner: partner.sudo().commercial_partner_id.id in readable and (manager or partner._kam_is_member())
+            for partner in self
+        }
 
     @api.depends("kam_competitor_notes_text", "commercial_partner_id.kam_competitor_notes_text")
     @api.depends_context("uid")
@@ -376,10 +398,23 @@ class ResPartner(models.Model):
 
     def _kam_holds_account_data(self):
         """This commercial entity carries a key-account profile (flag,
-        manager or team), i.e. records and rules hang on it."""
+        manager, team, competitor text) or records of the addon hang on it
+        (interactions, preferences, plans... kept when an account is paused):
+        whoever takes control of it reads them."""
         self.ensure_one()
         partner = self.sudo()
-        return bool(partner.kam_is_key_account or partner.kam_manager_id or partner.kam_team_user_ids)
+        if (
+            partner.kam_is_key_account
+            or partner.kam_manager_id
+            or partner.kam_team_user_ids
+            or partner.kam_competitor_notes_text
+        ):
+            return True
+        for model in self.env.registry.descendants(["kam.account.mixin"], "_inherit"):
+            Model = self.env[model].sudo().with_context(active_test=False)
+            if not Model._abstract and Model._auto and Model.search_count([("partner_id", "=", partner.id)], limit=1):
+                return True
+        return False
 
     def _kam_check_move(self, vals):
         """Re-parenting and company-type changes move a partner under another
@@ -405,6 +440,45 @@ class ResPartner(models.Model):
                 )
             )
 
+    def _kam_contact_fields(self):
+        """The addon's stored fields a user types on contacts (buying role,
+        influence, birthday...): neither account fields shared through the
+        commercial sync nor figures of the jobs."""
+        return {
+            name
+            for name, field in self._fields.items()
+            if name.startswith("kam_")
+            and field.store
+            and not field.compute
+            and not field.readonly
+            and name not in KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS
+        }
+
+    def _kam_check_contact_edit(self, vals, creating=False):
+        """The key-account details of an account's contacts are changed by the
+        account's manager and team and by key account managers only."""
+        fnames = vals.keys() & self._kam_contact_fields()
+        if not fnames or self.env.user.has_group("key_account_management.group_kam_manager"):
+            return
+        message = _(
+            "Only the key account manager and the account team of “%s” (or a key account manager) may change "
+            "the key-account details of its contacts (buying role, influence, relationship, birthday...)."
+        )
+        for partner in self:
+            if creating:
+                parent = self.browse(vals.get("parent_id") or []).sudo().exists()
+                account = parent.commercial_partner_id
+                if not {f for f in fnames if vals[f]}:
+                    continue
+            else:
+                account = partner._kam_new_commercial_partner(vals)
+                if account is None or not partner._kam_changed_fields(vals, fnames):
+                    continue
+            if account and account._kam_holds_account_data():
+                account.with_env(self.env)._kam_require_member_edit(message % account.display_name)
+            elif not self.env.user.has_group("key_account_management.group_kam_user"):
+                raise AccessError(message % (account.display_name or partner.sudo().display_name or ""))
+
     def _kam_check_edit(self, vals, creating=False):
         """Refuse key-account changes the current user may not make.
 
@@ -412,8 +486,11 @@ class ResPartner(models.Model):
         sync writes them (as superuser); nobody writes other values on a
         contact directly.
         """
+        if self.env.su:
+            return
+        self._kam_check_contact_edit(vals, creating)
         fnames = vals.keys() & (KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS)
-        if self.env.su or not fnames:
+        if not fnames:
             return
         user = self.env.user
         is_manager = user.has_group("key_account_management.group_kam_manager")
@@ -449,7 +526,13 @@ class ResPartner(models.Model):
                         partner.display_name,
                     )
                 )
-            marking = not partner.sudo().kam_is_key_account and vals.get("kam_is_key_account")
+            # marking a partner as key account: anyone of the key account users, unless the
+            # partner still holds a (paused) key account's profile or records
+            marking = (
+                not partner.sudo().kam_is_key_account
+                and vals.get("kam_is_key_account")
+                and not partner._kam_holds_account_data()
+            )
             if not (creating or marking or partner._kam_is_member(user)):
                 raise AccessError(
                     _(
@@ -470,6 +553,9 @@ class ResPartner(models.Model):
                 self.new({})._kam_check_edit(vals, creating=True)
             if vals.get("kam_is_key_account") and not vals.get("kam_key_account_since"):
                 vals["kam_key_account_since"] = fields.Date.context_today(self)
+            if vals.get("kam_is_key_account") and not vals.get("company_id") and not vals.get("parent_id"):
+                # a key account belongs to the company that manages it (see _kam_set_company)
+                vals["company_id"] = self.env.company.id
         partners = super().create(vals_list)
         # sudo: whoever creates a partner may not read tiers
         tiered = partners.sudo().filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id).with_env(self.env)
@@ -491,6 +577,8 @@ class ResPartner(models.Model):
         if vals.keys() & KAM_MANAGER_FIELDS:
             watch = {p: (p.kam_tier_id, p.kam_tier_locked) for p in self if p == p.commercial_partner_id}
         res = super().write(vals)
+        if vals.get("kam_is_key_account"):
+            self._kam_set_company()
         if watch:
             changes, locks, unlocks = {}, {}, {}
             for partner, (old_tier, old_locked) in watch.items():
@@ -509,6 +597,18 @@ class ResPartner(models.Model):
             if unlocks:
                 self._kam_log_tier_changes(unlocks, "unlock", self.env.context.get("kam_tier_reason"))
         return res
+
+    def _kam_set_company(self):
+        """A key account belongs to the company that manages it: marked
+        without a company, it gets the current one (its contacts follow, as
+        Odoo propagates the company to them). Its figures then count that
+        company's orders and invoices only, and users of other companies do
+        not see it: key-account data never crosses companies. A customer
+        that several companies manage as key account is one partner per
+        company, as usual in a multi-company Odoo."""
+        shared = self.sudo().filtered(lambda p: not p.company_id and p == p.commercial_partner_id)
+        if shared:
+            shared.write({"company_id": self.env.company.id})
 
     # ------------------------------------------------------------------
     # Actions

@@ -51,6 +51,7 @@ class ResPartner(models.Model):
         compute="_compute_kam_contact_cadence",
         help="The account's own interval when set, else its tier's. 0: no cadence.",
         groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_contact_overdue = fields.Boolean(
         "Overdue for Contact",

@@ -108,11 +108,13 @@ class ResPartner(models.Model):
         string="Open Risk Signals",
         compute="_compute_kam_health_counts",
         groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_open_risk_signal_count = fields.Integer(
         "Number of Open Risk Signals",
         compute="_compute_kam_health_counts",
         groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
 
     def _compute_kam_health_counts(self):

@@ -81,10 +81,14 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
     )
     kam_missing_decision_maker = fields.Boolean(
-        compute="_compute_kam_missing_roles", groups="key_account_management.group_kam_viewer"
+        compute="_compute_kam_missing_roles",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_missing_champion = fields.Boolean(
-        compute="_compute_kam_missing_roles", groups="key_account_management.group_kam_viewer"
+        compute="_compute_kam_missing_roles",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
 
     # Interaction figures, stored and refreshed whenever interactions change
@@ -115,12 +119,16 @@ class ResPartner(models.Model):
         "Open Complaints", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
     kam_interaction_total = fields.Integer(
-        "All Interactions", compute="_compute_kam_interaction_stats", groups="key_account_management.group_kam_viewer"
+        "All Interactions",
+        compute="_compute_kam_interaction_stats",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_channel_summary = fields.Char(
         "Interactions by Channel",
         compute="_compute_kam_interaction_stats",
         groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_competitor_note_ids = fields.One2many(
         "kam.competitor.note", "partner_id", "Competitors", groups="key_account_management.group_kam_user"

@@ -15,6 +15,7 @@ class ResPartner(models.Model):
         "Preference Count",
         compute="_compute_kam_preference_count",
         groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
 
     @api.depends("kam_preference_ids", "commercial_partner_id.kam_preference_ids")

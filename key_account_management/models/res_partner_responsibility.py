@@ -31,11 +31,13 @@ class ResPartner(models.Model):
         "Responsibility Gaps",
         compute="_compute_kam_responsibility_gaps",
         groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_missing_duty_names = fields.Char(
         "Duties Without Owner",
         compute="_compute_kam_responsibility_gaps",
         groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
 
     @api.depends(

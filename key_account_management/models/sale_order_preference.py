@@ -17,18 +17,21 @@ class SaleOrder(models.Model):
         help="Preferences of the key account that apply to this order (general ones and those of its products), "
         "among those you may read.",
         groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_preference_hidden_critical_count = fields.Integer(
         "Confidential Critical Preferences",
         compute="_compute_kam_preferences",
         help="Critical preferences that apply to this order but are confidential to the account team.",
         groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_preference_ack_required = fields.Boolean(
         "Preferences to Acknowledge",
         compute="_compute_kam_preferences",
         help="Critical preferences apply and nobody acknowledged them on this order yet.",
         groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
     )
     kam_preference_ack_user_id = fields.Many2one(
         "res.users",
@@ -103,8 +106,17 @@ class SaleOrder(models.Model):
         critical = self._kam_critical_preferences()
         if not critical:
             return False
-        # the message names only what the user may read, even when the order is confirmed in sudo (portal)
-        visible = critical.with_user(self.env.user)._filtered_access("read")
+        user = self.env.user
+        if self.env.su or user._is_superuser() or not user._is_internal():
+            # confirmed in sudo (a customer signing or paying on the portal, an automated flow): the
+            # person behind it may be the customer; name nothing
+            return _(
+                "%(order)s cannot be confirmed yet: our account team must first check it against the "
+                "customer's requirements. Please contact your sales representative.",
+                order=self.name,
+            )
+        # the message names only what the user may read
+        visible = critical.with_user(user)._filtered_access("read")
         lines = [f"- {pref.sudo().display_name}" for pref in visible]
         hidden = len(critical - visible)
         if hidden:

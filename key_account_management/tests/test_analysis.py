@@ -4,7 +4,7 @@ from datetime import datetime, time
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import KamCommon
@@ -127,8 +127,20 @@ class TestKamSaleAnalysis(SaleAnalysisCommon):
             self.env["kam.sale.trend"].with_user(self.salesman).search([])
 
     def test_multi_company(self):
-        """Rows of a company the user is not allowed in are hidden."""
+        """A key account belongs to one company; rows of a company the user is
+        not allowed in are hidden (shared key accounts made before accounts had
+        a company keep their rows per company)."""
         company2 = self.env["res.company"].create({"name": "KAM second company"})
+        self.assertEqual(self.account.company_id, self.company, "marked in this company, it belongs to it")
+        with self.assertRaises(UserError):
+            self.env["sale.order"].with_company(company2).create(
+                {"partner_id": self.account.id, "company_id": company2.id}
+            )
+        # a shared key account of an earlier version (no company on the partner)
+        self.env.cr.execute(
+            "UPDATE res_partner SET company_id = NULL WHERE commercial_partner_id = %s", [self.account.id]
+        )
+        self.env["res.partner"].invalidate_model(["company_id"])
         order = (
             self.env["sale.order"]
             .with_company(company2)
