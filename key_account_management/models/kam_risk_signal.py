@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 SIGNAL_TYPES = [
     ("overdue", "Overdue Receivables"),
@@ -56,6 +57,34 @@ class KamRiskSignal(models.Model):
         return super(KamRiskSignal, self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)).create(
             vals_list
         )
+
+    def write(self, vals):
+        # what a signal measured is the health job's: nobody rewrites it by hand (a manager may
+        # annotate the description, until the next run describes the measure again)
+        measured = vals.keys() & self._kam_job_fields()
+        if measured and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Risk signals are measured by the health job from the account's data (%s cannot be written). "
+                    "Use “Refresh Health” on the account after the data changed.",
+                    ", ".join(sorted(self._fields[fname].string for fname in measured)),
+                )
+            )
+        return super().write(vals)
+
+    @api.model
+    def _kam_job_fields(self):
+        return {
+            "partner_id",
+            "company_id",
+            "signal_type",
+            "severity",
+            "value",
+            "threshold",
+            "first_seen",
+            "last_seen",
+            "resolved_on",
+        }
 
     @api.depends("severity")
     def _compute_severity_rank(self):

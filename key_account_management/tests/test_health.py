@@ -359,6 +359,11 @@ class TestKamRiskAccess(KamHealthCommon):
             )
         self.signal.with_user(self.kam_manager).write({"description": "Checked with finance"})
         self.assertEqual(self.signal.description, "Checked with finance")
+        # what the job measured is not rewritten by hand, not even by a key account manager
+        for vals in ({"severity": "low"}, {"value": 0.0}, {"resolved_on": self.signal.first_seen}):
+            with self.assertRaises(AccessError):
+                self.signal.with_user(self.kam_manager).write(vals)
+        self.assertTrue(self.signal.is_open)
 
     def test_salesman_reads_nothing(self):
         with self.assertRaises(AccessError):
