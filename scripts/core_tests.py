@@ -57,7 +57,9 @@ def _test_id(test):
     """Stable id of a unittest object (test, subtest or error holder)."""
     from unittest import case  # noqa: PLC0415
 
-    if isinstance(test, case._SubTest):
+    from odoo.tests import case as odoo_case  # noqa: PLC0415
+
+    if isinstance(test, (case._SubTest, odoo_case._SubTest)):
         test = test.test_case
     if isinstance(test, case.TestCase):
         tid = test.id()
@@ -86,7 +88,7 @@ def _make_result_class():
             if self._soft_fail:  # a retried test: Odoo does not count it either
                 return
             line = "".join(traceback.format_exception_only(err[0], err[1])).strip().splitlines()
-            self.failed.setdefault(_test_id(test), (line[-1] if line else "")[:300])
+            self.failed.setdefault(_test_id(test), (line[0] if line else "")[:300])
 
         def addError(self, test, err):
             self._record(test, err)
