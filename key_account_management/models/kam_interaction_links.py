@@ -11,7 +11,12 @@ class KamInteractionSourceMixin(models.AbstractModel):
     _description = "Document with key account interactions"
     _kam_interaction_field = None  # field of kam.interaction pointing to the document
 
-    kam_interaction_count = fields.Integer("Interactions", compute="_compute_kam_interaction_count")
+    # groups=: kam.interaction is readable by key account users only; without
+    # it, read() of all fields of an order or a lead (what Odoo's own tests,
+    # integrations and exports do) raises AccessError for every other user.
+    kam_interaction_count = fields.Integer(
+        "Interactions", compute="_compute_kam_interaction_count", groups="key_account_management.group_kam_user"
+    )
 
     def _compute_kam_interaction_count(self):
         field = self._kam_interaction_field
@@ -53,7 +58,9 @@ class CrmLead(models.Model):
     _inherit = ["crm.lead", "kam.interaction.source.mixin"]
     _kam_interaction_field = "lead_id"
 
-    kam_interaction_ids = fields.One2many("kam.interaction", "lead_id", "Key Account Interactions")
+    kam_interaction_ids = fields.One2many(
+        "kam.interaction", "lead_id", "Key Account Interactions", groups="key_account_management.group_kam_user"
+    )
 
 
 class SaleOrder(models.Model):
@@ -61,4 +68,6 @@ class SaleOrder(models.Model):
     _inherit = ["sale.order", "kam.interaction.source.mixin"]
     _kam_interaction_field = "sale_order_id"
 
-    kam_interaction_ids = fields.One2many("kam.interaction", "sale_order_id", "Key Account Interactions")
+    kam_interaction_ids = fields.One2many(
+        "kam.interaction", "sale_order_id", "Key Account Interactions", groups="key_account_management.group_kam_user"
+    )

@@ -2,6 +2,7 @@ from . import (
     test_access,
     test_analysis,
     test_cadence,
+    test_core_flows,
     test_figures,
     test_health,
     test_import_export,
