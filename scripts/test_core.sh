@@ -13,8 +13,9 @@
 #     sale's at_install tests before the addon is loaded, testing nothing of it.
 #  4. every failing test must be listed in tests/core_baseline.txt (a failure
 #     that also happens without the addon, with its reason); any other failure,
-#     a missing Odoo summary, no test run, a failed install or a runner error
-#     make the script exit non-zero. The last line is "N passed, N failed"
+#     an ERROR/CRITICAL log line outside test reports, a missing Odoo summary,
+#     no test run, a failed install or a runner error make the script exit
+#     non-zero. The last line is "N passed, N failed"
 #     (failed = failures not in the baseline).
 #
 # `make test-core-baseline` (scripts/test_core.sh --baseline) does the same on
@@ -121,6 +122,14 @@ else
     if [ "$rc" = 1 ] && ! grep -q $'\t' "$FAILED"; then
         problems+=("Odoo reports failures but no failing test id was recorded")
     fi
+fi
+
+# Any other ERROR/CRITICAL log record (not a test's FAIL/ERROR report nor the
+# summary) fails the run too, as in `make test`: none happens without the addon.
+stray="$({ grep -E "$rec (ERROR|CRITICAL) " "$LOG" || true; } | { grep -vE "$rec [A-Z]+ \S+ \S+: (FAIL|ERROR): |odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" || true; })"
+if [ -n "$stray" ]; then
+    problems+=("$(grep -c . <<<"$stray") log line(s) at level ERROR or CRITICAL outside test reports:
+$(head -n 10 <<<"$stray" | cut -c1-300)")
 fi
 
 known_ids() { { grep -vE '^\s*(#|$)' "$BASELINE" 2>/dev/null || true; } | awk '{print $1}' | sort -u; }
