@@ -6,13 +6,18 @@ HTTP_PORT ?= 8069
 TEST_DB   ?= kam_test
 RUFF_VERSION ?= 0.17.6
 
-export WORKERS HTTP_PORT TEST_DB
+CORE_DB   ?= kam_core
+CORE_BASE_DB ?= kam_core_base
 
-.PHONY: help setup run test lint
+export WORKERS HTTP_PORT TEST_DB CORE_DB CORE_BASE_DB
+
+.PHONY: help setup run test test-core test-core-baseline lint
 
 help:
 	@echo "make run   [WORKERS=0] [HTTP_PORT=8069]  set up, install/update kam_demo, serve Odoo"
 	@echo "make test  [TEST_DB=kam_test]            fresh test database, Odoo tests, then pytest tests/"
+	@echo "make test-core [CORE_DB=kam_core]        Odoo's tests of sale, crm, account... with the addon installed"
+	@echo "make test-core-baseline [CORE_BASE_DB=kam_core_base]  same without the addon: rewrites tests/core_baseline.txt"
 	@echo "make setup                               only scripts/setup.sh"
 	@echo "make lint                                ruff check + format check (not part of make test)"
 
@@ -24,6 +29,12 @@ run:
 
 test:
 	@scripts/test.sh
+
+test-core:
+	@scripts/test_core.sh
+
+test-core-baseline:
+	@scripts/test_core.sh --baseline
 
 lint: setup
 	@test -x .venv/bin/ruff || .venv/bin/pip install -q "ruff==$(RUFF_VERSION)"

@@ -12,6 +12,9 @@ class KamInteractionSourceMixin(models.AbstractModel):
     _description = "Document with key account interactions"
     _kam_interaction_field = None  # field of kam.interaction pointing to the document
 
+    # groups=: kam.interaction is readable by key-account roles only; without
+    # it, read() of all fields of an order or a lead (what Odoo's own tests,
+    # integrations and exports do) raises AccessError for every other user.
     kam_interaction_count = fields.Integer(
         "Interactions",
         compute="_compute_kam_interaction_count",

@@ -4,6 +4,7 @@ from . import (
     test_bad_data_isolation,
     test_bad_input,
     test_cadence,
+    test_core_flows,
     test_figures,
     test_health,
     test_import_export,
