@@ -10,8 +10,7 @@ import os
 import time
 
 import pytest
-import requests
-from test_rpc_security import PASSWORD
+from rpc_client import PASSWORD, Rpc
 from test_workers import STARTUP_TIMEOUT, _wait_until_up
 
 SETUP = """
@@ -76,36 +75,6 @@ env.cr.commit()
 emit({"account": account.id, "contact": contact.id, "own": own.id, "shared": shared.id, "c2": c2.id,
       "intruder": intruder.id, "quotation": quotation.id, "token": token})
 """
-
-
-class Rpc:
-    """JSON-RPC client; ``call`` returns (result, (error name, message))."""
-
-    def __init__(self, base, db, login):
-        self.base, self.session = base, requests.Session()
-        info = self._post("/web/session/authenticate", {"db": db, "login": login, "password": PASSWORD})
-        assert info["result"].get("uid"), f"{login} did not log in: {info}"
-
-    def _post(self, path, params):
-        response = self.session.post(
-            f"{self.base}{path}", json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}, timeout=60
-        )
-        assert response.status_code == 200, f"{path}: HTTP {response.status_code}"
-        return response.json()
-
-    def call(self, model, method, *args, **kwargs):
-        body = self._post(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-        if "error" in body:
-            return None, (body["error"]["data"]["name"], body["error"]["data"]["message"])
-        return body["result"], None
-
-    def ok(self, model, method, *args, **kwargs):
-        result, error = self.call(model, method, *args, **kwargs)
-        assert error is None, f"{model}.{method}{args} failed: {error}"
-        return result
 
 
 USER_ERRORS = (

@@ -6,10 +6,8 @@ import os
 import time
 
 import pytest
-import requests
+from rpc_client import PASSWORD, Rpc
 from test_workers import STARTUP_TIMEOUT, _wait_until_up
-
-PASSWORD = "Kam-rpc-2026!"
 
 SETUP = """
 from odoo import Command
@@ -56,39 +54,6 @@ env.cr.commit()
 emit({"account": account.id, "contact": contact.id, "own": own.id, "order": order.id,
       "intruder": intruder.id, "interaction": interaction.id})
 """
-
-
-class Rpc:
-    def __init__(self, base, db, login):
-        self.base, self.session = base, requests.Session()
-        info = self._post("/web/session/authenticate", {"db": db, "login": login, "password": PASSWORD})
-        assert info["result"].get("uid"), f"{login} did not log in: {info}"
-
-    def _post(self, path, params):
-        response = self.session.post(
-            f"{self.base}{path}", json={"jsonrpc": "2.0", "method": "call", "id": 1, "params": params}, timeout=60
-        )
-        assert response.status_code == 200, f"{path}: HTTP {response.status_code}"
-        return response.json()
-
-    def call(self, model, method, *args, **kwargs):
-        """(result, error name): exactly one of them is set."""
-        body = self._post(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-        if "error" in body:
-            return None, body["error"]["data"]["name"]
-        return body["result"], None
-
-    def ok(self, model, method, *args, **kwargs):
-        result, error = self.call(model, method, *args, **kwargs)
-        assert error is None, f"{model}.{method}{args} failed: {error}"
-        return result
-
-    def refused(self, model, method, *args, expected=("odoo.exceptions.AccessError",), **kwargs):
-        result, error = self.call(model, method, *args, **kwargs)
-        assert error in expected, f"{model}.{method}{args} gave {result!r} / {error}, expected one of {expected}"
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import math
 from datetime import date, datetime
 
 from odoo import api, models
-from odoo.exceptions import MissingError, ValidationError
+from odoo.exceptions import MissingError, UserError, ValidationError
 
 #: PostgreSQL int4, the column of Integer fields
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -177,6 +177,18 @@ def _x2many_ids(model, fname, value):
         elif code == 0 and (len(command) != 3 or not isinstance(command[2], dict)):
             raise _wrong_value(model, fname, value)
     return ids
+
+
+def search_unsearchable(records, operator, value):
+    """``search=`` method of the figures computed on display (counts,
+    summaries): a search on them gets a clear message instead of being
+    ignored (with an error in the log) as Odoo does for a non-stored field."""
+    raise UserError(
+        records.env._(
+            "This key-account figure is computed when shown and cannot be used in a search or a filter. "
+            "Filter on the stored key-account fields (tier, health, risk, revenue, last contact...) instead."
+        )
+    )
 
 
 def _number(model, fname, value, kind):

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import _, fields, models
-from odoo.exceptions import UserError
+
+from .kam_input import search_unsearchable
 
 
 class KamInteractionSourceMixin(models.AbstractModel):
@@ -22,15 +23,7 @@ class KamInteractionSourceMixin(models.AbstractModel):
         search="_search_kam_unsearchable",
     )
 
-    def _search_kam_unsearchable(self, operator, value):
-        """Figures computed on display (counts, summaries): a search on them
-        gets a clear message instead of being ignored."""
-        raise UserError(
-            self.env._(
-                "This key-account figure is computed when shown and cannot be used in a search or a filter. "
-                "Filter on the stored key-account fields (tier, health, risk, revenue, last contact...) instead."
-            )
-        )
+    _search_kam_unsearchable = search_unsearchable
 
     def _compute_kam_interaction_count(self):
         field = self._kam_interaction_field

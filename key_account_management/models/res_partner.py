@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .kam_input import search_unsearchable
 from .res_partner_interaction import INTERACTION_FIGURE_COLUMNS
 
 # Key-account fields a key account user may edit on the accounts they manage
@@ -206,15 +207,7 @@ class ResPartner(models.Model):
         for partner in self:
             partner.kam_tier_history_count = counts.get(partner, 0)
 
-    def _search_kam_unsearchable(self, operator, value):
-        """Figures computed on display (counts, summaries): a search on them
-        gets a clear message instead of being ignored."""
-        raise UserError(
-            self.env._(
-                "This key-account figure is computed when shown and cannot be used in a search or a filter. "
-                "Filter on the stored key-account fields (tier, health, risk, revenue, last contact...) instead."
-            )
-        )
+    _search_kam_unsearchable = search_unsearchable
 
     def _kam_may_read_confidential(self):
         """{partner: True} when the current user may read the confidential
