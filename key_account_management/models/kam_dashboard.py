@@ -33,17 +33,17 @@ class KamDashboard(models.AbstractModel):
     @api.model
     def _account_domain(self):
         """Key accounts (commercial entities) the dashboard counts for the
-        current user; managers count all of them."""
+        current user; managers and all-accounts viewers count all of them."""
         domain = [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
         user = self.env.user
-        if not user.has_group("key_account_management.group_kam_manager"):
+        if not user.has_group("key_account_management.group_kam_viewer_all"):
             domain += ["|", ("kam_manager_id", "=", user.id), ("kam_team_user_ids", "in", user.id)]
         return domain
 
     @api.model
     def get_dashboard_data(self):
         """All the blocks of the dashboard in one call (see the class doc)."""
-        if not self.env.user.has_group("key_account_management.group_kam_user"):
+        if not self.env.user.has_group("key_account_management.group_kam_viewer"):
             raise AccessError(self.env._("The key account dashboard is for key account users and managers."))
         accounts = self._account_domain()
         errors = {}

@@ -5,7 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import KamCommon
 
@@ -404,6 +404,18 @@ class TestKamDashboard(AnalysisCommon):
         company2 = self.env["res.company"].create({"name": "KAM dashboard company"})
         self._make_account("Elsewhere Key Account", manager=self.kam_user, company_id=company2.id)
         self.assertEqual(self._data(self.kam_user)["account_count"], 2)
+
+    def test_viewers(self):
+        """A viewer's dashboard counts the accounts whose team they are in; an
+        all-accounts viewer's counts all of them, as a manager's does."""
+        viewer = new_test_user(self.env, "kam_dash_viewer", groups="key_account_management.group_kam_viewer")
+        viewer_all = new_test_user(
+            self.env, "kam_dash_viewer_all", groups="key_account_management.group_kam_viewer_all"
+        )
+        self.assertEqual(self._data(viewer)["account_count"], 0)
+        self.account.kam_team_user_ids = [Command.link(viewer.id)]
+        self.assertEqual(self._data(viewer)["account_count"], 1)
+        self.assertEqual(self._data(viewer_all)["account_count"], self._data(self.kam_manager)["account_count"])
 
 
 @tagged("post_install", "-at_install", "is_query_count")
