@@ -549,6 +549,11 @@ class ResPartner(models.Model):
             if vals.get("kam_is_key_account") and not vals.get("company_id") and not vals.get("parent_id"):
                 # a key account belongs to the company that manages it (see _kam_set_company)
                 vals["company_id"] = self.env.company.id
+            elif vals.get("parent_id") and "company_id" not in vals and isinstance(vals["parent_id"], int):
+                # its contacts too: they carry its key-account values (commercial sync)
+                parent = self.browse(vals["parent_id"]).sudo().exists()
+                if parent.commercial_partner_id.kam_is_key_account and parent.commercial_partner_id.company_id:
+                    vals["company_id"] = parent.commercial_partner_id.company_id.id
         partners = super().create(vals_list)
         # sudo: whoever creates a partner may not read tiers
         tiered = partners.sudo().filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id).with_env(self.env)

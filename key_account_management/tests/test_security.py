@@ -482,3 +482,14 @@ class TestMultiCompany(KamSecurityCommon):
         )
         self.assertFalse(self.env["kam.interaction"].with_user(user_a).search([("id", "=", interaction_b.id)]))
         self.assertFalse(self.env["res.partner"].with_user(user_a).search([("id", "=", account_b.id)]))
+        # its contacts belong to its company too: they carry its tier, manager and team
+        contact_b = (
+            self.env["res.partner"].with_company(company_b).create({"name": "B buyer", "parent_id": account_b.id})
+        )
+        self.assertEqual(contact_b.company_id, company_b)
+        self.assertFalse(self.env["res.partner"].with_user(user_a).search([("id", "=", contact_b.id)]))
+        # a key account marked without a company gets the current one
+        shared = self.env["res.partner"].create({"name": "Shared customer", "is_company": True})
+        self.assertFalse(shared.company_id)
+        shared.with_user(self.kam_user).write({"kam_is_key_account": True})
+        self.assertEqual(shared.company_id, self.env.company)
