@@ -177,7 +177,12 @@ class KamDashboard(models.AbstractModel):
     @api.model
     def _dashboard_follow_ups(self, accounts):
         Partner = self.env["res.partner"]
-        activity = accounts + [("activity_state", "=", "overdue")]
+        # overdue activities of the account, or next steps of its interactions (they live there)
+        activity = accounts + [
+            "|",
+            ("activity_state", "=", "overdue"),
+            ("kam_interaction_ids.activity_state", "=", "overdue"),
+        ]
         contact = accounts + [("kam_contact_overdue", "=", True)]
         return {
             "activity_overdue": {"count": Partner.search_count(activity), "domain": activity},

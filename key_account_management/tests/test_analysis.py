@@ -405,6 +405,26 @@ class TestKamDashboard(AnalysisCommon):
         self._make_account("Elsewhere Key Account", manager=self.kam_user, company_id=company2.id)
         self.assertEqual(self._data(self.kam_user)["account_count"], 2)
 
+    def test_overdue_next_steps_count(self):
+        """The next steps of interactions live on the interactions: overdue,
+        they count as an overdue follow-up of their account."""
+        self.env["kam.interaction"].create(
+            {
+                "partner_id": self.third_account.id,
+                "name": "Call about the renewal",
+                "channel": "phone",
+                "next_step": "Send the renewal offer",
+                "next_step_date": self.today - relativedelta(days=3),
+                "next_step_user_id": self.kam_manager.id,
+            }
+        )
+        follow_ups = self._data(self.kam_manager)["follow_ups"]["activity_overdue"]
+        self.assertEqual(follow_ups["count"], 2)
+        self.assertEqual(
+            self.env["res.partner"].with_user(self.kam_manager).search(follow_ups["domain"]),
+            self.account | self.third_account,
+        )
+
     def test_viewers(self):
         """A viewer's dashboard counts the accounts whose team they are in; an
         all-accounts viewer's counts all of them, as a manager's does."""
