@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -301,15 +301,16 @@ class ResPartner(models.Model):
         return user == account.kam_manager_id or user in account.kam_team_user_ids
 
     @api.model
+    @tools.ormcache()
     def _kam_job_fields(self):
         """Stored figures that only the key-account jobs write (revenue,
         orders, health, risk, last contact, verification stamps...): the
         ``kam_`` fields declared read-only and not computed by the ORM."""
-        return {
+        return frozenset(
             name
             for name, field in self._fields.items()
             if name.startswith("kam_") and field.store and field.readonly and not field.compute
-        }
+        )
 
     def _kam_check_job_fields(self, vals):
         """No user, whatever their groups, writes computed figures."""
@@ -403,11 +404,20 @@ class ResPartner(models.Model):
             or partner.kam_competitor_notes_text
         ):
             return True
-        for model in self.env.registry.descendants(["kam.account.mixin"], "_inherit"):
-            Model = self.env[model].sudo().with_context(active_test=False)
-            if not Model._abstract and Model._auto and Model.search_count([("partner_id", "=", partner.id)], limit=1):
-                return True
-        return False
+        # one query over the tables of every account-bound model
+        tables = [
+            self.env[model]._table
+            for model in self.env.registry.descendants(["kam.account.mixin"], "_inherit")
+            if not self.env[model]._abstract and self.env[model]._auto
+        ]
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(" UNION ALL ").join(
+                SQL("(SELECT 1 FROM %s WHERE partner_id = %s LIMIT 1)", SQL.identifier(table), partner.id)
+                for table in tables
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     def _kam_check_move(self, vals):
         """Re-parenting and company-type changes move a partner under another
@@ -419,11 +429,12 @@ class ResPartner(models.Model):
             return
         for partner in self:
             old = partner.sudo().commercial_partner_id
-            if partner.sudo() != old or not old._kam_holds_account_data():
+            if partner.sudo() != old:
                 continue
+            # cheap tests first: most such writes (imports, the company type set on a form) move nothing
             new = partner._kam_new_commercial_partner(vals)
             reparented = "parent_id" in vals and (vals["parent_id"] or False) != (partner.sudo().parent_id.id or False)
-            if new is None or (new == old and not reparented):
+            if new is None or (new == old and not reparented) or not old._kam_holds_account_data():
                 continue
             partner._kam_require_member_edit(
                 _(
@@ -433,11 +444,13 @@ class ResPartner(models.Model):
                 )
             )
 
+    @api.model
+    @tools.ormcache()
     def _kam_contact_fields(self):
         """The addon's stored fields a user types on contacts (buying role,
         influence, birthday...): neither account fields shared through the
         commercial sync nor figures of the jobs."""
-        return {
+        return frozenset(
             name
             for name, field in self._fields.items()
             if name.startswith("kam_")
@@ -445,7 +458,7 @@ class ResPartner(models.Model):
             and not field.compute
             and not field.readonly
             and name not in KAM_ACCOUNT_FIELDS | KAM_MANAGER_FIELDS
-        }
+        )
 
     def _kam_check_contact_edit(self, vals, creating=False):
         """The key-account details of an account's contacts are changed by the
