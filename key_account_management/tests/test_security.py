@@ -442,6 +442,21 @@ class TestCopiedText(KamSecurityCommon):
                 )
         self.assertFalse(self.account.with_user(self.internal).activity_ids)
 
+    def test_followers_of_key_account_records_hidden_from_other_employees(self):
+        self.interaction.message_subscribe(partner_ids=self.kam_user.partner_id.ids)
+        domain = [("res_model", "=", "kam.interaction"), ("res_id", "=", self.interaction.id)]
+        for user in (self.internal, self.accountant, self.salesman):
+            with self.subTest(user=user.login):
+                self.assertFalse(self.env["mail.followers"].with_user(user).search(domain))
+        self.assertTrue(self.env["mail.followers"].with_user(self.kam_user).search(domain))
+        # followers of core records stay visible as in Odoo
+        self.account.message_subscribe(partner_ids=self.kam_user.partner_id.ids)
+        self.assertTrue(
+            self.env["mail.followers"]
+            .with_user(self.internal)
+            .search([("res_model", "=", "res.partner"), ("res_id", "=", self.account.id)])
+        )
+
     def test_key_account_activities_hidden_from_other_employees(self):
         activity = self.env["kam.activity"]._raise_once([(self.account.id, "cadence", self.kam_user.id, "Follow up")])
         self.assertTrue(activity)
