@@ -319,6 +319,35 @@ def _pgid(process):
         return None
 
 
+@pytest.fixture
+def rpc_server(db_copy, odoo_shell, odoo_server, free_port):
+    """Factory: ``rpc_server(name, setup_script, log_name)`` copies the test
+    database to ``<name>_<pid>``, runs ``setup_script`` in ``odoo-bin shell``
+    there (it makes users and data, commits and ``emit``s what the test needs),
+    then starts a ``--workers=2`` server on it. Returns (base URL, database,
+    the emitted value, the server's Popen). The server stops at the end of the
+    test (``odoo_server``). ``KAM_TEST_PORTS="8201,8202"`` fixes the ports."""
+    from test_workers import STARTUP_TIMEOUT, _wait_until_up
+
+    def start(name, setup_script, log_name):
+        db = db_copy(f"{name}_{os.getpid()}")
+        emitted = odoo_shell(db, setup_script, log_name=f"{log_name}.log")
+        ports = [int(port) for port in os.environ.get("KAM_TEST_PORTS", "").split(",") if port]
+        http_port, gevent_port = ports or (free_port(), free_port())
+        proc = odoo_server(
+            [
+                "-d", db, "--workers=2", f"--http-port={http_port}", f"--gevent-port={gevent_port}",
+                "--http-interface=127.0.0.1", f"--db-filter=^{db}$", "--max-cron-threads=0",
+            ],
+            log_name=f"{log_name}-server.log",
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{http_port}"
+        _wait_until_up(proc, f"{base}/web/login", time.monotonic() + STARTUP_TIMEOUT, proc.log_path)
+        return base, db, emitted, proc
+
+    return start
+
+
 @pytest.fixture(scope="session")
 def odoo_log_errors():
     """``odoo_log_errors(text)``: the ERROR / CRITICAL records of an Odoo output."""

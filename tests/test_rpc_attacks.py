@@ -6,12 +6,8 @@ Each test reproduces one hole and fails until it is fixed; the calls are the
 exact ones a user (or a script with their login) can send.
 """
 
-import os
-import time
-
 import pytest
 from rpc_client import PASSWORD, Rpc
-from test_workers import STARTUP_TIMEOUT, _wait_until_up
 
 SETUP = """
 from odoo import Command
@@ -86,23 +82,8 @@ USER_ERRORS = (
 
 
 @pytest.fixture
-def attack_server(test_db, db_copy, odoo_shell, odoo_server, free_port):
-    db = db_copy(f"{test_db}_atk_{os.getpid()}")
-    ids = odoo_shell(db, SETUP % {"password": PASSWORD}, log_name="pytest-rpc-attacks.log")
-    # KAM_TEST_PORTS="8201,8202" keeps the server on ports given to this session (shared machine)
-    ports = [int(port) for port in os.environ.get("KAM_TEST_PORTS", "").split(",") if port]
-    http_port, gevent_port = ports or (free_port(), free_port())
-    proc = odoo_server(
-        [
-            "-d", db, "--workers=2", f"--http-port={http_port}", f"--gevent-port={gevent_port}",
-            "--http-interface=127.0.0.1", f"--db-filter=^{db}$", "--max-cron-threads=0",
-        ],
-        log_name="pytest-rpc-attacks-server.log",
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{http_port}"
-    _wait_until_up(proc, f"{base}/web/login", time.monotonic() + STARTUP_TIMEOUT, proc.log_path)
-    yield base, db, ids, proc
-    proc.terminate()
+def attack_server(rpc_server):
+    return rpc_server("kam_atk", SETUP % {"password": PASSWORD}, "pytest-rpc-attacks")
 
 
 def _log_errors(proc, odoo_log_errors):

@@ -2,12 +2,8 @@
 server, as the roles a company has: what the web client, an integration or
 a curious user can send (issue "Safe to install in a real company")."""
 
-import os
-import time
-
 import pytest
 from rpc_client import PASSWORD, Rpc
-from test_workers import STARTUP_TIMEOUT, _wait_until_up
 
 SETUP = """
 from odoo import Command
@@ -57,25 +53,12 @@ emit({"account": account.id, "contact": contact.id, "own": own.id, "order": orde
 
 
 @pytest.fixture
-def rpc_server(test_db, db_copy, odoo_shell, odoo_server, free_port):
-    db = db_copy(f"kam_rpc_{os.getpid()}")
-    ids = odoo_shell(db, SETUP % {"password": PASSWORD}, log_name="pytest-rpc-security.log")
-    http_port, gevent_port = free_port(), free_port()
-    proc = odoo_server(
-        [
-            "-d", db, "--workers=2", f"--http-port={http_port}", f"--gevent-port={gevent_port}",
-            "--http-interface=127.0.0.1", f"--db-filter=^{db}$", "--max-cron-threads=0",
-        ],
-        log_name="pytest-rpc-security-server.log",
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{http_port}"
-    _wait_until_up(proc, f"{base}/web/login", time.monotonic() + STARTUP_TIMEOUT, proc.log_path)
-    yield base, db, ids, proc
-    proc.terminate()
+def security_server(rpc_server):
+    return rpc_server("kam_rpc", SETUP % {"password": PASSWORD}, "pytest-rpc-security")
 
 
-def test_rpc_paths_per_role(rpc_server, odoo_log_errors):
-    base, db, ids, proc = rpc_server
+def test_rpc_paths_per_role(security_server, odoo_log_errors):
+    base, db, ids, proc = security_server
     account, contact, own, order = ids["account"], ids["contact"], ids["own"], ids["order"]
 
     # -- portal: no key-account data at all, not even about their own company
