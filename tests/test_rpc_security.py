@@ -27,6 +27,7 @@ account = Partner.create({
     "kam_manager_id": owner.id, "kam_competitor_notes": "Rival undercuts by 7%%",
     "kam_business_scope": "Bearings", "kam_team_user_ids": [Command.set(viewer.ids)],
 })
+account.write({"kam_revenue_current": 4321.0, "kam_health_score": 33, "kam_risk_level": "high"})  # as the jobs do
 contact = Partner.create({"name": "RPC Buyer", "parent_id": account.id, "email": "buyer@example.com"})
 portal = user("rpc_portal", "base.group_portal")
 portal.partner_id.parent_id = account
@@ -123,6 +124,18 @@ def test_rpc_paths_per_role(security_server, odoo_log_errors):
     exported = intruder.ok("res.partner", "export_data", [account], ["kam_competitor_notes"])
     assert not exported["datas"][0][0], "another team's competitor text exported"
     intruder.refused("kam.interaction", "read", [ids["interaction"]], ["summary"])
+    # ... nor another team's figures, by reading, exporting, searching or summing them
+    figures = ["kam_revenue_current", "kam_health_score", "kam_risk_level", "kam_business_scope"]
+    values = intruder.ok("res.partner", "read", [account], figures)[0]
+    assert [values[fname] for fname in figures] == [0.0, 0, False, False], values
+    assert intruder.ok("res.partner", "export_data", [account], figures)["datas"] == [[0.0, 0, "", ""]]
+    assert intruder.ok("res.partner", "search_count", [("id", "=", account), ("kam_risk_level", "=", "high")]) == 0
+    assert intruder.ok("res.partner", "search_count", [("id", "=", account), ("kam_revenue_current", ">", 4000)]) == 0
+    groups = intruder.ok(
+        "res.partner", "read_group", [("id", "in", [account, own])], ["kam_revenue_current:sum"], ["kam_risk_level"],
+        lazy=False,
+    )  # fmt: skip
+    assert {(g["kam_risk_level"], g["kam_revenue_current"]) for g in groups} == {(False, 0.0)}, groups
 
     # -- after all that, the account is still its owner's
     owner = Rpc(base, db, "rpc_owner")
@@ -136,6 +149,8 @@ def test_rpc_paths_per_role(security_server, odoo_log_errors):
     viewer = Rpc(base, db, "rpc_viewer")
     figures = viewer.ok("res.partner", "read", [account], ["kam_revenue_current", "kam_business_scope"])[0]
     assert figures["kam_business_scope"] == "Bearings"
+    assert figures["kam_revenue_current"] == 4321.0
+    assert viewer.ok("res.partner", "search_count", [("id", "=", account), ("kam_risk_level", "=", "high")]) == 1
     assert viewer.ok("kam.interaction", "search_count", [("partner_id", "=", account)]) == 1
     viewer.refused("res.partner", "read", [account], ["kam_competitor_notes"])
     viewer.refused("kam.competitor.note", "search_read", [])

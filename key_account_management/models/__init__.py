@@ -22,6 +22,7 @@ from . import (
     kam_tier_history,
     mail_activity_plan_template,
     mail_message,
+    mail_tracking_value,
     res_company,
     res_company_analysis,
     res_company_health,

@@ -4,6 +4,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from . import kam_account_privacy as private
+
 CHECKLIST = [
     ("contacts", "Key contacts and their roles verified"),
     ("preferences", "Preferences verified"),
@@ -187,7 +189,7 @@ class KamReviewLine(models.Model):
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    kam_profile_verified_on = fields.Date(
+    kam_profile_verified_on = private.Date(
         "Profile Verified On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
     kam_review_ids = fields.One2many(

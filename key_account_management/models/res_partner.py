@@ -5,6 +5,7 @@ from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from . import kam_account_privacy as private
 from .kam_input import search_unsearchable
 from .res_partner_interaction import INTERACTION_FIGURE_COLUMNS
 
@@ -83,21 +84,21 @@ class ResPartner(models.Model):
         string="Tier Color",
         groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
-    kam_tier_locked = fields.Boolean(
+    kam_tier_locked = private.Boolean(
         "Tier Locked",
         copy=False,
         help="A locked tier is kept as it is by the automatic recompute.",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_tier_lock_reason = fields.Char("Lock Reason", copy=False, groups="key_account_management.group_kam_viewer")
-    kam_potential = fields.Integer(
+    kam_tier_lock_reason = private.Char("Lock Reason", copy=False, groups="key_account_management.group_kam_viewer")
+    kam_potential = private.Integer(
         "Growth Potential",
         tracking=True,
         copy=False,
         help="Manual growth potential score from 0 to 100.",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_business_scope = fields.Text(
+    kam_business_scope = private.Text(
         "Main Business Scope", groups="key_account_management.group_kam_viewer", copy=False
     )
     # Competitor free text: confidential to the account's team. The text is
@@ -117,7 +118,7 @@ class ResPartner(models.Model):
         help="Competitors and market intelligence; visible to the account's manager and team and to key account "
         "managers only.",
     )
-    kam_key_account_since = fields.Date(
+    kam_key_account_since = private.Date(
         "Key Account Since", copy=False, groups="key_account_management.group_kam_viewer"
     )
     kam_currency_id = fields.Many2one(
@@ -127,7 +128,7 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
-    kam_revenue_current = fields.Monetary(
+    kam_revenue_current = private.Monetary(
         "Trailing Revenue",
         currency_field="kam_currency_id",
         readonly=True,
@@ -135,7 +136,7 @@ class ResPartner(models.Model):
         help="Untaxed revenue of confirmed orders (contacts included) over the trailing window, in company currency.",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_revenue_previous = fields.Monetary(
+    kam_revenue_previous = private.Monetary(
         "Previous Window Revenue",
         currency_field="kam_currency_id",
         readonly=True,
@@ -143,10 +144,10 @@ class ResPartner(models.Model):
         help="Same figure for the window of the same length before the trailing window.",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_order_count = fields.Integer(
+    kam_order_count = private.Integer(
         "Orders (Trailing)", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
-    kam_avg_order_value = fields.Monetary(
+    kam_avg_order_value = private.Monetary(
         "Average Order Value",
         currency_field="kam_currency_id",
         readonly=True,
@@ -154,13 +155,13 @@ class ResPartner(models.Model):
         aggregator="avg",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_first_order_date = fields.Date(
+    kam_first_order_date = private.Date(
         "First Order", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
-    kam_last_order_date = fields.Date(
+    kam_last_order_date = private.Date(
         "Last Order", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
-    kam_revenue_trend = fields.Float(
+    kam_revenue_trend = private.Float(
         "Revenue Trend (%)",
         readonly=True,
         copy=False,
@@ -174,10 +175,18 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
+    kam_sees_account = fields.Boolean(
+        "Sees the Account's Profile",
+        compute="_compute_kam_sees_account",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+        help="Whether you read this account's profile, figures, health and risk: its key account manager and "
+        "team, key account managers and all-accounts viewers do.",
+    )
     kam_tier_history_ids = fields.One2many(
         "kam.tier.history", "partner_id", "Tier History", groups="key_account_management.group_kam_viewer"
     )
-    kam_tier_history_count = fields.Integer(
+    kam_tier_history_count = private.Integer(
         compute="_compute_kam_tier_history_count",
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
@@ -193,6 +202,12 @@ class ResPartner(models.Model):
         can = self.env.user.has_group("key_account_management.group_kam_manager")
         for partner in self:
             partner.kam_can_manage_tier = can
+
+    @api.depends_context("uid")
+    @api.depends("commercial_partner_id.kam_manager_id", "commercial_partner_id.kam_team_user_ids")
+    def _compute_kam_sees_account(self):
+        for partner in self:
+            partner.kam_sees_account = partner._kam_sees_account()
 
     @api.depends("company_id")
     def _compute_kam_currency_id(self):
@@ -299,6 +314,49 @@ class ResPartner(models.Model):
         user = user or self.env.user
         account = self.sudo().commercial_partner_id
         return user == account.kam_manager_id or user in account.kam_team_user_ids
+
+    # ------------------------------------------------------------------
+    # Who sees the account-private fields (see kam_account_privacy.py)
+    # ------------------------------------------------------------------
+    def _kam_sees_account(self):
+        """Whether the current user reads the account-private fields of
+        this partner: always for superuser, key account managers and
+        all-accounts viewers; else only on the accounts (and their contacts)
+        that the user manages or is in the team of. A partner being created
+        (no record yet) is visible to its creator."""
+        if private.sees_all_accounts(self.env):
+            return True
+        origin = self._origin
+        if not origin:
+            return True
+        account = origin.sudo().commercial_partner_id
+        return account.kam_manager_id.id == self.env.uid or self.env.uid in account.kam_team_user_ids._ids
+
+    @api.model
+    @tools.ormcache()
+    def _kam_private_fields(self):
+        """Names of the fields that only the account's team (and those who
+        see all accounts) read: see kam_account_privacy.py."""
+        return frozenset(name for name, field in self._fields.items() if private.is_private(field))
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        sql = super()._field_to_sql(alias, fname, query, flush)
+        if (
+            fname in self._kam_private_fields()
+            and not private.FETCHING.get()
+            and not private.sees_all_accounts(self.env)
+        ):
+            sql = SQL("(CASE WHEN %s THEN %s END)", private.member_sql(self, alias, query), sql)
+        return sql
+
+    def _fetch_query(self, query, fields):
+        # the cache holds the real values (masked on the way out by the
+        # fields), so that sudo code of the same transaction reads the truth
+        token = private.FETCHING.set(True)
+        try:
+            return super()._fetch_query(query, fields)
+        finally:
+            private.FETCHING.reset(token)
 
     @api.model
     @tools.ormcache()
@@ -578,6 +636,8 @@ class ResPartner(models.Model):
         self._kam_check_job_fields(vals)
         self._kam_check_move(vals)
         self._kam_check_edit(vals)
+        if "company_id" in vals and not vals["company_id"]:
+            self._kam_check_company_kept()
         if (
             vals.get("kam_is_key_account")
             and "kam_key_account_since" not in vals
@@ -620,6 +680,71 @@ class ResPartner(models.Model):
         shared = self.sudo().filtered(lambda p: not p.company_id and p == p.commercial_partner_id)
         if shared:
             shared.write({"company_id": self.env.company.id})
+
+    def _kam_check_company_kept(self):
+        """A key account keeps a company (see _kam_set_company): without one,
+        its figures would mix the orders of every company."""
+        accounts = self.sudo().filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
+        if accounts:
+            raise ValidationError(
+                _(
+                    "A key account belongs to the company that manages it, so that its figures count that "
+                    "company's orders only: choose another company for %(accounts)s instead of none, or "
+                    "unmark it as key account first.",
+                    accounts=", ".join(accounts.mapped("display_name")),
+                )
+            )
+
+    @api.model
+    def _kam_assign_missing_companies(self):
+        """Key accounts marked before 18.0.1.4.0 could have no company (their
+        figures then mixed companies). Give each one a company: its key
+        account manager's, else the company of most of its orders, else the
+        main company. Returns {partner id: company id}."""
+        accounts = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("kam_is_key_account", "=", True),
+                    ("company_id", "=", False),
+                    "|",
+                    ("is_company", "=", True),
+                    ("parent_id", "=", False),
+                ]
+            )
+        )
+        if not accounts:
+            return {}
+        orders = (
+            self.env["sale.order"]
+            .sudo()
+            ._read_group(
+                [("partner_id.commercial_partner_id", "in", accounts.ids), ("state", "=", "sale")],
+                ["partner_id", "company_id"],
+                ["__count"],
+            )
+        )
+        order_counts = defaultdict(lambda: defaultdict(int))
+        for partner, company, count in orders:
+            order_counts[partner.commercial_partner_id.id][company.id] += count
+        main = self.env.ref("base.main_company", raise_if_not_found=False) or self.env["res.company"].search(
+            [], limit=1
+        )
+        assigned = {}
+        for account in accounts:
+            counts = order_counts.get(account.id)
+            company = account.kam_manager_id.company_id.id or (
+                max(counts, key=lambda company_id: (counts[company_id], -company_id)) if counts else main.id
+            )
+            assigned[account.id] = company
+        by_company = defaultdict(list)
+        for account_id, company_id in assigned.items():
+            by_company[company_id].append(account_id)
+        for company_id, ids in by_company.items():
+            # the ORM write: Odoo gives the company to the contacts too
+            self.sudo().browse(ids).write({"company_id": company_id})
+        return assigned
 
     # ------------------------------------------------------------------
     # Actions

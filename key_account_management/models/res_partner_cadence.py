@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from . import kam_account_privacy as private
 from .kam_activity import ActivityRequest
 from .kam_input import DATE_MAX, DATE_MIN, MAX_INTERVAL_DAYS, check_input, check_range
 from .res_partner import KAM_ACCOUNT_FIELDS
@@ -40,27 +41,27 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    kam_contact_interval_days = fields.Integer(
+    kam_contact_interval_days = private.Integer(
         "Contact Every (days, override)",
         copy=False,
         help="Contact this account at least this often. 0 uses the interval of its tier.",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_effective_contact_interval = fields.Integer(
+    kam_effective_contact_interval = private.Integer(
         "Effective Contact Interval (days)",
         compute="_compute_kam_contact_cadence",
         help="The account's own interval when set, else its tier's. 0: no cadence.",
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
-    kam_contact_overdue = fields.Boolean(
+    kam_contact_overdue = private.Boolean(
         "Overdue for Contact",
         compute="_compute_kam_contact_cadence",
         search="_search_kam_contact_overdue",
         help="Last contact older than the contact interval, or never contacted.",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_contract_date = fields.Date(
+    kam_contract_date = private.Date(
         "Contract Signed On",
         copy=False,
         help="Its anniversaries raise a customer care reminder.",

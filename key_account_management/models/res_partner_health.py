@@ -8,6 +8,7 @@ from odoo import _, api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
+from . import kam_account_privacy as private
 from .kam_activity import ActivityRequest
 from .kam_health_snapshot import RISK_LEVELS
 from .kam_risk_signal import SEVERITIES
@@ -70,13 +71,13 @@ class ResPartner(models.Model):
 
     # Health and risk (风险管理与预警): written in bulk by the health job
     # (no ORM write per account), like the sale figures.
-    kam_health_score = fields.Integer(
+    kam_health_score = private.Integer(
         "Health Score", readonly=True, copy=False, aggregator="avg", groups="key_account_management.group_kam_viewer"
     )
-    kam_health_band = fields.Selection(
+    kam_health_band = private.Selection(
         HEALTH_BANDS, "Health", readonly=True, copy=False, index=True, groups="key_account_management.group_kam_viewer"
     )
-    kam_risk_level = fields.Selection(
+    kam_risk_level = private.Selection(
         RISK_LEVELS,
         "Risk Level",
         readonly=True,
@@ -84,7 +85,7 @@ class ResPartner(models.Model):
         index=True,
         groups="key_account_management.group_kam_viewer",
     )
-    kam_health_trend = fields.Selection(
+    kam_health_trend = private.Selection(
         HEALTH_TRENDS,
         "Health Trend",
         readonly=True,
@@ -92,7 +93,7 @@ class ResPartner(models.Model):
         help="Score against the previous weekly snapshot.",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_health_date = fields.Date(
+    kam_health_date = private.Date(
         "Health Computed On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
     kam_risk_signal_ids = fields.One2many(
@@ -110,7 +111,7 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
-    kam_open_risk_signal_count = fields.Integer(
+    kam_open_risk_signal_count = private.Integer(
         "Number of Open Risk Signals",
         compute="_compute_kam_health_counts",
         groups="key_account_management.group_kam_viewer",

@@ -8,6 +8,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from . import kam_account_privacy as private
 from .kam_input import DATE_MIN, check_range
 from .kam_interaction import CHANNELS
 
@@ -45,23 +46,23 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     # Key contacts (关键联系人), on contacts of a key account
-    kam_buying_role = fields.Selection(
+    kam_buying_role = private.Selection(
         BUYING_ROLES, "Buying Role", tracking=True, groups="key_account_management.group_kam_viewer", copy=False
     )
-    kam_influence = fields.Integer(
+    kam_influence = private.Integer(
         "Influence",
         help="Weight in the buying decision, 1 (low) to 5 (high).",
         groups="key_account_management.group_kam_viewer",
         copy=False,
     )
-    kam_relationship = fields.Integer(
+    kam_relationship = private.Integer(
         "Relationship Strength",
         help="How strong our relationship is, 1 to 5.",
         groups="key_account_management.group_kam_viewer",
         copy=False,
     )
-    kam_birthday = fields.Date("Birthday", groups="key_account_management.group_kam_viewer", copy=False)
-    kam_preferred_channel = fields.Selection(
+    kam_birthday = private.Date("Birthday", groups="key_account_management.group_kam_viewer", copy=False)
+    kam_preferred_channel = private.Selection(
         [
             ("phone", "Phone"),
             ("email", "Email"),
@@ -80,12 +81,12 @@ class ResPartner(models.Model):
         domain=[("type", "=", "contact"), ("active", "=", True)],
         groups="key_account_management.group_kam_viewer",
     )
-    kam_missing_decision_maker = fields.Boolean(
+    kam_missing_decision_maker = private.Boolean(
         compute="_compute_kam_missing_roles",
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
-    kam_missing_champion = fields.Boolean(
+    kam_missing_champion = private.Boolean(
         compute="_compute_kam_missing_roles",
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
@@ -95,19 +96,19 @@ class ResPartner(models.Model):
     kam_interaction_ids = fields.One2many(
         "kam.interaction", "partner_id", "Interactions", groups="key_account_management.group_kam_viewer"
     )
-    kam_last_interaction_date = fields.Datetime(
+    kam_last_interaction_date = private.Datetime(
         "Last Contact", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
-    kam_days_since_contact = fields.Integer(
+    kam_days_since_contact = private.Integer(
         "Days Since Contact",
         compute="_compute_kam_days_since_contact",
         search="_search_kam_days_since_contact",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_interaction_count = fields.Integer(
+    kam_interaction_count = private.Integer(
         "Interactions (Trailing)", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
-    kam_avg_satisfaction = fields.Float(
+    kam_avg_satisfaction = private.Float(
         "Average Satisfaction",
         readonly=True,
         copy=False,
@@ -115,16 +116,16 @@ class ResPartner(models.Model):
         aggregator="avg",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_open_complaint_count = fields.Integer(
+    kam_open_complaint_count = private.Integer(
         "Open Complaints", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
-    kam_interaction_total = fields.Integer(
+    kam_interaction_total = private.Integer(
         "All Interactions",
         compute="_compute_kam_interaction_stats",
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
-    kam_channel_summary = fields.Char(
+    kam_channel_summary = private.Char(
         "Interactions by Channel",
         compute="_compute_kam_interaction_stats",
         groups="key_account_management.group_kam_viewer",

@@ -3,6 +3,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
+from . import kam_account_privacy as private
+
 
 class KamTier(models.Model):
     _inherit = "kam.tier"
@@ -27,13 +29,13 @@ class ResPartner(models.Model):
     kam_responsibility_ids = fields.One2many(
         "kam.responsibility", "partner_id", "Responsibilities", groups="key_account_management.group_kam_viewer"
     )
-    kam_responsibility_gap_count = fields.Integer(
+    kam_responsibility_gap_count = private.Integer(
         "Responsibility Gaps",
         compute="_compute_kam_responsibility_gaps",
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
-    kam_missing_duty_names = fields.Char(
+    kam_missing_duty_names = private.Char(
         "Duties Without Owner",
         compute="_compute_kam_responsibility_gaps",
         groups="key_account_management.group_kam_viewer",

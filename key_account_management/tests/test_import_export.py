@@ -119,9 +119,10 @@ class TestKamXlsxExport(KamCommon):
         rows = list(sheet.iter_rows(values_only=True))
         self.assertEqual(list(rows[0]), EXPECTED_HEADERS)
         self.assertEqual(len(rows), 3, "a header and one row per key account")
-        self.assertEqual([row[0] for row in rows[1:]], ["Other Key Account", "Acme Key Account"], "by revenue")
+        # by revenue; another team's account has no figures for this user, it comes last
+        self.assertEqual([row[0] for row in rows[1:]], ["Acme Key Account", "Other Key Account"])
 
-        acme = dict(zip(EXPECTED_HEADERS, rows[2], strict=True))
+        acme = dict(zip(EXPECTED_HEADERS, rows[1], strict=True))
         self.assertEqual(acme["Reference"], "ACME-1")
         self.assertEqual(acme["Tier"], "Tier A")
         self.assertEqual(acme["Key Account Manager"], "KAM User")
@@ -139,21 +140,23 @@ class TestKamXlsxExport(KamCommon):
         self.assertEqual(acme["Open Risk Signals"], 2, "the resolved signal is not counted")
         self.assertEqual(acme["Figures Currency"], self.usd.name)
 
-        other = dict(zip(EXPECTED_HEADERS, rows[1], strict=True))
-        self.assertIsNone(other["Health Score"], "never scored: empty, not 0")
+        other = dict(zip(EXPECTED_HEADERS, rows[2], strict=True))
+        self.assertIsNone(other["Health Score"])
         self.assertIsNone(other["Health"])
+        self.assertIsNone(other["Trailing Revenue"], "another team's figures: empty, not 0")
+        self.assertIsNone(other["Orders (Trailing)"])
         self.assertIsNone(
             other["Open Risk Signals"], "the user may not read the signals of an account he is not in the team of"
         )
 
         # Formats: money with the currency, dates as dates, percent.
-        revenue = sheet.cell(row=3, column=EXPECTED_HEADERS.index("Trailing Revenue") + 1)
+        revenue = sheet.cell(row=2, column=EXPECTED_HEADERS.index("Trailing Revenue") + 1)
         self.assertIn(self.usd.symbol, revenue.number_format)
         self.assertIn("#,##0.00", revenue.number_format)
-        first_order = sheet.cell(row=3, column=EXPECTED_HEADERS.index("First Order") + 1)
+        first_order = sheet.cell(row=2, column=EXPECTED_HEADERS.index("First Order") + 1)
         self.assertTrue(first_order.is_date)
         self.assertEqual(first_order.number_format, "yyyy-mm-dd")
-        trend = sheet.cell(row=3, column=EXPECTED_HEADERS.index("Revenue Trend (%)") + 1)
+        trend = sheet.cell(row=2, column=EXPECTED_HEADERS.index("Revenue Trend (%)") + 1)
         self.assertEqual(trend.number_format, "0.0%")
         self.assertEqual(sheet.freeze_panes, "B2")
         self.assertEqual(sheet.auto_filter.ref, "A1:R3")
@@ -165,6 +168,17 @@ class TestKamXlsxExport(KamCommon):
         self.assertEqual(details["Selection"], "Selected accounts")
         self.assertIsInstance(details["Exported On"], datetime)
         self.assertEqual(details["Left Out"], "2 selected records are not key accounts.")
+
+        # a key account manager reads every account's figures: by revenue
+        rows = list(
+            self._workbook(self._export(self.kam_manager, selection)[0]).worksheets[0].iter_rows(values_only=True)
+        )
+        self.assertEqual([row[0] for row in rows[1:]], ["Other Key Account", "Acme Key Account"], "by revenue")
+        other = dict(zip(EXPECTED_HEADERS, rows[1], strict=True))
+        self.assertEqual(other["Trailing Revenue"], 50000.0)
+        self.assertEqual(other["Orders (Trailing)"], 3)
+        self.assertIsNone(other["Health Score"], "never scored: empty, not 0")
+        self.assertIsNone(other["Health"])
 
     def test_export_money_in_account_currency(self):
         company2 = self.env["res.company"].create({"name": "KAM Subsidiary", "currency_id": self.other_currency.id})

@@ -11,6 +11,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
+from ..models import kam_account_privacy as private
+
 # The key-account entities (same domain as the key-account list).
 KEY_ACCOUNT_DOMAIN = [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
 
@@ -182,7 +184,8 @@ class KamAccountExport(models.TransientModel):
         )
         signal_counts = {partner.id: count for partner, count in signals}
         user = self.env.user
-        sees_all = user.has_group("key_account_management.group_kam_manager")
+        sees_all = private.sees_all_accounts(self.env)
+        private_fields = self.env["res.partner"]._kam_private_fields() & set(fnames)
         for row in rows:
             member = (
                 sees_all
@@ -190,6 +193,9 @@ class KamAccountExport(models.TransientModel):
                 or user.id in row["kam_team_user_ids"]
             )
             row[OPEN_SIGNALS] = signal_counts.get(row["id"], 0) if member else None
+            if not member:
+                # another team's account: empty cells, not misleading zeros
+                row.update(dict.fromkeys(private_fields))
             row["kam_team_user_ids"] = ", ".join(team_names[uid] for uid in row["kam_team_user_ids"])
             if not row["kam_health_date"]:
                 # never scored yet: an empty cell, not a score of 0
