@@ -25,9 +25,15 @@ for reason in ("upgrade test: first", "upgrade test: second"):
         "reason": reason,
     }})
 env.ref("{MODULE}.{RENAMED_TIER}").with_context(lang="en_US").name = {RENAMED_TO!r}
+# a key account of a version that left it without a company (before 18.0.1.3.0):
+# the 18.0.1.4.0 migration gives it its manager's company
+shared = Partner.create({{"name": "Upgrade Shared Account", "is_company": True}})
+shared.write({{"kam_is_key_account": True, "kam_manager_id": admin.id}})
 env.flush_all()
+env.cr.execute("UPDATE res_partner SET company_id = NULL WHERE id = %s", [shared.id])
+env.cr.execute("UPDATE ir_module_module SET latest_version = '18.0.1.3.0' WHERE name = %s", ["{MODULE}"])
 env.cr.commit()
-emit({{"partner_id": account.id}})
+emit({{"partner_id": account.id, "shared_id": shared.id}})
 """
 
 READ_STATE = f"""
@@ -47,6 +53,8 @@ emit({{
     "history_ids": sorted(env["kam.tier.history"].search([("partner_id", "=", account.id)]).ids),
     "history_total": env["kam.tier.history"].search_count([]),
     "module_state": env["ir.module.module"].search([("name", "=", "{MODULE}")]).state,
+    "shared_company_id": env["res.partner"].browse(int(SHARED_ID)).company_id.id,
+    "main_company_id": env.ref("base.main_company").id,
 }})
 """
 
@@ -56,12 +64,13 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     log = "pytest-upgrade.log"
 
     created = odoo_shell(db, CREATE_DATA, log_name=log)
-    read_state = f"PARTNER_ID = {created['partner_id']}\n{READ_STATE}"
+    read_state = f"PARTNER_ID = {created['partner_id']}\nSHARED_ID = {created['shared_id']}\n{READ_STATE}"
     before = odoo_shell(db, read_state, log_name=log)
     assert before["is_key_account"] and before["tier_xmlid"] == f"{MODULE}.kam_tier_key"
     assert before["manager_id"] == 2
     assert len(before["history_ids"]) >= 2
     assert before["tier_names"][str(before["default_tiers"][RENAMED_TIER])] == RENAMED_TO
+    assert not before["shared_company_id"]
 
     update = run_odoo(["-d", db, "-u", MODULE, "--stop-after-init", "--no-http"], log_name=log, timeout=600)
     assert update.returncode == 0, f"-u {MODULE} exited with {update.returncode}:\n{update.stderr[-4000:]}"
@@ -80,3 +89,4 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     assert after["tier_names"] == before["tier_names"]
     assert after["history_ids"] == before["history_ids"]
     assert after["history_total"] == before["history_total"]
+    assert after["shared_company_id"] == after["main_company_id"], "the account without company got its manager's"

@@ -105,6 +105,19 @@ class KamInteraction(models.Model):
         for rec in self:
             if rec.next_step_date and not rec.next_step_user_id:
                 raise ValidationError(_("“%s”: choose who does the next step (a user) for its date.", rec.name))
+            user = rec.next_step_user_id
+            if user and not rec.with_user(user).has_access("read"):
+                # the follow-up activity (and its e-mail) carry the next step's text
+                raise ValidationError(
+                    _(
+                        "%(user)s cannot read the interactions of %(account)s, so the next step of “%(name)s” "
+                        "cannot go to them: choose the account's key account manager or a member of its "
+                        "account team.",
+                        user=user.name,
+                        account=rec.partner_id.display_name,
+                        name=rec.name,
+                    )
+                )
 
     @api.constrains("contact_ids", "partner_id")
     def _check_contacts(self):
@@ -158,6 +171,9 @@ class KamInteraction(models.Model):
         }
         for complaint in self:
             user = owners.get(complaint.partner_id)
+            if user and not complaint.with_user(user).has_access("read"):
+                # the activity and its e-mail name the complaint: to someone who may read it
+                user = complaint.partner_id.kam_manager_id
             if user:
                 complaint.sudo().activity_schedule(
                     "mail.mail_activity_data_todo",

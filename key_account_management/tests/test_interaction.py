@@ -29,7 +29,13 @@ class TestInteraction(KamCommon):
         self.assertEqual(activity.summary, "Send revised offer")
         self.assertIn(activity, interaction.activity_ids)
         self.assertNotIn(activity, self.account.activity_ids)
-        # the next step changes: the same activity follows
+        # the next step (and its e-mail) goes to no one who may not read the interaction
+        with self.assertRaisesMessage(ValidationError, "cannot read the interactions"):
+            interaction.write({"next_step_user_id": self.salesman.id})
+        with self.assertRaisesMessage(ValidationError, "cannot read the interactions"):
+            interaction.write({"next_step_user_id": self.kam_user2.id})
+        # the next step changes (to a new team member): the same activity follows
+        self.account.kam_team_user_ids = [Command.link(self.kam_user2.id)]
         interaction.write({"next_step_date": deadline + timedelta(days=3), "next_step_user_id": self.kam_user2.id})
         self.assertEqual(interaction.next_activity_id, activity)
         self.assertEqual(activity.date_deadline, deadline + timedelta(days=3))

@@ -133,9 +133,11 @@ class TestResponsibility(KamCommon):
             duty_id=self.env.ref("key_account_management.kam_duty_complaint_escalation").id,
             escalation_user_id=self.kam_user2.id,
         )
-        complaint = (
-            self.env["kam.interaction"]
-            .with_user(self.kam_user)
-            .create({"partner_id": self.account.id, "name": "Broken parts", "channel": "complaint"})
-        )
+        Interaction = self.env["kam.interaction"].with_user(self.kam_user)
+        # an escalation user who may not read the account's complaints: the activity (and its
+        # e-mail, which names the complaint) goes to the key account manager
+        complaint = Interaction.create({"partner_id": self.account.id, "name": "Broken parts", "channel": "complaint"})
+        self.assertEqual(complaint.activity_ids.user_id, self.kam_user)
+        self.account.kam_team_user_ids = [Command.link(self.kam_user2.id)]
+        complaint = Interaction.create({"partner_id": self.account.id, "name": "Late parts", "channel": "complaint"})
         self.assertEqual(complaint.activity_ids.user_id, self.kam_user2)

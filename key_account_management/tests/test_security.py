@@ -3,7 +3,7 @@
 company"): the access table of the README, role by role."""
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import KamCommon
@@ -508,3 +508,184 @@ class TestMultiCompany(KamSecurityCommon):
         self.assertFalse(shared.company_id)
         shared.with_user(self.kam_user).write({"kam_is_key_account": True})
         self.assertEqual(shared.company_id, self.env.company)
+
+    def test_key_account_keeps_a_company(self):
+        for env in (self.env(user=self.kam_user), self.env(user=self.kam_manager), self.env):
+            with self.subTest(user=env.user.login), self.assertRaises(ValidationError):
+                self.account.with_env(env).write({"company_id": False})
+        self.assertEqual(self.account.company_id, self.company)
+        # a plain company may still be shared between companies
+        plain = self.env["res.partner"].create(
+            {"name": "Plain shared", "is_company": True, "company_id": self.company.id}
+        )
+        plain.write({"company_id": False})
+        self.assertFalse(plain.company_id)
+
+    def test_accounts_without_company_get_one(self):
+        """Key accounts marked before 18.0.1.3.0 may have no company: the
+        18.0.1.4.0 migration gives them one."""
+        company_b = self.env["res.company"].create({"name": "KAM Company B", "currency_id": self.usd.id})
+        self.env.user.company_ids = [Command.link(company_b.id)]
+        managed = self.account
+        unmanaged = self._make_account("Unmanaged Old Account")
+        silent = self._make_account("Silent Old Account")
+        accounts = managed | unmanaged | silent
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE res_partner SET company_id = NULL WHERE id IN %s", [tuple(accounts.ids)])
+        self.env.invalidate_all()
+        for company in (company_b, company_b, self.company):
+            order = self._order(unmanaged, 100.0, confirm=False)
+            order.company_id = company
+            order.action_confirm()
+        assigned = self.env["res.partner"]._kam_assign_missing_companies()
+        self.assertEqual(
+            assigned,
+            {
+                managed.id: self.kam_user.company_id.id,
+                unmanaged.id: company_b.id,  # two of its three orders
+                silent.id: self.env.ref("base.main_company").id,
+            },
+        )
+        self.assertEqual(unmanaged.company_id, company_b)
+        self.assertEqual(self.contact.company_id, self.kam_user.company_id, "contacts follow their company")
+        self.assertEqual(self.env["res.partner"]._kam_assign_missing_companies(), {}, "nothing left to do")
+
+
+@tagged("post_install", "-at_install")
+class TestAccountPrivacy(KamSecurityCommon):
+    """The profile, figures, health and risk of an account are read by its
+    manager and team, key account managers and all-accounts viewers only:
+    another team's key account user or viewer gets empty values on every
+    path (read, export, search by value, grouping, sums, chatter)."""
+
+    FIGURES = ["kam_revenue_current", "kam_health_score", "kam_risk_level", "kam_potential", "kam_business_scope"]
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account.sudo().write(
+            {
+                "kam_revenue_current": 5000.0,
+                "kam_health_score": 40,
+                "kam_risk_level": "high",
+                "kam_potential": 80,
+                "kam_business_scope": "Gears",
+            }
+        )
+        cls.contact.sudo().kam_buying_role = "decision_maker"
+        cls.other_account.sudo().write({"kam_revenue_current": 7000.0, "kam_health_score": 90, "kam_risk_level": "low"})
+        cls.both = cls.account | cls.other_account
+        cls.expected = {
+            "kam_revenue_current": 5000.0,
+            "kam_health_score": 40,
+            "kam_risk_level": "high",
+            "kam_potential": 80,
+            "kam_business_scope": "Gears",
+        }
+        cls.empty = dict.fromkeys(cls.FIGURES, False) | {
+            "kam_revenue_current": 0.0,
+            "kam_health_score": 0,
+            "kam_potential": 0,
+        }
+
+    def _read(self, user, record=None):
+        values = (record or self.account).with_user(user).read(self.FIGURES)[0]
+        return {fname: values[fname] for fname in self.FIGURES}
+
+    def test_every_viewer_field_of_an_account_is_private(self):
+        public = {"kam_currency_id", "kam_can_manage_tier", "kam_sees_account"}
+        Partner = self.env["res.partner"]
+        for name, field in Partner._fields.items():
+            if field.groups == VIEWER and field.type not in ("one2many", "many2many") and name not in public:
+                with self.subTest(field=name):
+                    self.assertIn(name, Partner._kam_private_fields())
+
+    def test_who_reads_the_figures(self):
+        self.viewer_all.write({"groups_id": [Command.link(self.env.ref("base.group_partner_manager").id)]})
+        for user in (self.kam_user, self.kam_manager, self.viewer_all):
+            with self.subTest(user=user.login):
+                self.assertEqual(self._read(user), self.expected)
+                self.assertTrue(self.account.with_user(user).kam_sees_account)
+        for user in (self.kam_user2, self.viewer):
+            with self.subTest(user=user.login):
+                self.assertEqual(self._read(user), self.empty)
+                self.assertFalse(self.account.with_user(user).kam_sees_account)
+                # what a salesman sees stays visible
+                self.assertEqual(self.account.with_user(user).kam_manager_id, self.kam_user)
+                self.assertEqual(self.contact.with_user(user).kam_buying_role, False)
+                self.assertEqual(self.account.with_user(user).kam_health_score, 0)
+        self.assertEqual(self.contact.with_user(self.kam_user).kam_buying_role, "decision_maker")
+        # a viewer in the account team reads it
+        self.account.sudo().kam_team_user_ids = [Command.link(self.viewer.id)]
+        self.assertEqual(self._read(self.viewer), self.expected)
+        # the cache keeps the truth for code running as superuser
+        self.assertEqual(self._read(self.kam_user2), self.empty)
+        self.assertEqual(self.account.sudo().kam_revenue_current, 5000.0)
+
+    def test_other_team_exports_and_web_reads_nothing(self):
+        foreign = self.account.with_user(self.kam_user2)
+        rows = foreign.export_data(["name", "kam_revenue_current", "kam_risk_level", "kam_business_scope"])["datas"]
+        self.assertEqual(rows[0][1:], [0.0, "", ""])
+        values = foreign.web_read(
+            {"kam_health_score": {}, "kam_potential": {}, "child_ids": {"fields": {"kam_buying_role": {}}}}
+        )
+        self.assertEqual(values[0]["kam_health_score"], 0)
+        self.assertEqual(values[0]["kam_potential"], 0)
+        self.assertEqual({child["kam_buying_role"] for child in values[0]["child_ids"]}, {False})
+        exported = self.account.with_user(self.kam_user).export_data(["kam_revenue_current"])["datas"]
+        self.assertEqual(exported[0][0], 5000.0)
+
+    def test_other_team_cannot_find_sum_or_group_by_value(self):
+        Partner = self.env["res.partner"].with_user(self.kam_user2)
+        in_both = [("id", "in", self.both.ids)]
+        self.assertEqual(Partner.search(in_both + [("kam_revenue_current", ">", 1000)]), self.other_account)
+        self.assertFalse(Partner.search(in_both + [("kam_risk_level", "=", "high")]))
+        self.assertFalse(Partner.search(in_both + [("kam_business_scope", "ilike", "gear")]))
+        self.assertFalse(Partner.search([("kam_buying_role", "=", "decision_maker"), ("id", "=", self.contact.id)]))
+        self.assertFalse(Partner.search(in_both + [("child_ids.kam_buying_role", "=", "decision_maker")]))
+        # sorted as an empty value (real values: 5000 before 7000)
+        self.assertEqual(
+            Partner.search(in_both, order="kam_revenue_current, id").ids, self.other_account.ids + self.account.ids
+        )
+        [(total, average)] = Partner._read_group(in_both, [], ["kam_revenue_current:sum", "kam_health_score:avg"])
+        self.assertEqual((total, average), (7000.0, 90))
+        groups = dict(Partner._read_group(in_both, ["kam_risk_level"], ["__count"]))
+        self.assertEqual(groups, {False: 1, "low": 1}, "another team's account is in the 'None' group")
+        # its own team finds it, and managers see both
+        Mine = self.env["res.partner"].with_user(self.kam_user)
+        self.assertEqual(Mine.search(in_both + [("kam_risk_level", "=", "high")]), self.account)
+        Managed = self.env["res.partner"].with_user(self.kam_manager)
+        [(total,)] = Managed._read_group(in_both, [], ["kam_revenue_current:sum"])
+        self.assertEqual(total, 12000.0)
+        self.assertEqual(Managed.search(in_both, order="kam_revenue_current, id"), self.both)
+
+    def test_tracked_changes_follow_the_account(self):
+        self.account.with_user(self.kam_user).kam_potential = 55
+        self.env.cr.precommit.run()  # tracking values are written before the commit
+        trackings = (
+            self.env["mail.tracking.value"]
+            .sudo()
+            .search(
+                [
+                    ("mail_message_id.model", "=", "res.partner"),
+                    ("mail_message_id.res_id", "=", self.account.id),
+                    ("field_id.name", "=", "kam_potential"),
+                ]
+            )
+        )
+        self.assertTrue(trackings)
+        self.assertEqual(trackings._filter_has_field_access(self.env(user=self.kam_user)), trackings)
+        self.assertEqual(trackings._filter_has_field_access(self.env(user=self.kam_manager)), trackings)
+        self.assertFalse(trackings._filter_has_field_access(self.env(user=self.kam_user2)))
+        self.assertFalse(trackings._filter_has_field_access(self.env(user=self.salesman)))
+
+    def test_excel_export_leaves_other_accounts_figures_empty(self):
+        wizard = (
+            self.env["kam.account.export"]
+            .with_user(self.kam_user2)
+            .create({"partner_ids": [Command.set(self.both.ids)]})
+        )
+        rows = {row["id"]: row for row in wizard._read_rows(self.both.with_user(self.kam_user2))}
+        self.assertIsNone(rows[self.account.id]["kam_revenue_current"])
+        self.assertIsNone(rows[self.account.id]["kam_risk_level"])
+        self.assertEqual(rows[self.other_account.id]["kam_revenue_current"], 7000.0)
