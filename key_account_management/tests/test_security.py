@@ -6,6 +6,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.mail.tests.common import MockEmail
+
 from .common import KamCommon
 
 SALES_SEE = "sales_team.group_sale_salesman,key_account_management.group_kam_viewer"
@@ -689,3 +691,55 @@ class TestAccountPrivacy(KamSecurityCommon):
         self.assertIsNone(rows[self.account.id]["kam_revenue_current"])
         self.assertIsNone(rows[self.account.id]["kam_risk_level"])
         self.assertEqual(rows[self.other_account.id]["kam_revenue_current"], 7000.0)
+
+
+@tagged("post_install", "-at_install")
+class TestNotificationMails(KamSecurityCommon, MockEmail):
+    """E-mail notifications, end to end: the followers of an account and the
+    assignees of its activities get mails; what the addon keeps from others
+    (profile, next steps, competitor text, tier) is in none of theirs."""
+
+    def test_notification_mails_carry_no_key_account_text(self):
+        outsiders = self.internal | self.portal | self.kam_user2 | self.salesman
+        for user in outsiders | self.kam_user | self.kam_manager:
+            user.partner_id.email = f"{user.login}@kam.example.com"
+        subtypes = (self.env.ref("mail.mt_comment") | self.env.ref("mail.mt_note")).ids
+        self.account.message_subscribe(partner_ids=outsiders.partner_id.ids, subtype_ids=subtypes)
+        with self.mock_mail_gateway():
+            self.account.with_user(self.kam_user).write(
+                {"kam_business_scope": "Secret bearings", "kam_team_user_ids": [Command.link(self.viewer.id)]}
+            )
+            self.account.with_user(self.kam_manager).write({"kam_tier_id": self.tier_a.id})
+            self.env["kam.interaction"].with_user(self.kam_user).create(
+                {
+                    "partner_id": self.account.id,
+                    "name": "Price talk",
+                    "channel": "meeting",
+                    "summary": "They want -5%",
+                    "next_step": "Offer 5% secret discount",
+                    "next_step_date": self.today,
+                    "next_step_user_id": self.kam_manager.id,
+                }
+            )
+            # a message of the account's manager to its followers
+            self.account.with_user(self.kam_user).message_post(
+                body="Visit planned next week", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+            self.env.cr.precommit.run()  # tracking
+        mails = [(set(mail["email_to"]), f"{mail['subject']} {mail['body']}") for mail in self._mails]
+
+        def mails_to(users):
+            emails = {f'"{user.partner_id.name}" <{user.partner_id.email}>' for user in users}
+            return [text for recipients, text in mails if recipients & emails]
+
+        # the followers, outsiders included, got the message: the check below looks at real mails
+        for user in outsiders:
+            with self.subTest(user=user.login):
+                received = mails_to(user)
+                self.assertTrue(any("Visit planned next week" in text for text in received), received)
+                for secret in ("Secret bearings", "Offer 5% secret discount", "They want -5%", "Rival X"):
+                    self.assertFalse([text for text in received if secret in text], secret)
+        for user in self.internal | self.portal:
+            self.assertFalse([text for text in mails_to(user) if self.tier_a.name in text], "tier")
+        # the next step's owner, who may read the interaction, is told what to do
+        self.assertTrue([text for text in mails_to(self.kam_manager) if "Offer 5% secret discount" in text])
