@@ -2,7 +2,9 @@
 """Who sees and changes what, on every path (issue "Safe to install in a real
 company"): the access table of the README, role by role."""
 
-from odoo import Command
+from datetime import timedelta
+
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -572,6 +574,8 @@ class TestAccountPrivacy(KamSecurityCommon):
                 "kam_risk_level": "high",
                 "kam_potential": 80,
                 "kam_business_scope": "Gears",
+                "kam_contact_interval_days": 30,
+                "kam_last_interaction_date": fields.Datetime.now() - timedelta(days=100),
             }
         )
         cls.contact.sudo().kam_buying_role = "decision_maker"
@@ -645,6 +649,13 @@ class TestAccountPrivacy(KamSecurityCommon):
         self.assertFalse(Partner.search(in_both + [("kam_business_scope", "ilike", "gear")]))
         self.assertFalse(Partner.search([("kam_buying_role", "=", "decision_maker"), ("id", "=", self.contact.id)]))
         self.assertFalse(Partner.search(in_both + [("child_ids.kam_buying_role", "=", "decision_maker")]))
+        # last contacted 100 days ago: overdue for its team, not found as such by another team
+        overdue = [("id", "=", self.account.id), ("kam_contact_overdue", "=", True)]
+        self.assertEqual(self.env["res.partner"].with_user(self.kam_user).search(overdue), self.account)
+        self.assertFalse(Partner.search(overdue))
+        self.assertEqual(
+            Partner.search([("id", "=", self.account.id), ("kam_contact_overdue", "=", False)]), self.account
+        )
         # sorted as an empty value (real values: 5000 before 7000)
         self.assertEqual(
             Partner.search(in_both, order="kam_revenue_current, id").ids, self.other_account.ids + self.account.ids
