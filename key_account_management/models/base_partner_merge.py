@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, models
+from odoo import models
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
@@ -16,7 +16,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             for account in partners.sudo():
                 if account == account.commercial_partner_id and account._kam_holds_account_data():
                     account.with_env(self.env)._kam_require_member_edit(
-                        _(
+                        self.env._(
                             "“%s” is a key account: only its key account manager, its account team or a key "
                             "account manager may merge it with other partners.",
                             account.display_name,

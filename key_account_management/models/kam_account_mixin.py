@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .kam_input import check_input
@@ -31,7 +31,7 @@ class KamAccountMixin(models.AbstractModel):
         ondelete="cascade",
         domain="[('kam_is_key_account', '=', True), '|', ('is_company', '=', True), ('parent_id', '=', False)]",
     )
-    company_id = fields.Many2one("res.company", "Company", index=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company)
     kam_manager_id = fields.Many2one(
         "res.users", "Key Account Manager", related="partner_id.kam_manager_id", store=True, index=True
     )
@@ -88,7 +88,7 @@ class KamAccountMixin(models.AbstractModel):
                 field.convert_to_cache(value, self)
             except (TypeError, ValueError, OverflowError):
                 raise ValidationError(
-                    _("“%(value)s” is not a date (search on “%(field)s”).", value=value, field=field.string)
+                    self.env._("“%(value)s” is not a date (search on “%(field)s”).", value=value, field=field.string)
                 ) from None
         return super()._condition_to_sql(alias, fname, operator, value, query)
 
@@ -97,7 +97,7 @@ class KamAccountMixin(models.AbstractModel):
         for record in self:
             if record.partner_id and not record.partner_id.kam_is_key_account:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "“%(partner)s” is not a key account: mark it as key account first "
                         "(%(model)s can only be recorded for key accounts).",
                         partner=record.partner_id.display_name,

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import calendar
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .res_config_settings import company_setting
@@ -39,7 +39,7 @@ class KamCareDate(models.Model):
             last_day = calendar.monthrange(2024, month)[1]
             if not 1 <= care_date.day <= last_day:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "“%(name)s”: %(month)s has no day %(day)s. Enter a day from 1 to %(last)s.",
                         name=care_date.name,
                         month=dict(care_date._fields["month"]._description_selection(self.env))[care_date.month],
@@ -63,7 +63,7 @@ class ResCompany(models.Model):
         for company in self:
             if not 0 <= company.kam_care_days_before <= 365:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Care reminders are raised between 0 and 365 days before the occasion: "
                         "enter a number in that range."
                     )

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -13,7 +13,7 @@ class KamCompetitorNote(models.Model):
     _order = "last_update desc, id desc"
     _rec_name = "competitor_id"
 
-    competitor_id = fields.Many2one("res.partner", "Competitor", required=True, tracking=True)
+    competitor_id = fields.Many2one("res.partner", required=True, tracking=True)
     products = fields.Text(
         "Where They Compete", help="Products or product lines where this competitor sells to the account."
     )
@@ -34,11 +34,13 @@ class KamCompetitorNote(models.Model):
         for note in self:
             if not 0 <= note.share_of_wallet <= 100:  # also refuses NaN
                 raise ValidationError(
-                    _("The share of wallet of %s is a percentage from 0 to 100.", note.competitor_id.display_name)
+                    self.env._(
+                        "The share of wallet of %s is a percentage from 0 to 100.", note.competitor_id.display_name
+                    )
                 )
 
     @api.constrains("competitor_id", "partner_id")
     def _check_competitor(self):
         for note in self:
             if note.competitor_id.commercial_partner_id == note.partner_id:
-                raise ValidationError(_("An account cannot be its own competitor: choose another company."))
+                raise ValidationError(self.env._("An account cannot be its own competitor: choose another company."))

@@ -24,7 +24,7 @@ class KamHealthSnapshot(models.Model):
     payment_score = fields.Integer("Payment Behaviour", aggregator="avg")
     engagement_score = fields.Integer("Engagement", aggregator="avg")
     satisfaction_score = fields.Integer("Satisfaction", aggregator="avg")
-    risk_level = fields.Selection(RISK_LEVELS, "Risk Level")
+    risk_level = fields.Selection(RISK_LEVELS)
     tier_id = fields.Many2one("kam.tier", "Tier at Snapshot", ondelete="set null")
     currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
     revenue_current = fields.Monetary("Trailing Revenue", currency_field="currency_id")

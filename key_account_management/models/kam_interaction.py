@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 CHANNELS = [
@@ -54,17 +54,16 @@ class KamInteraction(models.Model):
     summary = fields.Html()
     outcome = fields.Text()
     satisfaction = fields.Integer(
-        "Satisfaction",
         tracking=True,
         help="Customer satisfaction from 1 (very unhappy) to 5 (very happy); 0 = not rated.",
     )
     sentiment = fields.Selection(
         [("positive", "Positive"), ("neutral", "Neutral"), ("negative", "Negative")], tracking=True
     )
-    sale_order_id = fields.Many2one("sale.order", "Sale Order", index="btree_not_null")
+    sale_order_id = fields.Many2one("sale.order", index="btree_not_null")
     lead_id = fields.Many2one("crm.lead", "Opportunity", index="btree_not_null")
-    next_step = fields.Char("Next Step", tracking=True)
-    next_step_date = fields.Date("Next Step Date", tracking=True)
+    next_step = fields.Char(tracking=True)
+    next_step_date = fields.Date(tracking=True)
     next_step_user_id = fields.Many2one("res.users", "Next Step By", tracking=True, domain=[("share", "=", False)])
     next_activity_id = fields.Many2one("mail.activity", "Follow-up Activity", readonly=True, copy=False)
     is_case = fields.Boolean(compute="_compute_is_case")
@@ -97,19 +96,21 @@ class KamInteraction(models.Model):
         for rec in self:
             if rec.satisfaction and not 1 <= rec.satisfaction <= 5:
                 raise ValidationError(
-                    _("Satisfaction of “%s” is a score from 1 to 5 (leave it empty when not rated).", rec.name)
+                    self.env._("Satisfaction of “%s” is a score from 1 to 5 (leave it empty when not rated).", rec.name)
                 )
 
     @api.constrains("next_step", "next_step_date", "next_step_user_id")
     def _check_next_step(self):
         for rec in self:
             if rec.next_step_date and not rec.next_step_user_id:
-                raise ValidationError(_("“%s”: choose who does the next step (a user) for its date.", rec.name))
+                raise ValidationError(
+                    self.env._("“%s”: choose who does the next step (a user) for its date.", rec.name)
+                )
             user = rec.next_step_user_id
             if user and not rec.with_user(user).has_access("read"):
                 # the follow-up activity (and its e-mail) carry the next step's text
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(user)s cannot read the interactions of %(account)s, so the next step of “%(name)s” "
                         "cannot go to them: choose the account's key account manager or a member of its "
                         "account team.",
@@ -125,7 +126,7 @@ class KamInteraction(models.Model):
             strangers = rec.contact_ids.filtered(lambda c, account=rec.partner_id: c.commercial_partner_id != account)
             if strangers:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(contacts)s not a contact of %(account)s: choose participants among the account's contacts.",
                         contacts=", ".join(strangers.mapped("display_name")),
                         account=rec.partner_id.display_name,
@@ -177,7 +178,7 @@ class KamInteraction(models.Model):
             if user:
                 complaint.sudo().activity_schedule(
                     "mail.mail_activity_data_todo",
-                    summary=_("Complaint to handle: %s", complaint.name),
+                    summary=self.env._("Complaint to handle: %s", complaint.name),
                     user_id=user.id,
                 )
 
@@ -215,7 +216,7 @@ class KamInteraction(models.Model):
                 continue
             vals = {
                 "summary": rec.next_step or rec.name,
-                "note": _("Next step of the interaction “%s”.", rec.name),
+                "note": self.env._("Next step of the interaction “%s”.", rec.name),
                 "date_deadline": rec.next_step_date,
                 "user_id": rec.next_step_user_id.id,
             }
@@ -229,7 +230,7 @@ class KamInteraction(models.Model):
     def get_import_templates(self):
         return [
             {
-                "label": _("Import Template for Key Account Interactions"),
+                "label": self.env._("Import Template for Key Account Interactions"),
                 "template": "/key_account_management/static/xls/kam_interaction.xlsx",
             }
         ]

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, fields, models
+from odoo import fields, models
 
 from .kam_input import search_unsearchable
 
@@ -36,7 +36,7 @@ class KamInteractionSourceMixin(models.AbstractModel):
         account = self.partner_id.commercial_partner_id
         return {
             "type": "ir.actions.act_window",
-            "name": _("Log an Interaction"),
+            "name": self.env._("Log an Interaction"),
             "res_model": "kam.interaction",
             "view_mode": "form",
             "views": [(False, "form")],

@@ -91,7 +91,7 @@ class KamJob(models.AbstractModel):
                 # history of its partners are written together), and a rerun
                 # recomputes from live data, so a crash after this point only
                 # loses the work of the batches not committed yet.
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             # keep memory flat on large runs
             self.env.invalidate_all()
         _logger.info("kam job %s: %s records in %s batches", name, total, batches)

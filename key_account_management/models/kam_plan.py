@@ -4,7 +4,7 @@ from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -62,7 +62,7 @@ class KamPlan(models.Model):
     def _check_dates(self):
         for plan in self:
             if plan.date_end < plan.date_start:
-                raise ValidationError(_("The plan “%s” ends before it starts: fix its dates.", plan.name))
+                raise ValidationError(self.env._("The plan “%s” ends before it starts: fix its dates.", plan.name))
             if not plan._kam_dates_in_range():
                 raise ValidationError(plan._kam_dates_message())
 
@@ -71,7 +71,7 @@ class KamPlan(models.Model):
         return all(PLAN_DATE_MIN <= day <= PLAN_DATE_MAX for day in (self.date_start, self.date_end) if day)
 
     def _kam_dates_message(self):
-        return _(
+        return self.env._(
             "The plan “%(plan)s” must start and end between %(min)s and %(max)s: fix its dates.",
             plan=self.name,
             min=PLAN_DATE_MIN,
@@ -81,13 +81,15 @@ class KamPlan(models.Model):
     def action_activate(self):
         for plan in self:
             if plan.state != "draft":
-                raise UserError(_("Only a draft plan can be activated (%s).", plan.name))
+                raise UserError(self.env._("Only a draft plan can be activated (%s).", plan.name))
             if not plan._kam_dates_in_range() or plan.date_end < plan.date_start:
                 # dates of older data, from before the constraint
                 raise UserError(plan._kam_dates_message())
             if not plan.objective_ids.filtered("target"):
                 raise UserError(
-                    _("Give the plan “%s” at least one objective with a target before activating it.", plan.name)
+                    self.env._(
+                        "Give the plan “%s” at least one objective with a target before activating it.", plan.name
+                    )
                 )
         self.objective_ids._measure_baseline()
         self.write({"state": "active"})
@@ -95,7 +97,7 @@ class KamPlan(models.Model):
     def action_close(self):
         for plan in self:
             if plan.state != "active":
-                raise UserError(_("Only an active plan can be closed (%s).", plan.name))
+                raise UserError(self.env._("Only an active plan can be closed (%s).", plan.name))
             for objective in plan.objective_ids:
                 objective.final_value = objective.actual
         self.write({"state": "closed"})
@@ -146,7 +148,7 @@ class KamPlanObjective(models.Model):
             check_range(objective, "due_date", PLAN_DATE_MIN, PLAN_DATE_MAX)
             if objective.target < 0 or (objective.metric == "satisfaction" and objective.target > 5):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Objective “%s”: the target must be positive (a satisfaction target is between 1 and 5).",
                         objective.name,
                     )

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
@@ -50,7 +50,7 @@ class KamPreference(models.Model):
     _rec_names_search = ["description", "category_id"]
 
     category_id = fields.Many2one(
-        "kam.preference.category", "Category", required=True, tracking=True, ondelete="restrict", index=True
+        "kam.preference.category", required=True, tracking=True, ondelete="restrict", index=True
     )
     category_sequence = fields.Integer(related="category_id.sequence", store=True, string="Category Sequence")
     confidential = fields.Boolean(
@@ -61,7 +61,6 @@ class KamPreference(models.Model):
     )
     product_id = fields.Many2one(
         "product.product",
-        "Product",
         tracking=True,
         index="btree_not_null",
         help="Only for orders containing this product. Leave product and product category empty for a general "
@@ -69,7 +68,6 @@ class KamPreference(models.Model):
     )
     product_category_id = fields.Many2one(
         "product.category",
-        "Product Category",
         tracking=True,
         index="btree_not_null",
         help="Only for orders containing a product of this category (or of one of its sub-categories).",
@@ -102,7 +100,6 @@ class KamPreference(models.Model):
     )
     verified_by_id = fields.Many2one(
         "res.users",
-        "Verified By",
         default=lambda self: self.env.user,
         tracking=True,
         copy=False,
@@ -138,7 +135,7 @@ class KamPreference(models.Model):
 
     def _search_is_stale(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(_("Search stale preferences with = True or = False."))
+            raise UserError(self.env._("Search stale preferences with = True or = False."))
         domains = [
             [
                 ("company_id", "=", False),
@@ -166,7 +163,7 @@ class KamPreference(models.Model):
         for pref in self:
             if pref.product_id and pref.product_category_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The preference “%s” applies either to a product or to a product category: "
                         "pick one and clear the other (leave both empty for a general preference).",
                         pref.display_name,
@@ -178,14 +175,17 @@ class KamPreference(models.Model):
         for pref in self:
             if pref.interaction_id and pref.interaction_id.partner_id != pref.partner_id:
                 raise ValidationError(
-                    _("The interaction a preference was learnt in must be one of the same account: choose another one.")
+                    self.env._(
+                        "The interaction a preference was learnt in must be one of the same account: "
+                        "choose another one."
+                    )
                 )
 
     @api.constrains("description")
     def _check_description(self):
         for pref in self:
             if not (pref.description or "").strip():
-                raise ValidationError(_("Describe the preference: the description cannot be empty."))
+                raise ValidationError(self.env._("Describe the preference: the description cannot be empty."))
 
     @api.constrains("last_verified_date")
     def _check_last_verified_date(self):
@@ -193,7 +193,7 @@ class KamPreference(models.Model):
         for pref in self:
             if pref.last_verified_date and pref.last_verified_date > today:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The preference “%(pref)s” cannot be verified in the future (%(date)s): "
                         "use today's date or an earlier one.",
                         pref=pref.display_name,
@@ -207,7 +207,7 @@ class KamPreference(models.Model):
         (a clear message instead of a NOT NULL violation)."""
         description = vals.get("description")
         if "description" in vals and (not description or isinstance(description, str) and not description.strip()):
-            raise ValidationError(_("Describe the preference: the description cannot be empty."))
+            raise ValidationError(self.env._("Describe the preference: the description cannot be empty."))
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -225,7 +225,7 @@ class KamPreference(models.Model):
     def get_import_templates(self):
         return [
             {
-                "label": _("Import Template for Key Account Preferences"),
+                "label": self.env._("Import Template for Key Account Preferences"),
                 "template": "/key_account_management/static/xls/kam_preference.xlsx",
             }
         ]

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 FUNCTIONS = [
@@ -59,7 +59,7 @@ class KamResponsibility(models.Model):
     _order = "partner_id, duty_sequence, id"
     _rec_name = "duty_id"
 
-    duty_id = fields.Many2one("kam.duty", "Duty", required=True, index=True, tracking=True, ondelete="restrict")
+    duty_id = fields.Many2one("kam.duty", required=True, index=True, tracking=True, ondelete="restrict")
     duty_sequence = fields.Integer(related="duty_id.sequence", store=True)
     function = fields.Selection(related="duty_id.function", store=True)
     user_id = fields.Many2one(
@@ -68,7 +68,7 @@ class KamResponsibility(models.Model):
     backup_user_id = fields.Many2one("res.users", "Backup", tracking=True, domain=[("share", "=", False)])
     escalation_user_id = fields.Many2one("res.users", "Escalate To", tracking=True, domain=[("share", "=", False)])
     raci = fields.Selection(RACI, "RACI Role", required=True, default="responsible", tracking=True)
-    team_id = fields.Many2one("crm.team", "Team")
+    team_id = fields.Many2one("crm.team")
     cadence = fields.Selection(CADENCES)
     deadline = fields.Date()
     notes = fields.Text()
@@ -77,7 +77,6 @@ class KamResponsibility(models.Model):
     )
     active = fields.Boolean(default=True)
     workload = fields.Float(
-        "Workload",
         compute="_compute_workload",
         store=True,
         help="Weight of this responsibility: the account tier's workload weight (1 when the account has no tier).",
@@ -113,7 +112,7 @@ class KamResponsibility(models.Model):
         for partner, duty, count in groups:
             if count > 1:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "%(account)s already has someone responsible (R) for “%(duty)s”: make the new line "
                         "Accountable, Consulted or Informed, or archive the other one.",
                         account=partner.display_name,
@@ -126,14 +125,16 @@ class KamResponsibility(models.Model):
         for rec in self:
             if rec.backup_user_id and rec.backup_user_id == rec.user_id:
                 raise ValidationError(
-                    _("The backup of “%s” must be someone else than the responsible user.", rec.duty_id.name)
+                    self.env._("The backup of “%s” must be someone else than the responsible user.", rec.duty_id.name)
                 )
 
     @api.constrains("state", "user_id")
     def _check_confirmed_user(self):
         for rec in self:
             if rec.state == "confirmed" and rec.raci == "responsible" and not rec.user_id:
-                raise ValidationError(_("Choose the responsible user of “%s” before confirming it.", rec.duty_id.name))
+                raise ValidationError(
+                    self.env._("Choose the responsible user of “%s” before confirming it.", rec.duty_id.name)
+                )
 
     def action_confirm(self):
         self.write({"state": "confirmed"})

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from . import kam_account_privacy as private
@@ -22,7 +22,7 @@ class KamReview(models.Model):
     _inherit = ["kam.account.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date_due desc, id desc"
 
-    name = fields.Char(required=True, default=lambda self: _("Review"))
+    name = fields.Char(required=True, default=lambda self: self.env._("Review"))
     date_from = fields.Date("Period From", required=True)
     date_to = fields.Date("Period To", required=True)
     date_due = fields.Date("Due", required=True, default=fields.Date.context_today, tracking=True)
@@ -51,14 +51,14 @@ class KamReview(models.Model):
         for review in self:
             if review.date_to < review.date_from:
                 raise ValidationError(
-                    _("The review period of %s ends before it starts.", review.partner_id.display_name)
+                    self.env._("The review period of %s ends before it starts.", review.partner_id.display_name)
                 )
 
     @api.constrains("satisfaction")
     def _check_satisfaction(self):
         for review in self:
             if review.satisfaction and not 1 <= review.satisfaction <= 5:
-                raise ValidationError(_("The satisfaction of a review is a score from 1 to 5."))
+                raise ValidationError(self.env._("The satisfaction of a review is a score from 1 to 5."))
 
     @api.model
     def _default_lines(self):
@@ -78,7 +78,7 @@ class KamReview(models.Model):
             missing = review.line_ids.filtered(lambda line: line.required and not line.checked)
             if missing:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Check the required lines before completing the review of %(account)s: %(lines)s.",
                         account=review.partner_id.display_name,
                         lines=", ".join(missing.mapped("name")),
@@ -137,7 +137,7 @@ class KamReview(models.Model):
             vals_list.append(
                 {
                     "partner_id": account.id,
-                    "name": _("Review %(from)s – %(to)s", **{"from": start, "to": today}),
+                    "name": self.env._("Review %(from)s – %(to)s", **{"from": start, "to": today}),
                     "date_from": start,
                     "date_to": today,
                     "date_due": today + relativedelta(days=14),
@@ -161,7 +161,7 @@ class KamReviewLine(models.Model):
     name = fields.Char("Item", required=True)
     required = fields.Boolean(default=True)
     checked = fields.Boolean()
-    checked_by_id = fields.Many2one("res.users", "Checked By", readonly=True)
+    checked_by_id = fields.Many2one("res.users", readonly=True)
     checked_on = fields.Datetime(readonly=True)
 
     def write(self, vals):
@@ -182,7 +182,7 @@ class KamReviewLine(models.Model):
 
     def unlink(self):
         if any(line.review_id.state == "done" for line in self):
-            raise UserError(_("The checklist of a completed review cannot be changed."))
+            raise UserError(self.env._("The checklist of a completed review cannot be changed."))
         return super().unlink()
 
 

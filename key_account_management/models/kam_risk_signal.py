@@ -44,9 +44,9 @@ class KamRiskSignal(models.Model):
     value = fields.Float(digits=(16, 2), help="Measured value (unit depends on the signal, see Description).")
     threshold = fields.Float(digits=(16, 2), help="Threshold configured for this signal when it was last seen.")
     description = fields.Char(help="What was measured, in words: value, unit and threshold.")
-    first_seen = fields.Date("First Seen", required=True, default=fields.Date.context_today, index=True)
-    last_seen = fields.Date("Last Seen", required=True, default=fields.Date.context_today)
-    resolved_on = fields.Date("Resolved On", index=True, copy=False)
+    first_seen = fields.Date(required=True, default=fields.Date.context_today, index=True)
+    last_seen = fields.Date(required=True, default=fields.Date.context_today)
+    resolved_on = fields.Date(index=True, copy=False)
     is_open = fields.Boolean("Open", compute="_compute_is_open", store=True, index=True)
     duration_days = fields.Integer("Days Open", compute="_compute_duration_days")
 

@@ -73,7 +73,7 @@ class KamSaleTrend(models.Model):
     partner_id = fields.Many2one("res.partner", "Key Account", required=True, readonly=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, readonly=True, ondelete="cascade", index=True)
     date = fields.Date("Month", required=True, readonly=True, index=True)
-    tier_id = fields.Many2one("kam.tier", "Tier", readonly=True, ondelete="set null")
+    tier_id = fields.Many2one("kam.tier", readonly=True, ondelete="set null")
     kam_manager_id = fields.Many2one("res.users", "Key Account Manager", readonly=True, ondelete="set null")
     currency_id = fields.Many2one("res.currency", readonly=True)
     revenue = fields.Monetary(readonly=True)

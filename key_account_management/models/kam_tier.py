@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .kam_input import FLOAT_MAX, MAX_INTERVAL_DAYS, MAX_INTERVAL_MONTHS, check_range
@@ -95,7 +95,7 @@ class KamTier(models.Model):
         for tier in self:
             if tier.min_revenue < 0 or tier.min_order_count < 0 or tier.min_potential < 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Tier “%s”: thresholds cannot be negative. Enter 0 or more for revenue, orders and potential.",
                         tier.name,
                     )
@@ -103,14 +103,16 @@ class KamTier(models.Model):
             check_range(tier, "min_revenue", 0, FLOAT_MAX)
             check_range(tier, "min_order_count", 0, 1000000)
             if tier.min_potential > 100:
-                raise ValidationError(_("Tier “%s”: the minimum potential is a score from 0 to 100.", tier.name))
+                raise ValidationError(
+                    self.env._("Tier “%s”: the minimum potential is a score from 0 to 100.", tier.name)
+                )
             if tier.contact_interval_days < 0 or tier.review_interval_months < 0:
                 raise ValidationError(
-                    _("Tier “%s”: contact and review intervals cannot be negative (0 means none).", tier.name)
+                    self.env._("Tier “%s”: contact and review intervals cannot be negative (0 means none).", tier.name)
                 )
             if tier.contact_interval_days > MAX_INTERVAL_DAYS or tier.review_interval_months > MAX_INTERVAL_MONTHS:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Tier “%(tier)s”: contact every 0 (none) to %(days)s days, review every 0 (none) to "
                         "%(months)s months.",
                         tier=tier.name,
@@ -124,9 +126,9 @@ class KamTier(models.Model):
         """A higher tier must not ask less than a lower one, for any threshold."""
         self._check_values_sign()
         labels = {
-            "min_revenue": _("minimum trailing revenue"),
-            "min_order_count": _("minimum orders"),
-            "min_potential": _("minimum potential"),
+            "min_revenue": self.env._("minimum trailing revenue"),
+            "min_order_count": self.env._("minimum orders"),
+            "min_potential": self.env._("minimum potential"),
         }
         Tier = self.sudo()
         scopes = set()
@@ -142,7 +144,7 @@ class KamTier(models.Model):
                 for fname in THRESHOLDS:
                     if higher[fname] < lower[fname]:
                         raise ValidationError(
-                            _(
+                            self.env._(
                                 "Tier “%(higher)s” ranks above “%(lower)s” but asks a lower %(what)s "
                                 "(%(hval)s < %(lval)s). Raise the threshold of “%(higher)s”, lower the "
                                 "one of “%(lower)s”, or change their sequence.",

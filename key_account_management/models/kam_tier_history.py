@@ -22,7 +22,7 @@ class KamTierHistory(models.Model):
     company_id = fields.Many2one("res.company", related="partner_id.company_id", store=True)
     kam_manager_id = fields.Many2one("res.users", "Key Account Manager", related="partner_id.kam_manager_id")
     old_tier_id = fields.Many2one("kam.tier", "Previous Tier", ondelete="set null")
-    new_tier_id = fields.Many2one("kam.tier", "New Tier", ondelete="set null", index=True)
+    new_tier_id = fields.Many2one("kam.tier", ondelete="set null", index=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     user_id = fields.Many2one("res.users", "Changed By", default=lambda self: self.env.user, required=True)
     change_type = fields.Selection(CHANGE_TYPES, "Change", required=True, default="auto")

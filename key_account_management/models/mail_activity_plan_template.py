@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 KAM_PLAN_MODELS = ("res.partner", "crm.lead", "sale.order")
@@ -21,11 +21,13 @@ class MailActivityPlanTemplate(models.Model):
         for template in self.filtered(lambda t: t.responsible_type == "kam_duty"):
             if not template.kam_duty_id:
                 raise ValidationError(
-                    _("Choose the duty whose owner does “%s”.", template.summary or template.activity_type_id.name)
+                    self.env._(
+                        "Choose the duty whose owner does “%s”.", template.summary or template.activity_type_id.name
+                    )
                 )
             if template.plan_id.res_model not in KAM_PLAN_MODELS:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The duty owner of a key account can only be used in plans for contacts, opportunities "
                         "and sale orders."
                     )
@@ -54,9 +56,9 @@ class MailActivityPlanTemplate(models.Model):
             "responsible": user,
             "error": False
             if user
-            else _(
+            else self.env._(
                 "No one is responsible for “%(duty)s” on %(account)s: fill the responsibility matrix first.",
                 duty=self.kam_duty_id.name,
-                account=account.display_name or _("this record"),
+                account=account.display_name or self.env._("this record"),
             ),
         }

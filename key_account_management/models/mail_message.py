@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, models
+from odoo import models
 from odoo.exceptions import AccessError, UserError
 
 
@@ -12,7 +12,7 @@ class MailMessage(models.Model):
         participants and body filled in. Returns the interaction's form."""
         self.ensure_one()
         if not self.env.user.has_group("key_account_management.group_kam_user"):
-            raise AccessError(_("Only key account users can log interactions."))
+            raise AccessError(self.env._("Only key account users can log interactions."))
         self.check_access("read")
         lead = self.env["crm.lead"]
         if self.model == "crm.lead":
@@ -21,10 +21,15 @@ class MailMessage(models.Model):
         elif self.model == "res.partner":
             account = self.env["res.partner"].browse(self.res_id).commercial_partner_id
         else:
-            raise UserError(_("Interactions are logged from the messages of a key account or of an opportunity."))
+            raise UserError(
+                self.env._("Interactions are logged from the messages of a key account or of an opportunity.")
+            )
         if not account.kam_is_key_account:
             raise UserError(
-                _("“%s” is not a key account: mark it as key account before logging its e-mails.", account.display_name)
+                self.env._(
+                    "“%s” is not a key account: mark it as key account before logging its e-mails.",
+                    account.display_name,
+                )
             )
         people = self.author_id | self.partner_ids
         contacts = people.filtered(lambda p: p.commercial_partner_id == account and p != account)
@@ -34,7 +39,7 @@ class MailMessage(models.Model):
             {
                 "partner_id": account.id,
                 "lead_id": lead.id,
-                "name": self.subject or self.record_name or _("E-mail"),
+                "name": self.subject or self.record_name or self.env._("E-mail"),
                 "channel": "email",
                 "direction": "inbound" if inbound else "outbound",
                 "date": self.date,

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .kam_input import check_input
@@ -21,7 +21,7 @@ class ResCompany(models.Model):
     def _check_kam_trailing_months(self):
         for company in self:
             if not 1 <= company.kam_trailing_months <= 60:
-                raise ValidationError(_("The key account trailing window is between 1 and 60 months."))
+                raise ValidationError(self.env._("The key account trailing window is between 1 and 60 months."))
 
     @api.model_create_multi
     def create(self, vals_list):

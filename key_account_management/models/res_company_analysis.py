@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .res_config_settings import company_setting
@@ -19,7 +19,7 @@ class ResCompany(models.Model):
     def _check_kam_trend_drop_pct(self):
         for company in self:
             if not 1 <= company.kam_trend_drop_pct <= 100:
-                raise ValidationError(_("The purchase drop threshold is a percentage between 1 and 100."))
+                raise ValidationError(self.env._("The purchase drop threshold is a percentage between 1 and 100."))
 
 
 class ResConfigSettings(models.TransientModel):

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .kam_input import FLOAT_MAX, MAX_INTERVAL_DAYS
@@ -99,12 +99,14 @@ class ResCompany(models.Model):
             for fname in HEALTH_WEIGHT_FIELDS:
                 if not 0 <= company[fname] <= 100:
                     raise ValidationError(
-                        _("The health score weight “%(weight)s” must be between 0 and 100.", weight=labels[fname])
+                        self.env._(
+                            "The health score weight “%(weight)s” must be between 0 and 100.", weight=labels[fname]
+                        )
                     )
             total = sum(company[fname] for fname in HEALTH_WEIGHT_FIELDS)
             if total != 100:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The health score weights must add up to 100; they add up to %(total)s now.",
                         total=total,
                     )
@@ -115,7 +117,7 @@ class ResCompany(models.Model):
         for company in self:
             if not 0 < company.kam_health_watch_from < company.kam_health_good_from <= 100:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Health bands: “Watch From” (%(watch)s) must be above 0 and below “Good Health From” "
                         "(%(good)s), which is at most 100.",
                         watch=company.kam_health_watch_from,
@@ -142,14 +144,14 @@ class ResCompany(models.Model):
                 and 1 <= company.kam_risk_overdue_critical_days <= MAX_INTERVAL_DAYS
             ):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "Overdue grace days are between 0 and 365 and the critical age between 1 and %s days.",
                         MAX_INTERVAL_DAYS,
                     )
                 )
             if not (0 < company.kam_risk_overdue_amount <= FLOAT_MAX and 1 <= company.kam_risk_complaint_count <= 1000):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The overdue amount threshold must be above 0 and the open complaints threshold between "
                         "1 and 1000."
                     )
@@ -157,14 +159,18 @@ class ResCompany(models.Model):
             for share in (company.kam_risk_late_share, company.kam_risk_cancel_share, company.kam_risk_spend_drop):
                 if not 0 < share <= 100:
                     raise ValidationError(
-                        _("Risk thresholds in percent must be above 0 and at most 100 (got %(value)s).", value=share)
+                        self.env._(
+                            "Risk thresholds in percent must be above 0 and at most 100 (got %(value)s).", value=share
+                        )
                     )
             if not 1 <= company.kam_risk_spend_months <= 24:
-                raise ValidationError(_("The spend comparison period is between 1 and 24 months."))
+                raise ValidationError(self.env._("The spend comparison period is between 1 and 24 months."))
             if not 1 <= company.kam_risk_gap_factor <= 100:
-                raise ValidationError(_("The order gap factor is between 1 and 100 (1.5 = half again the usual gap)."))
+                raise ValidationError(
+                    self.env._("The order gap factor is between 1 and 100 (1.5 = half again the usual gap).")
+                )
             if not 1 <= company.kam_risk_min_satisfaction <= 5:
-                raise ValidationError(_("The minimum satisfaction is on the 1-5 scale of interactions."))
+                raise ValidationError(self.env._("The minimum satisfaction is on the 1-5 scale of interactions."))
 
 
 class ResConfigSettings(models.TransientModel):

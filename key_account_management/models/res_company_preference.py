@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .res_config_settings import company_setting
@@ -18,7 +18,7 @@ class ResCompany(models.Model):
     def _check_kam_preference_stale_months(self):
         for company in self:
             if not 1 <= company.kam_preference_stale_months <= 120:
-                raise ValidationError(_("The preference review period is between 1 and 120 months."))
+                raise ValidationError(self.env._("The preference review period is between 1 and 120 months."))
 
 
 class ResConfigSettings(models.TransientModel):

@@ -47,7 +47,7 @@ class ResConfigSettings(models.TransientModel):
         return super().write(vals)
 
     def set_values(self):
-        super().set_values()
+        res = super().set_values()
         fnames = self._kam_company_settings()
         for settings in self:
             company = settings.company_id
@@ -58,3 +58,4 @@ class ResConfigSettings(models.TransientModel):
             }
             if vals:
                 company.write(vals)
+        return res

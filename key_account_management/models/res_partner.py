@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
-from odoo import _, api, fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -267,7 +267,9 @@ class ResPartner(models.Model):
     def _check_kam_potential(self):
         for partner in self.sudo():
             if not 0 <= partner.kam_potential <= 100:
-                raise ValidationError(_("Growth potential of “%s” must be between 0 and 100.", partner.display_name))
+                raise ValidationError(
+                    self.env._("Growth potential of “%s” must be between 0 and 100.", partner.display_name)
+                )
 
     @api.constrains("kam_is_key_account", "parent_id", "is_company")
     def _check_kam_is_key_account(self):
@@ -275,7 +277,7 @@ class ResPartner(models.Model):
             commercial = partner.commercial_partner_id
             if partner.kam_is_key_account and not commercial.kam_is_key_account:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "“%(contact)s” is a contact of “%(company)s”: mark the company as key account instead.",
                         contact=partner.display_name,
                         company=commercial.display_name,
@@ -287,9 +289,11 @@ class ResPartner(models.Model):
         for partner in self.sudo():
             if partner.kam_tier_locked and partner == partner.commercial_partner_id:
                 if not partner.kam_tier_id:
-                    raise ValidationError(_("Choose the tier to lock for “%s” first.", partner.display_name))
+                    raise ValidationError(self.env._("Choose the tier to lock for “%s” first.", partner.display_name))
                 if not (partner.kam_tier_lock_reason or "").strip():
-                    raise ValidationError(_("Give the reason why the tier of “%s” is locked.", partner.display_name))
+                    raise ValidationError(
+                        self.env._("Give the reason why the tier of “%s” is locked.", partner.display_name)
+                    )
 
     def _commercial_fields(self):
         return super()._commercial_fields() + [
@@ -378,7 +382,7 @@ class ResPartner(models.Model):
         if figures:
             labels = sorted(self._fields[fname].get_description(self.env)["string"] for fname in figures)
             raise AccessError(
-                _(
+                self.env._(
                     "%s: these figures are computed from orders, invoices and interactions by the key-account "
                     "jobs and cannot be written. Use “Recompute Tier” or “Refresh Health” to update them.",
                     ", ".join(labels),
@@ -495,7 +499,7 @@ class ResPartner(models.Model):
             if new is None or (new == old and not reparented) or not old._kam_holds_account_data():
                 continue
             partner._kam_require_member_edit(
-                _(
+                self.env._(
                     "“%s” is a key account: only its key account manager, its account team or a key account "
                     "manager may put it under another company or change its company type.",
                     partner.sudo().display_name,
@@ -524,7 +528,7 @@ class ResPartner(models.Model):
         fnames = vals.keys() & self._kam_contact_fields()
         if not fnames or self.env.user.has_group("key_account_management.group_kam_manager"):
             return
-        message = _(
+        message = self.env._(
             "Only the key account manager and the account team of “%s” (or a key account manager) may change "
             "the key-account details of its contacts (buying role, influence, relationship, birthday...)."
         )
@@ -567,7 +571,7 @@ class ResPartner(models.Model):
                 if commercial is not None and commercial != partner.sudo():
                     if partner._kam_changed_fields(vals, fnames, against=commercial):
                         raise UserError(
-                            _(
+                            self.env._(
                                 "“%(contact)s” is a contact of “%(company)s”: its key-account information is its "
                                 "company's. Change it on “%(company)s”.",
                                 contact=partner.sudo().display_name,
@@ -580,11 +584,13 @@ class ResPartner(models.Model):
                 continue
             if not is_user:
                 raise AccessError(
-                    _("Only key account users can change key-account information (%s).", partner.sudo().display_name)
+                    self.env._(
+                        "Only key account users can change key-account information (%s).", partner.sudo().display_name
+                    )
                 )
             if changed & KAM_MANAGER_FIELDS:
                 raise AccessError(
-                    _(
+                    self.env._(
                         "Only key account managers can set or lock the tier of “%s”. "
                         "Use “Recompute Tier” to apply the tier rules.",
                         partner.display_name,
@@ -599,7 +605,7 @@ class ResPartner(models.Model):
             )
             if not (creating or marking or partner._kam_is_member(user)):
                 raise AccessError(
-                    _(
+                    self.env._(
                         "You can only edit key-account information of accounts you manage or whose team "
                         "you belong to (“%s”). Ask its key account manager or a key account manager.",
                         partner.display_name,
@@ -687,7 +693,7 @@ class ResPartner(models.Model):
         accounts = self.sudo().filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
         if accounts:
             raise ValidationError(
-                _(
+                self.env._(
                     "A key account belongs to the company that manages it, so that its figures count that "
                     "company's orders only: choose another company for %(accounts)s instead of none, or "
                     "unmark it as key account first.",
@@ -755,7 +761,7 @@ class ResPartner(models.Model):
         then compute their figures and tier."""
         accounts = self.commercial_partner_id.filtered(lambda p: not p.kam_is_key_account)
         if not accounts:
-            raise UserError(_("The selected partners are already key accounts."))
+            raise UserError(self.env._("The selected partners are already key accounts."))
         for account in accounts:
             vals = {"kam_is_key_account": True}
             if not account.kam_manager_id:
@@ -776,8 +782,8 @@ class ResPartner(models.Model):
         """Recompute figures and tier now. One account: its manager, team or
         a key account manager; several at once: key account managers."""
         accounts = self._kam_accounts_to_refresh(
-            _("Only key account managers can recompute the tiers of several accounts at once."),
-            _("You can only recompute the tier of accounts you manage or whose team you belong to."),
+            self.env._("Only key account managers can recompute the tiers of several accounts at once."),
+            self.env._("You can only recompute the tier of accounts you manage or whose team you belong to."),
         )
         accounts.sudo()._kam_recompute()
         return True
@@ -789,7 +795,7 @@ class ResPartner(models.Model):
         messages."""
         accounts = self.commercial_partner_id.filtered("kam_is_key_account")
         if not accounts:
-            raise UserError(_("Select key accounts: none of the selected partners is a key account."))
+            raise UserError(self.env._("Select key accounts: none of the selected partners is a key account."))
         if not self.env.su and not self.env.user.has_group("key_account_management.group_kam_manager"):
             if len(accounts) > 1:
                 raise AccessError(several_refused)

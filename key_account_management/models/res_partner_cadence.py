@@ -3,7 +3,7 @@ import calendar
 import logging
 from datetime import date, timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -73,7 +73,7 @@ class ResPartner(models.Model):
         for partner in self:
             if partner.kam_contact_interval_days < 0:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The contact interval of “%s” cannot be negative: enter a number of days, "
                         "or 0 to use the interval of its tier.",
                         partner.display_name,
@@ -81,7 +81,7 @@ class ResPartner(models.Model):
                 )
             if partner.kam_contact_interval_days > MAX_INTERVAL_DAYS:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The contact interval of “%(account)s” is a number of days from 1 to %(max)s, "
                         "or 0 to use the interval of its tier.",
                         account=partner.display_name,
@@ -101,7 +101,7 @@ class ResPartner(models.Model):
                 "kam_key_account_since",
                 DATE_MIN,
                 today,
-                _(
+                self.env._(
                     "“Key Account Since” of “%(account)s” cannot be in the future (or before %(min)s).",
                     account=partner.display_name,
                     min=DATE_MIN,
@@ -152,7 +152,7 @@ class ResPartner(models.Model):
 
     def _search_kam_contact_overdue(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise ValidationError(_("Search “Overdue for Contact” with = or != and True or False."))
+            raise ValidationError(self.env._("Search “Overdue for Contact” with = or != and True or False."))
         overdue = self._kam_overdue_account_ids()
         if not private.sees_all_accounts(self.env):
             # another team's account is never found by its (account-private) cadence
@@ -252,7 +252,7 @@ class ResPartner(models.Model):
         for account in self:
             # neutral text: the activity (and its "done" note in the chatter) is
             # seen by whoever reads the partner; the figures stay on the account
-            summary = _("Follow up with %s: contact is due", account.name)
+            summary = self.env._("Follow up with %s: contact is due", account.name)
             requests.append(ActivityRequest(account.id, "cadence", account.kam_manager_id.id, summary))
         return self.env["kam.activity"]._raise_once(requests, FOLLOW_UP_TYPE)
 
@@ -289,7 +289,7 @@ class ResPartner(models.Model):
             account = contact.commercial_partner_id
             when = occurrence_in_window(contact.kam_birthday.month, contact.kam_birthday.day, today, days_for(account))
             if when:
-                summary = _(
+                summary = self.env._(
                     "Birthday of %(contact)s (%(account)s) on %(date)s",
                     contact=contact.name,
                     account=account.name,
@@ -310,7 +310,7 @@ class ResPartner(models.Model):
             signed = account.kam_contract_date
             when = occurrence_in_window(signed.month, signed.day, today, days_for(account))
             if when and when.year > signed.year:
-                summary = _(
+                summary = self.env._(
                     "%(years)s-year contract anniversary of %(account)s on %(date)s",
                     years=when.year - signed.year,
                     account=account.name,
@@ -341,7 +341,7 @@ class ResPartner(models.Model):
                     continue
                 when = occurrence_in_window(int(care_date.month), care_date.day, today, days_for(account))
                 if when:
-                    summary = _(
+                    summary = self.env._(
                         "%(holiday)s greetings for %(account)s on %(date)s",
                         holiday=care_date.name,
                         account=account.name,

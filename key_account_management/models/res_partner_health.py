@@ -4,7 +4,7 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
@@ -138,8 +138,8 @@ class ResPartner(models.Model):
         team or a key account manager; several at once: key account
         managers (same rights as "Recompute Tier")."""
         accounts = self._kam_accounts_to_refresh(
-            _("Only key account managers can refresh the health of several accounts at once."),
-            _("You can only refresh the health of accounts you manage or whose team you belong to."),
+            self.env._("Only key account managers can refresh the health of several accounts at once."),
+            self.env._("You can only refresh the health of accounts you manage or whose team you belong to."),
         )
         accounts.sudo()._kam_refresh_health()
         return True
@@ -323,33 +323,33 @@ class ResPartner(models.Model):
         ``_()`` per signal looks the language up each time: at 100,000
         accounts that cost more than computing the signals)."""
         return {
-            "overdue": _(
+            "overdue": self.env._(
                 "%(amount)s overdue on %(count)s invoice(s), the oldest %(days)s days past due "
                 "(threshold %(threshold)s, grace %(grace)s days)."
             ),
-            "late_payment": _(
+            "late_payment": self.env._(
                 "%(late)s of %(count)s invoices paid late (%(share)s %%, threshold %(threshold)s %%), "
                 "%(days)s days late on average."
             ),
-            "cancellation": _(
+            "cancellation": self.env._(
                 "%(cancelled)s of %(count)s orders cancelled in the last %(days)s days, %(share)s %% of the "
                 "amount ordered (threshold %(threshold)s %%)."
             ),
-            "spend_drop": _(
+            "spend_drop": self.env._(
                 "Revenue of the last %(months)s months %(current)s: down %(drop)s %% from the %(months)s "
                 "months before (%(previous)s) and %(drop_year)s %% from the same months last year "
                 "(%(year)s); threshold %(threshold)s %%."
             ),
-            "order_gap": _(
+            "order_gap": self.env._(
                 "No order for %(days)s days (last on %(last)s); the account usually orders every "
                 "%(median)s days (threshold %(threshold)s days)."
             ),
-            "silence": _("No contact for %(days)s days (interval %(interval)s days)."),
-            "silence_never": _(
+            "silence": self.env._("No contact for %(days)s days (interval %(interval)s days)."),
+            "silence_never": self.env._(
                 "Never contacted since it became a key account %(days)s days ago (interval %(interval)s days)."
             ),
-            "low_satisfaction": _("Average satisfaction %(value)s out of 5 (minimum %(minimum)s)."),
-            "complaint": _("%(count)s open complaint(s) (threshold %(threshold)s)."),
+            "low_satisfaction": self.env._("Average satisfaction %(value)s out of 5 (minimum %(minimum)s)."),
+            "complaint": self.env._("%(count)s open complaint(s) (threshold %(threshold)s)."),
         }
 
     @api.model
@@ -706,7 +706,7 @@ class ResPartner(models.Model):
             if rank < high:
                 continue
             state = states[pid]
-            summary = _(
+            summary = self.env._(
                 "%(severity)s risk: %(signal)s (%(value)s, threshold %(threshold)s)",
                 severity=severities[values["severity"]],
                 signal=labels[signal_type],

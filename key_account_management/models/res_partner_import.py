@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import _, api, models
+from odoo import api, models
 
 
 class ResPartner(models.Model):
@@ -11,7 +11,7 @@ class ResPartner(models.Model):
         scripts/make_import_templates.py)."""
         return super().get_import_templates() + [
             {
-                "label": _("Import Template for Key Accounts"),
+                "label": self.env._("Import Template for Key Accounts"),
                 "template": "/key_account_management/static/xls/kam_key_accounts.xlsx",
             }
         ]

@@ -4,7 +4,7 @@ from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
@@ -151,7 +151,7 @@ class ResPartner(models.Model):
                 "kam_birthday",
                 DATE_MIN,
                 today,
-                _("The birthday of “%s” cannot be in the future.", partner.display_name),
+                self.env._("The birthday of “%s” cannot be in the future.", partner.display_name),
             )
 
     @api.constrains("kam_influence", "kam_relationship")
@@ -160,7 +160,9 @@ class ResPartner(models.Model):
             for value in (partner.kam_influence, partner.kam_relationship):
                 if value and not 1 <= value <= 5:
                     raise ValidationError(
-                        _("Influence and relationship strength of “%s” are scores from 1 to 5.", partner.display_name)
+                        self.env._(
+                            "Influence and relationship strength of “%s” are scores from 1 to 5.", partner.display_name
+                        )
                     )
 
     @api.depends("child_ids.kam_buying_role", "kam_is_key_account")
@@ -182,7 +184,7 @@ class ResPartner(models.Model):
         """Accounts whose last contact is older / more recent than ``value``
         days (no contact at all counts as "older than anything")."""
         if operator not in (">", ">=", "<", "<=") or isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(_("Search days since contact with >, >=, < or <= and a number of days."))
+            raise ValidationError(self.env._("Search days since contact with >, >=, < or <= and a number of days."))
         # beyond 1000 years either way every contact is on the same side: a
         # bounded value keeps the dates computable (no overflow)
         value = max(min(value, MAX_SEARCH_DAYS), -MAX_SEARCH_DAYS)
@@ -282,7 +284,7 @@ class ResPartner(models.Model):
         account = self.commercial_partner_id
         return {
             "type": "ir.actions.act_window",
-            "name": _("Log an Interaction"),
+            "name": self.env._("Log an Interaction"),
             "res_model": "kam.interaction",
             "view_mode": "form",
             "target": "current",

@@ -19,7 +19,7 @@ class KamTier(models.Model):
         "(in addition to the duties required for all key accounts).",
     )
     workload_weight = fields.Float(
-        "Workload Weight", default=1.0, help="Weight of a responsibility on an account of this tier, to balance work."
+        default=1.0, help="Weight of a responsibility on an account of this tier, to balance work."
     )
 
 

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import AccessError
 
 
@@ -38,7 +38,9 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         if "kam_tier_id" in vals and not self.env.su:
-            raise AccessError(_("The tier at confirmation is recorded when the order is confirmed; it cannot be set."))
+            raise AccessError(
+                self.env._("The tier at confirmation is recorded when the order is confirmed; it cannot be set.")
+            )
         return super().write(vals)
 
     def _action_confirm(self):

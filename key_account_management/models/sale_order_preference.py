@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 ACK_FIELDS = ("kam_preference_ack_user_id", "kam_preference_ack_date")
@@ -110,7 +110,7 @@ class SaleOrder(models.Model):
         if self.env.su or user._is_superuser() or not user._is_internal():
             # confirmed in sudo (a customer signing or paying on the portal, an automated flow): the
             # person behind it may be the customer; name nothing
-            return _(
+            return self.env._(
                 "%(order)s cannot be confirmed yet: our account team must first check it against the "
                 "customer's requirements. Please contact your sales representative.",
                 order=self.name,
@@ -121,14 +121,14 @@ class SaleOrder(models.Model):
         hidden = len(critical - visible)
         if hidden:
             lines.append(
-                _(
+                self.env._(
                     "- %(count)s confidential critical preference(s): ask the key account manager (%(manager)s) "
                     "to acknowledge the preferences on this order.",
                     count=hidden,
-                    manager=self.sudo().partner_id.commercial_partner_id.kam_manager_id.name or _("none set"),
+                    manager=self.sudo().partner_id.commercial_partner_id.kam_manager_id.name or self.env._("none set"),
                 )
             )
-        return _(
+        return self.env._(
             "%(order)s cannot be confirmed yet: critical preferences of %(account)s apply and nobody acknowledged "
             "them. Read them and click “Acknowledge Preferences” first:\n%(prefs)s",
             order=self.name,
@@ -144,7 +144,9 @@ class SaleOrder(models.Model):
             )._kam_reset_preference_ack()
         if vals.keys() & set(ACK_FIELDS) and not self.env.su:
             raise AccessError(
-                _("Preferences are acknowledged with the “Acknowledge Preferences” button, not by writing the fields.")
+                self.env._(
+                    "Preferences are acknowledged with the “Acknowledge Preferences” button, not by writing the fields."
+                )
             )
         return super().write(vals)
 
@@ -162,21 +164,21 @@ class SaleOrder(models.Model):
         account manager)."""
         for order in self:
             if order.state not in ("draft", "sent"):
-                raise UserError(_("%s is already confirmed or cancelled: nothing to acknowledge.", order.name))
+                raise UserError(self.env._("%s is already confirmed or cancelled: nothing to acknowledge.", order.name))
             critical = order._kam_critical_preferences()
             if not critical:
-                raise UserError(_("No critical preference applies to %s: nothing to acknowledge.", order.name))
+                raise UserError(self.env._("No critical preference applies to %s: nothing to acknowledge.", order.name))
             hidden = critical - critical.with_env(self.env)._filtered_access("read")
             if hidden:
                 raise UserError(
-                    _(
+                    self.env._(
                         "%(count)s confidential critical preference(s) of %(account)s apply to %(order)s and you "
                         "cannot read them. Ask the key account manager (%(manager)s) to acknowledge the "
                         "preferences on this order.",
                         count=len(hidden),
                         account=order.partner_id.commercial_partner_id.display_name,
                         order=order.name,
-                        manager=order.partner_id.commercial_partner_id.kam_manager_id.name or _("none set"),
+                        manager=order.partner_id.commercial_partner_id.kam_manager_id.name or self.env._("none set"),
                     )
                 )
             order.sudo().write(
@@ -185,7 +187,7 @@ class SaleOrder(models.Model):
             # the chatter is read by everyone who sees the order (accountants included): it says
             # how many were acknowledged, never what they say
             order.message_post(
-                body=_("%s critical customer preference(s) acknowledged.", len(critical)),
+                body=self.env._("%s critical customer preference(s) acknowledged.", len(critical)),
                 subtype_xmlid="mail.mt_note",
             )
         return True

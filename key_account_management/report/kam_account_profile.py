@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from dateutil.relativedelta import relativedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -44,17 +44,17 @@ class ReportKamAccountProfile(models.AbstractModel):
         account managers: all accounts)."""
         partners = partners.exists()
         if not partners:
-            raise UserError(_("Select the key accounts whose profile you want to print."))
+            raise UserError(self.env._("Select the key accounts whose profile you want to print."))
         user = self.env.user
         if not self.env.su and not user.has_group("key_account_management.group_kam_user"):
-            raise AccessError(_("Only key account users can print key account profiles."))
+            raise AccessError(self.env._("Only key account users can print key account profiles."))
         partners.check_access("read")
         accounts = partners.commercial_partner_id
         accounts.check_access("read")
         not_key = accounts.filtered(lambda account: not account.kam_is_key_account)
         if not_key:
             raise UserError(
-                _(
+                self.env._(
                     "Only key accounts have a profile, and these partners are not key accounts: %(partners)s. "
                     "Mark them as key accounts first, or leave them out of the selection.",
                     partners=", ".join(not_key.mapped("display_name")),
@@ -64,7 +64,7 @@ class ReportKamAccountProfile(models.AbstractModel):
             foreign = accounts.filtered(lambda account: not account._kam_is_member(user))
             if foreign:
                 raise AccessError(
-                    _(
+                    self.env._(
                         "You can only print the profile of key accounts you manage or whose team you belong to "
                         "(%(accounts)s). Ask their key account manager or a key account manager.",
                         accounts=", ".join(foreign.mapped("display_name")),

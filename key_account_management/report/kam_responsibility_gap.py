@@ -29,9 +29,9 @@ class KamResponsibilityGap(models.Model):
     }
 
     partner_id = fields.Many2one("res.partner", "Key Account", readonly=True)
-    duty_id = fields.Many2one("kam.duty", "Duty", readonly=True)
+    duty_id = fields.Many2one("kam.duty", readonly=True)
     function = fields.Selection(FUNCTIONS, readonly=True)
-    tier_id = fields.Many2one("kam.tier", "Tier", readonly=True)
+    tier_id = fields.Many2one("kam.tier", readonly=True)
     kam_manager_id = fields.Many2one("res.users", "Key Account Manager", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
 

@@ -54,7 +54,7 @@ class KamSaleAnalysis(models.Model):
     }
 
     partner_id = fields.Many2one("res.partner", "Key Account", readonly=True)
-    tier_id = fields.Many2one("kam.tier", "Tier", readonly=True, help="The account's current tier.")
+    tier_id = fields.Many2one("kam.tier", readonly=True, help="The account's current tier.")
     order_tier_id = fields.Many2one("kam.tier", "Tier at Confirmation", readonly=True)
     kam_manager_id = fields.Many2one("res.users", "Key Account Manager", readonly=True)
     team_id = fields.Many2one("crm.team", "Sales Team", readonly=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import xlsxwriter
 
-from odoo import Command, _, api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
@@ -70,7 +70,7 @@ class KamAccountExport(models.TransientModel):
     domain = fields.Char("List Filters", readonly=True, help="Filters of the list the export was started from.")
     account_count = fields.Integer("Accounts to Export", compute="_compute_account_count")
     file_data = fields.Binary("Excel File", readonly=True)
-    file_name = fields.Char("File Name", readonly=True)
+    file_name = fields.Char(readonly=True)
 
     @api.model
     def default_get(self, fields_list):
@@ -99,7 +99,7 @@ class KamAccountExport(models.TransientModel):
         self.ensure_one()
         if not self.domain:
             return []
-        unreadable = _("The list filters of this export cannot be read: start the export again.")
+        unreadable = self.env._("The list filters of this export cannot be read: start the export again.")
         try:
             domain = ast.literal_eval(self.domain)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError) as error:
@@ -149,7 +149,7 @@ class KamAccountExport(models.TransientModel):
         accounts, skipped = self._get_accounts()
         if not accounts:
             raise UserError(
-                _("There is no key account to export: select key accounts in the list or change its filters.")
+                self.env._("There is no key account to export: select key accounts in the list or change its filters.")
             )
         today = fields.Date.context_today(self)
         self.write(
@@ -207,7 +207,7 @@ class KamAccountExport(models.TransientModel):
         fnames = [fname for fname, __, __ in EXPORT_COLUMNS if fname != OPEN_SIGNALS]
         described = self.env["res.partner"].fields_get(fnames, attributes=["string", "selection"])
         labels = {fname: described[fname]["string"] for fname in fnames}
-        labels[OPEN_SIGNALS] = _("Open Risk Signals")
+        labels[OPEN_SIGNALS] = self.env._("Open Risk Signals")
         selections = {fname: dict(desc["selection"]) for fname, desc in described.items() if desc.get("selection")}
         return labels, selections
 
@@ -245,7 +245,7 @@ class KamAccountExport(models.TransientModel):
             currency.id: workbook.add_format({"num_format": self._money_format(currency)}) for currency in currencies
         }
 
-        sheet = workbook.add_worksheet(self._sheet_name(_("Key Accounts")))
+        sheet = workbook.add_worksheet(self._sheet_name(self.env._("Key Accounts")))
         for col, (fname, __, width) in enumerate(EXPORT_COLUMNS):
             sheet.set_column(col, col, width)
             sheet.write_string(0, col, labels[fname], header)
@@ -292,24 +292,30 @@ class KamAccountExport(models.TransientModel):
             sheet.write_string(row, col, str(value))
 
     def _write_details_sheet(self, workbook, header, count, skipped):
-        sheet = workbook.add_worksheet(self._sheet_name(_("Export Details")))
+        sheet = workbook.add_worksheet(self._sheet_name(self.env._("Export Details")))
         sheet.set_column(0, 0, 28)
         sheet.set_column(1, 1, 90)
         wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         now = fields.Datetime.context_timestamp(self, fields.Datetime.now()).replace(tzinfo=None)
-        selection = _("Selected accounts") if self._selected_ids() else _("All key accounts matching the list filters")
+        selection = (
+            self.env._("Selected accounts")
+            if self._selected_ids()
+            else self.env._("All key accounts matching the list filters")
+        )
         lines = [
-            (_("Exported On"), now),
-            (_("Exported By"), self.env.user.display_name),
-            (_("Companies"), ", ".join(self.env.companies.mapped("display_name"))),
-            (_("Accounts Exported"), count),
-            (_("Selection"), selection),
-            (_("List Filters"), self._describe_domain(self._get_list_domain()) or _("None")),
+            (self.env._("Exported On"), now),
+            (self.env._("Exported By"), self.env.user.display_name),
+            (self.env._("Companies"), ", ".join(self.env.companies.mapped("display_name"))),
+            (self.env._("Accounts Exported"), count),
+            (self.env._("Selection"), selection),
+            (self.env._("List Filters"), self._describe_domain(self._get_list_domain()) or self.env._("None")),
         ]
         if skipped:
-            lines.append((_("Left Out"), _("%(count)s selected records are not key accounts.", count=skipped)))
-        sheet.write_string(0, 0, _("Item"), header)
-        sheet.write_string(0, 1, _("Value"), header)
+            lines.append(
+                (self.env._("Left Out"), self.env._("%(count)s selected records are not key accounts.", count=skipped))
+            )
+        sheet.write_string(0, 0, self.env._("Item"), header)
+        sheet.write_string(0, 1, self.env._("Value"), header)
         when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm", "align": "left", "valign": "top"})
         number = workbook.add_format({"align": "left", "valign": "top"})
         for row, (label, value) in enumerate(lines, start=1):
@@ -335,13 +341,13 @@ class KamAccountExport(models.TransientModel):
             token = domain[pos]
             if token == expression.NOT_OPERATOR:
                 text, pos = describe(pos + 1)
-                return _("not (%(condition)s)", condition=text), pos
+                return self.env._("not (%(condition)s)", condition=text), pos
             if token in (expression.AND_OPERATOR, expression.OR_OPERATOR):
                 left, pos = describe(pos + 1)
                 right, pos = describe(pos)
                 if token == expression.AND_OPERATOR:
-                    return _("%(left)s and %(right)s", left=left, right=right), pos
-                return "(" + _("%(left)s or %(right)s", left=left, right=right) + ")", pos
+                    return self.env._("%(left)s and %(right)s", left=left, right=right), pos
+                return "(" + self.env._("%(left)s or %(right)s", left=left, right=right) + ")", pos
             return self._describe_leaf(token), pos + 1
 
         return describe(0)[0]
@@ -349,9 +355,9 @@ class KamAccountExport(models.TransientModel):
     def _describe_leaf(self, leaf):
         leaf = tuple(leaf)
         if leaf == expression.TRUE_LEAF:
-            return _("all")
+            return self.env._("all")
         if leaf == expression.FALSE_LEAF:
-            return _("none")
+            return self.env._("none")
         path, operator, value = leaf
         model, labels, field = self.env["res.partner"], [], None
         for name in str(path).split("."):
@@ -363,24 +369,24 @@ class KamAccountExport(models.TransientModel):
             if field.relational:
                 model = self.env[field.comodel_name]
         operators = {
-            "in": _("is in"),
-            "not in": _("is not in"),
-            "ilike": _("contains"),
-            "not ilike": _("does not contain"),
-            "like": _("contains"),
-            "not like": _("does not contain"),
+            "in": self.env._("is in"),
+            "not in": self.env._("is not in"),
+            "ilike": self.env._("contains"),
+            "not ilike": self.env._("does not contain"),
+            "like": self.env._("contains"),
+            "not like": self.env._("does not contain"),
             "=ilike": "=",
-            "child_of": _("is under"),
-            "parent_of": _("is above"),
+            "child_of": self.env._("is under"),
+            "parent_of": self.env._("is above"),
         }
         operator_text = DOMAIN_OPERATORS.get(operator) or operators.get(operator, operator)
         return f"{' > '.join(labels)} {operator_text} {self._describe_value(field, value)}"
 
     def _describe_value(self, field, value):
         if value is False or value is None:
-            return _("not set") if field is None or field.type != "boolean" else _("No")
+            return self.env._("not set") if field is None or field.type != "boolean" else self.env._("No")
         if value is True:
-            return _("Yes")
+            return self.env._("Yes")
         if field is not None and field.relational:
             ids = [v for v in (value if isinstance(value, list | tuple) else [value]) if isinstance(v, int)]
             if ids:
