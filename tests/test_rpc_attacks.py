@@ -257,7 +257,7 @@ def test_portal_signature_shows_confidential_preferences(attack_server):
     """Hole: a customer (portal user) who signs a quotation of a key account
     with an unacknowledged critical preference gets the confirmation error
     of ``sale.order._confirmation_error_message``
-    (models/sale_order_preference.py), which lists the preferences by name:
+    (models/sale_order.py), which lists the preferences by name:
     the customer reads the confidential preference ("Secret price floor 42")."""
     base, db, ids, proc = attack_server
     portal = Rpc(base, db, "atk_portal")

@@ -24,9 +24,6 @@ from . import (
     mail_message,
     mail_tracking_value,
     res_company,
-    res_company_analysis,
-    res_company_health,
-    res_company_preference,
     res_config_settings,
     res_partner,
     res_partner_cadence,
@@ -36,5 +33,4 @@ from . import (
     res_partner_preference,
     res_partner_responsibility,
     sale_order,
-    sale_order_preference,
 )

@@ -4,8 +4,6 @@ import calendar
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .res_config_settings import company_setting
-
 MONTHS = [(str(number), calendar.month_name[number]) for number in range(1, 13)]
 
 
@@ -47,30 +45,3 @@ class KamCareDate(models.Model):
                         last=last_day,
                     )
                 )
-
-
-class ResCompany(models.Model):
-    _inherit = "res.company"
-
-    kam_care_days_before = fields.Integer(
-        "Care Reminder Days Before",
-        default=7,
-        help="Customer care reminders (birthdays, contract anniversaries, holidays) are raised this many days ahead.",
-    )
-
-    @api.constrains("kam_care_days_before")
-    def _check_kam_care_days_before(self):
-        for company in self:
-            if not 0 <= company.kam_care_days_before <= 365:
-                raise ValidationError(
-                    self.env._(
-                        "Care reminders are raised between 0 and 365 days before the occasion: "
-                        "enter a number in that range."
-                    )
-                )
-
-
-class ResConfigSettings(models.TransientModel):
-    _inherit = "res.config.settings"
-
-    kam_care_days_before = company_setting(fields.Integer, "Care Reminder Days Before")

@@ -2,10 +2,23 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .kam_input import check_input
+from .kam_input import FLOAT_MAX, MAX_INTERVAL_DAYS, check_input
+
+#: Health score components and their weight field on the company.
+HEALTH_WEIGHT_FIELDS = [
+    "kam_health_weight_spend",
+    "kam_health_weight_recency",
+    "kam_health_weight_payment",
+    "kam_health_weight_engagement",
+    "kam_health_weight_satisfaction",
+]
 
 
 class ResCompany(models.Model):
+    """The key-account settings of a company (shown in the settings through
+    ``res.config.settings``): trailing window, tier pricelist, purchase trend,
+    preference review, customer care, risk signals and health score."""
+
     _inherit = "res.company"
 
     kam_trailing_months = fields.Integer(
@@ -13,6 +26,7 @@ class ResCompany(models.Model):
         default=12,
         help="Length of the trailing window of key-account figures and tiers.",
     )
+
     kam_apply_tier_pricelist = fields.Boolean(
         "Apply Tier Pricelist", help="When a key account changes tier, set its pricelist to the tier's pricelist."
     )
@@ -41,3 +55,226 @@ class ResCompany(models.Model):
                 fname for fname, field in self._fields.items() if field._module == "key_account_management"
             )
         return cls._kam_input_fnames
+
+    # ------------------------------------------------------------------
+    # Purchase trend
+    # ------------------------------------------------------------------
+    kam_trend_drop_pct = fields.Integer(
+        "Purchase Drop Threshold (%)",
+        default=20,
+        help="The purchase trend highlights a month whose revenue fell by more than this percentage "
+        "on the month before or on the same month last year.",
+    )
+
+    @api.constrains("kam_trend_drop_pct")
+    def _check_kam_trend_drop_pct(self):
+        for company in self:
+            if not 1 <= company.kam_trend_drop_pct <= 100:
+                raise ValidationError(self.env._("The purchase drop threshold is a percentage between 1 and 100."))
+
+    # ------------------------------------------------------------------
+    # Preferences
+    # ------------------------------------------------------------------
+    kam_preference_stale_months = fields.Integer(
+        "Preference Review Period (months)",
+        default=6,
+        help="A key-account preference not verified for this many months is marked stale.",
+    )
+
+    @api.constrains("kam_preference_stale_months")
+    def _check_kam_preference_stale_months(self):
+        for company in self:
+            if not 1 <= company.kam_preference_stale_months <= 120:
+                raise ValidationError(self.env._("The preference review period is between 1 and 120 months."))
+
+    # ------------------------------------------------------------------
+    # Customer care
+    # ------------------------------------------------------------------
+    kam_care_days_before = fields.Integer(
+        "Care Reminder Days Before",
+        default=7,
+        help="Customer care reminders (birthdays, contract anniversaries, holidays) are raised this many days ahead.",
+    )
+
+    @api.constrains("kam_care_days_before")
+    def _check_kam_care_days_before(self):
+        for company in self:
+            if not 0 <= company.kam_care_days_before <= 365:
+                raise ValidationError(
+                    self.env._(
+                        "Care reminders are raised between 0 and 365 days before the occasion: "
+                        "enter a number in that range."
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Risk signals and health score
+    # ------------------------------------------------------------------
+    # Thresholds of the risk signals (风险预警) and weights of the health
+    # score of key accounts, per company.
+    #
+    # Severity rule, the same for every signal: a value at the threshold is
+    # *medium*, at twice the threshold *high*, at three times *critical*
+    # (for satisfaction, which is bad when low, one and two points further
+    # below the threshold). Overdue receivables are *critical* as soon as the
+    # oldest overdue invoice is older than the critical age.
+    kam_risk_overdue_grace_days = fields.Integer(
+        "Overdue Grace (days)",
+        default=5,
+        help="Invoices count as overdue (and paid late) only this many days after their due date.",
+    )
+
+    kam_risk_overdue_amount = fields.Monetary(
+        "Overdue Amount Threshold",
+        currency_field="currency_id",
+        default=1000.0,
+        help="Signal overdue receivables from this amount (company currency). Twice the amount is high, "
+        "three times critical.",
+    )
+
+    kam_risk_overdue_critical_days = fields.Integer(
+        "Overdue Critical After (days)",
+        default=60,
+        help="Overdue receivables are critical when the oldest overdue invoice is this many days past due.",
+    )
+
+    kam_risk_late_share = fields.Float(
+        "Late Payments Threshold (%)",
+        default=30.0,
+        help="Signal when this share of the invoices due over the trailing window was paid late "
+        "(or is still unpaid) after the grace days.",
+    )
+
+    kam_risk_cancel_share = fields.Float(
+        "Cancelled Orders Threshold (%)",
+        default=20.0,
+        help="Signal when cancelled orders make this share of the amount ordered over the last 90 days.",
+    )
+
+    kam_risk_spend_drop = fields.Float(
+        "Spend Drop Threshold (%)",
+        default=20.0,
+        help="Signal when revenue of the last months fell by this percentage against the months before "
+        "and against the same months last year.",
+    )
+
+    kam_risk_spend_months = fields.Integer(
+        "Spend Comparison (months)", default=3, help="Length of the periods compared by the spend drop signal."
+    )
+
+    kam_risk_gap_factor = fields.Float(
+        "Order Gap Factor",
+        default=1.5,
+        help="Signal when the days since the last order exceed this many times the account's own median "
+        "gap between orders (accounts with at least three orders).",
+    )
+
+    kam_risk_min_satisfaction = fields.Float(
+        "Minimum Satisfaction",
+        default=3.0,
+        help="Signal when the average satisfaction of rated interactions (1-5) is below this value.",
+    )
+
+    kam_risk_complaint_count = fields.Integer(
+        "Open Complaints Threshold", default=1, help="Signal from this many open complaints."
+    )
+
+    kam_health_weight_spend = fields.Integer("Spend Trend Weight", default=30)
+
+    kam_health_weight_recency = fields.Integer("Recency / Frequency Weight", default=20)
+
+    kam_health_weight_payment = fields.Integer("Payment Behaviour Weight", default=20)
+
+    kam_health_weight_engagement = fields.Integer("Engagement Weight", default=15)
+
+    kam_health_weight_satisfaction = fields.Integer("Satisfaction Weight", default=15)
+
+    kam_health_good_from = fields.Integer(
+        "Good Health From", default=76, help="Scores from this value up to 100 are good."
+    )
+
+    kam_health_watch_from = fields.Integer(
+        "Watch From",
+        default=51,
+        help="Scores from this value up to the good band are to watch; lower scores are at risk.",
+    )
+
+    @api.constrains(*HEALTH_WEIGHT_FIELDS)
+    def _check_kam_health_weights(self):
+        labels = {fname: self._fields[fname].get_description(self.env)["string"] for fname in HEALTH_WEIGHT_FIELDS}
+        for company in self:
+            for fname in HEALTH_WEIGHT_FIELDS:
+                if not 0 <= company[fname] <= 100:
+                    raise ValidationError(
+                        self.env._(
+                            "The health score weight “%(weight)s” must be between 0 and 100.", weight=labels[fname]
+                        )
+                    )
+            total = sum(company[fname] for fname in HEALTH_WEIGHT_FIELDS)
+            if total != 100:
+                raise ValidationError(
+                    self.env._(
+                        "The health score weights must add up to 100; they add up to %(total)s now.",
+                        total=total,
+                    )
+                )
+
+    @api.constrains("kam_health_good_from", "kam_health_watch_from")
+    def _check_kam_health_bands(self):
+        for company in self:
+            if not 0 < company.kam_health_watch_from < company.kam_health_good_from <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "Health bands: “Watch From” (%(watch)s) must be above 0 and below “Good Health From” "
+                        "(%(good)s), which is at most 100.",
+                        watch=company.kam_health_watch_from,
+                        good=company.kam_health_good_from,
+                    )
+                )
+
+    @api.constrains(
+        "kam_risk_overdue_grace_days",
+        "kam_risk_overdue_amount",
+        "kam_risk_overdue_critical_days",
+        "kam_risk_late_share",
+        "kam_risk_cancel_share",
+        "kam_risk_spend_drop",
+        "kam_risk_spend_months",
+        "kam_risk_gap_factor",
+        "kam_risk_min_satisfaction",
+        "kam_risk_complaint_count",
+    )
+    def _check_kam_risk_thresholds(self):
+        for company in self:
+            if not (
+                0 <= company.kam_risk_overdue_grace_days <= 365
+                and 1 <= company.kam_risk_overdue_critical_days <= MAX_INTERVAL_DAYS
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Overdue grace days are between 0 and 365 and the critical age between 1 and %s days.",
+                        MAX_INTERVAL_DAYS,
+                    )
+                )
+            if not (0 < company.kam_risk_overdue_amount <= FLOAT_MAX and 1 <= company.kam_risk_complaint_count <= 1000):
+                raise ValidationError(
+                    self.env._(
+                        "The overdue amount threshold must be above 0 and the open complaints threshold between "
+                        "1 and 1000."
+                    )
+                )
+            for share in (company.kam_risk_late_share, company.kam_risk_cancel_share, company.kam_risk_spend_drop):
+                if not 0 < share <= 100:
+                    raise ValidationError(
+                        self.env._(
+                            "Risk thresholds in percent must be above 0 and at most 100 (got %(value)s).", value=share
+                        )
+                    )
+            if not 1 <= company.kam_risk_spend_months <= 24:
+                raise ValidationError(self.env._("The spend comparison period is between 1 and 24 months."))
+            if not 1 <= company.kam_risk_gap_factor <= 100:
+                raise ValidationError(
+                    self.env._("The order gap factor is between 1 and 100 (1.5 = half again the usual gap).")
+                )
+            if not 1 <= company.kam_risk_min_satisfaction <= 5:
+                raise ValidationError(self.env._("The minimum satisfaction is on the 1-5 scale of interactions."))

@@ -59,3 +59,31 @@ class ResConfigSettings(models.TransientModel):
             if vals:
                 company.write(vals)
         return res
+
+    # Purchase trend
+    kam_trend_drop_pct = company_setting(fields.Integer, "Purchase Drop Threshold (%)")
+
+    # Preferences
+    kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")
+
+    # Customer care
+    kam_care_days_before = company_setting(fields.Integer, "Care Reminder Days Before")
+
+    # Risk signals and health score
+    kam_risk_overdue_grace_days = company_setting(fields.Integer, "Overdue Grace (days)")
+    kam_risk_overdue_amount = company_setting(fields.Monetary, "Overdue Amount Threshold", currency_field="currency_id")
+    kam_risk_overdue_critical_days = company_setting(fields.Integer, "Overdue Critical After (days)")
+    kam_risk_late_share = company_setting(fields.Float, "Late Payments Threshold (%)")
+    kam_risk_cancel_share = company_setting(fields.Float, "Cancelled Orders Threshold (%)")
+    kam_risk_spend_drop = company_setting(fields.Float, "Spend Drop Threshold (%)")
+    kam_risk_spend_months = company_setting(fields.Integer, "Spend Comparison (months)")
+    kam_risk_gap_factor = company_setting(fields.Float, "Order Gap Factor")
+    kam_risk_min_satisfaction = company_setting(fields.Float, "Minimum Satisfaction")
+    kam_risk_complaint_count = company_setting(fields.Integer, "Open Complaints Threshold")
+    kam_health_weight_spend = company_setting(fields.Integer, "Spend Trend Weight")
+    kam_health_weight_recency = company_setting(fields.Integer, "Recency / Frequency Weight")
+    kam_health_weight_payment = company_setting(fields.Integer, "Payment Behaviour Weight")
+    kam_health_weight_engagement = company_setting(fields.Integer, "Engagement Weight")
+    kam_health_weight_satisfaction = company_setting(fields.Integer, "Satisfaction Weight")
+    kam_health_good_from = company_setting(fields.Integer, "Good Health From")
+    kam_health_watch_from = company_setting(fields.Integer, "Watch From")

@@ -12,7 +12,7 @@ from . import kam_account_privacy as private
 from .kam_activity import ActivityRequest
 from .kam_health_snapshot import RISK_LEVELS
 from .kam_risk_signal import SEVERITIES
-from .res_company_health import HEALTH_WEIGHT_FIELDS
+from .res_company import HEALTH_WEIGHT_FIELDS
 
 HEALTH_BANDS = [
     ("good", "Good"),
