@@ -5,6 +5,7 @@ WORKERS   ?= 0
 HTTP_PORT ?= 8069
 TEST_DB   ?= kam_test
 RUFF_VERSION ?= 0.17.6
+PYLINT_ODOO_VERSION ?= 9.3.24
 
 CORE_DB   ?= kam_core
 CORE_BASE_DB ?= kam_core_base
@@ -19,7 +20,7 @@ help:
 	@echo "make test-core [CORE_DB=kam_core]        Odoo's tests of sale, crm, account... with the addon installed"
 	@echo "make test-core-baseline [CORE_BASE_DB=kam_core_base]  same without the addon: rewrites tests/core_baseline.txt"
 	@echo "make setup                               only scripts/setup.sh"
-	@echo "make lint                                ruff check + format check (not part of make test)"
+	@echo "make lint                                ruff check + format check, pylint-odoo with OCA's mandatory checks"
 
 setup:
 	@scripts/setup.sh
@@ -38,5 +39,7 @@ test-core-baseline:
 
 lint: setup
 	@test -x .venv/bin/ruff || .venv/bin/pip install -q "ruff==$(RUFF_VERSION)"
+	@.venv/bin/pip show -q pylint-odoo 2>/dev/null || .venv/bin/pip install -q "pylint-odoo==$(PYLINT_ODOO_VERSION)"
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/pylint --rcfile=.pylintrc-mandatory key_account_management key_account_management_margin

@@ -34,8 +34,8 @@
         "report/kam_account_profile_report.xml",
         "views/kam_risk_signal_views.xml",
         "views/kam_health_snapshot_views.xml",
-        "views/menus.xml",
         "views/kam_cadence_views.xml",
+        "views/menus.xml",
     ],
     "demo": [
         "demo/res_partner_demo.xml",

@@ -197,10 +197,6 @@ class KamAccountFigures(models.AbstractModel):
         return {p.id: (p.company_id.currency_id or default) for p in partners}
 
     @api.model
-    def _default_months(self):
-        return self.env.company.kam_trailing_months or 12
-
-    @api.model
     def _monthly_sales(self, partner_ids, months=24, today=None, currency_by_partner=None):
         """Month by month sales of confirmed orders for commercial partners.
 

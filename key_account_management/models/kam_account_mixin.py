@@ -38,12 +38,6 @@ class KamAccountMixin(models.AbstractModel):
     kam_tier_id = fields.Many2one("kam.tier", "Tier", related="partner_id.kam_tier_id")
 
     @api.model
-    def _kam_member_domain(self, user=None):
-        """Records of the accounts ``user`` manages or is in the team of."""
-        user = user or self.env.user
-        return ["|", ("partner_id.kam_manager_id", "=", user.id), ("partner_id.kam_team_user_ids", "in", user.id)]
-
-    @api.model
     def _kam_commercial_vals_list(self, vals_list):
         """Records always hang on the commercial entity: a contact given as
         account is replaced by its company (one read for the whole list)."""

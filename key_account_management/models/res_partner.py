@@ -891,7 +891,7 @@ class ResPartner(models.Model):
             figures.update(
                 Figures.with_company(company)._sale_figures(
                     ids,
-                    company.kam_trailing_months or 12,
+                    company.kam_trailing_months,
                     currency_by_partner=dict.fromkeys(ids, company.currency_id),
                 )
             )

@@ -263,7 +263,7 @@ class ResPartner(models.Model):
             company = self.env["res.company"].browse(company_id)
             Figures = self.env["kam.account.figures"].with_company(company)
             currencies = dict.fromkeys(ids, company.currency_id)
-            months = company.kam_trailing_months or 12
+            months = company.kam_trailing_months
             spend_months = company.kam_risk_spend_months or 3
             grace = company.kam_risk_overdue_grace_days
             sources = {

@@ -199,7 +199,7 @@ class ResPartner(models.Model):
 
     def _compute_kam_interaction_stats(self):
         labels = dict(CHANNELS)
-        months = self.env.company.kam_trailing_months or 12
+        months = self.env.company.kam_trailing_months
         since = fields.Datetime.now() - relativedelta(months=months)
         totals = dict(
             self.env["kam.interaction"]._read_group(
@@ -247,7 +247,7 @@ class ResPartner(models.Model):
         contact (done interactions), done interactions and their average
         satisfaction (rated ones) over the trailing window, open
         complaints. Accounts without interaction are left out."""
-        months = self.env.company.kam_trailing_months or 12
+        months = self.env.company.kam_trailing_months
         since = datetime.combine(fields.Date.context_today(self) - relativedelta(months=months), time.min)
         self.env["kam.interaction"].flush_model(
             ["partner_id", "state", "date", "satisfaction", "channel", "resolution_state"]

@@ -113,7 +113,9 @@ class TestInteraction(KamCommon):
         self.assertEqual(order.kam_interaction_count, 1)
         lead = self.env["crm.lead"].create({"name": "Big deal", "partner_id": self.account.id, "type": "opportunity"})
         action = lead.with_user(self.kam_user).action_kam_log_interaction()
-        interaction = Form(self.env["kam.interaction"].with_user(self.kam_user).with_context(**action["context"])).save()
+        interaction = Form(
+            self.env["kam.interaction"].with_user(self.kam_user).with_context(**action["context"])
+        ).save()
         self.assertEqual(interaction.lead_id, lead)
         self.assertEqual(lead.kam_interaction_count, 1)
         action = self.account.with_user(self.kam_user).action_kam_log_interaction()
