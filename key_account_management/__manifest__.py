@@ -9,7 +9,8 @@
     "website": "https://example.com/key_account_management",
     "depends": ["sale_management", "crm", "contacts", "account", "base_import"],
     "data": [
-        "security/kam_security.xml",
+        "security/res_groups.xml",
+        "security/ir_rules.xml",
         "security/ir.model.access.csv",
         "data/kam_tier_data.xml",
         "data/ir_cron_data.xml",

@@ -324,7 +324,9 @@ def rpc_server(db_copy, odoo_shell, odoo_server, free_port):
     """Factory: ``rpc_server(name, setup_script, log_name)`` copies the test
     database to ``<name>_<pid>``, runs ``setup_script`` in ``odoo-bin shell``
     there (it makes users and data, commits and ``emit``s what the test needs),
-    then starts a ``--workers=2`` server on it. Returns (base URL, database,
+    then starts a ``--workers=2`` server on it, whose read-only methods run on
+    a read-only session (the database itself as "read replica", as a replica
+    deployment would have it). Returns (base URL, database,
     the emitted value, the server's Popen). The server stops at the end of the
     test (``odoo_server``). ``KAM_TEST_PORTS="8201,8202"`` fixes the ports."""
     from test_workers import STARTUP_TIMEOUT, _wait_until_up
@@ -334,10 +336,13 @@ def rpc_server(db_copy, odoo_shell, odoo_server, free_port):
         emitted = odoo_shell(db, setup_script, log_name=f"{log_name}.log")
         ports = [int(port) for port in os.environ.get("KAM_TEST_PORTS", "").split(",") if port]
         http_port, gevent_port = ports or (free_port(), free_port())
+        replica = [f"--db_replica_host={config['db_host'] or ''}"]
+        if config["db_port"]:
+            replica.append(f"--db_replica_port={config['db_port']}")
         proc = odoo_server(
             [
                 "-d", db, "--workers=2", f"--http-port={http_port}", f"--gevent-port={gevent_port}",
-                "--http-interface=127.0.0.1", f"--db-filter=^{db}$", "--max-cron-threads=0",
+                "--http-interface=127.0.0.1", f"--db-filter=^{db}$", "--max-cron-threads=0", *replica,
             ],
             log_name=f"{log_name}-server.log",
         )  # fmt: skip

@@ -1,6 +1,8 @@
 """Updating the module (``-u key_account_management``) keeps the users' data."""
 
 import os
+from pathlib import Path
+from xml.etree import ElementTree
 
 MODULE = "key_account_management"
 DEFAULT_TIERS = ("kam_tier_strategic", "kam_tier_key", "kam_tier_growth")
@@ -54,6 +56,7 @@ emit({{
     "history_total": env["kam.tier.history"].search_count([]),
     "module_state": env["ir.module.module"].search([("name", "=", "{MODULE}")]).state,
     "shared_company_id": env["res.partner"].browse(int(SHARED_ID)).company_id.id,
+    "activity_rule_domain": env.ref("{MODULE}.mail_activity_rule_kam_viewer").domain_force,
     "main_company_id": env.ref("base.main_company").id,
 }})
 """
@@ -90,3 +93,7 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     assert after["history_ids"] == before["history_ids"]
     assert after["history_total"] == before["history_total"]
     assert after["shared_company_id"] == after["main_company_id"], "the account without company got its manager's"
+    # record rules are noupdate: the migration writes the rule that changed, as the XML has it
+    xml = ElementTree.parse(Path(__file__).parent.parent / MODULE / "security" / "ir_rules.xml")
+    record = xml.find(".//record[@id='mail_activity_rule_kam_viewer']/field[@name='domain_force']")
+    assert after["activity_rule_domain"] == record.text

@@ -12,14 +12,17 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         if not self.env.su:
             partners = self.env["res.partner"].browse(partner_ids).exists()
             if dst_partner:
-                partners |= dst_partner
-            for account in partners.sudo():
-                if account == account.commercial_partner_id and account._kam_holds_account_data():
-                    account.with_env(self.env)._kam_require_member_edit(
+                # the destination takes the others' records: if it is a key account, it is changed
+                partners -= dst_partner
+                dst = dst_partner.sudo()
+                if dst == dst.commercial_partner_id and dst._kam_holds_account_data():
+                    dst_partner._kam_require_member_edit(
                         self.env._(
                             "“%s” is a key account: only its key account manager, its account team or a key "
                             "account manager may merge it with other partners.",
-                            account.display_name,
+                            dst.display_name,
                         )
                     )
+            # the others are deleted
+            partners._kam_check_removal()
         return super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)

@@ -24,6 +24,29 @@ class MailActivity(models.Model):
         help="Why a key-account job raised this activity (e.g. 'cadence', 'care:birthday:42:2025'). "
         "The job raises at most one open activity per account and reason.",
     )
+    kam_account_id = fields.Many2one(
+        "res.partner",
+        "Key Account",
+        index="btree_not_null",
+        readonly=True,
+        copy=False,
+        help="The key account an activity raised on a partner by the key-account jobs is about: only its "
+        "key account manager and team (and whoever it is assigned to) see it.",
+    )
+
+    def _action_done(self, feedback=False, attachment_ids=None):
+        # Odoo posts the summary and note of a done activity in the chatter of
+        # its record, which everyone who reads the partner reads: the trace of
+        # an activity of the jobs on a partner names no occasion, date or figure
+        # (kept done activities get their text back: only the account's team reads them)
+        traced = self.filtered("kam_account_id").sudo()
+        texts = {activity.id: {"summary": activity.summary, "note": activity.note} for activity in traced}
+        if traced:
+            traced.write({"summary": False, "note": False})
+        result = super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+        for activity in traced.with_context(active_test=False).exists():
+            activity.write(texts[activity.id])
+        return result
 
 
 class KamActivity(models.AbstractModel):
@@ -128,6 +151,8 @@ class KamActivity(models.AbstractModel):
                     "summary": req.summary,
                     "note": req.note,
                     "date_deadline": req.date_deadline or today,
+                    # on a partner (readable by many): who may see it, see the record rules
+                    "kam_account_id": req.partner_id if res_model == "res.partner" else False,
                 }
             )
         if not vals_list:

@@ -41,6 +41,7 @@ class KamDashboard(models.AbstractModel):
         return domain
 
     @api.model
+    @api.readonly
     def get_dashboard_data(self):
         """All the blocks of the dashboard in one call (see the class doc)."""
         if not self.env.user.has_group("key_account_management.group_kam_viewer"):

@@ -442,6 +442,56 @@ class ResPartner(models.Model):
         is_company = vals.get("is_company", partner.is_company)
         return partner if is_company or not parent else parent.commercial_partner_id
 
+    def _kam_is_key_contact(self):
+        """This contact carries key-contact details (buying role, influence,
+        relationship, birthday...) of a key account: they are account-private,
+        and whoever takes the contact reads them."""
+        self.ensure_one()
+        partner = self.sudo()
+        account = partner.commercial_partner_id
+        return (
+            account != partner
+            and any(partner[fname] for fname in self._kam_key_contact_fields())
+            and account._kam_holds_account_data()
+        )
+
+    @api.model
+    @tools.ormcache()
+    def _kam_key_contact_fields(self):
+        """The key-contact details a contact has of its own (not shared with
+        its company, no relation): buying role, influence, birthday..."""
+        shared = set(self._commercial_fields())
+        return frozenset(
+            fname
+            for fname in self._kam_contact_fields()
+            if self._fields[fname].type not in ("one2many", "many2many") and fname not in shared
+        )
+
+    def _kam_check_removal(self):
+        """Deleting or merging away a key account, or a key contact of one,
+        destroys the account's data: its manager, team or a key account
+        manager only."""
+        if self.env.su:
+            return
+        for partner in self.sudo():
+            account = partner.commercial_partner_id
+            if partner == account and partner._kam_holds_account_data():
+                message = self.env._(
+                    "“%s” is a key account: only its key account manager, its account team or a key account "
+                    "manager may delete it or merge it with other partners.",
+                    partner.display_name,
+                )
+            elif partner._kam_is_key_contact():
+                message = self.env._(
+                    "“%(contact)s” is a key contact of the key account “%(account)s”: only its key account manager, "
+                    "its account team or a key account manager may delete it or merge it with other partners.",
+                    contact=partner.display_name,
+                    account=account.display_name,
+                )
+            else:
+                continue
+            account.with_env(self.env)._kam_require_member_edit(message)
+
     def _kam_require_member_edit(self, message):
         """AccessError with ``message`` unless the current user may edit the
         key-account information of this account: a key account manager, or a
@@ -492,6 +542,17 @@ class ResPartner(models.Model):
         for partner in self:
             old = partner.sudo().commercial_partner_id
             if partner.sudo() != old:
+                # a contact: its key-contact details (buying role, birthday...) go with it
+                new = partner._kam_new_commercial_partner(vals)
+                if new is not None and new != old and partner._kam_is_key_contact():
+                    old.with_env(self.env)._kam_require_member_edit(
+                        self.env._(
+                            "“%(contact)s” is a key contact of the key account “%(account)s”: only its key account "
+                            "manager, its account team or a key account manager may move it to another company.",
+                            contact=partner.sudo().display_name,
+                            account=old.display_name,
+                        )
+                    )
                 continue
             # cheap tests first: most such writes (imports, the company type set on a form) move nothing
             new = partner._kam_new_commercial_partner(vals)
@@ -637,6 +698,10 @@ class ResPartner(models.Model):
         if tiered:
             tiered._kam_log_tier_changes({p: (self.env["kam.tier"], p.kam_tier_id) for p in tiered}, "manual")
         return partners
+
+    def unlink(self):
+        self._kam_check_removal()
+        return super().unlink()
 
     def write(self, vals):
         self._kam_check_job_fields(vals)

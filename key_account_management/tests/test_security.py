@@ -2,6 +2,7 @@
 """Who sees and changes what, on every path (issue "Safe to install in a real
 company"): the access table of the README, role by role."""
 
+import re
 from datetime import timedelta
 
 from odoo import Command, fields
@@ -391,6 +392,41 @@ class TestAccountControl(KamSecurityCommon):
         self.contact.with_user(self.salesman).write({"parent_id": self.other_account.id})
         self.assertEqual(self.contact.sudo().kam_manager_id, self.kam_user2)
 
+    def test_key_contacts_stay_with_their_account(self):
+        """A key contact's details (buying role, birthday...) are private to its
+        account: another team's user may not move it away (reading them then),
+        delete it or merge it away, whatever their rights on contacts."""
+        self.contact.sudo().write({"kam_buying_role": "decision_maker", "email": "buyer@acme.example.com"})
+        intruder = self.kam_user2
+        intruder.write({"groups_id": [Command.link(self.env.ref("base.group_partner_manager").id)]})
+        contact = self.contact.with_user(intruder)
+        for vals in ({"parent_id": self.other_account.id}, {"parent_id": False}, {"is_company": True}):
+            with self.subTest(vals=vals), self.assertRaisesMessage(AccessError, "is a key contact"):
+                contact.write(vals)
+        with self.assertRaisesMessage(AccessError, "is a key contact"):
+            self.other_account.with_user(intruder).write({"child_ids": [Command.link(self.contact.id)]})
+        with self.assertRaisesMessage(AccessError, "is a key contact"):
+            contact.unlink()
+        twin = (
+            self.env["res.partner"]
+            .with_user(intruder)
+            .create({"name": "Twin", "parent_id": self.other_account.id, "email": "buyer@acme.example.com"})
+        )
+        wizard = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_user(intruder)
+            .create({"partner_ids": [Command.set((self.contact | twin).ids)], "dst_partner_id": twin.id})
+        )
+        with self.assertRaisesMessage(AccessError, "is a key contact"):
+            wizard.action_merge()
+        self.assertEqual(self.contact.parent_id, self.account)
+        # the account's team moves it; a contact without key-contact details moves freely
+        self.contact.with_user(self.kam_user).write({"parent_id": self.other_account.id})
+        self.assertEqual(self.contact.commercial_partner_id, self.other_account)
+        plain = self.env["res.partner"].create({"name": "Plain buyer", "parent_id": self.account.id})
+        plain.with_user(intruder).write({"parent_id": self.other_account.id})
+        self.assertEqual(plain.parent_id, self.other_account)
+
     def test_contacts_carry_their_company_values_only(self):
         for user in (self.kam_user2, self.kam_user, self.kam_manager):
             for vals in ({"kam_manager_id": self.kam_user2.id}, {"kam_potential": 99}, {"kam_is_key_account": False}):
@@ -471,9 +507,54 @@ class TestCopiedText(KamSecurityCommon):
         )
         # a salesman may write the partner (Odoo then shows its activities) but has no key-account group
         self.assertFalse(self.env["mail.activity"].with_user(self.salesman).search([("id", "=", activity.id)]))
-        self.assertEqual(
-            self.env["mail.activity"].with_user(self.kam_user2).search([("id", "=", activity.id)]), activity
+        # another team's key account user or viewer neither: it says the account is due for contact
+        # (viewers who may edit contacts: Odoo shows a partner's activities to those who may post on it)
+        partner_manager = self.env.ref("base.group_partner_manager")
+        (self.viewer | self.viewer_all).write({"groups_id": [Command.link(partner_manager.id)]})
+        self.assertFalse(self.env["mail.activity"].with_user(self.kam_user2).search([("id", "=", activity.id)]))
+        self.assertFalse(self.env["mail.activity"].with_user(self.viewer).search([("id", "=", activity.id)]))
+        for user in (self.kam_manager, self.viewer_all):
+            with self.subTest(user=user.login):
+                found = self.env["mail.activity"].with_user(user).search([("id", "=", activity.id)])
+                self.assertEqual(found, activity)
+        self.account.kam_team_user_ids = [Command.link(self.viewer.id)]
+        self.assertEqual(self.env["mail.activity"].with_user(self.viewer).search([("id", "=", activity.id)]), activity)
+
+    def test_care_reminders_reach_the_account_team_only(self):
+        soon = self.today + timedelta(days=3)
+        self.contact.sudo().kam_birthday = soon.replace(year=1980)
+        self.account.sudo().kam_contract_date = soon.replace(year=soon.year - 3)
+        self.account._kam_raise_care_activities()
+        Activity = self.env["mail.activity"]
+        on_account = [
+            ("res_model", "=", "res.partner"),
+            ("res_id", "=", self.account.id),
+            ("kam_reason", "like", "care:"),
+        ]
+        reminders = Activity.search(on_account)
+        self.assertEqual(len(reminders), 2, "the contact's birthday and the contract anniversary")
+        self.assertEqual(Activity.with_user(self.kam_user).search(on_account), reminders)
+        # (all of them may edit contacts: Odoo shows a partner's activities to those who may post on it)
+        partner_manager = self.env.ref("base.group_partner_manager")
+        (self.viewer | self.internal).write({"groups_id": [Command.link(partner_manager.id)]})
+        for user in (self.kam_user2, self.viewer, self.salesman, self.internal):
+            with self.subTest(user=user.login):
+                self.assertFalse(Activity.with_user(user).search(on_account))
+        # done: the trace in the partner's chatter (read by all who read the partner) is neutral
+        reminders.with_user(self.kam_user).action_feedback(feedback="Flowers sent")
+        done = self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.account.id), ("mail_activity_type_id", "!=", False)]
         )
+        self.assertEqual(len(done), 2)
+        for body in done.mapped("body"):
+            self.assertIn("Flowers sent", body)
+            self.assertNotIn(self.contact.name, body)
+            self.assertNotIn(str(soon.day), re.sub(r"<[^>]+>", "", body).replace("Flowers sent", ""))
+        # the done reminders keep their text, for the account's team
+        kept = Activity.with_user(self.kam_user).with_context(active_test=False).search(on_account)
+        self.assertEqual(kept, reminders)
+        self.assertTrue(all(kept.mapped("summary")))
+        self.assertFalse(Activity.with_user(self.kam_user2).with_context(active_test=False).search(on_account))
 
 
 @tagged("post_install", "-at_install")
