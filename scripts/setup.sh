@@ -13,15 +13,8 @@ HTTP_PORT="${HTTP_PORT:-8069}"
 say() { printf '[setup] %s\n' "$*" >&2; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
-# 1. Odoo source -------------------------------------------------------------
-if [ ! -x "$ODOO_SRC/odoo-bin" ] || [ ! -f "$ODOO_SRC/odoo/release.py" ]; then
-    die "no Odoo 18.0 found in ODOO_SRC=$ODOO_SRC. Get it with:
-    git clone --depth 1 --branch 18.0 https://github.com/odoo/odoo $ODOO_SRC
-(or set ODOO_SRC to the folder that holds odoo-bin)."
-fi
-if ! grep -q "^version_info = (18, 0" "$ODOO_SRC/odoo/release.py"; then
-    die "ODOO_SRC=$ODOO_SRC is not Odoo 18.0 ($(grep '^version_info' "$ODOO_SRC/odoo/release.py"))."
-fi
+# 1. Odoo source (cloned from ODOO_GIT_URL when missing) ----------------------
+ODOO_SRC="$ODOO_SRC" "$ROOT/scripts/get_odoo.sh"
 
 # 2. System packages ---------------------------------------------------------
 # Installed before PostgreSQL is started: installing libpq-dev may upgrade the
