@@ -14,7 +14,6 @@
         "security/ir.model.access.csv",
         "data/kam_tier_data.xml",
         "data/ir_cron_data.xml",
-        "data/kam_sale_trend_data.xml",
         "data/kam_cadence_data.xml",
         "data/kam_duty_data.xml",
         "data/kam_preference_category_data.xml",

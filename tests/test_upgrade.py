@@ -57,6 +57,10 @@ emit({{
     "module_state": env["ir.module.module"].search([("name", "=", "{MODULE}")]).state,
     "shared_company_id": env["res.partner"].browse(int(SHARED_ID)).company_id.id,
     "activity_rule_domain": env.ref("{MODULE}.mail_activity_rule_kam_viewer").domain_force,
+    "active_crons": sorted(
+        xmlid for cron, xmlid in env["ir.cron"].search([]).get_external_id().items()
+        if xmlid.startswith("{MODULE}.")
+    ),
     "main_company_id": env.ref("base.main_company").id,
 }})
 """
@@ -97,3 +101,6 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     xml = ElementTree.parse(Path(__file__).parent.parent / MODULE / "security" / "ir_rules.xml")
     record = xml.find(".//record[@id='mail_activity_rule_kam_viewer']/field[@name='domain_force']")
     assert after["activity_rule_domain"] == record.text
+    # one daily pipeline: the jobs' own scheduled actions are deactivated
+    assert len(before["active_crons"]) > 1
+    assert after["active_crons"] == [f"{MODULE}.ir_cron_kam_daily_pipeline"]

@@ -12,6 +12,7 @@ from . import (
     kam_interaction,
     kam_interaction_links,
     kam_job,
+    kam_pipeline,
     kam_plan,
     kam_preference,
     kam_responsibility,

@@ -1,13 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+import zlib
+from contextlib import contextmanager
 
 import psycopg2
 
-from odoo import api, models
+from odoo import api, models, sql_db
 from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 
 _logger = logging.getLogger(__name__)
+
+#: First key of the PostgreSQL advisory locks the jobs take (the second one is
+#: the job's name hashed): "KAM" in ASCII, apart from other addons' locks.
+LOCK_NAMESPACE = 0x4B414D
 
 
 class KamJob(models.AbstractModel):
@@ -32,7 +38,46 @@ class KamJob(models.AbstractModel):
         return [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
 
     @api.model
+    @contextmanager
+    def _exclusive_run(self, name):
+        """``with self._exclusive_run(name) as acquired:`` whether this run of
+        the job ``name`` is the only one on the database: two cron workers, two
+        Odoo servers or a manual run next to the scheduled one never process
+        the same accounts at the same time (the second one does nothing).
+
+        A PostgreSQL advisory lock, held by a connection of its own for the
+        whole run (the job commits between batches, which would release a
+        transaction lock); a crashed process releases it with its connection."""
+        key = zlib.crc32(name.encode()) - 2**31  # int4
+        lock_cr = sql_db.db_connect(self.env.cr.dbname).cursor()
+        try:
+            lock_cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key))
+            acquired = lock_cr.fetchone()[0]
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    lock_cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, key))
+        finally:
+            lock_cr.close()
+
+    @api.model
+    def _job_name(self, process_batch):
+        return f"{getattr(process_batch, '__module__', '')}.{getattr(process_batch, '__qualname__', process_batch)}"
+
+    @api.model
     def _run_in_batches(self, ids, process_batch, batch_size=None, commit=None, skipped=None):
+        """Run ``process_batch(records)`` over ``ids`` split in batches, unless
+        the same job is running elsewhere (see :meth:`_exclusive_run`): then
+        nothing is done and the result says ``running_elsewhere``."""
+        with self._exclusive_run(self._job_name(process_batch)) as acquired:
+            if not acquired:
+                _logger.info("kam job %s: already running elsewhere, not run twice", self._job_name(process_batch))
+                return KamJobResult(0, running_elsewhere=True)
+            return self._run_batches(ids, process_batch, batch_size=batch_size, commit=commit, skipped=skipped)
+
+    @api.model
+    def _run_batches(self, ids, process_batch, batch_size=None, commit=None, skipped=None):
         """Run ``process_batch(records)`` over ``ids`` split in batches.
 
         One account cannot break the others: a batch that fails is rolled
@@ -133,12 +178,14 @@ class KamJobResult(int):
     of accounts processed (``done``) and the accounts skipped as bad data
     (``skipped``: ``{partner id: reason}``)."""
 
-    def __new__(cls, batches, done=0, skipped=None):
+    def __new__(cls, batches, done=0, skipped=None, running_elsewhere=False):
         result = super().__new__(cls, batches)
         result.batches = batches
         result.done = done
         result.skipped = skipped or {}
+        result.running_elsewhere = running_elsewhere
         return result
 
     def __repr__(self):
-        return f"KamJobResult(batches={self.batches}, done={self.done}, skipped={self.skipped!r})"
+        extra = ", running_elsewhere=True" if self.running_elsewhere else ""
+        return f"KamJobResult(batches={self.batches}, done={self.done}, skipped={self.skipped!r}{extra})"

@@ -183,12 +183,13 @@ class KamSaleTrend(models.Model):
     # Refresh
     # ------------------------------------------------------------------
     def action_kam_refresh(self):
-        """Refresh the purchase trend now, in the background (the scheduled
-        action runs as soon as possible)."""
+        """Refresh the purchase trend now, in the background: the daily
+        pipeline runs as soon as possible (the trend reads the figures and
+        tiers it computes first)."""
         if not self.env.user.has_group("key_account_management.group_kam_manager"):
             raise AccessError(self.env._("Only key account managers can refresh the purchase trend."))
         # the scheduler runs it as its own user, in batches with commits
-        self.env.ref("key_account_management.ir_cron_kam_refresh_trend").sudo()._trigger()
+        self.env.ref("key_account_management.ir_cron_kam_daily_pipeline").sudo()._trigger()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -9,6 +9,7 @@ from . import (
     test_health,
     test_import_export,
     test_interaction,
+    test_pipeline,
     test_plan,
     test_preference,
     test_profile_report,

@@ -240,7 +240,8 @@ class TestKamSaleAnalysis(SaleAnalysisCommon):
         self.assertEqual(Trend.search([("partner_id", "=", self.account.id)]), before)
         with self.assertRaisesMessage(AccessError, "Only key account managers"):
             Trend.with_user(self.kam_user).action_kam_refresh()
-        cron = self.env.ref("key_account_management.ir_cron_kam_refresh_trend")
+        cron = self.env.ref("key_account_management.ir_cron_kam_daily_pipeline")
+        self.assertTrue(cron.active)
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
         Trend.with_user(self.kam_manager).action_kam_refresh()
         self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)

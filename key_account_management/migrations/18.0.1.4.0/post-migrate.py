@@ -11,6 +11,9 @@
   them. Record rules are ``noupdate`` from this version on, so the rule that
   changed is written here (tests/test_upgrade.py checks it against
   security/ir_rules.xml).
+* One daily pipeline (``kam.pipeline``, ``ir_cron_kam_daily_pipeline``) runs
+  the jobs in order: their own scheduled actions (noupdate data) are
+  deactivated here, kept to run one stage by hand.
 """
 
 import logging
@@ -19,6 +22,14 @@ from odoo import SUPERUSER_ID, api
 
 _logger = logging.getLogger(__name__)
 
+STAGE_CRONS = (
+    "ir_cron_kam_recompute_tiers",
+    "ir_cron_kam_refresh_trend",
+    "ir_cron_kam_health",
+    "ir_cron_kam_schedule_reviews",
+    "ir_cron_kam_contact_cadence",
+    "ir_cron_kam_customer_care",
+)
 ACTIVITY_RULE_DOMAIN = (
     "['|', ('kam_account_id', '=', False), '|', ('kam_account_id.kam_manager_id', '=', user.id), "
     "('kam_account_id.kam_team_user_ids', 'in', user.id)]"
@@ -48,3 +59,9 @@ def migrate(cr, version):
                 "domain_force": ACTIVITY_RULE_DOMAIN,
             }
         )
+    for xmlid in STAGE_CRONS:
+        cron = env.ref(f"key_account_management.{xmlid}", raise_if_not_found=False)
+        if cron:
+            cron.write(
+                {"active": False, "name": cron.name.replace("Key Accounts: ", "Key Accounts (pipeline stage): ")}
+            )

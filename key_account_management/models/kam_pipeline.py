@@ -1,0 +1,65 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+import time
+
+from odoo import api, models
+
+_logger = logging.getLogger(__name__)
+
+
+class KamPipeline(models.AbstractModel):
+    """The daily key-account pipeline: one scheduled action runs the stages
+    in this order, each reading what the ones before wrote (the order is
+    code, not cron hours):
+
+    1. ``figures_and_tiers``: sale and interaction figures of every key
+       account, then its tier (res.partner ``_cron_kam_recompute_tiers``);
+    2. ``purchase_trend``: the monthly purchase trend rows, which carry the
+       account's tier (kam.sale.trend ``_cron_kam_refresh_trend``);
+    3. ``health_and_risk``: risk signals, health score and risk level, from
+       the figures (res.partner ``_cron_kam_health``);
+    4. ``reviews``: the next periodic review of each account, by its tier's
+       review interval (kam.review ``_cron_schedule_reviews``);
+    5. ``contact_cadence``: follow-up activities of the accounts overdue for
+       contact (res.partner ``_cron_kam_contact_cadence``);
+    6. ``customer_care``: care reminders (birthdays, anniversaries, holidays)
+       (res.partner ``_cron_kam_customer_care``).
+
+    Each stage is a batched job (kam.job): one bad account is skipped and
+    reported, not the others; a stage never runs twice at the same time on
+    the database. Each stage can still be run on its own: its scheduled
+    action (inactive, "Run Manually") or its method.
+    """
+
+    _name = "kam.pipeline"
+    _description = "Key account daily pipeline"
+
+    STAGES = (
+        ("figures_and_tiers", "res.partner", "_cron_kam_recompute_tiers"),
+        ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
+        ("health_and_risk", "res.partner", "_cron_kam_health"),
+        ("reviews", "kam.review", "_cron_schedule_reviews"),
+        ("contact_cadence", "res.partner", "_cron_kam_contact_cadence"),
+        ("customer_care", "res.partner", "_cron_kam_customer_care"),
+    )
+
+    @api.model
+    def _cron_daily(self, stages=None):
+        """Run the stages in order (all, or those named in ``stages``).
+        Returns ``{stage: result of its job}``; empty when the pipeline is
+        already running elsewhere."""
+        unknown = set(stages or ()) - {name for name, __, __ in self.STAGES}
+        if unknown:
+            raise ValueError(f"unknown key-account pipeline stages: {sorted(unknown)}")
+        results = {}
+        with self.env["kam.job"]._exclusive_run("kam.pipeline") as acquired:
+            if not acquired:
+                _logger.info("kam pipeline: already running elsewhere, not run twice")
+                return results
+            for name, model, method in self.STAGES:
+                if stages and name not in stages:
+                    continue
+                start = time.monotonic()
+                results[name] = getattr(self.env[model], method)()
+                _logger.info("kam pipeline: %s in %.1f s: %r", name, time.monotonic() - start, results[name])
+        return results
