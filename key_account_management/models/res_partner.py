@@ -715,12 +715,18 @@ class ResPartner(models.Model):
             and any(not p.kam_key_account_since for p in self)
         ):
             vals = dict(vals, kam_key_account_since=fields.Date.context_today(self))
+        newly_key = self.browse()
+        if vals.get("kam_is_key_account"):
+            newly_key = self.filtered(lambda p: not p.sudo().kam_is_key_account)
         watch = {}
         if vals.keys() & KAM_MANAGER_FIELDS:
             watch = {p: (p.kam_tier_id, p.kam_tier_locked) for p in self if p == p.commercial_partner_id}
         res = super().write(vals)
         if vals.get("kam_is_key_account"):
             self._kam_set_company()
+        if newly_key:
+            # a new key account: the duties every key account needs (responsibility matrix)
+            newly_key._kam_propose_responsibilities()
         if watch:
             changes, locks, unlocks = {}, {}, {}
             for partner, (old_tier, old_locked) in watch.items():
@@ -1165,3 +1171,10 @@ class ResPartner(models.Model):
                 for message, (old_tier, new_tier) in zip(messages, changes.values(), strict=True)
             ]
         )
+        self.browse([partner.id for partner in changes])._kam_tier_changed()
+
+    def _kam_tier_changed(self):
+        """What follows a tier change of these accounts (their history and
+        chatter entry are written): the duties the new tier requires
+        (responsibility matrix, res_partner_responsibility.py)."""
+        self._kam_propose_responsibilities()

@@ -59,20 +59,6 @@ class ResPartner(models.Model):
             partner.kam_responsibility_gap_count = len(gaps.get(partner.id, []))
             partner.kam_missing_duty_names = ", ".join(gaps.get(partner.id, []))
 
-    def write(self, vals):
-        newly_key = self.browse()
-        if vals.get("kam_is_key_account"):
-            newly_key = self.filtered(lambda p: not p.kam_is_key_account)
-        res = super().write(vals)
-        if newly_key:
-            newly_key._kam_propose_responsibilities()
-        return res
-
-    def _kam_log_tier_changes(self, changes, change_type, reason=None, figures=None):
-        res = super()._kam_log_tier_changes(changes, change_type, reason=reason, figures=figures)
-        self.browse([partner.id for partner in changes])._kam_propose_responsibilities()
-        return res
-
     def _kam_propose_responsibilities(self):
         """Create the missing responsibilities of these key accounts: one per
         required duty (required for all accounts, or by the account's tier)
