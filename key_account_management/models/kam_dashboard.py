@@ -34,10 +34,10 @@ class KamDashboard(models.AbstractModel):
     def _account_domain(self):
         """Key accounts (commercial entities) the dashboard counts for the
         current user; managers and all-accounts viewers count all of them."""
-        domain = [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
+        domain = self.env["kam.job"]._key_account_domain()
         user = self.env.user
         if not user.has_group("key_account_management.group_kam_viewer_all"):
-            domain += ["|", ("kam_manager_id", "=", user.id), ("kam_team_user_ids", "in", user.id)]
+            domain += self.env["kam.job"]._member_domain(user)
         return domain
 
     @api.model

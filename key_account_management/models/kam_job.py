@@ -15,6 +15,11 @@ _logger = logging.getLogger(__name__)
 #: the job's name hashed): "KAM" in ASCII, apart from other addons' locks.
 LOCK_NAMESPACE = 0x4B414D
 
+#: The key accounts: commercial entities flagged as key accounts (their
+#: contacts carry the flag too, through the commercial fields). Defined here
+#: only; use it or ``kam.job._key_account_domain()``.
+KEY_ACCOUNT_DOMAIN = [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
+
 
 class KamJob(models.AbstractModel):
     """Batched jobs over key accounts.
@@ -35,7 +40,15 @@ class KamJob(models.AbstractModel):
     def _key_account_domain(self):
         """Commercial entities flagged as key accounts (their contacts carry
         the flag too, through the commercial fields)."""
-        return [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
+        return list(KEY_ACCOUNT_DOMAIN)
+
+    @api.model
+    def _member_domain(self, user=None, path=""):
+        """Partners (``path``: through which field, e.g. ``"partner_id."``) of
+        the accounts ``user`` (default: the current user) manages or is in the
+        account team of. The record rules say the same in XML."""
+        uid = (user or self.env.user).id
+        return ["|", (f"{path}kam_manager_id", "=", uid), (f"{path}kam_team_user_ids", "in", uid)]
 
     @api.model
     @contextmanager

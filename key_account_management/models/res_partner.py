@@ -253,12 +253,7 @@ class ResPartner(models.Model):
     def _search_kam_competitor_notes(self, operator, value):
         domain = [("kam_competitor_notes_text", operator, value)]
         if not (self.env.su or self.env.user.has_group("key_account_management.group_kam_manager")):
-            uid = self.env.uid
-            domain += [
-                "|",
-                ("commercial_partner_id.kam_manager_id", "=", uid),
-                ("commercial_partner_id.kam_team_user_ids", "in", uid),
-            ]
+            domain += self.env["kam.job"]._member_domain(path="commercial_partner_id.")
         return [("id", "in", self.sudo()._search(domain))]
 
     # constraints read as superuser: they run for whoever creates or moves a
@@ -781,15 +776,7 @@ class ResPartner(models.Model):
         accounts = (
             self.sudo()
             .with_context(active_test=False)
-            .search(
-                [
-                    ("kam_is_key_account", "=", True),
-                    ("company_id", "=", False),
-                    "|",
-                    ("is_company", "=", True),
-                    ("parent_id", "=", False),
-                ]
-            )
+            .search(self.env["kam.job"]._key_account_domain() + [("company_id", "=", False)])
         )
         if not accounts:
             return {}

@@ -156,14 +156,7 @@ class ResPartner(models.Model):
         overdue = self._kam_overdue_account_ids()
         if not private.sees_all_accounts(self.env):
             # another team's account is never found by its (account-private) cadence
-            overdue = self.sudo()._search(
-                [
-                    ("id", "in", overdue),
-                    "|",
-                    ("kam_manager_id", "=", self.env.uid),
-                    ("kam_team_user_ids", "in", self.env.uid),
-                ]
-            )
+            overdue = self.sudo()._search([("id", "in", overdue)] + self.env["kam.job"]._member_domain())
         positive = (operator == "=") == value
         return [("commercial_partner_id", "in" if positive else "not in", overdue)]
 

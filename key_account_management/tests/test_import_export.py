@@ -12,7 +12,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.misc import file_open
 
-from odoo.addons.key_account_management.wizards.kam_account_export import KEY_ACCOUNT_DOMAIN
+from odoo.addons.key_account_management.models.kam_job import KEY_ACCOUNT_DOMAIN
 
 from .common import KamCommon
 

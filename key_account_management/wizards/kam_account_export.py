@@ -12,9 +12,7 @@ from odoo.exceptions import UserError
 from odoo.osv import expression
 
 from ..models import kam_account_privacy as private
-
-# The key-account entities (same domain as the key-account list).
-KEY_ACCOUNT_DOMAIN = [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
+from ..models.kam_job import KEY_ACCOUNT_DOMAIN
 
 # Pseudo column: open risk signals, counted with one grouped query.
 OPEN_SIGNALS = "open_signal_count"
