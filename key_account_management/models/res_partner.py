@@ -688,6 +688,12 @@ class ResPartner(models.Model):
                 if parent.commercial_partner_id.kam_is_key_account and parent.commercial_partner_id.company_id:
                     vals["company_id"] = parent.commercial_partner_id.company_id.id
         partners = super().create(vals_list)
+        # key accounts created without a tier of their own get their first one (an imported tier stays)
+        untiered = partners.browse(
+            partner.id for partner, vals in zip(partners, vals_list, strict=True) if not vals.get("kam_tier_id")
+        )
+        if untiered:
+            untiered._kam_first_tier()
         # sudo: whoever creates a partner may not read tiers
         tiered = partners.sudo().filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id).with_env(self.env)
         if tiered:
@@ -720,7 +726,10 @@ class ResPartner(models.Model):
         if vals.get("kam_is_key_account"):
             self._kam_set_company()
         if newly_key:
-            # a new key account: the duties every key account needs (responsibility matrix)
+            # a new key account gets its figures and first tier at once, in bulk (a write, an import
+            # or the button alike; unless the tier is given), and the duties every key account needs
+            if "kam_tier_id" not in vals:
+                newly_key._kam_first_tier()
             newly_key._kam_propose_responsibilities()
         if watch:
             changes, locks, unlocks = {}, {}, {}
@@ -820,12 +829,12 @@ class ResPartner(models.Model):
         accounts = self.commercial_partner_id.filtered(lambda p: not p.kam_is_key_account)
         if not accounts:
             raise UserError(self.env._("The selected partners are already key accounts."))
-        for account in accounts:
-            vals = {"kam_is_key_account": True}
-            if not account.kam_manager_id:
-                vals["kam_manager_id"] = self.env.user.id
-            account.write(vals)
-        accounts.sudo()._kam_recompute()
+        # two writes for any number of accounts; the write computes their figures and first tier
+        managed = accounts.filtered("kam_manager_id")
+        if managed:
+            managed.write({"kam_is_key_account": True})
+        if accounts - managed:
+            (accounts - managed).write({"kam_is_key_account": True, "kam_manager_id": self.env.user.id})
         if len(accounts) == 1:
             return {
                 "type": "ir.actions.act_window",
@@ -1159,6 +1168,13 @@ class ResPartner(models.Model):
             ]
         )
         self.browse([partner.id for partner in changes])._kam_tier_changed()
+
+    def _kam_first_tier(self):
+        """Figures and tier of accounts just marked as key accounts (the key
+        accounts among these partners), in one bulk run."""
+        accounts = self.sudo().filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
+        if accounts and not self.env.context.get("kam_no_first_tier"):
+            accounts._kam_recompute()
 
     def _kam_tier_changed(self):
         """What follows a tier change of these accounts (their history and

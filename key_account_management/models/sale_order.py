@@ -40,7 +40,8 @@ class SaleOrder(models.Model):
 
     def _action_confirm(self):
         # sudo: whoever confirms (accountant, portal sign-and-pay) may not read tiers
-        by_tier = defaultdict(lambda: self.browse())
+        # (and the tier at confirmation is a figure: only sudo writes it)
+        by_tier = defaultdict(lambda: self.sudo().browse())
         for order in self.sudo():
             by_tier[order.partner_id.commercial_partner_id.kam_tier_id] |= order
         for tier, orders in by_tier.items():

@@ -77,16 +77,23 @@ class KamCommon(TransactionCase):
 
     @classmethod
     def _make_account(cls, name, manager=None, **vals):
-        return cls.env["res.partner"].create(
-            dict(
-                {
-                    "name": name,
-                    "is_company": True,
-                    "kam_is_key_account": True,
-                    "kam_manager_id": manager.id if manager else False,
-                },
-                **vals,
+        # no first tier at creation: the tests give their accounts orders, then run the jobs
+        # (tests/test_pipeline.py tests the first tier)
+        return (
+            cls.env["res.partner"]
+            .with_context(kam_no_first_tier=True)
+            .create(
+                dict(
+                    {
+                        "name": name,
+                        "is_company": True,
+                        "kam_is_key_account": True,
+                        "kam_manager_id": manager.id if manager else False,
+                    },
+                    **vals,
+                )
             )
+            .with_env(cls.env)
         )
 
     @classmethod

@@ -89,3 +89,66 @@ class TestPipeline(KamCommon):
         self.assertEqual(
             self.env["kam.pipeline"]._cron_daily(stages={"figures_and_tiers"}).keys(), {"figures_and_tiers"}
         )
+
+
+@tagged("post_install", "-at_install")
+class TestFirstTier(KamCommon):
+    """Marking accounts key (the button, a write, an import) gives them their
+    figures and first tier at once, in one bulk run for all of them."""
+
+    def _customers(self, count, amount=5000):
+        Partner = self.env["res.partner"]
+        customers = Partner.create([{"name": f"Customer {i}", "is_company": True} for i in range(count)])
+        for customer in customers:
+            for __ in range(3):
+                self._order(customer, amount)
+        return customers
+
+    def test_write_button_and_import_give_the_first_tier(self):
+        by_write = self._customers(2)
+        by_write.with_user(self.kam_manager).write({"kam_is_key_account": True, "kam_manager_id": self.kam_user.id})
+        self.assertEqual(by_write.mapped("kam_tier_id"), self.tier_a)
+        self.assertEqual(set(by_write.mapped("kam_revenue_current")), {15000})
+        history = self.env["kam.tier.history"].search([("partner_id", "in", by_write.ids)])
+        self.assertEqual(len(history), 2)
+
+        by_button = self._customers(2, amount=500)
+        by_button.with_user(self.kam_user).action_kam_mark_key_account()
+        self.assertEqual(by_button.mapped("kam_tier_id"), self.tier_b)
+        self.assertEqual(by_button.kam_manager_id, self.kam_user)
+
+        # an import that marks existing customers (with their orders), and one that creates an account
+        by_import = self._customers(1, amount=500)
+        Partner = self.env["res.partner"].with_user(self.kam_manager)
+        result = Partner.load([".id", "kam_is_key_account"], [[str(by_import.id), "1"]])
+        self.assertFalse(result["messages"])
+        self.assertEqual(by_import.kam_tier_id, self.tier_b)
+        self.assertEqual(by_import.kam_revenue_current, 1500)
+        result = Partner.load(["name", "is_company", "kam_is_key_account"], [["Imported Co", "1", "1"]])
+        self.assertFalse(result["messages"])
+        imported = self.env["res.partner"].browse(result["ids"])
+        self.assertTrue(imported.kam_is_key_account)
+        reference = self._make_account("Reference without orders")
+        self.assertFalse(reference.kam_tier_id)
+        reference._kam_recompute()
+        self.assertEqual(imported.kam_tier_id, reference.kam_tier_id, "the tier the job gives without orders")
+        self.assertEqual(imported.kam_currency_id, self.company.currency_id)
+        # an imported tier is kept
+        given = self.env["res.partner"].create(
+            {"name": "Given tier", "is_company": True, "kam_is_key_account": True, "kam_tier_id": self.tier_c.id}
+        )
+        self.assertEqual(given.kam_tier_id, self.tier_c)
+
+    def test_in_bulk(self):
+        """The number of queries does not grow with the number of accounts."""
+        few, many = self._customers(2), self._customers(8)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        counts = []
+        for customers in (few, many):
+            before = self.cr.sql_log_count
+            customers.with_user(self.kam_manager).write({"kam_is_key_account": True})
+            self.env.flush_all()
+            counts.append(self.cr.sql_log_count - before)
+        self.assertEqual(set(many.mapped("kam_tier_id")), {self.tier_a})
+        self.assertLessEqual(counts[1], counts[0] + 10, counts)
