@@ -357,6 +357,14 @@ class TestCoreFlowsWithoutGroups(KamSecurityCommon):
         order = self._order(self.account, 300, confirm=False)
         order.with_user(self.sale_manager).action_confirm()
         self.assertEqual(order.sudo().kam_tier_id, self.account.kam_tier_id)
+        # a tiered account: the tier at confirmation is recorded whoever confirms
+        self.account.sudo().kam_tier_id = self.tier_b
+        for user in (self.salesman, self.sale_manager, self.kam_user):
+            with self.subTest(user=user.login):
+                order = self._order(self.account, 300, confirm=False)
+                order.user_id = user  # their own quotation
+                order.with_user(user).action_confirm()
+                self.assertEqual(order.sudo().kam_tier_id, self.tier_b)
 
 
 @tagged("post_install", "-at_install")
