@@ -718,11 +718,20 @@ class ResPartner(models.Model):
             vals = dict(vals, kam_key_account_since=fields.Date.context_today(self))
         newly_key = self.browse()
         if vals.get("kam_is_key_account"):
-            newly_key = self.filtered(lambda p: not p.sudo().kam_is_key_account)
+            newly_key = self.filtered(lambda p: not p.sudo().kam_is_key_account and p.sudo() == p.commercial_partner_id)
+        # several accounts get the same key-account values (marking many at once, an import): their
+        # contacts get them in one write, not one per account (Odoo's commercial sync)
+        batched = set()
+        if len(self) > 1 and not self.env.context.get("kam_batched_sync"):
+            batched = vals.keys() & set(self._commercial_fields()) & self._kam_batched_sync_fields()
         watch = {}
         if vals.keys() & KAM_MANAGER_FIELDS:
             watch = {p: (p.kam_tier_id, p.kam_tier_locked) for p in self if p == p.commercial_partner_id}
-        res = super().write(vals)
+        if batched:
+            res = super(ResPartner, self.with_context(kam_batched_sync=frozenset(batched))).write(vals)
+            self._kam_sync_contacts(batched)
+        else:
+            res = super().write(vals)
         if vals.get("kam_is_key_account"):
             self._kam_set_company()
         if newly_key:
@@ -761,6 +770,40 @@ class ResPartner(models.Model):
         shared = self.sudo().filtered(lambda p: not p.company_id and p == p.commercial_partner_id)
         if shared:
             shared.write({"company_id": self.env.company.id})
+
+    @api.model
+    @tools.ormcache()
+    def _kam_batched_sync_fields(self):
+        """The addon's commercial fields synced to contacts in one write when
+        several accounts get them at once."""
+        return frozenset(name for name in self._commercial_fields() if name.startswith("kam_"))
+
+    def _children_sync(self, values):
+        batched = self.env.context.get("kam_batched_sync")
+        if batched:
+            # synced for all the accounts of the write at once (_kam_sync_contacts)
+            values = {fname: value for fname, value in values.items() if fname not in batched}
+        return super()._children_sync(values)
+
+    def _commercial_sync_to_children(self, fields_to_sync=None):
+        if fields_to_sync is not None and not fields_to_sync:
+            return True  # nothing left to sync (the rest was synced in one batch)
+        return super()._commercial_sync_to_children(fields_to_sync)
+
+    def _kam_sync_contacts(self, fnames):
+        """Odoo's commercial sync of ``fnames``, for all these accounts at once:
+        their contacts (at any depth, not companies) get the accounts' values,
+        one write per distinct set of values instead of one per account."""
+        accounts = self.sudo().filtered(lambda p: p == p.commercial_partner_id)
+        if not accounts:
+            return
+        contacts = accounts.search([("commercial_partner_id", "in", accounts.ids), ("id", "not in", accounts.ids)])
+        groups = defaultdict(lambda: contacts.browse())
+        for contact in contacts:
+            values = contact.commercial_partner_id._update_fields_values(fnames)
+            groups[tuple(sorted((k, str(v)) for k, v in values.items()))] |= contact
+        for group in groups.values():
+            group.write(group[:1].commercial_partner_id._update_fields_values(fnames))
 
     def _kam_check_company_kept(self):
         """A key account keeps a company (see _kam_set_company): without one,
