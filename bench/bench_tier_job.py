@@ -13,7 +13,8 @@ from a template row made with the ORM. Then, side by side in one run:
   figures, tier decision, history, chatter notes, writes, commits between
   batches) when every account changes (no figures, no tier yet);
 * daily run: the same job the next day, after 1 % of the accounts got a new
-  order (the usual case: few accounts change).
+  order (the usual case: few accounts change); the job is incremental, it
+  looks at the accounts whose orders changed since its last run.
 
 Prints the times and the ratio job / floor. Usage (from the repository root,
 after ``make setup``)::
@@ -260,6 +261,8 @@ def reset_job_state(env):
                   kam_last_order_date = NULL, kam_revenue_trend = NULL
                   WHERE ref IN ('BENCH-ACCOUNT', 'BENCH-CONTACT')""")
     cr.execute("DELETE FROM kam_tier_history")
+    # the next run is a first (full) run
+    cr.execute("DELETE FROM ir_config_parameter WHERE key LIKE 'key_account_management.last%%'")
     cr.execute("DELETE FROM mail_message WHERE model = 'res.partner' AND body::text LIKE '%%Tier%%'")
     cr.commit()
     env.invalidate_all()
@@ -301,7 +304,8 @@ def main():
 
         # next day: 1 % of the accounts get a new order
         cr.execute(
-            """UPDATE sale_order SET date_order = now() - interval '1 hour', amount_untaxed = amount_untaxed + 1
+            """UPDATE sale_order SET date_order = now() - interval '1 hour', amount_untaxed = amount_untaxed + 1,
+                                     write_date = now()
                       WHERE id IN (SELECT id FROM sale_order WHERE client_order_ref = 'BENCH' AND state = 'sale'
                                    ORDER BY id LIMIT %s)""",
             [max(args.accounts // 100, 1)],

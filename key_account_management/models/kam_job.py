@@ -2,10 +2,11 @@
 import logging
 import zlib
 from contextlib import contextmanager
+from datetime import timedelta
 
 import psycopg2
 
-from odoo import api, models, sql_db
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
 
@@ -41,6 +42,29 @@ class KamJob(models.AbstractModel):
         """Commercial entities flagged as key accounts (their contacts carry
         the flag too, through the commercial fields)."""
         return list(KEY_ACCOUNT_DOMAIN)
+
+    @api.model
+    def _last_run(self, job, full_every_days=None):
+        """Start (UTC) of the last run of ``job``, from which an incremental
+        run looks for changes; None when a full run is due: never run, or the
+        last full run is older than ``full_every_days``."""
+        params = self.env["ir.config_parameter"].sudo()
+        last = params.get_param(f"key_account_management.last_run.{job}")
+        last_full = params.get_param(f"key_account_management.last_full_run.{job}")
+        if not last or not last_full:
+            return None
+        if full_every_days and fields.Datetime.to_datetime(last_full) < fields.Datetime.now() - timedelta(
+            days=full_every_days
+        ):
+            return None
+        return fields.Datetime.to_datetime(last)
+
+    @api.model
+    def _set_last_run(self, job, started, full=False):
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param(f"key_account_management.last_run.{job}", fields.Datetime.to_string(started))
+        if full:
+            params.set_param(f"key_account_management.last_full_run.{job}", fields.Datetime.to_string(started))
 
     @api.model
     def _member_domain(self, user=None, path=""):

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -8,6 +10,9 @@ from odoo.tools import SQL
 from . import kam_account_privacy as private
 from .kam_input import search_unsearchable
 from .res_partner_interaction import INTERACTION_FIGURE_COLUMNS
+
+#: Days between two full runs of the tier job (the daily runs are incremental).
+FULL_RUN_DAYS = 7
 
 # Key-account fields a key account user may edit on the accounts they manage
 # or are in the team of.
@@ -337,6 +342,11 @@ class ResPartner(models.Model):
         """Names of the fields that only the account's team (and those who
         see all accounts) read: see kam_account_privacy.py."""
         return frozenset(name for name, field in self._fields.items() if private.is_private(field))
+
+    def init(self):
+        super().init()
+        # the daily tier job looks for the partners changed since its last run
+        tools.create_index(self.env.cr, "res_partner_kam_write_date_index", self._table, ["write_date"])
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         sql = super()._field_to_sql(alias, fname, query, flush)
@@ -931,13 +941,20 @@ class ResPartner(models.Model):
     # Figures and tiers
     # ------------------------------------------------------------------
     @api.model
-    def _cron_kam_recompute_tiers(self, batch_size=None):
-        """Daily: figures and tier of every key account, in batches.
+    def _cron_kam_recompute_tiers(self, batch_size=None, full=False):
+        """Daily: figures and tier of the key accounts, in batches.
 
-        The figures of all accounts come from one grouped query per company
-        (the cost of one pass over the orders); the batches then decide the
-        tiers and write what changed, committing between batches."""
-        states = self._kam_read_state(None)
+        Incremental: only the accounts whose inputs changed since the last run
+        (see :meth:`_kam_changed_since`); every account on the first run, when
+        the tiers or the company settings changed, once a week, and with
+        ``full``. The figures come from one grouped query per company; the
+        batches then decide the tiers and write what changed, committing
+        between batches."""
+        Job = self.env["kam.job"]
+        started = self.env.cr.now()
+        since = None if full else Job._last_run("tiers", full_every_days=FULL_RUN_DAYS)
+        changed = self._kam_changed_since(since) if since else None
+        states = self._kam_read_state(changed)
         figures = self._kam_compute_figures(states)
         ids = sorted(states)
 
@@ -949,7 +966,74 @@ class ResPartner(models.Model):
             batch._kam_recompute(figures=figures, states={pid: states[pid] for pid in batch.ids})
             batch._kam_refresh_interaction_figures(interaction_figures, interaction_current)
 
-        return self.env["kam.job"]._run_in_batches(ids, process, batch_size=batch_size)
+        result = Job._run_in_batches(ids, process, batch_size=batch_size)
+        if not result.running_elsewhere:
+            Job._set_last_run("tiers", started, full=changed is None)
+        return result
+
+    @api.model
+    def _kam_changed_since(self, since):
+        """Ids of the key accounts whose figures or tier may have changed since
+        ``since`` (the start of the last run), or None when every account may
+        have (the tiers or a company's settings changed). Read from the
+        ``write_date`` of what the figures and the tier are made of:
+
+        * the account or its contacts (marked, potential, tier lock, moved);
+        * its sale orders (confirmed, cancelled, amounts, dates);
+        * its interactions (the interaction figures);
+        * the trailing windows, which move every day: orders and interactions
+          whose date left a window between the last run and now.
+
+        What leaves no trace (an order moved to another customer, a contact
+        to another company) is caught by the weekly full run. (``>=``: what
+        was written in the transaction of the last run is looked at again.)"""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """SELECT EXISTS (SELECT 1 FROM kam_tier WHERE write_date >= %(since)s)
+                       OR EXISTS (SELECT 1 FROM res_company WHERE write_date >= %(since)s)""",
+                since=since,
+            )
+        )
+        if cr.fetchone()[0]:
+            return None
+        Figures = self.env["kam.account.figures"]
+        today = fields.Date.context_today(self)
+        last_day = fields.Datetime.context_timestamp(self, since).date()
+        windows = []
+        for months in set(self.env["res.company"].sudo().search([]).mapped("kam_trailing_months")):
+            old_previous, old_current, __ = Figures._window(months, last_day)
+            new_previous, new_current, __ = Figures._window(months, today)
+            day = relativedelta(days=1)  # a day of margin: the interaction window starts a day earlier
+            windows += [
+                SQL("(%s, %s)", old_current - day, new_current + day),
+                SQL("(%s, %s)", old_previous - day, new_previous + day),
+            ]
+        left = SQL(", ").join(windows) if windows else SQL("(NULL::timestamp, NULL::timestamp)")
+        cr.execute(
+            SQL(
+                """
+                WITH windows(left_from, left_until) AS (VALUES %(left)s)
+                SELECT p.commercial_partner_id FROM res_partner p WHERE p.write_date >= %(since)s
+                 UNION
+                SELECT p.commercial_partner_id
+                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.write_date >= %(since)s
+                    OR (so.state = 'sale' AND EXISTS (
+                            SELECT 1 FROM windows w
+                             WHERE so.date_order >= w.left_from AND so.date_order < w.left_until))
+                 UNION
+                SELECT i.partner_id
+                  FROM kam_interaction i
+                 WHERE i.write_date >= %(since)s
+                    OR EXISTS (SELECT 1 FROM windows w WHERE i.date >= w.left_from AND i.date < w.left_until)
+                """,
+                left=left,
+                since=since,
+            )
+        )
+        return [row[0] for row in cr.fetchall() if row[0]]
 
     def _kam_read_state(self, ids):
         """Narrow read of what the recompute needs, for key accounts among

@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
 ACK_FIELDS = ("kam_preference_ack_user_id", "kam_preference_ack_date")
@@ -37,6 +37,11 @@ class SaleOrder(models.Model):
         help="The customer's tier when the order was confirmed, to analyse sales by the tier they were won under.",
         groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
     )
+
+    def init(self):
+        super().init()
+        # the daily tier job looks for the orders changed since its last run
+        tools.create_index(self.env.cr, "sale_order_kam_write_date_index", self._table, ["write_date"])
 
     def _action_confirm(self):
         # sudo: whoever confirms (accountant, portal sign-and-pay) may not read tiers

@@ -1,4 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import datetime, time, timedelta
+
+from dateutil.relativedelta import relativedelta
+
 from odoo.tests import tagged
 
 from .common import KamCommon
@@ -40,3 +44,75 @@ class TestTierJob(KamCommon):
         self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
         cron.method_direct_trigger()
         self.assertEqual(self.account.kam_tier_id, self.tier_a)
+
+
+@tagged("post_install", "-at_install")
+class TestIncrementalTierJob(KamCommon):
+    """The daily run recomputes only the accounts whose inputs changed since
+    the last run, plus those whose windows moved over an order; everything on
+    the first run, when tiers or settings change, weekly, and on request."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        for __ in range(3):
+            cls._order(cls.account, 5000)
+            cls._order(cls.other_account, 5000)
+        cls.env.flush_all()
+
+    def _age_everything(self, days):
+        """As if all data and the last (full) run were ``days`` old."""
+        cr = self.env.cr
+        for table in ("res_partner", "sale_order", "kam_interaction", "kam_tier", "res_company"):
+            cr.execute(f"UPDATE {table} SET write_date = write_date - interval '{days + 1} days'")  # noqa: S608
+        stamp = cr.now() - timedelta(days=days)
+        self.env["kam.job"]._set_last_run("tiers", stamp, full=True)
+        self.env.invalidate_all()
+
+    def _tamper(self, account):
+        """A figure the job would correct, changed behind its back: it shows
+        whether the job looked at the account."""
+        self.env.cr.execute("UPDATE res_partner SET kam_order_count = 99 WHERE id = %s", [account.id])
+        self.env.invalidate_all()
+
+    def test_daily_run_looks_at_changed_accounts_only(self):
+        Partner = self.env["res.partner"]
+        Partner._cron_kam_recompute_tiers()  # first run: every account
+        self.assertEqual((self.account.kam_order_count, self.other_account.kam_order_count), (3, 3))
+        self._age_everything(1)
+        self._tamper(self.account)
+        self._tamper(self.other_account)
+        self._order(self.account, 5000)  # written now: after the last run
+        Partner._cron_kam_recompute_tiers()
+        self.assertEqual(self.account.kam_order_count, 4, "changed: recomputed")
+        self.assertEqual(self.other_account.kam_order_count, 99, "unchanged: left alone")
+        # a full run on request
+        Partner._cron_kam_recompute_tiers(full=True)
+        self.assertEqual(self.other_account.kam_order_count, 3)
+
+    def test_orders_leaving_the_window_count_as_a_change(self):
+        Partner = self.env["res.partner"]
+        months = self.company.kam_trailing_months
+        old = datetime.combine(self.today - relativedelta(months=months) - timedelta(days=1), time(12, 0))
+        self._order(self.other_account, 700, when=old)
+        Partner._cron_kam_recompute_tiers()
+        self._age_everything(3)  # the last run was 3 days ago: the order was in the window then
+        self._tamper(self.account)
+        self._tamper(self.other_account)
+        Partner._cron_kam_recompute_tiers()
+        self.assertEqual(self.other_account.kam_order_count, 3, "its window moved over an order: recomputed")
+        self.assertEqual(self.account.kam_order_count, 99)
+
+    def test_full_run_when_tiers_change_or_weekly(self):
+        Partner = self.env["res.partner"]
+        Partner._cron_kam_recompute_tiers()
+        self._age_everything(1)
+        self._tamper(self.other_account)
+        self.tier_a.min_revenue = 12000  # every account may change tier
+        Partner._cron_kam_recompute_tiers()
+        self.assertEqual(self.other_account.kam_order_count, 3)
+
+        self._age_everything(8)  # the last full run is older than a week
+        self._tamper(self.other_account)
+        Partner._cron_kam_recompute_tiers()
+        self.assertEqual(self.other_account.kam_order_count, 3)
