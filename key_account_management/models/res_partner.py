@@ -344,9 +344,10 @@ class ResPartner(models.Model):
         return frozenset(name for name, field in self._fields.items() if private.is_private(field))
 
     def init(self):
-        super().init()
+        res = super().init()
         # the daily tier job looks for the partners changed since its last run
         tools.create_index(self.env.cr, "res_partner_kam_write_date_index", self._table, ["write_date"])
+        return res
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         sql = super()._field_to_sql(alias, fname, query, flush)

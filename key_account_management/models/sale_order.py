@@ -39,9 +39,10 @@ class SaleOrder(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # the daily tier job looks for the orders changed since its last run
         tools.create_index(self.env.cr, "sale_order_kam_write_date_index", self._table, ["write_date"])
+        return res
 
     def _action_confirm(self):
         # sudo: whoever confirms (accountant, portal sign-and-pay) may not read tiers
