@@ -34,6 +34,10 @@ shared.write({{"kam_is_key_account": True, "kam_manager_id": admin.id}})
 env.flush_all()
 env.cr.execute("UPDATE res_partner SET company_id = NULL WHERE id = %s", [shared.id])
 env.cr.execute("UPDATE ir_module_module SET latest_version = '18.0.1.3.0' WHERE name = %s", ["{MODULE}"])
+# 18.0.1.3.0 ran each job on a scheduled action of its own
+for cron in env["ir.cron"].with_context(active_test=False).search([]):
+    if cron.get_external_id()[cron.id].startswith("{MODULE}.ir_cron_kam_"):
+        cron.active = True
 env.cr.commit()
 emit({{"partner_id": account.id, "shared_id": shared.id}})
 """
