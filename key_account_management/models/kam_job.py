@@ -67,6 +67,18 @@ class KamJob(models.AbstractModel):
             params.set_param(f"key_account_management.last_full_run.{job}", fields.Datetime.to_string(started))
 
     @api.model
+    def _commits(self):
+        """Whether a job commits as it goes: only when run by the scheduler
+        (it puts the progress record in the context), never inside a test
+        (its transaction is rolled back) nor during a module install or a
+        button click (their transaction must stay whole)."""
+        return (
+            bool(self.env.context.get("ir_cron_progress_id"))
+            and not odoo_module.current_test
+            and not self.env.registry.in_test_mode()
+        )
+
+    @api.model
     def _member_domain(self, user=None, path=""):
         """Partners (``path``: through which field, e.g. ``"partner_id."``) of
         the accounts ``user`` (default: the current user) manages or is in the
@@ -90,11 +102,14 @@ class KamJob(models.AbstractModel):
         try:
             lock_cr.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key))
             acquired = lock_cr.fetchone()[0]
+            # the lock is the session's: end the transaction, not to hold a snapshot for the whole run
+            lock_cr.commit()  # pylint: disable=invalid-commit
             try:
                 yield acquired
             finally:
                 if acquired:
                     lock_cr.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, key))
+                    lock_cr.commit()  # pylint: disable=invalid-commit
         finally:
             lock_cr.close()
 
@@ -137,15 +152,7 @@ class KamJob(models.AbstractModel):
         """
         batch_size = batch_size or self.DEFAULT_BATCH_SIZE
         if commit is None:
-            # Commit only when run by the scheduler (it puts the progress
-            # record in the context), never inside a test (its transaction is
-            # rolled back) nor during a module install or a button click
-            # (their transaction must stay whole).
-            commit = (
-                bool(self.env.context.get("ir_cron_progress_id"))
-                and not odoo_module.current_test
-                and not self.env.registry.in_test_mode()
-            )
+            commit = self._commits()
         name = getattr(process_batch, "__name__", str(process_batch))
         skipped = dict(skipped or {})
         for pid, reason in skipped.items():

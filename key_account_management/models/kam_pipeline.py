@@ -3,6 +3,7 @@ import logging
 import time
 
 from odoo import api, models
+from odoo.exceptions import UserError
 
 _logger = logging.getLogger(__name__)
 
@@ -56,10 +57,24 @@ class KamPipeline(models.AbstractModel):
             if not acquired:
                 _logger.info("kam pipeline: already running elsewhere, not run twice")
                 return results
+            failed = []
             for name, model, method in self.STAGES:
                 if stages and name not in stages:
                     continue
                 start = time.monotonic()
-                results[name] = getattr(self.env[model], method)()
+                try:
+                    results[name] = getattr(self.env[model], method)()
+                except Exception:
+                    if not self.env["kam.job"]._commits():
+                        raise
+                    # run by the scheduler: one stage that fails (the database, a bug) does not stop
+                    # the next ones; the pipeline fails at the end, so that the scheduler reports it
+                    self.env.cr.rollback()
+                    self.env.invalidate_all()
+                    _logger.exception("kam pipeline: stage %s failed", name)
+                    failed.append(name)
+                    continue
                 _logger.info("kam pipeline: %s in %.1f s: %r", name, time.monotonic() - start, results[name])
+            if failed:
+                raise UserError(self.env._("Key-account pipeline: these stages failed: %s.", ", ".join(failed)))
         return results

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
@@ -11,8 +12,12 @@ from . import kam_account_privacy as private
 from .kam_input import search_unsearchable
 from .res_partner_interaction import INTERACTION_FIGURE_COLUMNS
 
+_logger = logging.getLogger(__name__)
+
 #: Days between two full runs of the tier job (the daily runs are incremental).
 FULL_RUN_DAYS = 7
+#: How far before its last run the tier job looks for changes.
+CHANGE_MARGIN = relativedelta(hours=1)
 
 # Key-account fields a key account user may edit on the accounts they manage
 # or are in the team of.
@@ -349,6 +354,15 @@ class ResPartner(models.Model):
         tools.create_index(self.env.cr, "res_partner_kam_write_date_index", self._table, ["write_date"])
         return res
 
+    def _track_prepare(self, fields_iter):
+        # the values before the write, as they are (not as the writer may see them): else a user
+        # outside an account's team would post "0 -> 70" for a potential they did not change
+        return super(ResPartner, self.sudo())._track_prepare(fields_iter)
+
+    def _update_fields_values(self, fnames):
+        # what a contact copies from its company (commercial sync, imports): the real values
+        return super(ResPartner, self.sudo())._update_fields_values(fnames)
+
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         sql = super()._field_to_sql(alias, fname, query, flush)
         if (
@@ -522,6 +536,8 @@ class ResPartner(models.Model):
             or partner.kam_competitor_notes_text
         ):
             return True
+        if not isinstance(partner.id, int):
+            return False  # a partner being created: no record hangs on it yet
         # one query over the tables of every account-bound model
         tables = [
             self.env[model]._table
@@ -705,8 +721,12 @@ class ResPartner(models.Model):
         )
         if untiered:
             untiered._kam_first_tier()
+        # a tier given at creation is logged (the first tier of the others is logged by _kam_first_tier)
+        given = partners.browse(
+            partner.id for partner, vals in zip(partners, vals_list, strict=True) if vals.get("kam_tier_id")
+        )
         # sudo: whoever creates a partner may not read tiers
-        tiered = partners.sudo().filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id).with_env(self.env)
+        tiered = given.sudo().filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id).with_env(self.env)
         if tiered:
             tiered._kam_log_tier_changes({p: (self.env["kam.tier"], p.kam_tier_id) for p in tiered}, "manual")
         return partners
@@ -721,12 +741,10 @@ class ResPartner(models.Model):
         self._kam_check_edit(vals)
         if "company_id" in vals and not vals["company_id"]:
             self._kam_check_company_kept()
-        if (
-            vals.get("kam_is_key_account")
-            and "kam_key_account_since" not in vals
-            and any(not p.kam_key_account_since for p in self)
-        ):
-            vals = dict(vals, kam_key_account_since=fields.Date.context_today(self))
+        # key account since: set on the accounts that have no date yet, never overwritten
+        since_missing = self.browse()
+        if vals.get("kam_is_key_account") and "kam_key_account_since" not in vals:
+            since_missing = self.sudo().filtered(lambda p: not p.kam_key_account_since)
         newly_key = self.browse()
         if vals.get("kam_is_key_account"):
             newly_key = self.filtered(lambda p: not p.sudo().kam_is_key_account and p.sudo() == p.commercial_partner_id)
@@ -737,12 +755,15 @@ class ResPartner(models.Model):
             batched = vals.keys() & set(self._commercial_fields()) & self._kam_batched_sync_fields()
         watch = {}
         if vals.keys() & KAM_MANAGER_FIELDS:
-            watch = {p: (p.kam_tier_id, p.kam_tier_locked) for p in self if p == p.commercial_partner_id}
+            # as sudo: the lock is account-private (masked for users outside the team)
+            watch = {p: (p.sudo().kam_tier_id, p.sudo().kam_tier_locked) for p in self if p == p.commercial_partner_id}
         if batched:
             res = super(ResPartner, self.with_context(kam_batched_sync=frozenset(batched))).write(vals)
             self._kam_sync_contacts(batched)
         else:
             res = super().write(vals)
+        if since_missing:
+            since_missing.write({"kam_key_account_since": fields.Date.context_today(self)})
         if vals.get("kam_is_key_account"):
             self._kam_set_company()
         if newly_key:
@@ -750,16 +771,20 @@ class ResPartner(models.Model):
             # or the button alike; unless the tier is given), and the duties every key account needs
             if "kam_tier_id" not in vals:
                 newly_key._kam_first_tier()
+                # their tier change is logged there: not again below
+                for partner in newly_key:
+                    watch.pop(partner, None)
             newly_key._kam_propose_responsibilities()
         if watch:
             changes, locks, unlocks = {}, {}, {}
             for partner, (old_tier, old_locked) in watch.items():
-                if partner.kam_tier_id != old_tier:
-                    changes[partner] = (old_tier, partner.kam_tier_id)
-                elif partner.kam_tier_locked and not old_locked:
-                    locks[partner] = (old_tier, partner.kam_tier_id)
-                elif old_locked and not partner.kam_tier_locked:
-                    unlocks[partner] = (old_tier, partner.kam_tier_id)
+                new_tier, new_locked = partner.sudo().kam_tier_id, partner.sudo().kam_tier_locked
+                if new_tier != old_tier:
+                    changes[partner] = (old_tier, new_tier)
+                elif new_locked and not old_locked:
+                    locks[partner] = (old_tier, new_tier)
+                elif old_locked and not new_locked:
+                    unlocks[partner] = (old_tier, new_tier)
             reason = vals.get("kam_tier_lock_reason") or self.env.context.get("kam_tier_reason")
             if changes:
                 self._kam_log_tier_changes(changes, "lock" if vals.get("kam_tier_locked") else "manual", reason)
@@ -869,8 +894,19 @@ class ResPartner(models.Model):
         for account_id, company_id in assigned.items():
             by_company[company_id].append(account_id)
         for company_id, ids in by_company.items():
-            # the ORM write: Odoo gives the company to the contacts too
-            self.sudo().browse(ids).write({"company_id": company_id})
+            # the ORM write: Odoo gives the company to the contacts too, and refuses a company that
+            # the users of a contact do not have: such an account keeps no company, and is logged
+            try:
+                with self.env.cr.savepoint():
+                    self.sudo().browse(ids).write({"company_id": company_id})
+            except (UserError, ValidationError):
+                for account_id in ids:
+                    try:
+                        with self.env.cr.savepoint():
+                            self.sudo().browse(account_id).write({"company_id": company_id})
+                    except (UserError, ValidationError) as error:
+                        _logger.warning("key account %s keeps no company: %s", account_id, error)
+                        del assigned[account_id]
         return assigned
 
     # ------------------------------------------------------------------
@@ -954,7 +990,9 @@ class ResPartner(models.Model):
         Job = self.env["kam.job"]
         started = self.env.cr.now()
         since = None if full else Job._last_run("tiers", full_every_days=FULL_RUN_DAYS)
-        changed = self._kam_changed_since(since) if since else None
+        # an hour of margin: a transaction that began before the last run and committed after it
+        # wrote dates older than the run
+        changed = self._kam_changed_since(since - CHANGE_MARGIN) if since else None
         states = self._kam_read_state(changed)
         figures = self._kam_compute_figures(states)
         ids = sorted(states)

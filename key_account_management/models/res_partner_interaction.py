@@ -145,7 +145,7 @@ class ResPartner(models.Model):
     @api.constrains("kam_birthday")
     def _check_kam_birthday(self):
         today = fields.Date.context_today(self)
-        for partner in self:
+        for partner in self.sudo():  # account-private fields: the real values
             check_range(
                 partner,
                 "kam_birthday",
@@ -156,7 +156,7 @@ class ResPartner(models.Model):
 
     @api.constrains("kam_influence", "kam_relationship")
     def _check_kam_contact_scores(self):
-        for partner in self:
+        for partner in self.sudo():  # account-private fields: the real values
             for value in (partner.kam_influence, partner.kam_relationship):
                 if value and not 1 <= value <= 5:
                     raise ValidationError(

@@ -843,3 +843,51 @@ class TestNotificationMails(KamSecurityCommon, MockEmail):
             self.assertFalse([text for text in mails_to(user) if self.tier_a.name in text], "tier")
         # the next step's owner, who may read the interaction, is told what to do
         self.assertTrue([text for text in mails_to(self.kam_manager) if "Offer 5% secret discount" in text])
+
+
+@tagged("post_install", "-at_install")
+class TestPrivacyReview(KamSecurityCommon):
+    """What reading masked values must not do: post fake changes, overwrite
+    real values, let bad values through a constraint."""
+
+    def test_writes_of_other_teams_change_no_private_value(self):
+        self.account.sudo().write({"kam_potential": 70, "kam_key_account_since": "2020-01-15"})
+        self.env.cr.precommit.run()
+        Tracking = self.env["mail.tracking.value"].sudo()
+        on_account = [
+            ("mail_message_id.res_id", "=", self.account.id),
+            ("mail_message_id.model", "=", "res.partner"),
+            ("field_id.name", "=like", "kam_%"),
+        ]
+        last = max(Tracking.search(on_account).ids or [0])
+        # another team's key account user edits a core field, and marks it key again (nothing changes)
+        self.account.with_user(self.kam_user2).write({"phone": "+86 10 1234 5678"})
+        self.account.with_user(self.kam_user2).write({"kam_is_key_account": True})
+        self.env.cr.precommit.run()
+        new = Tracking.search(on_account + [("id", ">", last)])
+        self.assertFalse(new, [(t.field_id.name, t.old_value_integer, t.new_value_integer) for t in new])
+        self.assertEqual(str(self.account.kam_key_account_since), "2020-01-15")
+        self.assertEqual(self.account.kam_potential, 70)
+
+    def test_constraints_read_real_values(self):
+        Partner = self.env["res.partner"].with_user(self.kam_user)
+        for vals in (
+            {"kam_contact_interval_days": -5},
+            {"kam_key_account_since": "2999-01-01"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(ValidationError):
+                Partner.create(
+                    {"name": "Bad", "is_company": True, "kam_is_key_account": True, "kam_manager_id": self.kam_user2.id}
+                    | vals
+                )
+
+    def test_first_tier_logged_once(self):
+        account = self.env["res.partner"].create({"name": "New key", "is_company": True, "kam_is_key_account": True})
+        self.assertTrue(account.kam_tier_id, "the lowest tier at least")
+        history = self.env["kam.tier.history"].search([("partner_id", "=", account.id)])
+        self.assertEqual(len(history), 1)
+        # marked with a tier-lock value in the same write (an exported list imported again)
+        marked = self.env["res.partner"].create({"name": "Marked key", "is_company": True})
+        marked.write({"kam_is_key_account": True, "kam_tier_locked": False})
+        self.assertTrue(marked.kam_tier_id)
+        self.assertEqual(len(self.env["kam.tier.history"].search([("partner_id", "=", marked.id)])), 1)
