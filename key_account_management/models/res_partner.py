@@ -833,7 +833,9 @@ class ResPartner(models.Model):
         accounts = self.sudo().filtered(lambda p: p == p.commercial_partner_id)
         if not accounts:
             return
-        contacts = accounts.search([("commercial_partner_id", "in", accounts.ids), ("id", "not in", accounts.ids)])
+        contacts = accounts.with_context(active_test=True).search(
+            [("commercial_partner_id", "in", accounts.ids), ("id", "not in", accounts.ids)]
+        )  # active ones, as Odoo's sync (child_ids)
         groups = defaultdict(lambda: contacts.browse())
         for contact in contacts:
             values = contact.commercial_partner_id._update_fields_values(fnames)

@@ -50,6 +50,7 @@ class ResPartner(models.Model):
     kam_effective_contact_interval = private.Integer(
         "Effective Contact Interval (days)",
         compute="_compute_kam_contact_cadence",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
         help="The account's own interval when set, else its tier's. 0: no cadence.",
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
@@ -57,6 +58,7 @@ class ResPartner(models.Model):
     kam_contact_overdue = private.Boolean(
         "Overdue for Contact",
         compute="_compute_kam_contact_cadence",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
         search="_search_kam_contact_overdue",
         help="Last contact older than the contact interval, or never contacted.",
         groups="key_account_management.group_kam_viewer",

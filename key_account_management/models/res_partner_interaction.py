@@ -83,11 +83,13 @@ class ResPartner(models.Model):
     )
     kam_missing_decision_maker = private.Boolean(
         compute="_compute_kam_missing_roles",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
     kam_missing_champion = private.Boolean(
         compute="_compute_kam_missing_roles",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
         groups="key_account_management.group_kam_viewer",
         search="_search_kam_unsearchable",
     )
@@ -102,6 +104,7 @@ class ResPartner(models.Model):
     kam_days_since_contact = private.Integer(
         "Days Since Contact",
         compute="_compute_kam_days_since_contact",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
         search="_search_kam_days_since_contact",
         groups="key_account_management.group_kam_viewer",
     )
