@@ -9,6 +9,7 @@ import psycopg2
 from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError
 from odoo.modules import module as odoo_module
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -192,6 +193,70 @@ class KamJob(models.AbstractModel):
                 ", ".join(str(pid) for pid in sorted(skipped)),
             )
         return KamJobResult(batches, done=done - len(set(skipped) & set(ids)), skipped=skipped)
+
+    # ------------------------------------------------------------------
+    # Bulk reader and writer of the stages (no ORM record per account)
+    # ------------------------------------------------------------------
+    @api.model
+    def _read_columns(self, model, ids, columns):
+        """Narrow read of stored columns of ``model``: {id: {column: value}},
+        one query."""
+        model.flush_model(list(columns))
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, %s FROM %s WHERE id = ANY(%s)",
+                SQL(", ").join(SQL.identifier(c) for c in columns),
+                SQL.identifier(model._table),
+                list(ids),
+            )
+        )
+        return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _write_changed(self, model, column_types, current, new_values):
+        """Bulk write of computed columns of ``model``: one ``UPDATE ...
+        FROM (VALUES ...)`` for the rows whose values changed, no ORM write
+        per record (no commercial sync, no tracking: these are figures).
+
+        :param column_types: {column: SQL type} of the columns to write
+            (numbers, ``date``, ``timestamp``, ``varchar``)
+        :param current: {id: {column: current value}}
+        :param new_values: {id: {column: new value}}
+        :return: number of rows written
+        """
+        columns = list(column_types)
+        number_columns = [c for c in columns if column_types[c] in ("int4", "float8", "numeric")]
+        date_columns = [c for c in columns if c not in number_columns]
+
+        def changed(old, new):
+            return any(float(old[c] or 0) != float(new[c] or 0) for c in number_columns) or any(
+                (old[c] or False) != (new[c] or False) for c in date_columns
+            )
+
+        changed_ids = [pid for pid, vals in new_values.items() if changed(current[pid], vals)]
+        rows = [
+            SQL(
+                "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
+                pid,
+                *[vals[c] if c in number_columns else vals[c] or None for c in columns],
+            )
+            for pid, vals in ((pid, new_values[pid]) for pid in changed_ids)
+        ]
+        if not rows:
+            return 0
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
+                SQL.identifier(model._table),
+                SQL(", ").join(SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns),
+                SQL(", ").join(rows),
+                SQL(", ").join(SQL.identifier(c) for c in columns),
+            )
+        )
+        model.invalidate_model(columns)
+        # values computed from these columns (e.g. days since contact) follow
+        model.browse(changed_ids).modified(columns)
+        return len(rows)
 
     @api.model
     def _run_isolated(self, process_batch, records, return_error=False):

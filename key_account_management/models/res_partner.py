@@ -202,6 +202,25 @@ class ResPartner(models.Model):
         search="_search_kam_unsearchable",
     )
 
+    # ------------------------------------------------------------------
+    # Fields: key contacts and interactions
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Fields: contact cadence and customer care
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Fields: health and risk
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Fields: responsibilities, preferences, reviews
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
     @api.depends("is_company", "parent_id")
     def _compute_kam_is_account_holder(self):
         for partner in self:
@@ -977,6 +996,22 @@ class ResPartner(models.Model):
         return action
 
     # ------------------------------------------------------------------
+    # Glue: key contacts and interactions
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Glue: contact cadence and customer care
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Glue: health and risk
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
+    # Glue: responsibilities, preferences, reviews, import
+    # ------------------------------------------------------------------
+
+    # ------------------------------------------------------------------
     # Figures and tiers
     # ------------------------------------------------------------------
     @api.model
@@ -1001,7 +1036,7 @@ class ResPartner(models.Model):
 
         # the trailing window moves every day: refresh interaction figures too
         interaction_figures = self._kam_interaction_figures(ids)
-        interaction_current = self._kam_read_columns(ids, INTERACTION_FIGURE_COLUMNS)
+        interaction_current = self.env["kam.job"]._read_columns(self, ids, INTERACTION_FIGURE_COLUMNS)
 
         def process(batch):
             batch._kam_recompute(figures=figures, states={pid: states[pid] for pid in batch.ids})
@@ -1100,19 +1135,6 @@ class ResPartner(models.Model):
         self.env.cr.execute(query)
         return {row[0]: dict(zip(columns, row, strict=True)) for row in self.env.cr.fetchall()}
 
-    @api.model
-    def _kam_read_columns(self, ids, columns):
-        """Narrow read of stored columns: {id: {column: value}}, one query."""
-        self.flush_model(list(columns))
-        self.env.cr.execute(
-            SQL(
-                "SELECT id, %s FROM res_partner WHERE id = ANY(%s)",
-                SQL(", ").join(SQL.identifier(c) for c in columns),
-                list(ids),
-            )
-        )
-        return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in self.env.cr.fetchall()}
-
     def _kam_compute_figures(self, states):
         """Figures of the accounts in ``states``, one grouped query per company."""
         by_company = defaultdict(list)
@@ -1185,55 +1207,7 @@ class ResPartner(models.Model):
         new_values = {
             pid: {fname: figures[pid][key] for fname, (key, __) in KAM_FIGURE_FIELDS.items()} for pid in states
         }
-        return self._kam_write_changed(column_types, states, new_values)
-
-    @api.model
-    def _kam_write_changed(self, column_types, current, new_values, model=None):
-        """Bulk write of computed columns: one ``UPDATE ... FROM (VALUES
-        ...)`` for the rows whose values changed, no ORM write per record
-        (no commercial sync, no tracking: these are figures).
-
-        :param column_types: {column: SQL type} of the columns to write
-            (numbers, ``date``, ``timestamp``, ``varchar``)
-        :param current: {id: {column: current value}}
-        :param new_values: {id: {column: new value}}
-        :param model: the model whose table is written (default res.partner)
-        :return: number of rows written
-        """
-        model = model if model is not None else self.env["res.partner"]
-        columns = list(column_types)
-        number_columns = [c for c in columns if column_types[c] in ("int4", "float8", "numeric")]
-        date_columns = [c for c in columns if c not in number_columns]
-
-        def changed(old, new):
-            return any(float(old[c] or 0) != float(new[c] or 0) for c in number_columns) or any(
-                (old[c] or False) != (new[c] or False) for c in date_columns
-            )
-
-        changed_ids = [pid for pid, vals in new_values.items() if changed(current[pid], vals)]
-        rows = [
-            SQL(
-                "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
-                pid,
-                *[vals[c] if c in number_columns else vals[c] or None for c in columns],
-            )
-            for pid, vals in ((pid, new_values[pid]) for pid in changed_ids)
-        ]
-        if not rows:
-            return 0
-        self.env.cr.execute(
-            SQL(
-                "UPDATE %s p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
-                SQL.identifier(model._table),
-                SQL(", ").join(SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns),
-                SQL(", ").join(rows),
-                SQL(", ").join(SQL.identifier(c) for c in columns),
-            )
-        )
-        model.invalidate_model(columns)
-        # values computed from these columns (e.g. days since contact) follow
-        model.browse(changed_ids).modified(columns)
-        return len(rows)
+        return self.env["kam.job"]._write_changed(self, column_types, states, new_values)
 
     def _kam_apply_tiers(self, changes):
         """Set new tiers on the accounts and their contacts (one UPDATE per

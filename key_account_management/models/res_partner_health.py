@@ -614,7 +614,7 @@ class ResPartner(models.Model):
         if resolved_ids:
             Signal.browse(resolved_ids).write({"resolved_on": today})
         if updates:
-            self._kam_write_changed(SIGNAL_UPDATE_COLUMNS, update_current, updates, model=Signal)
+            self.env["kam.job"]._write_changed(Signal, SIGNAL_UPDATE_COLUMNS, update_current, updates)
         created = Signal.create(new_vals) if new_vals else Signal
         for signal, vals in zip(created, new_vals, strict=True):
             escalations.append((vals["partner_id"], signal.id, vals["signal_type"], "low", vals))
@@ -659,7 +659,7 @@ class ResPartner(models.Model):
                         "order_count": sales["order_count"],
                     }
                 )
-        self._kam_write_changed(HEALTH_COLUMNS, states, partner_values)
+        self.env["kam.job"]._write_changed(self, HEALTH_COLUMNS, states, partner_values)
         if snapshot_vals:
             self.env["kam.health.snapshot"].sudo().create(snapshot_vals)
 

@@ -228,7 +228,7 @@ class ResPartner(models.Model):
         changed. Trailing window: the company's key-account window.
 
         :param figures: ``_kam_interaction_figures`` of these accounts and
-            ``current``: their stored values (``_kam_read_columns``), both
+            ``current``: their stored values (``kam.job._read_columns``), both
             read by the scheduled job for all accounts at once
         """
         ids = [pid for pid in self.ids if pid]
@@ -237,8 +237,9 @@ class ResPartner(models.Model):
         if figures is None:
             figures = self._kam_interaction_figures(ids)
         if current is None:
-            current = self._kam_read_columns(ids, INTERACTION_FIGURE_COLUMNS)
-        self._kam_write_changed(
+            current = self.env["kam.job"]._read_columns(self, ids, INTERACTION_FIGURE_COLUMNS)
+        self.env["kam.job"]._write_changed(
+            self,
             INTERACTION_FIGURE_COLUMNS,
             current,
             {pid: figures.get(pid) or dict(EMPTY_INTERACTION_FIGURES) for pid in ids if pid in current},
