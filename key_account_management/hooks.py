@@ -62,8 +62,11 @@ def uninstall_hook(env):
     _empty_own_tables(env, own_models, own_tables)
     _drop_saved_filters_and_exports(env, own_models, removed)
     _keep_records_still_used(env, own_models, removed)
-    # the indexes the addon put on core tables (init() of res.partner and sale.order)
-    env.cr.execute("DROP INDEX IF EXISTS res_partner_kam_write_date_index, sale_order_kam_write_date_index")
+    # the indexes the addon put on core tables (init() of res.partner, sale.order and kam.health.engine)
+    env.cr.execute(
+        "DROP INDEX IF EXISTS res_partner_kam_write_date_index, sale_order_kam_write_date_index,"
+        " account_move_kam_write_date_index"
+    )
     env["ir.config_parameter"].sudo().search([("key", "=like", "key_account_management.%")]).unlink()
     env.invalidate_all()
 

@@ -18,7 +18,8 @@ class KamPipeline(models.AbstractModel):
     2. ``purchase_trend``: the monthly purchase trend rows, which carry the
        account's tier (kam.sale.trend ``_cron_kam_refresh_trend``);
     3. ``health_and_risk``: risk signals, health score and risk level, from
-       the figures (res.partner ``_cron_kam_health``);
+       the figures, only for the accounts whose data changed or whose day to
+       be looked at came (kam.health.engine ``_run``);
     4. ``reviews``: the next periodic review of each account, by its tier's
        review interval (kam.review ``_cron_schedule_reviews``);
     5. ``contact_cadence``: follow-up activities of the accounts overdue for
@@ -38,7 +39,7 @@ class KamPipeline(models.AbstractModel):
     STAGES = (
         ("figures_and_tiers", "res.partner", "_cron_kam_recompute_tiers"),
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
-        ("health_and_risk", "res.partner", "_cron_kam_health"),
+        ("health_and_risk", "kam.health.engine", "_run"),
         ("reviews", "kam.review", "_cron_schedule_reviews"),
         ("contact_cadence", "res.partner", "_cron_kam_contact_cadence"),
         ("customer_care", "res.partner", "_cron_kam_customer_care"),

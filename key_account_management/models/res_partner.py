@@ -9,6 +9,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from . import kam_account_privacy as private
+from .kam_health_engine import HEALTH_BANDS, HEALTH_TRENDS
+from .kam_health_snapshot import RISK_LEVELS
 from .kam_input import search_unsearchable
 from .res_partner_interaction import INTERACTION_FIGURE_COLUMNS
 
@@ -213,6 +215,63 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Fields: health and risk
     # ------------------------------------------------------------------
+    # Health and risk (风险管理与预警): written in bulk by the health engine
+    # (kam_health_engine.py, no ORM write per account), like the sale figures.
+    kam_health_score = private.Integer(
+        "Health Score", readonly=True, copy=False, aggregator="avg", groups="key_account_management.group_kam_viewer"
+    )
+    kam_health_band = private.Selection(
+        HEALTH_BANDS, "Health", readonly=True, copy=False, index=True, groups="key_account_management.group_kam_viewer"
+    )
+    kam_risk_level = private.Selection(
+        RISK_LEVELS,
+        "Risk Level",
+        readonly=True,
+        copy=False,
+        index=True,
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_health_trend = private.Selection(
+        HEALTH_TRENDS,
+        "Health Trend",
+        readonly=True,
+        copy=False,
+        help="Score against the previous weekly snapshot.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_health_date = private.Date(
+        "Health Computed On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_health_check_date = fields.Date(
+        "Health Checked Again On",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="The daily health job looks at the account again on this day even if none of its data changed: "
+        "a signal threshold that days without order or contact cross, or its weekly snapshot.",
+        groups="base.group_system",
+    )
+    kam_risk_signal_ids = fields.One2many(
+        "kam.risk.signal", "partner_id", "Risk Signals", groups="key_account_management.group_kam_viewer"
+    )
+    kam_health_snapshot_ids = fields.One2many(
+        "kam.health.snapshot", "partner_id", "Health Snapshots", groups="key_account_management.group_kam_viewer"
+    )
+    # computed rather than a one2many with a domain: creating signals in bulk
+    # would then check the domain on each new signal (one query each)
+    kam_open_risk_signal_ids = fields.Many2many(
+        "kam.risk.signal",
+        string="Open Risk Signals",
+        compute="_compute_kam_health_counts",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    kam_open_risk_signal_count = private.Integer(
+        "Number of Open Risk Signals",
+        compute="_compute_kam_health_counts",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
 
     # ------------------------------------------------------------------
     # Fields: responsibilities, preferences, reviews
@@ -1006,6 +1065,53 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Glue: health and risk
     # ------------------------------------------------------------------
+    def _compute_kam_health_counts(self):
+        signals = self.env["kam.risk.signal"].search(
+            [("partner_id", "in", self.commercial_partner_id.ids), ("is_open", "=", True)]
+        )
+        by_partner = defaultdict(lambda: self.env["kam.risk.signal"])
+        for signal in signals:
+            by_partner[signal.partner_id.id] |= signal
+        for partner in self:
+            open_signals = by_partner[partner.commercial_partner_id.id]
+            partner.kam_open_risk_signal_ids = open_signals
+            partner.kam_open_risk_signal_count = len(open_signals)
+
+    def action_kam_refresh_health(self):
+        """Recompute health and risk signals now. One account: its manager,
+        team or a key account manager; several at once: key account
+        managers (same rights as "Recompute Tier")."""
+        accounts = self._kam_accounts_to_refresh(
+            self.env._("Only key account managers can refresh the health of several accounts at once."),
+            self.env._("You can only refresh the health of accounts you manage or whose team you belong to."),
+        )
+        accounts.sudo()._kam_refresh_health()
+        return True
+
+    def action_kam_view_risk_signals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_risk_signal_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_kam_view_health_history(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_health_snapshot_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"create": False}
+        action["view_mode"] = "graph,list,pivot"
+        action["views"] = [(False, "graph"), (False, "list"), (False, "pivot")]
+        return action
+
+    @api.model
+    def _cron_kam_health(self, batch_size=None, full=False):
+        """Daily: the health and risk stage (kam.health.engine ``_run``)."""
+        return self.env["kam.health.engine"]._run(batch_size=batch_size, full=full)
+
+    def _kam_refresh_health(self):
+        """Health and risk of these key accounts now (kam.health.engine ``_refresh``)."""
+        self.env["kam.health.engine"]._refresh(self.commercial_partner_id.ids)
 
     # ------------------------------------------------------------------
     # Glue: responsibilities, preferences, reviews, import
