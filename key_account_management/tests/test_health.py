@@ -537,3 +537,122 @@ class TestKamHealthQueries(KamHealthCommon):
             ),
             12,
         )
+
+
+class TestKamHealthIncremental(KamHealthCommon):
+    """The daily run looks at the accounts whose data changed since the last
+    run, whose windows moved over a dated event (an invoice falling due) and
+    whose own check date came (a threshold crossed by days passing); every
+    account on the first run, weekly and on request."""
+
+    def _yesterday(self):
+        return freeze_time(self.today - timedelta(days=1))
+
+    def _age_everything(self, days=1):
+        """As if all data and the last (full) run were ``days`` old."""
+        self.env.flush_all()
+        cr = self.env.cr
+        for table in ("res_partner", "sale_order", "account_move", "kam_interaction", "kam_tier", "res_company"):
+            cr.execute(f"UPDATE {table} SET write_date = write_date - interval '{days + 1} days'")  # noqa: S608
+        self.env["kam.job"]._set_last_run("health", cr.now() - timedelta(days=days), full=True)
+        self.env.invalidate_all()
+
+    def _tamper(self, account):
+        """A score the job would correct, changed behind its back: it shows
+        whether the job looked at the account."""
+        self.env.cr.execute("UPDATE res_partner SET kam_health_score = 99 WHERE id = %s", [account.id])
+        self.env.invalidate_all()
+
+    def test_invoice_falling_due_without_any_write(self):
+        # due 6 days ago with 5 grace days: overdue since today, not yesterday
+        self._invoice(self.account, 1500.0, due_days_ago=6)
+        Partner = self.env["res.partner"]
+        with self._yesterday():
+            first = Partner._cron_kam_health()
+        self.assertTrue(first.full, "first run: every account")
+        self.assertNotIn("overdue", self._open_signals())
+        self.assertTrue(self.account.kam_health_check_date > self.today, "nothing foreseen by its rules")
+        self._age_everything()
+        self._tamper(self.account)
+        self._tamper(self.other_account)
+        result = Partner._cron_kam_health()
+        self.assertFalse(result.full)
+        self.assertEqual(self._open_signals()["overdue"].first_seen, self.today)
+        self.assertNotEqual(self.account.kam_health_score, 99)
+        self.assertEqual(self.other_account.kam_health_score, 99, "unchanged: not recomputed")
+        key_accounts = Partner.search_count(self.env["kam.job"]._key_account_domain())
+        self.assertLess(result.done, key_accounts)
+
+    def test_changed_account_recomputed_unchanged_left_alone(self):
+        Partner = self.env["res.partner"]
+        with self._yesterday():
+            Partner._cron_kam_health()
+        self._age_everything()
+        self._tamper(self.account)
+        self._tamper(self.other_account)
+        self._invoice(self.other_account, 2500.0, due_days_ago=10)  # written now: after the last run
+        Partner._cron_kam_health()
+        self.assertIn("overdue", self._open_signals(self.other_account))
+        self.assertNotEqual(self.other_account.kam_health_score, 99, "its invoice changed: recomputed")
+        self.assertEqual(self.account.kam_health_score, 99, "unchanged: not recomputed")
+        # the next day, nothing changed: neither is looked at (the demo accounts' windows may move
+        # over one of their many orders)
+        self._age_everything()
+        self._tamper(self.account)
+        self._tamper(self.other_account)
+        result = Partner._cron_kam_health()
+        self.assertFalse(result.full)
+        self.assertEqual((self.account.kam_health_score, self.other_account.kam_health_score), (99, 99))
+        self.assertLess(result.done, Partner.search_count(self.env["kam.job"]._key_account_domain()))
+        self._tamper(self.account)
+        # a full run on request looks at every account
+        result = Partner._cron_kam_health(full=True)
+        self.assertTrue(result.full)
+        self.assertEqual(result.done, Partner.search_count(self.env["kam.job"]._key_account_domain()))
+        self.assertNotEqual(self.account.kam_health_score, 99)
+
+    def test_order_gap_crossed_by_days_passing(self):
+        for days in (36, 26, 16):  # every 10 days: the gap signal opens after 15 days without order
+            self._order(self.account, 100.0, days_ago=days)
+        Partner = self.env["res.partner"]
+        with self._yesterday():
+            Partner._cron_kam_health()
+        self.assertNotIn("order_gap", self._open_signals(), "15 days yesterday: not over 15 yet")
+        self.assertEqual(self.account.kam_health_check_date, self.today, "the day it crosses the threshold")
+        self._age_everything()
+        self._tamper(self.other_account)
+        Partner._cron_kam_health()
+        gap = self._open_signals()["order_gap"]
+        self.assertEqual((gap.value, gap.threshold, gap.first_seen), (16.0, 15.0, self.today))
+        self.assertEqual(self.other_account.kam_health_score, 99)
+
+    def test_full_run_when_settings_change_or_weekly(self):
+        Partner = self.env["res.partner"]
+        with self._yesterday():
+            Partner._cron_kam_health()
+        self._age_everything()
+        self._tamper(self.other_account)
+        self.company.kam_risk_overdue_amount = 500.0  # every account may change
+        self.assertTrue(Partner._cron_kam_health().full)
+        self.assertNotEqual(self.other_account.kam_health_score, 99)
+
+        self._age_everything(8)  # the last full run is older than a week
+        self._tamper(self.other_account)
+        self.assertTrue(Partner._cron_kam_health().full)
+        self.assertNotEqual(self.other_account.kam_health_score, 99)
+
+    def test_weekly_snapshot_comes_by_its_check_date(self):
+        Partner = self.env["res.partner"]
+        Partner._cron_kam_health()
+        self.assertEqual(self.other_account.kam_health_check_date, self.today + timedelta(days=7))
+        self._age_everything(6)  # a run 6 days ago, nothing changed since: the next one is a daily run
+        self.env.cr.execute(
+            "UPDATE kam_health_snapshot SET date = date - 7 WHERE partner_id = %s", [self.other_account.id]
+        )
+        self.env.cr.execute(
+            "UPDATE res_partner SET kam_health_check_date = %s WHERE id = %s", [self.today, self.other_account.id]
+        )
+        self.env.invalidate_all()
+        self.assertFalse(Partner._cron_kam_health().full)
+        self.assertEqual(len(self.other_account.kam_health_snapshot_ids), 2, "its week is over: a new snapshot")
+        self.assertEqual(self.other_account.kam_health_check_date, self.today + timedelta(days=7))
