@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from collections import namedtuple
+from collections import Counter, defaultdict, namedtuple
 
 from odoo import api, fields, models
 
@@ -95,7 +95,7 @@ class KamActivity(models.AbstractModel):
 
     @api.model
     def _raise_once(
-        self, requests, activity_type_xmlid=None, include_done=False, notify=False, res_model="res.partner"
+        self, requests, activity_type_xmlid=None, include_done=False, notify=False, res_model="res.partner", bulk=False
     ):
         """Create the activities of ``requests`` not already raised.
 
@@ -114,6 +114,8 @@ class KamActivity(models.AbstractModel):
             ``partner_id`` of each request is then the id of such a record
             (e.g. ``kam.risk.signal``: a risk activity goes on the signal,
             readable only by those who may read the signal)
+        :param bulk: create them in one ``INSERT`` (see :meth:`_create_in_bulk`),
+            for the thousands of activities of a job's first run
         :return: the created ``mail.activity`` records
         """
         requests = [ActivityRequest(*req) for req in requests]
@@ -157,7 +159,44 @@ class KamActivity(models.AbstractModel):
             )
         if not vals_list:
             return Activity.browse()
+        if bulk and not notify:
+            return self._create_in_bulk(vals_list, res_model)
         return Activity.with_context(mail_activity_quick_update=not notify, active_test=True).create(vals_list)
+
+    @api.model
+    def _create_in_bulk(self, vals_list, res_model):
+        """What ``mail.activity.create`` does for activities of a job, without
+        the notification mail: the rows in one ``INSERT`` (with the stored
+        computed ``res_model``, ``res_name``, ``user_tz``), the assignees
+        following the records (one subscription per user, as Odoo does), and
+        the refresh of their activity counter."""
+        Activity = self.env["mail.activity"].sudo()
+        res_ids = list({vals["res_id"] for vals in vals_list})
+        names = {record.id: record.display_name for record in self.env[res_model].sudo().browse(res_ids)}
+        users = self.env["res.users"].sudo().browse({vals["user_id"] for vals in vals_list})
+        tz = {user.id: user.tz or None for user in users}
+        rows = [
+            dict(
+                vals,
+                res_model=res_model,
+                res_name=names.get(vals["res_id"]),
+                user_tz=tz[vals["user_id"]],
+                automated=False,
+                active=True,
+            )
+            for vals in vals_list
+        ]
+        activities = Activity.browse(self.env["kam.job"]._insert_rows(Activity, rows))
+        self.env[res_model].invalidate_model(["activity_ids"])
+        by_user, due = defaultdict(set), Counter()
+        for vals in vals_list:
+            by_user[vals["user_id"]].add(vals["res_id"])
+            due[vals["user_id"]] += vals["date_deadline"] <= fields.Date.today()
+        for user in users:
+            self.env[res_model].sudo().browse(by_user[user.id]).message_subscribe(partner_ids=user.partner_id.ids)
+            if due[user.id]:
+                user._bus_send("mail.activity/updated", {"activity_created": True, "count_diff": due[user.id]})
+        return activities
 
     @api.model
     def _kam_raise_activities(

@@ -204,16 +204,19 @@ class KamHealthEngine(models.AbstractModel):
         day = timedelta(days=1)
 
         def moved(boundary):
-            """Events between where ``boundary(day)`` was on the last run and
-            where it is today: those it moved over, a day of margin each side."""
-            return boundary(last_day) - day, boundary(today) + day
+            """The events a window boundary moved over since the last run:
+            from where ``boundary(day)`` was on the last run's day to where
+            it is today (the figures' own boundaries, so exact)."""
+            return boundary(last_day), boundary(today)
 
-        # sale windows (trailing, spend, spend last year), cancellations, order gaps
-        order_ranges = []
-        for months in set(companies.mapped("kam_trailing_months")) | {
-            m or 3 for m in companies.mapped("kam_risk_spend_months")
-        }:
-            for shift in (relativedelta(), relativedelta(years=1)):
+        trailing = set(companies.mapped("kam_trailing_months"))
+        spend = {months or 3 for months in companies.mapped("kam_risk_spend_months")}
+        # sale windows (trailing, spend, and spend the same months last year), cancellations, order gaps
+        order_ranges = [moved(lambda d: self._start(d + day))]  # the end of every window
+        for months, shifts in [(m, [relativedelta()]) for m in trailing] + [
+            (m, [relativedelta(), relativedelta(years=1)]) for m in spend
+        ]:
+            for shift in shifts:
                 for edge in range(3):
                     order_ranges.append(moved(lambda d, m=months, s=shift, e=edge: Figures._window(m, d - s)[e]))
         order_ranges += [
@@ -224,13 +227,15 @@ class KamHealthEngine(models.AbstractModel):
         due_ranges = [moved(lambda d: d)]
         for grace in set(companies.mapped("kam_risk_overdue_grace_days")):
             due_ranges.append(moved(lambda d, g=grace: d - relativedelta(days=g)))
-        for months in set(companies.mapped("kam_trailing_months")):
+        for months in trailing:
             due_ranges.append(moved(lambda d, m=months: d - relativedelta(months=m)))
         # interactions leaving the trailing window (satisfaction)
-        interaction_ranges = [
-            moved(lambda d, m=m: self._start(d - relativedelta(months=m)))
-            for m in set(companies.mapped("kam_trailing_months"))
-        ]
+        interaction_ranges = [moved(lambda d, m=m: self._start(d - relativedelta(months=m))) for m in trailing]
+        # a range is empty on a second run the same day
+        order_ranges, due_ranges, interaction_ranges = (
+            [(a, b) for a, b in ranges if a < b] or [(today, today)]
+            for ranges in (order_ranges, due_ranges, interaction_ranges)
+        )
 
         def between(column, ranges):
             conditions = [SQL("(%s >= %s AND %s < %s)", SQL(column), a, SQL(column), b) for a, b in ranges]
@@ -715,9 +720,21 @@ class KamHealthEngine(models.AbstractModel):
             Signal.browse(resolved_ids).write({"resolved_on": today})
         if updates:
             self.env["kam.job"]._write_changed(Signal, SIGNAL_UPDATE_COLUMNS, update_current, updates)
-        created = Signal.create(new_vals) if new_vals else Signal
-        for signal, vals in zip(created, new_vals, strict=True):
-            escalations.append((vals["partner_id"], signal.id, vals["signal_type"], "low", vals))
+        # opened in bulk (what the ORM would store: no message nor follower on a new signal)
+        rows = [
+            dict(
+                vals,
+                kam_manager_id=states[vals["partner_id"]]["manager_id"],
+                severity_rank=SEVERITY_RANK[vals["severity"]],
+                is_open=True,
+            )
+            for vals in new_vals
+        ]
+        created = self.env["kam.job"]._insert_rows(Signal, rows)
+        if created:
+            self.env["res.partner"].invalidate_model(["kam_risk_signal_ids", "kam_open_risk_signal_ids"])
+        for signal_id, vals in zip(created, new_vals, strict=True):
+            escalations.append((vals["partner_id"], signal_id, vals["signal_type"], "low", vals))
         return escalations
 
     @api.model
@@ -748,6 +765,7 @@ class KamHealthEngine(models.AbstractModel):
                     {
                         "partner_id": pid,
                         "company_id": state["company_id"],
+                        "kam_manager_id": state["manager_id"],
                         "date": today,
                         "score": score,
                         **{f"{key}_score": components[key] for key in COMPONENTS},
@@ -770,7 +788,8 @@ class KamHealthEngine(models.AbstractModel):
             }
         self.env["kam.job"]._write_changed(self.env["res.partner"], HEALTH_COLUMNS, states, partner_values)
         if snapshot_vals:
-            self.env["kam.health.snapshot"].sudo().create(snapshot_vals)
+            self.env["kam.job"]._insert_rows(self.env["kam.health.snapshot"], snapshot_vals)
+            self.env["res.partner"].invalidate_model(["kam_health_snapshot_ids"])
 
     @api.model
     def _last_snapshots(self, ids, today):
@@ -829,4 +848,4 @@ class KamHealthEngine(models.AbstractModel):
             if rank >= critical and leader and leader != state["manager_id"]:
                 requests.append(ActivityRequest(signal_id, f"{reason}:critical", leader, summary, note))
         if requests:
-            self.env["kam.activity"]._raise_once(requests, res_model="kam.risk.signal")
+            self.env["kam.activity"]._raise_once(requests, res_model="kam.risk.signal", bulk=True)

@@ -259,6 +259,45 @@ class KamJob(models.AbstractModel):
         return len(rows)
 
     @api.model
+    def _insert_rows(self, model, vals_list):
+        """Bulk create of computed records of ``model`` (snapshots, signals,
+        activities of a first run): one ``INSERT ... VALUES`` for the whole
+        list, no ORM create per record. The caller gives every stored column
+        (computed and related ones included) and answers for the
+        constraints; no default, compute, mail.thread or access rule runs.
+
+        :return: the new ids, in the order of ``vals_list``
+        """
+        if not vals_list:
+            return []
+        columns = sorted(set().union(*vals_list) - {"create_uid", "create_date", "write_uid", "write_date"})
+        now, uid = self.env.cr.now(), self.env.uid
+
+        def value(vals, column):
+            # False is NULL but in a boolean column, as the ORM stores it
+            value = vals.get(column)
+            return None if value is False and model._fields[column].type != "boolean" else value
+
+        rows = [
+            SQL(
+                "(%s)",
+                SQL(", ").join(
+                    [*(SQL("%s", value(vals, c)) for c in columns), SQL("%s, %s, %s, %s", uid, now, uid, now)]
+                ),
+            )
+            for vals in vals_list
+        ]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO %s (%s, create_uid, create_date, write_uid, write_date) VALUES %s RETURNING id",
+                SQL.identifier(model._table),
+                SQL(", ").join(SQL.identifier(c) for c in columns),
+                SQL(", ").join(rows),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
     def _run_isolated(self, process_batch, records, return_error=False):
         """Run ``process_batch(records)`` under a savepoint. Returns True
         (or None with ``return_error``) when it worked; else the changes are

@@ -282,6 +282,28 @@ class TestKamRiskActivities(KamHealthCommon):
         self._run()
         self.assertFalse(self._risk_activities())
 
+    def test_activities_in_bulk_as_the_orm_makes_them(self):
+        """The job inserts its activities in bulk: they hold what Odoo's create
+        stores, the assignee follows the signal and sees them in their activities."""
+        self.kam_user.tz = "Europe/Brussels"
+        self._invoice(self.account, 2500.0, due_days_ago=10)
+        self._run()
+        activity = self._risk_activities()
+        signal = self._open_signals()["overdue"]
+        self.assertEqual(activity.res_model, "kam.risk.signal")
+        self.assertEqual(activity.res_name, signal.display_name)
+        self.assertEqual((activity.user_tz, activity.active, activity.automated), ("Europe/Brussels", True, False))
+        self.assertEqual(activity.date_deadline, self.today)
+        self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
+        self.assertEqual(signal.activity_ids, activity)
+        self.assertIn(self.kam_user.partner_id, signal.message_partner_ids)
+        self.assertEqual(signal.kam_manager_id, self.kam_user)
+        self.assertTrue(signal.is_open)
+        self.assertEqual(signal.severity_rank, 2)
+        mine = self.env["mail.activity"].with_user(self.kam_user).search([("user_id", "=", self.kam_user.id)])
+        self.assertIn(activity, mine)
+        self.assertEqual(self.account.kam_health_snapshot_ids.kam_manager_id, self.kam_user)
+
     def test_medium_signal_raises_nothing_until_it_grows(self):
         self._invoice(self.account, 1200.0, due_days_ago=10)  # medium
         self._run()
