@@ -272,27 +272,20 @@ class KamJob(models.AbstractModel):
             return []
         columns = sorted(set().union(*vals_list) - {"create_uid", "create_date", "write_uid", "write_date"})
         now, uid = self.env.cr.now(), self.env.uid
-
-        def value(vals, column):
-            # False is NULL but in a boolean column, as the ORM stores it
-            value = vals.get(column)
-            return None if value is False and model._fields[column].type != "boolean" else value
-
-        rows = [
-            SQL(
-                "(%s)",
-                SQL(", ").join(
-                    [*(SQL("%s", value(vals, c)) for c in columns), SQL("%s, %s, %s, %s", uid, now, uid, now)]
-                ),
-            )
-            for vals in vals_list
-        ]
+        # False is NULL but in a boolean column, as the ORM stores it
+        nullable = {c for c in columns if model._fields[c].type != "boolean"}
+        params = []
+        for vals in vals_list:
+            params += [None if c in nullable and vals.get(c) is False else vals.get(c) for c in columns]
+            params += [uid, now, uid, now]
+        row = "(" + ", ".join(["%s"] * (len(columns) + 4)) + ")"
         self.env.cr.execute(
             SQL(
                 "INSERT INTO %s (%s, create_uid, create_date, write_uid, write_date) VALUES %s RETURNING id",
                 SQL.identifier(model._table),
                 SQL(", ").join(SQL.identifier(c) for c in columns),
-                SQL(", ").join(rows),
+                # one SQL of placeholders and its parameters (an SQL object per value costs more than the insert)
+                SQL(", ".join([row] * len(vals_list)), *params),
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]

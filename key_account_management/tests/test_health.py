@@ -297,6 +297,8 @@ class TestKamRiskActivities(KamHealthCommon):
         self.assertEqual(activity.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
         self.assertEqual(signal.activity_ids, activity)
         self.assertIn(self.kam_user.partner_id, signal.message_partner_ids)
+        follower = signal.message_follower_ids.filtered(lambda f: f.partner_id == self.kam_user.partner_id)
+        self.assertEqual(follower.subtype_ids, self.env["mail.message.subtype"].default_subtypes("kam.risk.signal")[0])
         self.assertEqual(signal.kam_manager_id, self.kam_user)
         self.assertTrue(signal.is_open)
         self.assertEqual(signal.severity_rank, 2)
