@@ -17,6 +17,12 @@ due, an order or an interaction leaving a window) and whose own "check again
 on" date has come (a signal threshold that days without order or contact
 cross, the weekly snapshot). A full run on the first run, weekly, when the
 tiers or the company settings change, and on request.
+
+So the signals open, escalate and resolve on the day their condition
+changes. What only drifts day by day between two looks at an account (the
+"days" in an open signal's description, the score's slow fading while no
+order or contact comes) is brought up to date at the next look: at the
+latest its weekly snapshot.
 """
 
 from collections import defaultdict, namedtuple
@@ -343,31 +349,46 @@ class KamHealthEngine(models.AbstractModel):
     def _figures(self, states):
         """All figures of the accounts in ``states``: {partner_id: {source:
         figures}}, a fixed number of grouped queries per company (the
-        thresholds and windows are the company's)."""
+        thresholds and windows are the company's), and per 5,000 accounts
+        of a daily run."""
         by_company = defaultdict(list)
         for pid, state in states.items():
             by_company[state["company_id"] or self.env.company.id].append(pid)
         today = fields.Date.context_today(self)
         result = {pid: {} for pid in states}
-        for company_id, ids in by_company.items():
-            company = self.env["res.company"].browse(company_id)
-            Figures = self.env["kam.account.figures"].with_company(company)
-            currencies = dict.fromkeys(ids, company.currency_id)
-            months = company.kam_trailing_months
-            spend_months = company.kam_risk_spend_months or 3
-            grace = company.kam_risk_overdue_grace_days
-            sources = {
-                "sales": Figures._sale_figures(ids, months, today, currencies),
-                "spend": Figures._sale_figures(ids, spend_months, today, currencies),
-                "spend_last_year": Figures._sale_figures(ids, spend_months, today - relativedelta(years=1), currencies),
-                "receivables": Figures._receivable_figures(ids, grace, today),
-                "payments": Figures._payment_figures(ids, months, grace, today),
-                "cancellations": Figures._cancellation_figures(ids, CANCELLATION_DAYS, today),
-                "gaps": Figures._order_gap_figures(ids, GAP_MONTHS, today),
-            }
-            for pid in ids:
-                result[pid] = {source: values[pid] for source, values in sources.items()}
+        # A request over LARGE_REQUEST accounts reads the documents of all accounts (see
+        # kam.account.figures): for a daily run of a few thousand accounts, a few requests
+        # filtered by account are faster (100,000 accounts: 5,529 filtered 0.24 s, all 1.0 s)
+        large = self.env["kam.account.figures"].LARGE_REQUEST
+        for company_id, company_ids in by_company.items():
+            if len(company_ids) <= 3 * large:
+                chunks = [company_ids[start : start + large] for start in range(0, len(company_ids), large)]
+            else:
+                chunks = [company_ids]
+            for ids in chunks:
+                result.update(self._company_figures(company_id, ids, today))
         return result
+
+    @api.model
+    def _company_figures(self, company_id, ids, today):
+        """Figures of the accounts ``ids`` of one company, with its windows
+        and thresholds: one grouped query per source."""
+        company = self.env["res.company"].browse(company_id)
+        Figures = self.env["kam.account.figures"].with_company(company)
+        currencies = dict.fromkeys(ids, company.currency_id)
+        months = company.kam_trailing_months
+        spend_months = company.kam_risk_spend_months or 3
+        grace = company.kam_risk_overdue_grace_days
+        sources = {
+            "sales": Figures._sale_figures(ids, months, today, currencies),
+            "spend": Figures._sale_figures(ids, spend_months, today, currencies),
+            "spend_last_year": Figures._sale_figures(ids, spend_months, today - relativedelta(years=1), currencies),
+            "receivables": Figures._receivable_figures(ids, grace, today),
+            "payments": Figures._payment_figures(ids, months, grace, today),
+            "cancellations": Figures._cancellation_figures(ids, CANCELLATION_DAYS, today),
+            "gaps": Figures._order_gap_figures(ids, GAP_MONTHS, today),
+        }
+        return {pid: {source: values[pid] for source, values in sources.items()} for pid in ids}
 
     @api.model
     def _settings(self, company):

@@ -26,8 +26,9 @@ class KamRiskSignal(models.Model):
 
     One record per account and signal type while the condition holds: it is
     opened the first time the condition is seen (``first_seen``), its value
-    and severity follow the data at each run (``last_seen``), and it is
-    closed (``resolved_on``) when the condition no longer holds. A later
+    and severity follow the data each time the health job looks at the
+    account (``last_seen``), and it is closed (``resolved_on``) when the
+    condition no longer holds. A later
     occurrence opens a new record, so the history shows when each episode
     started and ended.
     """
