@@ -532,7 +532,7 @@ class TestCopiedText(KamSecurityCommon):
         soon = self.today + timedelta(days=3)
         self.contact.sudo().kam_birthday = soon.replace(year=1980)
         self.account.sudo().kam_contract_date = soon.replace(year=soon.year - 3)
-        self.account._kam_raise_care_activities()
+        self.env["kam.cadence.engine"]._raise_care_activities(self.account)
         Activity = self.env["mail.activity"]
         on_account = [
             ("res_model", "=", "res.partner"),
