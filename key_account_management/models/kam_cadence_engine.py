@@ -22,6 +22,7 @@ from odoo.tools import SQL
 
 from .kam_activity import ActivityRequest
 from .kam_input import MAX_INTERVAL_DAYS
+from .kam_job import key_account_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -107,13 +108,14 @@ class KamCadenceEngine(models.AbstractModel):
                 SELECT p.id
                   FROM res_partner p
              LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
-                 WHERE p.kam_is_key_account AND p.commercial_partner_id = p.id AND p.active
+                 WHERE %(key_account)s
                    AND %(interval)s BETWEEN 1 AND %(max_interval)s
                    AND (p.kam_last_interaction_date IS NULL
                         OR p.kam_last_interaction_date < %(now)s::timestamp - make_interval(days => %(interval)s))
                    %(manager)s
               ORDER BY p.id
                 """,
+                key_account=key_account_sql("p"),
                 interval=effective_interval_sql(),
                 max_interval=MAX_INTERVAL_DAYS,
                 now=fields.Datetime.now(),
@@ -132,9 +134,10 @@ class KamCadenceEngine(models.AbstractModel):
                 SELECT p.id, %(interval)s
                   FROM res_partner p
              LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
-                 WHERE p.kam_is_key_account AND p.commercial_partner_id = p.id AND p.active
+                 WHERE %(key_account)s
                    AND %(interval)s NOT BETWEEN 0 AND %(max_interval)s
                 """,
+                key_account=key_account_sql("p"),
                 interval=effective_interval_sql(),
                 max_interval=MAX_INTERVAL_DAYS,
             )

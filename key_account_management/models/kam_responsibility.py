@@ -147,7 +147,7 @@ class KamResponsibility(models.Model):
         Filled and confirmed when the duty has a default user, proposed
         (draft) for the manager to confirm otherwise. Three queries for the
         whole set."""
-        accounts = accounts.filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
+        accounts = self.env["kam.job"]._key_accounts(accounts)
         if not accounts:
             return self.browse()
         required = self.env["kam.duty"].sudo().search([("required", "=", True)])

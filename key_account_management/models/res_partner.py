@@ -536,8 +536,7 @@ class ResPartner(models.Model):
         origin = self._origin
         if not origin:
             return True
-        account = origin.sudo().commercial_partner_id
-        return account.kam_manager_id.id == self.env.uid or self.env.uid in account.kam_team_user_ids._ids
+        return origin._kam_is_member()
 
     @api.model
     @tools.ormcache()
@@ -1053,7 +1052,7 @@ class ResPartner(models.Model):
     def _kam_check_company_kept(self):
         """A key account keeps a company (see _kam_set_company): without one,
         its figures would mix the orders of every company."""
-        accounts = self.sudo().filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
+        accounts = self.env["kam.job"]._key_accounts(self.sudo())
         if accounts:
             raise ValidationError(
                 self.env._(
@@ -1162,11 +1161,10 @@ class ResPartner(models.Model):
         accounts = self.commercial_partner_id.filtered("kam_is_key_account")
         if not accounts:
             raise UserError(self.env._("Select key accounts: none of the selected partners is a key account."))
-        if not self.env.su and not self.env.user.has_group("key_account_management.group_kam_manager"):
-            if len(accounts) > 1:
-                raise AccessError(several_refused)
-            if not self.env.user.has_group("key_account_management.group_kam_user") or not accounts._kam_is_member():
-                raise AccessError(not_member_refused)
+        if len(accounts) == 1:
+            accounts._kam_require_member_edit(not_member_refused)
+        elif not (self.env.su or self.env.user.has_group("key_account_management.group_kam_manager")):
+            raise AccessError(several_refused)
         return accounts
 
     def _kam_account_action(self, xmlid, create=False, domain=None, views=None, **context):
@@ -1453,9 +1451,6 @@ class ResPartner(models.Model):
                 "template": "/key_account_management/static/xls/kam_key_accounts.xlsx",
             }
         ]
-
-    def action_kam_view_responsibilities(self):
-        return self._kam_account_action("key_account_management.kam_responsibility_action", create=True)
 
     def action_kam_view_preferences(self):
         return self._kam_account_action(
