@@ -211,6 +211,13 @@ class ResPartner(models.Model):
         help="Whether you read this account's profile, figures, health and risk: its key account manager and "
         "team, key account managers and all-accounts viewers do.",
     )
+    kam_is_my_account = private.Boolean(
+        "My Account",
+        compute="_compute_kam_is_my_account",
+        search="_search_kam_is_my_account",
+        groups="key_account_management.group_kam_viewer",
+        help='You manage this account or are in its team (the filter "My Accounts").',
+    )
     kam_tier_history_ids = fields.One2many(
         "kam.tier.history", "partner_id", "Tier History", groups="key_account_management.group_kam_viewer"
     )
@@ -414,6 +421,18 @@ class ResPartner(models.Model):
     def _compute_kam_sees_account(self):
         for partner in self:
             partner.kam_sees_account = partner._kam_sees_account()
+
+    @api.depends_context("uid")
+    @api.depends("commercial_partner_id.kam_manager_id", "commercial_partner_id.kam_team_user_ids")
+    def _compute_kam_is_my_account(self):
+        for partner in self:
+            partner.kam_is_my_account = bool(partner._origin) and partner._origin._kam_is_member()
+
+    def _search_kam_is_my_account(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Search “My Account” with = or != and True or False."))
+        member = self.env["kam.job"]._member_domain()
+        return member if (operator == "=") == value else ["!", *member]
 
     @api.depends("company_id")
     def _compute_kam_currency_id(self):
