@@ -523,3 +523,61 @@ class KamAccountFigures(models.AbstractModel):
                 "days_since_last_order": (today - last).days,
             }
         return result
+
+    # ------------------------------------------------------------------
+    # Interaction figures
+    # ------------------------------------------------------------------
+    @api.model
+    def _interaction_figures(self, ids):
+        """{account id: interaction figures} in one grouped query: last
+        contact (done interactions), done interactions and their average
+        satisfaction (rated ones) over the trailing window, open
+        complaints. Accounts without interaction are left out. The keys are
+        the stored fields of res.partner (INTERACTION_FIGURE_COLUMNS)."""
+        months = self.env.company.kam_trailing_months
+        since = datetime.combine(fields.Date.context_today(self) - relativedelta(months=months), time.min)
+        self.env["kam.interaction"].flush_model(
+            ["partner_id", "state", "date", "satisfaction", "channel", "resolution_state"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id,
+                       MAX(date) FILTER (WHERE state = 'done'),
+                       COUNT(*) FILTER (WHERE state = 'done' AND date >= %(since)s),
+                       AVG(satisfaction) FILTER (WHERE state = 'done' AND date >= %(since)s AND satisfaction > 0),
+                       COUNT(*) FILTER (WHERE channel = 'complaint' AND state != 'cancelled'
+                                          AND resolution_state = 'open')
+                  FROM kam_interaction p
+                 WHERE TRUE %(partner_filter)s
+              GROUP BY partner_id
+                """,
+                since=since,
+                partner_filter=self._partner_filter(ids, "p.partner_id"),
+            )
+        )
+        return {
+            pid: {
+                "kam_last_interaction_date": last,
+                "kam_interaction_count": count,
+                "kam_avg_satisfaction": round(float(satisfaction or 0.0), 1),
+                "kam_open_complaint_count": complaints,
+            }
+            for pid, last, count, satisfaction, complaints in self.env.cr.fetchall()
+        }
+
+
+#: stored interaction figures of an account (res.partner) and their SQL types
+INTERACTION_FIGURE_COLUMNS = {
+    "kam_last_interaction_date": "timestamp",
+    "kam_interaction_count": "int4",
+    "kam_avg_satisfaction": "float8",
+    "kam_open_complaint_count": "int4",
+}
+#: the interaction figures of an account without interaction
+EMPTY_INTERACTION_FIGURES = {
+    "kam_last_interaction_date": None,
+    "kam_interaction_count": 0,
+    "kam_avg_satisfaction": 0.0,
+    "kam_open_complaint_count": 0,
+}
