@@ -15,9 +15,17 @@ class KamAccountFigures(models.AbstractModel):
     Every method takes commercial partner ids and returns dictionaries keyed
     by commercial partner id, computed from one grouped query for all of
     them (never one query per partner). Orders placed by contacts count for
-    their commercial partner. Tiers, and later plan objectives, risk
-    signals, the health score, reviews and reports ask it with their own
-    window.
+    their commercial partner. Tiers, plan objectives, risk signals, the
+    health score, reviews and reports ask it with their own window.
+
+    Order amounts have one formula, ``_order_amount_sql`` (the order's
+    amount in its company's currency at the order's rate, as sale.report):
+    the sale windows (``_sale_figures``), the monthly sales
+    (``_monthly_sales_sql``, read by ``_monthly_sales`` and by the purchase
+    trend ``kam.sale.trend``), the periods of plan objectives
+    (``_period_sale_figures``), cancellations, the sales analysis and the
+    margin all use it. Sums are converted into the currency asked for
+    afterwards, at the rate of the day (``_converter``).
     """
 
     _name = "kam.account.figures"
@@ -28,10 +36,17 @@ class KamAccountFigures(models.AbstractModel):
         """Return (previous_start, current_start, end) as datetimes for a
         trailing window of ``months`` ending today (inclusive)."""
         today = today or fields.Date.context_today(self)
-        end = datetime.combine(today + relativedelta(days=1), time.min)
+        end = self._day_end(today)
         current_start = datetime.combine(today - relativedelta(months=months), time.min) + relativedelta(days=1)
         previous_start = current_start - relativedelta(months=months)
         return previous_start, current_start, end
+
+    @api.model
+    def _day_end(self, today=None):
+        """The datetime where ``today`` ends (excluded): the end of every
+        window of figures ending today."""
+        today = today or fields.Date.context_today(self)
+        return datetime.combine(today + relativedelta(days=1), time.min)
 
     #: Columns of sale.order the figures read (``_flush_orders``).
     ORDER_FIELDS = ("partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id")
@@ -91,9 +106,9 @@ class KamAccountFigures(models.AbstractModel):
         :param currency_by_partner: {partner_id: res.currency} in which the
             revenue is expressed (default: the current company's currency).
             Each order is first taken in its company's currency at the
-            order's own rate (``amount_untaxed / currency_rate``, as
-            ``sale.report`` does), then converted when the order's company
-            uses another currency.
+            order's own rate (``_order_amount_sql``, as ``sale.report``
+            does), then converted when the order's company uses another
+            currency.
         :return: {partner_id: dict(revenue_current, revenue_previous,
             order_count, order_count_previous, avg_order_value,
             first_order_date, last_order_date, trend)}; ``trend`` is the
@@ -275,13 +290,6 @@ class KamAccountFigures(models.AbstractModel):
                 for month, (revenue, count) in by_month.items()
             ]
         return result
-
-    @api.model
-    def _day_end(self, today=None):
-        """The datetime where ``today`` ends (excluded): the end of every
-        window of figures ending today."""
-        today = today or fields.Date.context_today(self)
-        return datetime.combine(today + relativedelta(days=1), time.min)
 
     @api.model
     def _monthly_sales_sql(self, partner_filter, start, end):
