@@ -379,10 +379,11 @@ class KamAccountFigures(models.AbstractModel):
                 company_filter=self._company_filter(partner_column="v.partner_id"),
             )
         )
+        rows = self.env.cr.fetchall()  # before reading anything else with the cursor
         default_currency = self.env.company.currency_id
         convert = self._converter(today)
         result = {}
-        for position, currency_id, count, *sums in self.env.cr.fetchall():
+        for position, currency_id, count, *sums in rows:
             key = keys[position]
             target = (currency_by_key or {}).get(key) or default_currency
             figures = result.setdefault(key, {"order_count": 0, **dict.fromkeys(amounts, 0.0)})

@@ -114,6 +114,12 @@ class TestOrderAmountEverywhere(AnalysisCommon):
         by_month = {month["month"]: (month["revenue"], month["order_count"]) for month in months}
         for row in rows:
             self.assertEqual((row.revenue, row.order_count), by_month[row.date])
+        # periods of plan objectives (any key; a cold cache: reading the
+        # company's currency must not replace the rows of the query)
+        self.env.invalidate_all()
+        start = datetime.combine(self.today - relativedelta(days=30), time.min)
+        periods = [("plan", account.id, start, start + relativedelta(days=60))]
+        self.assertEqual(Figures._period_sale_figures(periods), {"plan": {"order_count": 2, "revenue": self.expected}})
         # plan objective
         plan = self.env["kam.plan"].create(
             {
