@@ -36,6 +36,8 @@ from odoo.tools import SQL
 from odoo.tools.misc import get_lang
 
 from .kam_activity import ActivityRequest
+from .kam_cadence_engine import effective_interval_sql
+from .kam_job import key_account_sql
 from .kam_risk_signal import SEVERITIES
 from .res_company import HEALTH_WEIGHT_FIELDS
 
@@ -207,7 +209,6 @@ class KamHealthEngine(models.AbstractModel):
         last_day = fields.Datetime.context_timestamp(self, last_run).date()
         companies = self.env["res.company"].sudo().search([])
         Figures = self.env["kam.account.figures"]
-        day = timedelta(days=1)
 
         def moved(boundary):
             """The events a window boundary moved over since the last run:
@@ -218,7 +219,7 @@ class KamHealthEngine(models.AbstractModel):
         trailing = set(companies.mapped("kam_trailing_months"))
         spend = {months or 3 for months in companies.mapped("kam_risk_spend_months")}
         # sale windows (trailing, spend, and spend the same months last year), cancellations, order gaps
-        order_ranges = [moved(lambda d: self._start(d + day))]  # the end of every window
+        order_ranges = [moved(Figures._day_end)]  # the end of every window
         for months, shifts in [(m, [relativedelta()]) for m in trailing] + [
             (m, [relativedelta(), relativedelta(years=1)]) for m in spend
         ]:
@@ -226,8 +227,8 @@ class KamHealthEngine(models.AbstractModel):
                 for edge in range(3):
                     order_ranges.append(moved(lambda d, m=months, s=shift, e=edge: Figures._window(m, d - s)[e]))
         order_ranges += [
-            moved(lambda d: self._start(d + day) - relativedelta(days=CANCELLATION_DAYS)),
-            moved(lambda d: self._start(d + day) - relativedelta(months=GAP_MONTHS)),
+            moved(lambda d: Figures._day_end(d) - relativedelta(days=CANCELLATION_DAYS)),
+            moved(lambda d: Figures._day_end(d) - relativedelta(months=GAP_MONTHS)),
         ]
         # invoices falling due (payment window), past their grace days (overdue, late), leaving the window
         due_ranges = [moved(lambda d: d)]
@@ -265,9 +266,10 @@ class KamHealthEngine(models.AbstractModel):
                  UNION
                 SELECT p.id
                   FROM res_partner p
-                 WHERE p.kam_is_key_account AND p.commercial_partner_id = p.id
+                 WHERE %(key_account)s
                    AND (p.kam_health_check_date IS NULL OR p.kam_health_check_date <= %(today)s)
                 """,
+                key_account=key_account_sql("p"),
                 since=since,
                 today=today,
                 orders=between("so.date_order", order_ranges),
@@ -317,15 +319,17 @@ class KamHealthEngine(models.AbstractModel):
         query = SQL(
             """
             SELECT p.id, p.company_id, p.kam_tier_id, p.kam_manager_id, team.user_id,
-                   COALESCE(NULLIF(p.kam_contact_interval_days, 0), tier.contact_interval_days, 0),
+                   %(interval)s,
                    p.kam_last_interaction_date, p.kam_avg_satisfaction, p.kam_open_complaint_count,
                    p.kam_key_account_since, %(health)s
               FROM res_partner p
          LEFT JOIN kam_tier tier ON tier.id = p.kam_tier_id
          LEFT JOIN res_users u ON u.id = p.kam_manager_id
          LEFT JOIN crm_team team ON team.id = u.sale_team_id
-             WHERE p.kam_is_key_account AND p.commercial_partner_id = p.id AND p.active %(ids)s
+             WHERE %(key_account)s %(ids)s
             """,
+            interval=effective_interval_sql("p", "tier"),
+            key_account=key_account_sql("p"),
             health=SQL(", ").join(SQL("p.%s", SQL.identifier(c)) for c in HEALTH_COLUMNS),
             ids=SQL("AND p.id = ANY(%s)", list(ids)) if ids is not None else SQL(""),
         )
