@@ -65,7 +65,9 @@ class KamInteraction(models.Model):
     next_step = fields.Char(tracking=True)
     next_step_date = fields.Date(tracking=True)
     next_step_user_id = fields.Many2one("res.users", "Next Step By", tracking=True, domain=[("share", "=", False)])
-    next_activity_id = fields.Many2one("mail.activity", "Follow-up Activity", readonly=True, copy=False)
+    next_activity_id = fields.Many2one(
+        "mail.activity", "Follow-up Activity", readonly=True, copy=False, index="btree_not_null"
+    )
     is_case = fields.Boolean(compute="_compute_is_case")
     resolution_state = fields.Selection(
         [("open", "Open"), ("resolved", "Resolved")],
