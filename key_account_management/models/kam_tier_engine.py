@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 # interaction figures: see cadence helper
 from .res_partner_interaction import INTERACTION_FIGURE_COLUMNS
@@ -304,6 +305,8 @@ class KamTierEngine(models.AbstractModel):
         """The tier's pricelist on the accounts whose company applies tier
         pricelists."""
         by_pricelist = defaultdict(lambda: self.env["res.partner"])
+        if not any(new_tier.pricelist_id for __, new_tier in changes.values()):
+            return
         for partner, (__, new_tier) in changes.items():
             company = partner.company_id or self.env.company
             if company.kam_apply_tier_pricelist and new_tier.pricelist_id:
@@ -320,73 +323,141 @@ class KamTierEngine(models.AbstractModel):
         then call the ``_kam_tier_changed`` hook of the changed accounts.
 
         The history line keeps the figures the decision was made on (its
-        record rules protect them). The chatter entry is a tracking value of
-        the tier field and nothing else: Odoo shows a tracking value only to
-        those who may read the field, so users without key-account access see
-        neither the tier nor the figures in the partner's chatter.
+        record rules protect them). The chatter entry is a note holding a
+        tracking value of the tier field and nothing else: Odoo shows a
+        tracking value only to those who may read the field, so users without
+        key-account access see neither the tier nor the figures in the
+        partner's chatter.
+
+        In bulk: one INSERT for the history lines, one for the notes and their
+        tracking values, whatever the number of changes (the ORM would create
+        each message on its own). The notes are written as
+        ``mail.thread._message_log_batch`` writes them: internal, no
+        notification, the generic reply-to.
 
         :param changes: {partner: (old_tier, new_tier)}
         :param figures: figures used for the decision (default: the stored
             figures of each partner)
         """
+        if not changes:
+            return
         Partner = self.env["res.partner"]
-        history_vals, message_vals = [], []
-        note = self.env.ref("mail.mt_note")
-        author = self.env.user.partner_id
-        email_from = author.email_formatted
-        tier_field_id = self.env["ir.model.fields"]._get_ids("res.partner")["kam_tier_id"]
-        # one batched reply-to computation (mail.message would do one per message)
-        reply_to = Partner.browse([p.id for p in changes]).sudo()._notify_get_reply_to(default=email_from)
+        ids = [partner.id for partner in changes]
+        Partner.flush_model(["company_id", "kam_potential", *KAM_FIGURE_FIELDS])
+        cr = self.env.cr
+        now = cr.now()
+        uid = self.env.uid
+        figures = figures or {}
+        history_rows = []
         for partner, (old_tier, new_tier) in changes.items():
-            partner_sudo = partner.sudo()
-            fig = (figures or {}).get(partner.id) or {
-                "revenue_current": partner_sudo.kam_revenue_current,
-                "revenue_previous": partner_sudo.kam_revenue_previous,
-                "order_count": partner_sudo.kam_order_count,
-                "trend": partner_sudo.kam_revenue_trend,
-            }
-            history_vals.append(
-                {
-                    "partner_id": partner.id,
-                    "old_tier_id": old_tier.id,
-                    "new_tier_id": new_tier.id,
-                    "user_id": self.env.uid,
-                    "change_type": change_type,
-                    "reason": reason,
-                    "currency_id": partner_sudo.kam_currency_id.id,
-                    "revenue_current": fig["revenue_current"],
-                    "revenue_previous": fig["revenue_previous"],
-                    "order_count": fig["order_count"],
-                    "potential": partner_sudo.kam_potential,
-                    "trend": fig["trend"],
-                }
+            fig = figures.get(partner.id)
+            history_rows.append(
+                SQL(
+                    "(%s, %s::int4, %s::int4, %s, %s::numeric, %s::numeric, %s::int4, %s::float8)",
+                    partner.id,
+                    old_tier.id or None,
+                    new_tier.id or None,
+                    fig is None,  # no figures given: the stored ones
+                    *(
+                        (None, None, None, None)
+                        if fig is None
+                        else (fig["revenue_current"], fig["revenue_previous"], fig["order_count"], fig["trend"])
+                    ),
+                )
             )
-            message_vals.append(
-                {
-                    "model": "res.partner",
-                    "res_id": partner.id,
-                    "body": "",
-                    "message_type": "notification",
-                    "subtype_id": note.id,
-                    "author_id": author.id,
-                    "email_from": email_from,
-                    "reply_to": reply_to.get(partner.id) or email_from,
-                }
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO kam_tier_history (partner_id, company_id, old_tier_id, new_tier_id, date, user_id,
+                                              change_type, reason, currency_id, revenue_current, revenue_previous,
+                                              order_count, potential, trend,
+                                              create_uid, create_date, write_uid, write_date)
+                SELECT p.id, p.company_id, v.old_tier_id, v.new_tier_id, %(now)s, %(uid)s,
+                       %(change_type)s, %(reason)s, COALESCE(c.currency_id, %(currency)s),
+                       COALESCE(CASE WHEN v.stored THEN p.kam_revenue_current ELSE v.revenue_current END, 0),
+                       COALESCE(CASE WHEN v.stored THEN p.kam_revenue_previous ELSE v.revenue_previous END, 0),
+                       COALESCE(CASE WHEN v.stored THEN p.kam_order_count ELSE v.order_count END, 0),
+                       COALESCE(p.kam_potential, 0),
+                       COALESCE(CASE WHEN v.stored THEN p.kam_revenue_trend ELSE v.trend END, 0),
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM (VALUES %(rows)s) AS v(partner_id, old_tier_id, new_tier_id, stored,
+                                              revenue_current, revenue_previous, order_count, trend)
+                  JOIN res_partner p ON p.id = v.partner_id
+             LEFT JOIN res_company c ON c.id = p.company_id
+              ORDER BY v.partner_id
+                """,
+                now=now,
+                uid=uid,
+                change_type=change_type,
+                reason=reason or None,
+                currency=self.env.company.currency_id.id,
+                rows=SQL(", ").join(history_rows),
             )
-        self.env["kam.tier.history"].sudo().create(history_vals)
-        messages = self.env["mail.message"].sudo().create(message_vals)
-        # one create for all tracking values (through the messages' one2many: one per message)
-        self.env["mail.tracking.value"].sudo().create(
-            [
-                {
-                    "mail_message_id": message.id,
-                    "field_id": tier_field_id,
-                    "old_value_integer": old_tier.id,
-                    "new_value_integer": new_tier.id,
-                    "old_value_char": old_tier.sudo().display_name or "",
-                    "new_value_char": new_tier.sudo().display_name or "",
-                }
-                for message, (old_tier, new_tier) in zip(messages, changes.values(), strict=True)
-            ]
         )
-        Partner.browse([partner.id for partner in changes])._kam_tier_changed()
+        self._log_tier_notes(changes)
+        self.env["kam.tier.history"].invalidate_model()
+        Partner.invalidate_model(["kam_tier_history_ids", "kam_tier_history_count"])
+        Partner.browse(ids)._kam_tier_changed()
+
+    @api.model
+    def _log_tier_notes(self, changes):
+        """The chatter notes of tier changes, with their tracking values: one
+        INSERT of all the notes and their tracking values."""
+        Partner = self.env["res.partner"]
+        author_id, email_from = Partner._message_compute_author(raise_on_email=False)
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
+        tier_field_id = self.env["ir.model.fields"]._get_ids("res.partner")["kam_tier_id"]
+        names = {
+            tier.id: tier.display_name or ""
+            for tier in self.env["kam.tier"]
+            .sudo()
+            .browse({tier.id for pair in changes.values() for tier in pair if tier})
+        }
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s::int4, %s::int4, %s, %s)",
+                partner.id,
+                generate_tracking_message_id(f"{partner.id}-res.partner"),
+                old_tier.id or None,
+                new_tier.id or None,
+                names.get(old_tier.id, ""),
+                names.get(new_tier.id, ""),
+            )
+            for partner, (old_tier, new_tier) in changes.items()
+        )
+        now, uid = self.env.cr.now(), self.env.uid
+        self.env["mail.message"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH v(res_id, message_id, old_tier_id, new_tier_id, old_name, new_name) AS (VALUES %(rows)s),
+                message AS (
+                    INSERT INTO mail_message (model, res_id, body, message_type, subtype_id, is_internal,
+                                              author_id, email_from, reply_to, message_id, email_add_signature,
+                                              reply_to_force_new, date, create_uid, create_date, write_uid,
+                                              write_date)
+                    SELECT 'res.partner', v.res_id, '', 'notification', %(subtype)s, TRUE,
+                           %(author)s, %(email_from)s, %(reply_to)s, v.message_id, FALSE,
+                           FALSE, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM v ORDER BY v.res_id
+                 RETURNING id, res_id
+                )
+                INSERT INTO mail_tracking_value (mail_message_id, field_id, old_value_integer, new_value_integer,
+                                                 old_value_char, new_value_char,
+                                                 create_uid, create_date, write_uid, write_date)
+                SELECT message.id, %(field)s, v.old_tier_id, v.new_tier_id, v.old_name, v.new_name,
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM message JOIN v ON v.res_id = message.res_id
+                """,
+                rows=rows,
+                subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                author=author_id or None,
+                email_from=email_from or None,
+                reply_to=reply_to or None,
+                now=now,
+                uid=uid,
+                field=tier_field_id,
+            )
+        )
+        # what mail.message._invalidate_documents does after a create
+        Partner.invalidate_model(["message_ids", "message_needaction", "message_needaction_counter"])

@@ -738,6 +738,14 @@ class ResPartner(models.Model):
         return super().unlink()
 
     def write(self, vals):
+        company_synced = self.env.context.get("kam_company_synced")
+        if (
+            company_synced
+            and vals.keys() == {"company_id"}
+            and vals["company_id"] == company_synced
+            and all(partner.company_id.id == company_synced for partner in self.sudo())
+        ):
+            return True  # contacts already given the company in bulk (_kam_set_company)
         self._kam_check_job_fields(vals)
         self._kam_check_move(vals)
         self._kam_check_edit(vals)
@@ -811,8 +819,17 @@ class ResPartner(models.Model):
         that several companies manage as key account is one partner per
         company, as usual in a multi-company Odoo."""
         shared = self.sudo().filtered(lambda p: not p.company_id and p == p.commercial_partner_id)
-        if shared:
-            shared.write({"company_id": self.env.company.id})
+        if not shared:
+            return
+        company_id = self.env.company.id
+        # Odoo gives the company to the contacts account by account (one write of each account's
+        # contacts): here one write for the contacts of all the accounts, which the accounts' own
+        # write then finds done (see write)
+        contacts = shared.search([("commercial_partner_id", "in", shared.ids), ("id", "not in", shared.ids)])
+        synced = self.with_context(kam_company_synced=company_id).sudo()
+        if contacts:
+            contacts.with_env(synced.env).write({"company_id": company_id})
+        shared.with_env(synced.env).write({"company_id": company_id})
 
     @api.model
     @tools.ormcache()
@@ -843,12 +860,15 @@ class ResPartner(models.Model):
         contacts = accounts.with_context(active_test=True).search(
             [("commercial_partner_id", "in", accounts.ids), ("id", "not in", accounts.ids)]
         )  # active ones, as Odoo's sync (child_ids)
-        groups = defaultdict(lambda: contacts.browse())
+        # the values of each account once, then one write per distinct set of values
+        values = {account.id: account._update_fields_values(fnames) for account in contacts.commercial_partner_id}
+        groups = defaultdict(list)
         for contact in contacts:
-            values = contact.commercial_partner_id._update_fields_values(fnames)
-            groups[tuple(sorted((k, str(v)) for k, v in values.items()))] |= contact
-        for group in groups.values():
-            group.write(group[:1].commercial_partner_id._update_fields_values(fnames))
+            account_values = values[contact.commercial_partner_id.id]
+            groups[tuple(sorted((k, str(v)) for k, v in account_values.items()))].append(contact.id)
+        for ids in groups.values():
+            group = contacts.browse(ids)
+            group.write(values[group[:1].commercial_partner_id.id])
 
     def _kam_check_company_kept(self):
         """A key account keeps a company (see _kam_set_company): without one,

@@ -95,13 +95,8 @@ class ResPartner(models.Model):
                         "state": "confirmed" if duty.default_user_id else "draft",
                     }
                 )
-        # no "created" note per record: the batch stays at a fixed number of queries
-        return (
-            self.env["kam.responsibility"]
-            .sudo()
-            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
-            .create(vals_list)
-        )
+        # one INSERT for all (no "created" note per record): a fixed number of queries
+        return self.env["kam.responsibility"].sudo()._create_proposed(vals_list)
 
     def action_kam_view_responsibilities(self):
         self.ensure_one()
