@@ -12,6 +12,7 @@ queries per batch of accounts, whatever its size.
 
 import logging
 from collections import defaultdict
+from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
 
@@ -102,7 +103,8 @@ class KamTierEngine(models.AbstractModel):
         * its sale orders (confirmed, cancelled, amounts, dates);
         * its interactions (the interaction figures);
         * the trailing windows, which move every day: orders and interactions
-          whose date left a window between the last run and now.
+          whose date a window boundary passed over between the day of the last
+          run and today, computed exactly (see :meth:`_moved_windows`).
 
         What leaves no trace (an order moved to another customer, a contact
         to another company) is caught by the weekly full run. (``>=``: what
@@ -119,42 +121,70 @@ class KamTierEngine(models.AbstractModel):
         )
         if cr.fetchone()[0]:
             return None
-        Figures = self.env["kam.account.figures"]
-        today = fields.Date.context_today(self)
-        last_day = fields.Datetime.context_timestamp(self, last_run).date()
-        windows = []
-        for months in set(self.env["res.company"].sudo().search([]).mapped("kam_trailing_months")):
-            old_previous, old_current, __ = Figures._window(months, last_day)
-            new_previous, new_current, __ = Figures._window(months, today)
-            day = relativedelta(days=1)  # a day of margin: the interaction window starts a day earlier
-            windows += [
-                SQL("(%s, %s)", old_current - day, new_current + day),
-                SQL("(%s, %s)", old_previous - day, new_previous + day),
-            ]
-        left = SQL(", ").join(windows) if windows else SQL("(NULL::timestamp, NULL::timestamp)")
-        cr.execute(
+        moved = self._moved_windows(last_run)
+        self.env.cr.execute(
             SQL(
                 """
-                WITH windows(left_from, left_until) AS (VALUES %(left)s)
                 SELECT p.commercial_partner_id FROM res_partner p WHERE p.write_date >= %(since)s
                  UNION
                 SELECT p.commercial_partner_id
                   FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
                  WHERE so.write_date >= %(since)s
-                    OR (so.state = 'sale' AND EXISTS (
-                            SELECT 1 FROM windows w
-                             WHERE so.date_order >= w.left_from AND so.date_order < w.left_until))
                  UNION
-                SELECT i.partner_id
-                  FROM kam_interaction i
-                 WHERE i.write_date >= %(since)s
-                    OR EXISTS (SELECT 1 FROM windows w WHERE i.date >= w.left_from AND i.date < w.left_until)
+                SELECT p.commercial_partner_id
+                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.state = 'sale' AND (%(orders_moved)s)
+                 UNION
+                SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %(since)s
+                 UNION
+                SELECT i.partner_id FROM kam_interaction i WHERE %(interactions_moved)s
                 """,
-                left=left,
                 since=since,
+                orders_moved=self._date_ranges_sql(SQL("so.date_order"), moved["sale"]),
+                interactions_moved=self._date_ranges_sql(SQL("i.date"), moved["interaction"]),
             )
         )
         return [row[0] for row in cr.fetchall() if row[0]]
+
+    @api.model
+    def _moved_windows(self, last_run):
+        """What the windows of the figures passed over since ``last_run``,
+        exactly: {"sale": [(start, end)], "interaction": [(start, end)]},
+        half-open datetime ranges. An order dated in a sale range left the
+        previous window, moved from the previous window into the current one,
+        or entered the current one at its end (dated in the future when the
+        last run saw it); an interaction dated in an interaction range left
+        the trailing window of the interaction figures. Empty on the day of
+        the last run: the windows are those of the day."""
+        Figures = self.env["kam.account.figures"]
+        today = fields.Date.context_today(self)
+        last_day = fields.Datetime.context_timestamp(self, last_run).date()
+        moved = {"sale": [], "interaction": []}
+        if last_day >= today:
+            return moved
+        for months in set(self.env["res.company"].sudo().search([]).mapped("kam_trailing_months")):
+            # the windows of kam.account.figures._sale_figures, then and now
+            old_previous, old_current, old_end = Figures._window(months, last_day)
+            new_previous, new_current, new_end = Figures._window(months, today)
+            moved["sale"] += [(old_previous, new_previous), (old_current, new_current), (old_end, new_end)]
+            # the trailing window of the interaction figures starts a day earlier
+            # interaction figures: see cadence helper
+            moved["interaction"].append(
+                (
+                    datetime.combine(last_day - relativedelta(months=months), time.min),
+                    datetime.combine(today - relativedelta(months=months), time.min),
+                )
+            )
+        return moved
+
+    @api.model
+    def _date_ranges_sql(self, column, ranges):
+        """``column`` in one of the half-open ``ranges`` (SQL; FALSE when none)."""
+        if not ranges:
+            return SQL("FALSE")
+        return SQL(" OR ").join(
+            SQL("(%s >= %s AND %s < %s)", column, start, column, end) for start, end in sorted(set(ranges))
+        )
 
     # ------------------------------------------------------------------
     # Figures
