@@ -773,7 +773,11 @@ class ResPartner(models.Model):
         else:
             res = super().write(vals)
         if since_missing:
-            since_missing.write({"kam_key_account_since": fields.Date.context_today(self)})
+            # mail_notrack: the date is not tracked (no chatter either way), and the tracking
+            # would read every tracked field of the accounts and their contacts once more
+            since_missing.with_context(mail_notrack=True).write(
+                {"kam_key_account_since": fields.Date.context_today(self)}
+            )
         if vals.get("kam_is_key_account"):
             self._kam_set_company()
         Engine = self.env["kam.tier.engine"]
@@ -826,7 +830,8 @@ class ResPartner(models.Model):
         # contacts): here one write for the contacts of all the accounts, which the accounts' own
         # write then finds done (see write)
         contacts = shared.search([("commercial_partner_id", "in", shared.ids), ("id", "not in", shared.ids)])
-        synced = self.with_context(kam_company_synced=company_id).sudo()
+        # mail_notrack: the company is not tracked (no chatter either way)
+        synced = self.with_context(kam_company_synced=company_id, mail_notrack=True).sudo()
         if contacts:
             contacts.with_env(synced.env).write({"company_id": company_id})
         shared.with_env(synced.env).write({"company_id": company_id})
@@ -971,7 +976,7 @@ class ResPartner(models.Model):
             self.env._("Only key account managers can recompute the tiers of several accounts at once."),
             self.env._("You can only recompute the tier of accounts you manage or whose team you belong to."),
         )
-        accounts.sudo()._kam_recompute()
+        self.env["kam.tier.engine"].sudo()._recompute(accounts.sudo())
         return True
 
     def _kam_accounts_to_refresh(self, several_refused, not_member_refused):
