@@ -107,7 +107,8 @@ class KamTierEngine(models.AbstractModel):
           run and today, computed exactly (see :meth:`_moved_windows`).
 
         What leaves no trace (an order moved to another customer, a contact
-        to another company) is caught by the weekly full run. (``>=``: what
+        to another company, an order dated in the future) is caught by the
+        weekly full run. (``>=``: what
         was written in the transaction of the last run is looked at again.)"""
         self.env.flush_all()
         cr = self.env.cr
@@ -151,11 +152,12 @@ class KamTierEngine(models.AbstractModel):
         """What the windows of the figures passed over since ``last_run``,
         exactly: {"sale": [(start, end)], "interaction": [(start, end)]},
         half-open datetime ranges. An order dated in a sale range left the
-        previous window, moved from the previous window into the current one,
-        or entered the current one at its end (dated in the future when the
-        last run saw it); an interaction dated in an interaction range left
-        the trailing window of the interaction figures. Empty on the day of
-        the last run: the windows are those of the day."""
+        previous window or moved from the previous window into the current
+        one; an interaction dated in an interaction range left the trailing
+        window of the interaction figures. Empty on the day of the last run:
+        the windows are those of the day. (An order dated in the future when
+        it was written enters the window on its date without a trace, as a
+        confirmed order is dated when confirmed: the weekly full run.)"""
         Figures = self.env["kam.account.figures"]
         today = fields.Date.context_today(self)
         last_day = fields.Datetime.context_timestamp(self, last_run).date()
@@ -164,9 +166,9 @@ class KamTierEngine(models.AbstractModel):
             return moved
         for months in set(self.env["res.company"].sudo().search([]).mapped("kam_trailing_months")):
             # the windows of kam.account.figures._sale_figures, then and now
-            old_previous, old_current, old_end = Figures._window(months, last_day)
-            new_previous, new_current, new_end = Figures._window(months, today)
-            moved["sale"] += [(old_previous, new_previous), (old_current, new_current), (old_end, new_end)]
+            old_previous, old_current, __ = Figures._window(months, last_day)
+            new_previous, new_current, __ = Figures._window(months, today)
+            moved["sale"] += [(old_previous, new_previous), (old_current, new_current)]
             # the trailing window of the interaction figures starts a day earlier
             # interaction figures: see cadence helper
             moved["interaction"].append(
