@@ -12,7 +12,7 @@ CORE_BASE_DB ?= kam_core_base
 
 export WORKERS HTTP_PORT TEST_DB CORE_DB CORE_BASE_DB
 
-.PHONY: help setup run test test-core test-core-baseline lint
+.PHONY: help setup run test test-core test-core-baseline lint readme
 
 help:
 	@echo "make run   [WORKERS=0] [HTTP_PORT=8069]  set up, install/update kam_demo, serve Odoo"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-core-baseline [CORE_BASE_DB=kam_core_base]  same without the addon: rewrites tests/core_baseline.txt"
 	@echo "make setup                               only scripts/setup.sh"
 	@echo "make lint                                ruff check + format check, pylint-odoo with OCA's mandatory checks"
+	@echo "make readme                              README.rst of both addons from their readme/*.md (oca-gen-addon-readme)"
 
 setup:
 	@scripts/setup.sh
@@ -43,3 +44,6 @@ lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/pylint --rcfile=.pylintrc-mandatory key_account_management key_account_management_margin
+
+readme: setup
+	@scripts/gen_readme.sh

@@ -65,7 +65,7 @@ order = env["sale.order"].create({
 })
 order.action_confirm()
 # the daily customer-care job: birthday of C and contract anniversary of X in 3 days
-X._kam_raise_care_activities()
+env["kam.cadence.engine"]._raise_care_activities(X)
 env.cr.commit()
 emit({"X": X.id, "Y": Y.id, "C": C.id, "order": order.id, "portal_uid": portal.id, "portal_pid": portal.partner_id.id,
       "birthday": str(C.kam_birthday), "contract": str(X.kam_contract_date), "soon": str(soon)})

@@ -1,8 +1,10 @@
 from . import (
     base_partner_merge,
+    crm_lead,
     kam_account_figures,
     kam_account_mixin,
     kam_activity,
+    kam_cadence_engine,
     kam_care_date,
     kam_competitor_note,
     kam_dashboard,
@@ -28,11 +30,6 @@ from . import (
     res_company,
     res_config_settings,
     res_partner,
-    res_partner_cadence,
     res_partner_health,
-    res_partner_import,
-    res_partner_interaction,
-    res_partner_preference,
-    res_partner_responsibility,
     sale_order,
 )

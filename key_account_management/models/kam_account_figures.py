@@ -15,9 +15,17 @@ class KamAccountFigures(models.AbstractModel):
     Every method takes commercial partner ids and returns dictionaries keyed
     by commercial partner id, computed from one grouped query for all of
     them (never one query per partner). Orders placed by contacts count for
-    their commercial partner. Tiers, and later plan objectives, risk
-    signals, the health score, reviews and reports ask it with their own
-    window.
+    their commercial partner. Tiers, plan objectives, risk signals, the
+    health score, reviews and reports ask it with their own window.
+
+    Order amounts have one formula, ``_order_amount_sql`` (the order's
+    amount in its company's currency at the order's rate, as sale.report):
+    the sale windows (``_sale_figures``), the monthly sales
+    (``_monthly_sales_sql``, read by ``_monthly_sales`` and by the purchase
+    trend ``kam.sale.trend``), the periods of plan objectives
+    (``_period_sale_figures``), cancellations, the sales analysis and the
+    margin all use it. Sums are converted into the currency asked for
+    afterwards, at the rate of the day (``_converter``).
     """
 
     _name = "kam.account.figures"
@@ -28,10 +36,52 @@ class KamAccountFigures(models.AbstractModel):
         """Return (previous_start, current_start, end) as datetimes for a
         trailing window of ``months`` ending today (inclusive)."""
         today = today or fields.Date.context_today(self)
-        end = datetime.combine(today + relativedelta(days=1), time.min)
+        end = self._day_end(today)
         current_start = datetime.combine(today - relativedelta(months=months), time.min) + relativedelta(days=1)
         previous_start = current_start - relativedelta(months=months)
         return previous_start, current_start, end
+
+    @api.model
+    def _day_end(self, today=None):
+        """The datetime where ``today`` ends (excluded): the end of every
+        window of figures ending today."""
+        today = today or fields.Date.context_today(self)
+        return datetime.combine(today + relativedelta(days=1), time.min)
+
+    #: Columns of sale.order the figures read (``_flush_orders``).
+    ORDER_FIELDS = ("partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id")
+
+    @api.model
+    def _order_amount_sql(self, alias="so", column="amount_untaxed"):
+        """SQL of an amount of the order ``alias`` in the currency of the
+        order's company, at the order's own rate: ``column / currency_rate``,
+        as ``sale.report`` does (``currency_rate`` is the rate of the order's
+        currency to its company's currency on the order date, computed by
+        ``sale.order``; 0 or NULL counts as 1).
+
+        The one formula of an order amount: sale windows, monthly sales,
+        the purchase trend, plan objectives, cancellations, the sales
+        analysis and the margin all use it. Amounts are summed in company
+        currency; a sum is converted into another currency afterwards, at
+        the rate of the day (``_converter``).
+
+        :param alias: alias of ``sale_order`` in the query
+        :param column: the amount column (``amount_untaxed``, ``margin``...)
+        """
+        return SQL(
+            "%s / COALESCE(NULLIF(%s, 0), 1.0)",
+            SQL.identifier(alias, column),
+            SQL.identifier(alias, "currency_rate"),
+        )
+
+    @api.model
+    def _flush_orders(self, columns=()):
+        """Flush what the order figures read: the orders (``ORDER_FIELDS``
+        and ``columns``), the commercial partner of their customers and the
+        currency of their companies."""
+        self.env["sale.order"].flush_model([*self.ORDER_FIELDS, *columns])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "company_id"])
+        self.env["res.company"].flush_model(["currency_id"])
 
     @api.model
     def _empty_sale_figures(self):
@@ -56,9 +106,9 @@ class KamAccountFigures(models.AbstractModel):
         :param currency_by_partner: {partner_id: res.currency} in which the
             revenue is expressed (default: the current company's currency).
             Each order is first taken in its company's currency at the
-            order's own rate (``amount_untaxed / currency_rate``, as
-            ``sale.report`` does), then converted when the order's company
-            uses another currency.
+            order's own rate (``_order_amount_sql``, as ``sale.report``
+            does), then converted when the order's company uses another
+            currency.
         :return: {partner_id: dict(revenue_current, revenue_previous,
             order_count, order_count_previous, avg_order_value,
             first_order_date, last_order_date, trend)}; ``trend`` is the
@@ -69,12 +119,8 @@ class KamAccountFigures(models.AbstractModel):
         if not partner_ids:
             return result
         previous_start, current_start, end = self._window(months, today)
-        self.env["sale.order"].flush_model(
-            ["partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id"]
-        )
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env["res.company"].flush_model(["currency_id"])
-        amount = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)")
+        self._flush_orders()
+        amount = self._order_amount_sql()
         in_current = SQL("so.date_order >= %s AND so.date_order < %s", current_start, end)
         in_previous = SQL("so.date_order >= %s AND so.date_order < %s", previous_start, current_start)
         query = SQL(
@@ -200,12 +246,12 @@ class KamAccountFigures(models.AbstractModel):
     def _monthly_sales(self, partner_ids, months=24, today=None, currency_by_partner=None):
         """Month by month sales of confirmed orders for commercial partners.
 
-        One query grouped by commercial partner, company currency and month,
-        with the money formula of ``_sale_figures`` (each order in its
-        company's currency at its own rate, then converted at today's rate
-        when the company uses another currency). Months are calendar months
-        of ``date_order`` (UTC), the last one being the current month up to
-        today included.
+        The rows of ``_monthly_sales_sql`` (each order in its company's
+        currency at its own rate, as in ``_sale_figures``), converted at
+        today's rate when the company uses another currency than the one
+        asked for. Months are calendar months of ``date_order`` (UTC), the
+        last one being the current month up to today included. The purchase
+        trend (``kam.sale.trend``) is built on the same rows.
 
         :param partner_ids: commercial partner ids
         :param months: number of months, the current one included
@@ -221,43 +267,21 @@ class KamAccountFigures(models.AbstractModel):
         sales = {pid: {month: [0.0, 0] for month in month_list} for pid in partner_ids}
         if not partner_ids:
             return {}
-        self.env["sale.order"].flush_model(
-            ["partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id"]
+        self.env.cr.execute(
+            self._monthly_sales_sql(
+                self._partner_filter(partner_ids), datetime.combine(first_month, time.min), self._day_end(today)
+            )
         )
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env["res.company"].flush_model(["currency_id"])
-        query = SQL(
-            """
-            SELECT p.commercial_partner_id,
-                   c.currency_id,
-                   date_trunc('month', so.date_order)::date,
-                   SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)),
-                   COUNT(*)
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-              JOIN res_company c ON c.id = so.company_id
-             WHERE so.state = 'sale'
-               AND so.date_order >= %(start)s
-               AND so.date_order < %(end)s
-               %(partner_filter)s
-               %(company_filter)s
-          GROUP BY 1, 2, 3
-            """,
-            start=datetime.combine(first_month, time.min),
-            end=datetime.combine(today + relativedelta(days=1), time.min),
-            partner_filter=self._partner_filter(partner_ids),
-            company_filter=self._company_filter(),
-        )
-        self.env.cr.execute(query)
-        rows = self.env.cr.fetchall()
+        rows = self.env.cr.dictfetchall()
         default_currency = self.env.company.currency_id
         convert = self._converter(today)
-        for pid, currency_id, month, amount, count in rows:
+        for row in rows:
+            pid = row["partner_id"]
             if pid not in sales:
                 continue  # a large request is answered from all partners (see _partner_filter)
             target = (currency_by_partner or {}).get(pid) or default_currency
-            sales[pid][month][0] += convert(amount, currency_id, target)
-            sales[pid][month][1] += count
+            sales[pid][row["month"]][0] += convert(row["revenue"], row["currency_id"], target)
+            sales[pid][row["month"]][1] += row["order_count"]
         result = {}
         for pid, by_month in sales.items():
             target = (currency_by_partner or {}).get(pid) or default_currency
@@ -266,6 +290,155 @@ class KamAccountFigures(models.AbstractModel):
                 for month, (revenue, count) in by_month.items()
             ]
         return result
+
+    @api.model
+    def _monthly_sales_sql(self, partner_filter, start, end):
+        """SQL of the monthly sales of confirmed orders, the one monthly
+        query of the addon (``_monthly_sales`` and the purchase trend read
+        it): one row per commercial partner, order company and calendar
+        month (UTC) of ``date_order``, with the columns ``partner_id``,
+        ``company_id``, ``currency_id`` (of the company), ``month`` (a
+        date), ``revenue`` (``_order_amount_sql`` summed: company currency
+        at each order's rate), ``order_count``, ``first_order`` and
+        ``last_order`` (datetimes). Orders placed by contacts count for
+        their commercial partner; documents of the account's company only
+        (``_company_filter``). Flushes the orders first.
+
+        :param partner_filter: SQL condition on ``p.commercial_partner_id``
+            (``_partner_filter``)
+        :param start: first datetime counted, or None for all the history
+        :param end: datetime excluded
+        """
+        self._flush_orders()
+        month = SQL("date_trunc('month', so.date_order)")
+        return SQL(
+            """
+            SELECT p.commercial_partner_id AS partner_id,
+                   so.company_id AS company_id,
+                   c.currency_id AS currency_id,
+                   %(month)s::date AS month,
+                   SUM(%(amount)s) AS revenue,
+                   COUNT(*) AS order_count,
+                   MIN(so.date_order) AS first_order,
+                   MAX(so.date_order) AS last_order
+              FROM sale_order so
+              JOIN res_partner p ON p.id = so.partner_id
+              JOIN res_company c ON c.id = so.company_id
+             WHERE so.state = 'sale'
+               AND so.date_order < %(end)s
+               %(start)s
+               %(partner_filter)s
+               %(company_filter)s
+          GROUP BY p.commercial_partner_id, so.company_id, c.currency_id, %(month)s
+            """,
+            month=month,
+            amount=self._order_amount_sql(),
+            end=end,
+            start=SQL("AND so.date_order >= %s", start) if start else SQL(""),
+            partner_filter=partner_filter,
+            company_filter=self._company_filter(),
+        )
+
+    @api.model
+    def _period_sale_figures(self, periods, amounts=None, currency_by_key=None, today=None):
+        """Sales of confirmed orders of accounts, each over a period of its
+        own (plan objectives), in one grouped query.
+
+        :param periods: [(key, partner_id, start, end)]: any hashable key
+            given back in the result, a commercial partner id, datetimes
+            (``end`` excluded)
+        :param amounts: {name: sale_order column} summed as amounts
+            (``_order_amount_sql``: company currency at each order's rate);
+            default ``{"revenue": "amount_untaxed"}``
+        :param currency_by_key: {key: res.currency} in which the amounts are
+            expressed (default: the current company's currency); a company
+            of another currency is converted at today's rate, as in
+            ``_sale_figures``
+        :return: {key: dict(order_count, **{name: amount rounded to the
+            currency})} for the periods with orders
+        """
+        if not periods:
+            return {}
+        amounts = {"revenue": "amount_untaxed"} if amounts is None else amounts
+        self._flush_orders(list(amounts.values()))
+        keys, values = self._period_values(periods)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT v.position, c.currency_id, COUNT(so.id) %(sums)s
+                  FROM (VALUES %(values)s) AS v(position, partner_id, date_from, date_to)
+                  JOIN res_partner p ON p.commercial_partner_id = v.partner_id
+                  JOIN sale_order so ON so.partner_id = p.id AND so.state = 'sale'
+                   AND so.date_order >= v.date_from AND so.date_order < v.date_to
+                  JOIN res_company c ON c.id = so.company_id
+                 WHERE TRUE %(company_filter)s
+              GROUP BY v.position, c.currency_id
+                """,
+                sums=SQL("").join(SQL(", SUM(%s)", self._order_amount_sql("so", col)) for col in amounts.values()),
+                values=values,
+                company_filter=self._company_filter(partner_column="v.partner_id"),
+            )
+        )
+        rows = self.env.cr.fetchall()  # before reading anything else with the cursor
+        default_currency = self.env.company.currency_id
+        convert = self._converter(today)
+        result = {}
+        for position, currency_id, count, *sums in rows:
+            key = keys[position]
+            target = (currency_by_key or {}).get(key) or default_currency
+            figures = result.setdefault(key, {"order_count": 0, **dict.fromkeys(amounts, 0.0)})
+            figures["order_count"] += count
+            for name, value in zip(amounts, sums, strict=True):
+                figures[name] += convert(float(value or 0.0), currency_id, target)
+        for key, figures in result.items():
+            target = (currency_by_key or {}).get(key) or default_currency
+            for name in amounts:
+                figures[name] = target.round(figures[name])
+        return result
+
+    @api.model
+    def _period_values(self, periods):
+        """(keys, SQL ``VALUES`` rows ``(position, partner_id, date_from,
+        date_to)``) of ``periods`` (see ``_period_sale_figures``): the query
+        sees the position of a period, ``keys[position]`` is its key (any
+        hashable, e.g. an unsaved record)."""
+        keys = [key for key, *__ in periods]
+        values = SQL(", ").join(
+            SQL("(%s, %s, %s::timestamp, %s::timestamp)", position, pid, start, end)
+            for position, (__, pid, start, end) in enumerate(periods)
+        )
+        return keys, values
+
+    @api.model
+    def _period_interaction_figures(self, periods):
+        """Done interactions of accounts, each over a period of its own (plan
+        objectives), in one grouped query.
+
+        :param periods: as in ``_period_sale_figures``
+        :return: {key: dict(interaction_count, avg_satisfaction)} for the
+            periods with interactions; the satisfaction averages the rated
+            interactions (0 is "not rated")
+        """
+        if not periods:
+            return {}
+        self.env["kam.interaction"].flush_model(["partner_id", "state", "date", "satisfaction"])
+        keys, values = self._period_values(periods)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT v.position, COUNT(i.id), AVG(NULLIF(i.satisfaction, 0))
+                  FROM (VALUES %s) AS v(position, partner_id, date_from, date_to)
+                  JOIN kam_interaction i ON i.partner_id = v.partner_id AND i.state = 'done'
+                   AND i.date >= v.date_from AND i.date < v.date_to
+              GROUP BY v.position
+                """,
+                values,
+            )
+        )
+        return {
+            keys[position]: {"interaction_count": count, "avg_satisfaction": float(avg or 0.0)}
+            for position, count, avg in self.env.cr.fetchall()
+        }
 
     # ------------------------------------------------------------------
     # Risk figures (receivables, payments, cancellations, order gaps)
@@ -412,7 +585,7 @@ class KamAccountFigures(models.AbstractModel):
 
         Shares are taken against all non-draft orders of the period
         (confirmed, sent quotations and cancelled), amounts untaxed in the
-        order's company currency (``amount_untaxed / currency_rate``).
+        order's company currency at the order's rate (``_order_amount_sql``).
 
         :return: {partner_id: dict(cancel_count, order_count, cancel_amount,
             cancel_share)}; ``cancel_share`` is the cancelled amount in
@@ -424,9 +597,8 @@ class KamAccountFigures(models.AbstractModel):
             return result
         today = today or fields.Date.context_today(self)
         end = datetime.combine(today + relativedelta(days=1), time.min)
-        self.env["sale.order"].flush_model(["partner_id", "state", "date_order", "amount_untaxed", "currency_rate"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        amount = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)")
+        self._flush_orders()
+        amount = self._order_amount_sql()
         self.env.cr.execute(
             SQL(
                 """
@@ -523,3 +695,61 @@ class KamAccountFigures(models.AbstractModel):
                 "days_since_last_order": (today - last).days,
             }
         return result
+
+    # ------------------------------------------------------------------
+    # Interaction figures
+    # ------------------------------------------------------------------
+    @api.model
+    def _interaction_figures(self, ids):
+        """{account id: interaction figures} in one grouped query: last
+        contact (done interactions), done interactions and their average
+        satisfaction (rated ones) over the trailing window, open
+        complaints. Accounts without interaction are left out. The keys are
+        the stored fields of res.partner (INTERACTION_FIGURE_COLUMNS)."""
+        months = self.env.company.kam_trailing_months
+        since = datetime.combine(fields.Date.context_today(self) - relativedelta(months=months), time.min)
+        self.env["kam.interaction"].flush_model(
+            ["partner_id", "state", "date", "satisfaction", "channel", "resolution_state"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner_id,
+                       MAX(date) FILTER (WHERE state = 'done'),
+                       COUNT(*) FILTER (WHERE state = 'done' AND date >= %(since)s),
+                       AVG(satisfaction) FILTER (WHERE state = 'done' AND date >= %(since)s AND satisfaction > 0),
+                       COUNT(*) FILTER (WHERE channel = 'complaint' AND state != 'cancelled'
+                                          AND resolution_state = 'open')
+                  FROM kam_interaction p
+                 WHERE TRUE %(partner_filter)s
+              GROUP BY partner_id
+                """,
+                since=since,
+                partner_filter=self._partner_filter(ids, "p.partner_id"),
+            )
+        )
+        return {
+            pid: {
+                "kam_last_interaction_date": last,
+                "kam_interaction_count": count,
+                "kam_avg_satisfaction": round(float(satisfaction or 0.0), 1),
+                "kam_open_complaint_count": complaints,
+            }
+            for pid, last, count, satisfaction, complaints in self.env.cr.fetchall()
+        }
+
+
+#: stored interaction figures of an account (res.partner) and their SQL types
+INTERACTION_FIGURE_COLUMNS = {
+    "kam_last_interaction_date": "timestamp",
+    "kam_interaction_count": "int4",
+    "kam_avg_satisfaction": "float8",
+    "kam_open_complaint_count": "int4",
+}
+#: the interaction figures of an account without interaction
+EMPTY_INTERACTION_FIGURES = {
+    "kam_last_interaction_date": None,
+    "kam_interaction_count": 0,
+    "kam_avg_satisfaction": 0.0,
+    "kam_open_complaint_count": 0,
+}

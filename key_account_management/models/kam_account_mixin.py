@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .kam_input import check_input
+from .kam_job import KEY_ACCOUNT_DOMAIN
 
 
 class KamAccountMixin(models.AbstractModel):
@@ -29,7 +30,7 @@ class KamAccountMixin(models.AbstractModel):
         required=True,
         index=True,
         ondelete="cascade",
-        domain="[('kam_is_key_account', '=', True), '|', ('is_company', '=', True), ('parent_id', '=', False)]",
+        domain=KEY_ACCOUNT_DOMAIN,
     )
     company_id = fields.Many2one("res.company", index=True, default=lambda self: self.env.company)
     kam_manager_id = fields.Many2one(

@@ -240,11 +240,6 @@ def check_range(record, fname, low, high, message=None):
         )
 
 
-def check_business_date(record, fname, low=DATE_MIN, high=DATE_MAX):
-    """Date fields of business records: within ``[low, high]``."""
-    check_range(record, fname, low, high)
-
-
 class KamInputMixin(models.AbstractModel):
     """Checks the values sent to the addon's models (see the module doc)."""
 

@@ -58,23 +58,3 @@ class KamInteractionSourceMixin(models.AbstractModel):
             "default_partner_id": self.partner_id.commercial_partner_id.id,
         }
         return action
-
-
-class CrmLead(models.Model):
-    _name = "crm.lead"
-    _inherit = ["crm.lead", "kam.interaction.source.mixin"]
-    _kam_interaction_field = "lead_id"
-
-    kam_interaction_ids = fields.One2many(
-        "kam.interaction", "lead_id", "Key Account Interactions", groups="key_account_management.group_kam_viewer"
-    )
-
-
-class SaleOrder(models.Model):
-    _name = "sale.order"
-    _inherit = ["sale.order", "kam.interaction.source.mixin"]
-    _kam_interaction_field = "sale_order_id"
-
-    kam_interaction_ids = fields.One2many(
-        "kam.interaction", "sale_order_id", "Key Account Interactions", groups="key_account_management.group_kam_viewer"
-    )

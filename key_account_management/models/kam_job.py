@@ -23,6 +23,18 @@ LOCK_NAMESPACE = 0x4B414D
 KEY_ACCOUNT_DOMAIN = [("kam_is_key_account", "=", True), "|", ("is_company", "=", True), ("parent_id", "=", False)]
 
 
+def key_account_sql(alias="p"):
+    """KEY_ACCOUNT_DOMAIN in SQL, for the jobs' queries on ``res_partner``
+    (as ``alias``): the active commercial entities flagged as key accounts."""
+    return SQL(
+        "%s AND %s = %s AND %s",
+        SQL.identifier(alias, "kam_is_key_account"),
+        SQL.identifier(alias, "commercial_partner_id"),
+        SQL.identifier(alias, "id"),
+        SQL.identifier(alias, "active"),
+    )
+
+
 class KamJob(models.AbstractModel):
     """Batched jobs over key accounts.
 
@@ -43,6 +55,12 @@ class KamJob(models.AbstractModel):
         """Commercial entities flagged as key accounts (their contacts carry
         the flag too, through the commercial fields)."""
         return list(KEY_ACCOUNT_DOMAIN)
+
+    @api.model
+    def _key_accounts(self, partners):
+        """The key accounts among ``partners`` (KEY_ACCOUNT_DOMAIN on
+        records, read as they are)."""
+        return partners.filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
 
     @api.model
     def _last_run(self, job, full_every_days=None):

@@ -22,9 +22,9 @@ class KamPipeline(models.AbstractModel):
     4. ``reviews``: the next periodic review of each account, by its tier's
        review interval (kam.review ``_cron_schedule_reviews``);
     5. ``contact_cadence``: follow-up activities of the accounts overdue for
-       contact (res.partner ``_cron_kam_contact_cadence``);
+       contact (kam.cadence.engine ``_run_cadence``);
     6. ``customer_care``: care reminders (birthdays, anniversaries, holidays)
-       (res.partner ``_cron_kam_customer_care``).
+       (kam.cadence.engine ``_run_care``).
 
     Each stage is a batched job (kam.job): one bad account is skipped and
     reported, not the others; a stage never runs twice at the same time on
@@ -40,8 +40,8 @@ class KamPipeline(models.AbstractModel):
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
         ("health_and_risk", "res.partner", "_cron_kam_health"),
         ("reviews", "kam.review", "_cron_schedule_reviews"),
-        ("contact_cadence", "res.partner", "_cron_kam_contact_cadence"),
-        ("customer_care", "res.partner", "_cron_kam_customer_care"),
+        ("contact_cadence", "kam.cadence.engine", "_run_cadence"),
+        ("customer_care", "kam.cadence.engine", "_run_care"),
     )
 
     @api.model

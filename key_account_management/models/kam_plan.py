@@ -6,7 +6,6 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
 
 from .kam_input import FLOAT_MAX, PLAN_DATE_MAX, PLAN_DATE_MIN, check_range
 
@@ -215,62 +214,36 @@ class KamPlanObjective(models.Model):
         return periods
 
     def _order_metrics(self):
-        """{metric: (SQL aggregate over the confirmed orders ``so`` of the
-        plan period, is an amount in company currency)}: the metrics measured
-        from orders. key_account_management_margin adds "margin"."""
-        return {
-            "revenue": (SQL("SUM(so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0))"), True),
-            "order_count": (SQL("COUNT(so.id)"), False),
-        }
+        """{metric: sale_order column summed as an amount in company currency
+        (``kam.account.figures._order_amount_sql``), or None for the count
+        of orders}: the metrics measured from the confirmed orders of the
+        plan period. key_account_management_margin adds "margin"."""
+        return {"revenue": "amount_untaxed", "order_count": None}
 
     def _measure(self, shift=False):
-        """Actual values of these objectives, {objective: value}, from one
-        grouped query per source (orders, interactions) for all of them."""
+        """Actual values of these objectives, {objective: value}, from the
+        figures service: one grouped query per source (orders,
+        interactions) for all of them. Amounts in the currency of the
+        plan's company."""
         periods = self._periods(shift)
         if not periods:
             return {}
-        self.env["sale.order"].flush_model()
-        self.env["kam.interaction"].flush_model()
-        values = SQL(", ").join(SQL("(%s, %s, %s::timestamp, %s::timestamp)", *period) for period in periods)
+        Figures = self.env["kam.account.figures"]
         order_metrics = self._order_metrics()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT v.oid, %s
-                  FROM (VALUES %s) AS v(oid, partner_id, date_from, date_to)
-                  JOIN res_partner p ON p.commercial_partner_id = v.partner_id
-                  JOIN sale_order so ON so.partner_id = p.id AND so.state = 'sale'
-                   AND so.date_order >= v.date_from AND so.date_order < v.date_to
-              GROUP BY v.oid
-                """,
-                SQL(", ").join(aggregate for aggregate, __ in order_metrics.values()),
-                values,
-            )
-        )
-        sales = {oid: dict(zip(order_metrics, figures, strict=True)) for oid, *figures in self.env.cr.fetchall()}
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT v.oid, COUNT(i.id), AVG(NULLIF(i.satisfaction, 0))
-                  FROM (VALUES %s) AS v(oid, partner_id, date_from, date_to)
-                  JOIN kam_interaction i ON i.partner_id = v.partner_id AND i.state = 'done'
-                   AND i.date >= v.date_from AND i.date < v.date_to
-              GROUP BY v.oid
-                """,
-                values,
-            )
-        )
-        contacts = {oid: (count, float(avg or 0.0)) for oid, count, avg in self.env.cr.fetchall()}
+        amounts = {metric: column for metric, column in order_metrics.items() if column}
+        currencies = {position: objective.currency_id for position, objective in enumerate(self)}
+        sales = Figures._period_sale_figures(periods, amounts, currencies)
+        contacts = Figures._period_interaction_figures(periods)
         result = {}
         for position, objective in enumerate(self):
-            interactions, satisfaction = contacts.get(position, (0, 0.0))
             if objective.metric in order_metrics:
-                value = sales.get(position, {}).get(objective.metric) or 0.0
-                result[objective] = objective.currency_id.round(value) if order_metrics[objective.metric][1] else value
+                name = objective.metric if order_metrics[objective.metric] else "order_count"
+                result[objective] = sales.get(position, {}).get(name) or 0.0
             else:
+                figures = contacts.get(position, {})
                 result[objective] = {
-                    "satisfaction": round(satisfaction, 2),
-                    "interactions": interactions,
+                    "satisfaction": round(figures.get("avg_satisfaction", 0.0), 2),
+                    "interactions": figures.get("interaction_count", 0),
                 }.get(objective.metric, 0.0)
         return result
 

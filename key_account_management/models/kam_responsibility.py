@@ -141,6 +141,45 @@ class KamResponsibility(models.Model):
         self.write({"state": "confirmed"})
 
     @api.model
+    def _propose_for(self, accounts):
+        """Create the missing responsibilities of the key accounts among
+        ``accounts`` (res.partner): one per required duty (required for all
+        accounts, or by the account's tier) that has no responsible (R) yet.
+        Filled and confirmed when the duty has a default user, proposed
+        (draft) for the manager to confirm otherwise. Three queries for the
+        whole set."""
+        accounts = self.env["kam.job"]._key_accounts(accounts)
+        if not accounts:
+            return self.browse()
+        required = self.env["kam.duty"].sudo().search([("required", "=", True)])
+        existing = {
+            (partner.id, duty.id)
+            for partner, duty in self.sudo()
+            .with_context(active_test=False)
+            ._read_group(
+                [("partner_id", "in", accounts.ids), ("raci", "=", "responsible"), ("active", "=", True)],
+                ["partner_id", "duty_id"],
+            )
+        }
+        vals_list = []
+        for account in accounts:
+            for duty in required | account.kam_tier_id.sudo().duty_ids:
+                if (account.id, duty.id) in existing:
+                    continue
+                vals_list.append(
+                    {
+                        "partner_id": account.id,
+                        "duty_id": duty.id,
+                        "user_id": duty.default_user_id.id,
+                        "cadence": duty.default_cadence,
+                        "raci": "responsible",
+                        "state": "confirmed" if duty.default_user_id else "draft",
+                    }
+                )
+        # one INSERT for all (no "created" note per record): a fixed number of queries
+        return self.sudo()._create_proposed(vals_list)
+
+    @api.model
     def _create_proposed(self, vals_list):
         """Create the responsibilities the matrix proposes (res.partner
         ``_kam_propose_responsibilities``: partner_id, duty_id, user_id,

@@ -4,8 +4,6 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from . import kam_account_privacy as private
-
 CHECKLIST = [
     ("contacts", "Key contacts and their roles verified"),
     ("preferences", "Preferences verified"),
@@ -184,14 +182,3 @@ class KamReviewLine(models.Model):
         if any(line.review_id.state == "done" for line in self):
             raise UserError(self.env._("The checklist of a completed review cannot be changed."))
         return super().unlink()
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    kam_profile_verified_on = private.Date(
-        "Profile Verified On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
-    )
-    kam_review_ids = fields.One2many(
-        "kam.review", "partner_id", "Reviews", groups="key_account_management.group_kam_viewer"
-    )

@@ -59,8 +59,11 @@ class KamSaleTrend(models.Model):
     Stored and refreshed daily in batches (``_cron_kam_refresh_trend``), as
     the other figures one searches, sorts and groups by: computing 24 dense
     months per account on every read does not scale to 100 000 accounts.
-    Amounts are in the currency of the order's company (``amount_untaxed /
-    currency_rate``, as sale.report); months are calendar months in UTC.
+    The months are the monthly sales of the figures service
+    (``kam.account.figures._monthly_sales_sql``, as ``_monthly_sales``):
+    amounts in the currency of the order's company at the order's rate (as
+    sale.report), one row per company, calendar months in UTC, the running
+    month up to today.
     A drop is a closed month whose revenue fell by more than the company's
     threshold (``res.company.kam_trend_drop_pct``, applied when read).
     """
@@ -226,12 +229,7 @@ class KamSaleTrend(models.Model):
         """
         if not partner_ids:
             return (0, 0, 0)
-        self.env["sale.order"].flush_model(
-            ["partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id"]
-        )
-        self.env["res.partner"].flush_model(
-            ["commercial_partner_id", "kam_is_key_account", "kam_tier_id", "kam_manager_id"]
-        )
+        self.env["res.partner"].flush_model(["kam_is_key_account", "kam_tier_id", "kam_manager_id"])
         self.flush_model()
         new = self._kam_trend_query(list(partner_ids), today)
         key = SQL("t.partner_id = n.partner_id AND t.company_id = n.company_id AND t.date = n.date")
@@ -285,45 +283,32 @@ class KamSaleTrend(models.Model):
         months without orders at zero, compared with the month before and
         the same month last year by window functions over the dense months.
         Only the last 24 months are returned."""
+        Figures = self.env["kam.account.figures"]
         today = today or fields.Date.context_today(self)
         current_month = today.replace(day=1)
         shown_from = current_month - relativedelta(months=SHOWN_MONTHS - 1)
         measured_from = shown_from - relativedelta(months=HISTORY_MONTHS)
-        revenue = SQL("so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1.0)")
+        # the monthly sales of the figures service, all the history up to
+        # today (an account with orders before the measured months shows
+        # every month from the first one measured)
+        history = Figures._monthly_sales_sql(
+            SQL("AND p.commercial_partner_id = ANY(%s)", partner_ids), None, Figures._day_end(today)
+        )
         prev_month = SQL("COALESCE(t.revenue_prev_month, 0.0)")
         last_year = SQL("COALESCE(t.revenue_last_year, 0.0)")
         return SQL(
             """
-            WITH orders AS (
-                SELECT p.id AS partner_id,
-                       so.company_id,
-                       so.date_order,
-                       %(revenue)s AS revenue
-                  FROM sale_order so
-                  JOIN res_partner sp ON sp.id = so.partner_id
-                  JOIN res_partner p ON p.id = sp.commercial_partner_id
-                 WHERE so.state = 'sale'
-                   AND p.id = ANY(%(ids)s)
-                   AND p.kam_is_key_account
-                   AND so.date_order < %(next_month)s
-            ),
+            WITH history AS (%(history)s),
             accounts AS (
-                SELECT partner_id, company_id,
-                       GREATEST(date_trunc('month', MIN(date_order))::date, %(measured_from)s::date) AS first_month
-                  FROM orders
+                SELECT partner_id, company_id, GREATEST(MIN(month), %(measured_from)s::date) AS first_month
+                  FROM history
               GROUP BY partner_id, company_id
-                HAVING MAX(date_order) >= %(measured_from)s
+                HAVING MAX(last_order) >= %(measured_from)s
             ),
             monthly AS (
-                SELECT partner_id, company_id,
-                       date_trunc('month', date_order)::date AS month,
-                       SUM(revenue) AS revenue,
-                       COUNT(*) AS order_count,
-                       MIN(date_order) AS first_order,
-                       MAX(date_order) AS last_order
-                  FROM orders
-                 WHERE date_order >= %(measured_from)s
-              GROUP BY partner_id, company_id, date_trunc('month', date_order)
+                SELECT partner_id, company_id, month, revenue, order_count, first_order, last_order
+                  FROM history
+                 WHERE month >= %(measured_from)s
             ),
             dense AS (
                 SELECT partner_id, company_id, month,
@@ -388,10 +373,9 @@ class KamSaleTrend(models.Model):
               JOIN res_partner p ON p.id = t.partner_id
               JOIN res_company c ON c.id = t.company_id
              WHERE t.month >= %(shown_from)s
+               AND p.kam_is_key_account
             """,
-            revenue=revenue,
-            ids=partner_ids,
-            next_month=current_month + relativedelta(months=1),
+            history=history,
             measured_from=measured_from,
             current_month=current_month,
             shown_from=shown_from,

@@ -57,6 +57,19 @@ class KamTier(models.Model):
         "res.partner", "kam_tier_id", "Tier Accounts", domain=[("kam_is_key_account", "=", True)]
     )
     account_count = fields.Integer("Accounts", compute="_compute_account_count")
+    # responsibility matrix (kam_responsibility.py)
+    duty_ids = fields.Many2many(
+        "kam.duty",
+        "kam_tier_duty_rel",
+        "tier_id",
+        "duty_id",
+        "Required Duties",
+        help="Template of the tier: duties every account of this tier needs someone responsible for "
+        "(in addition to the duties required for all key accounts).",
+    )
+    workload_weight = fields.Float(
+        default=1.0, help="Weight of a responsibility on an account of this tier, to balance work."
+    )
 
     _sql_constraints = [
         ("name_company_uniq", "unique(name, company_id)", "A tier with this name already exists in this company."),

@@ -20,8 +20,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
-# interaction figures: see cadence helper
-from .res_partner_interaction import INTERACTION_FIGURE_COLUMNS
+from .kam_account_figures import INTERACTION_FIGURE_COLUMNS
 
 _logger = logging.getLogger(__name__)
 
@@ -79,8 +78,7 @@ class KamTierEngine(models.AbstractModel):
         ids = sorted(states)
 
         # the trailing window moves every day: refresh interaction figures too
-        # interaction figures: see cadence helper
-        interaction_figures = Partner._kam_interaction_figures(ids)
+        interaction_figures = self.env["kam.account.figures"]._interaction_figures(ids)
         interaction_current = Job._read_columns(Partner, ids, INTERACTION_FIGURE_COLUMNS)
 
         def process(batch):
@@ -169,8 +167,8 @@ class KamTierEngine(models.AbstractModel):
             old_previous, old_current, __ = Figures._window(months, last_day)
             new_previous, new_current, __ = Figures._window(months, today)
             moved["sale"] += [(old_previous, new_previous), (old_current, new_current)]
-            # the trailing window of the interaction figures starts a day earlier
-            # interaction figures: see cadence helper
+            # the trailing window of the interaction figures (kam.account.figures._interaction_figures)
+            # starts a day earlier
             moved["interaction"].append(
                 (
                     datetime.combine(last_day - relativedelta(months=months), time.min),

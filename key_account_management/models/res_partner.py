@@ -1,13 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 from collections import defaultdict
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from . import kam_account_privacy as private
-from .kam_input import search_unsearchable
+from .kam_account_figures import EMPTY_INTERACTION_FIGURES, INTERACTION_FIGURE_COLUMNS
+from .kam_cadence_engine import effective_interval
+from .kam_input import DATE_MAX, DATE_MIN, MAX_INTERVAL_DAYS, check_input, check_range, search_unsearchable
+from .kam_interaction import CHANNELS
 
 _logger = logging.getLogger(__name__)
 
@@ -21,9 +27,24 @@ KAM_ACCOUNT_FIELDS = {
     "kam_business_scope",
     "kam_competitor_notes",
     "kam_key_account_since",
+    "kam_contact_interval_days",
+    "kam_contract_date",
 }
 # Fields only key account managers set: the tier itself and its lock.
 KAM_MANAGER_FIELDS = {"kam_tier_id", "kam_tier_locked", "kam_tier_lock_reason"}
+
+BUYING_ROLES = [
+    ("decision_maker", "Decision Maker"),
+    ("economic_buyer", "Economic Buyer"),
+    ("champion", "Champion"),
+    ("influencer", "Influencer"),
+    ("user", "User"),
+    ("gatekeeper", "Gatekeeper"),
+    ("detractor", "Detractor"),
+]
+#: days since contact searched beyond this are searched as this (1000 years:
+#: no stored date is that far, and the limit stays a valid datetime)
+MAX_SEARCH_DAYS = 365000
 
 
 class ResPartner(models.Model):
@@ -175,6 +196,13 @@ class ResPartner(models.Model):
         help="Whether you read this account's profile, figures, health and risk: its key account manager and "
         "team, key account managers and all-accounts viewers do.",
     )
+    kam_is_my_account = private.Boolean(
+        "My Account",
+        compute="_compute_kam_is_my_account",
+        search="_search_kam_is_my_account",
+        groups="key_account_management.group_kam_viewer",
+        help='You manage this account or are in its team (the filter "My Accounts").',
+    )
     kam_tier_history_ids = fields.One2many(
         "kam.tier.history", "partner_id", "Tier History", groups="key_account_management.group_kam_viewer"
     )
@@ -187,10 +215,136 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Fields: key contacts and interactions
     # ------------------------------------------------------------------
+    # Key contacts (关键联系人), on contacts of a key account
+    kam_buying_role = private.Selection(
+        BUYING_ROLES, "Buying Role", tracking=True, groups="key_account_management.group_kam_viewer", copy=False
+    )
+    kam_influence = private.Integer(
+        "Influence",
+        help="Weight in the buying decision, 1 (low) to 5 (high).",
+        groups="key_account_management.group_kam_viewer",
+        copy=False,
+    )
+    kam_relationship = private.Integer(
+        "Relationship Strength",
+        help="How strong our relationship is, 1 to 5.",
+        groups="key_account_management.group_kam_viewer",
+        copy=False,
+    )
+    kam_birthday = private.Date("Birthday", groups="key_account_management.group_kam_viewer", copy=False)
+    kam_preferred_channel = private.Selection(
+        [
+            ("phone", "Phone"),
+            ("email", "Email"),
+            ("meeting", "Meeting"),
+            ("video", "Video Call"),
+            ("messaging", "Instant Messaging"),
+        ],
+        "Preferred Channel",
+        groups="key_account_management.group_kam_viewer",
+        copy=False,
+    )
+    kam_key_contact_ids = fields.One2many(
+        "res.partner",
+        "parent_id",
+        "Key Contacts",
+        domain=[("type", "=", "contact"), ("active", "=", True)],
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_missing_decision_maker = private.Boolean(
+        compute="_compute_kam_missing_roles",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    kam_missing_champion = private.Boolean(
+        compute="_compute_kam_missing_roles",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    # Interaction figures, stored and refreshed whenever interactions change
+    kam_interaction_ids = fields.One2many(
+        "kam.interaction", "partner_id", "Interactions", groups="key_account_management.group_kam_viewer"
+    )
+    kam_last_interaction_date = private.Datetime(
+        "Last Contact", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_days_since_contact = private.Integer(
+        "Days Since Contact",
+        compute="_compute_kam_days_since_contact",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
+        search="_search_kam_days_since_contact",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_interaction_count = private.Integer(
+        "Interactions (Trailing)", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_avg_satisfaction = private.Float(
+        "Average Satisfaction",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        aggregator="avg",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_open_complaint_count = private.Integer(
+        "Open Complaints", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_interaction_total = private.Integer(
+        "All Interactions",
+        compute="_compute_kam_interaction_stats",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    kam_channel_summary = private.Char(
+        "Interactions by Channel",
+        compute="_compute_kam_interaction_stats",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    kam_competitor_note_ids = fields.One2many(
+        "kam.competitor.note", "partner_id", "Competitors", groups="key_account_management.group_kam_user"
+    )
+    kam_event_ids = fields.One2many(
+        "kam.interaction",
+        "partner_id",
+        "Events",
+        domain=[("channel", "=", "event"), ("state", "!=", "cancelled")],
+        groups="key_account_management.group_kam_viewer",
+    )
 
     # ------------------------------------------------------------------
     # Fields: contact cadence and customer care
     # ------------------------------------------------------------------
+    kam_contact_interval_days = private.Integer(
+        "Contact Every (days, override)",
+        copy=False,
+        help="Contact this account at least this often. 0 uses the interval of its tier.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_effective_contact_interval = private.Integer(
+        "Effective Contact Interval (days)",
+        compute="_compute_kam_contact_cadence",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
+        help="The account's own interval when set, else its tier's. 0: no cadence.",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    kam_contact_overdue = private.Boolean(
+        "Overdue for Contact",
+        compute="_compute_kam_contact_cadence",
+        compute_sudo=True,  # real values in the cache (shown masked to other teams)
+        search="_search_kam_contact_overdue",
+        help="Last contact older than the contact interval, or never contacted.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_contract_date = private.Date(
+        "Contract Signed On",
+        copy=False,
+        help="Its anniversaries raise a customer care reminder.",
+        groups="key_account_management.group_kam_viewer",
+    )
 
     # ------------------------------------------------------------------
     # Fields: health and risk
@@ -199,6 +353,39 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Fields: responsibilities, preferences, reviews
     # ------------------------------------------------------------------
+    kam_responsibility_ids = fields.One2many(
+        "kam.responsibility", "partner_id", "Responsibilities", groups="key_account_management.group_kam_viewer"
+    )
+    kam_responsibility_gap_count = private.Integer(
+        "Responsibility Gaps",
+        compute="_compute_kam_responsibility_gaps",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    kam_missing_duty_names = private.Char(
+        "Duties Without Owner",
+        compute="_compute_kam_responsibility_gaps",
+        groups="key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    kam_preference_ids = fields.One2many(
+        "kam.preference",
+        "partner_id",
+        "Preferences",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+    )
+    kam_preference_count = fields.Integer(
+        "Preference Count",
+        compute="_compute_kam_preference_count",
+        groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
+        search="_search_kam_unsearchable",
+    )
+    kam_profile_verified_on = private.Date(
+        "Profile Verified On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+    )
+    kam_review_ids = fields.One2many(
+        "kam.review", "partner_id", "Reviews", groups="key_account_management.group_kam_viewer"
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -219,6 +406,18 @@ class ResPartner(models.Model):
     def _compute_kam_sees_account(self):
         for partner in self:
             partner.kam_sees_account = partner._kam_sees_account()
+
+    @api.depends_context("uid")
+    @api.depends("commercial_partner_id.kam_manager_id", "commercial_partner_id.kam_team_user_ids")
+    def _compute_kam_is_my_account(self):
+        for partner in self:
+            partner.kam_is_my_account = bool(partner._origin) and partner._origin._kam_is_member()
+
+    def _search_kam_is_my_account(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Search “My Account” with = or != and True or False."))
+        member = self.env["kam.job"]._member_domain()
+        return member if (operator == "=") == value else ["!", *member]
 
     @api.depends("company_id")
     def _compute_kam_currency_id(self):
@@ -313,6 +512,8 @@ class ResPartner(models.Model):
             "kam_business_scope",
             "kam_competitor_notes_text",
             "kam_key_account_since",
+            "kam_contact_interval_days",
+            "kam_contract_date",
         ]
 
     # ------------------------------------------------------------------
@@ -339,8 +540,7 @@ class ResPartner(models.Model):
         origin = self._origin
         if not origin:
             return True
-        account = origin.sudo().commercial_partner_id
-        return account.kam_manager_id.id == self.env.uid or self.env.uid in account.kam_team_user_ids._ids
+        return origin._kam_is_member()
 
     @api.model
     @tools.ormcache()
@@ -699,8 +899,16 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model
+    @tools.ormcache()
+    def _kam_input_fields(self):
+        """The addon's fields on partners, whose input is checked (values of
+        the wrong type or out of the database's range)."""
+        return frozenset(fname for fname, field in self._fields.items() if field._module == "key_account_management")
+
     @api.model_create_multi
     def create(self, vals_list):
+        check_input(self, vals_list, self._kam_input_fields())
         for vals in vals_list:
             if not self.env.su:
                 self._kam_check_job_fields(vals)
@@ -746,6 +954,7 @@ class ResPartner(models.Model):
             and all(partner.company_id.id == company_synced for partner in self.sudo())
         ):
             return True  # contacts already given the company in bulk (_kam_set_company)
+        check_input(self, [vals], self._kam_input_fields())
         self._kam_check_job_fields(vals)
         self._kam_check_move(vals)
         self._kam_check_edit(vals)
@@ -878,7 +1087,7 @@ class ResPartner(models.Model):
     def _kam_check_company_kept(self):
         """A key account keeps a company (see _kam_set_company): without one,
         its figures would mix the orders of every company."""
-        accounts = self.sudo().filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
+        accounts = self.env["kam.job"]._key_accounts(self.sudo())
         if accounts:
             raise ValidationError(
                 self.env._(
@@ -987,34 +1196,245 @@ class ResPartner(models.Model):
         accounts = self.commercial_partner_id.filtered("kam_is_key_account")
         if not accounts:
             raise UserError(self.env._("Select key accounts: none of the selected partners is a key account."))
-        if not self.env.su and not self.env.user.has_group("key_account_management.group_kam_manager"):
-            if len(accounts) > 1:
-                raise AccessError(several_refused)
-            if not self.env.user.has_group("key_account_management.group_kam_user") or not accounts._kam_is_member():
-                raise AccessError(not_member_refused)
+        if len(accounts) == 1:
+            accounts._kam_require_member_edit(not_member_refused)
+        elif not (self.env.su or self.env.user.has_group("key_account_management.group_kam_manager")):
+            raise AccessError(several_refused)
         return accounts
 
-    def action_kam_view_tier_history(self):
+    def _kam_account_action(self, xmlid, create=False, domain=None, views=None, **context):
+        """The window action ``xmlid`` opened on the records of this
+        partner's account (its commercial entity): the "open the account's
+        X" of the smart buttons.
+
+        :param create: new records get the account; else the views offer no
+            "New" (records the jobs write)
+        :param domain: default: the records whose ``partner_id`` is the account
+        :param views: view types to show, the first one opened
+        :param context: further context keys
+        """
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("key_account_management.kam_tier_history_action")
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        action["context"] = {"create": False}
+        account = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = domain or [("partner_id", "=", account.id)]
+        action["context"] = dict({"default_partner_id": account.id} if create else {"create": False}, **context)
+        if views:
+            action["view_mode"] = ",".join(views)
+            action["views"] = [(False, view) for view in views]
         return action
+
+    def action_kam_view_tier_history(self):
+        return self._kam_account_action("key_account_management.kam_tier_history_action")
 
     def action_kam_view_sale_orders(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
-        action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "=", "sale")]
-        action["context"] = {"create": False}
-        return action
+        domain = [("partner_id", "child_of", self.commercial_partner_id.id), ("state", "=", "sale")]
+        return self._kam_account_action("sale.action_orders", domain=domain)
 
     # ------------------------------------------------------------------
     # Glue: key contacts and interactions
     # ------------------------------------------------------------------
+    @api.constrains("kam_birthday")
+    def _check_kam_birthday(self):
+        today = fields.Date.context_today(self)
+        for partner in self.sudo():  # account-private fields: the real values
+            check_range(
+                partner,
+                "kam_birthday",
+                DATE_MIN,
+                today,
+                self.env._("The birthday of “%s” cannot be in the future.", partner.display_name),
+            )
+
+    @api.constrains("kam_influence", "kam_relationship")
+    def _check_kam_contact_scores(self):
+        for partner in self.sudo():  # account-private fields: the real values
+            for value in (partner.kam_influence, partner.kam_relationship):
+                if value and not 1 <= value <= 5:
+                    raise ValidationError(
+                        self.env._(
+                            "Influence and relationship strength of “%s” are scores from 1 to 5.", partner.display_name
+                        )
+                    )
+
+    @api.depends("child_ids.kam_buying_role", "kam_is_key_account")
+    def _compute_kam_missing_roles(self):
+        for partner in self:
+            roles = set(partner.child_ids.filtered("active").mapped("kam_buying_role"))
+            holder = partner.kam_is_key_account and partner.kam_is_account_holder
+            partner.kam_missing_decision_maker = holder and "decision_maker" not in roles
+            partner.kam_missing_champion = holder and "champion" not in roles
+
+    @api.depends("kam_last_interaction_date")
+    def _compute_kam_days_since_contact(self):
+        now = fields.Datetime.now()
+        for partner in self:
+            last = partner.commercial_partner_id.kam_last_interaction_date
+            partner.kam_days_since_contact = (now - last).days if last else -1
+
+    def _search_kam_days_since_contact(self, operator, value):
+        """Accounts whose last contact is older / more recent than ``value``
+        days (no contact at all counts as "older than anything")."""
+        if operator not in (">", ">=", "<", "<=") or isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(self.env._("Search days since contact with >, >=, < or <= and a number of days."))
+        # beyond 1000 years either way every contact is on the same side: a
+        # bounded value keeps the dates computable (no overflow)
+        value = max(min(value, MAX_SEARCH_DAYS), -MAX_SEARCH_DAYS)
+        limit = fields.Datetime.now() - relativedelta(days=value)
+        if operator in (">", ">="):
+            return [
+                "|",
+                ("kam_last_interaction_date", "=", False),
+                ("kam_last_interaction_date", "<" if operator == ">" else "<=", limit),
+            ]
+        return [("kam_last_interaction_date", ">" if operator == "<" else ">=", limit)]
+
+    def _compute_kam_interaction_stats(self):
+        labels = dict(CHANNELS)
+        months = self.env.company.kam_trailing_months
+        since = fields.Datetime.now() - relativedelta(months=months)
+        totals = dict(
+            self.env["kam.interaction"]._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "done")], ["partner_id"], ["__count"]
+            )
+        )
+        recent = defaultdict(dict)
+        # per channel over the trailing window: a second grouped query
+        for partner, channel, count in self.env["kam.interaction"]._read_group(
+            [("partner_id", "in", self.ids), ("state", "=", "done"), ("date", ">=", since)],
+            ["partner_id", "channel"],
+            ["__count"],
+        ):
+            recent[partner.id][channel] = count
+        for partner in self:
+            counts = recent.get(partner.id, {})
+            partner.kam_interaction_total = totals.get(partner, 0)
+            partner.kam_channel_summary = ", ".join(f"{labels[c]}: {n}" for c, n in sorted(counts.items()))
+
+    def _kam_refresh_interaction_figures(self, figures=None, current=None):
+        """Refresh the stored interaction figures of these accounts from
+        one grouped query (no query per account), writing only what
+        changed. Trailing window: the company's key-account window.
+
+        :param figures: ``kam.account.figures._interaction_figures`` of these
+            accounts and ``current``: their stored values
+            (``kam.job._read_columns``), both read by the scheduled job for
+            all accounts at once
+        """
+        ids = [pid for pid in self.ids if pid]
+        if not ids:
+            return
+        if figures is None:
+            figures = self.env["kam.account.figures"]._interaction_figures(ids)
+        if current is None:
+            current = self.env["kam.job"]._read_columns(self, ids, INTERACTION_FIGURE_COLUMNS)
+        self.env["kam.job"]._write_changed(
+            self,
+            INTERACTION_FIGURE_COLUMNS,
+            current,
+            {pid: figures.get(pid) or dict(EMPTY_INTERACTION_FIGURES) for pid in ids if pid in current},
+        )
+
+    @api.model
+    def _kam_interaction_figures(self, ids):
+        return self.env["kam.account.figures"]._interaction_figures(ids)
+
+    def action_kam_log_interaction(self):
+        self.ensure_one()
+        account = self.commercial_partner_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log an Interaction"),
+            "res_model": "kam.interaction",
+            "view_mode": "form",
+            "target": "current",
+            "context": {"default_partner_id": account.id, "default_contact_ids": [self.id] if self != account else []},
+        }
+
+    def action_kam_view_interactions(self):
+        return self._kam_account_action("key_account_management.kam_interaction_action", create=True)
 
     # ------------------------------------------------------------------
     # Glue: contact cadence and customer care
     # ------------------------------------------------------------------
+    @api.constrains("kam_contact_interval_days")
+    def _check_kam_contact_interval_days(self):
+        for partner in self.sudo():  # account-private fields: the real values
+            if partner.kam_contact_interval_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The contact interval of “%s” cannot be negative: enter a number of days, "
+                        "or 0 to use the interval of its tier.",
+                        partner.display_name,
+                    )
+                )
+            if partner.kam_contact_interval_days > MAX_INTERVAL_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "The contact interval of “%(account)s” is a number of days from 1 to %(max)s, "
+                        "or 0 to use the interval of its tier.",
+                        account=partner.display_name,
+                        max=MAX_INTERVAL_DAYS,
+                    )
+                )
+
+    @api.constrains("kam_key_account_since", "kam_contract_date")
+    def _check_kam_account_dates(self):
+        """Key account since is not in the future (reviews and figures count
+        from it), contract dates within the dates the addon accepts."""
+        today = fields.Date.context_today(self)
+        for partner in self.sudo():  # account-private fields: the real values
+            check_range(
+                partner,
+                "kam_key_account_since",
+                DATE_MIN,
+                today,
+                self.env._(
+                    "“Key Account Since” of “%(account)s” cannot be in the future (or before %(min)s).",
+                    account=partner.display_name,
+                    min=DATE_MIN,
+                ),
+            )
+            check_range(partner, "kam_contract_date", DATE_MIN, DATE_MAX)
+
+    @api.depends(
+        "commercial_partner_id.kam_contact_interval_days",
+        "commercial_partner_id.kam_tier_id.contact_interval_days",
+        "commercial_partner_id.kam_last_interaction_date",
+        "commercial_partner_id.kam_is_key_account",
+    )
+    @api.depends_context("uid")
+    def _compute_kam_contact_cadence(self):
+        now = fields.Datetime.now()
+        for partner in self:
+            account = partner.commercial_partner_id
+            interval = effective_interval(account)
+            partner.kam_effective_contact_interval = interval
+            last = account.kam_last_interaction_date
+            # an interval out of bounds (older data) gives no cadence, not an overflow
+            partner.kam_contact_overdue = bool(
+                account.kam_is_key_account
+                and 0 < interval <= MAX_INTERVAL_DAYS
+                and (not last or last < now - timedelta(days=interval))
+            )
+
+    def _search_kam_contact_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Search “Overdue for Contact” with = or != and True or False."))
+        overdue = self.env["kam.cadence.engine"]._overdue_account_ids()
+        if not private.sees_all_accounts(self.env):
+            # another team's account is never found by its (account-private) cadence
+            overdue = self.sudo()._search([("id", "in", overdue)] + self.env["kam.job"]._member_domain())
+        positive = (operator == "=") == value
+        return [("commercial_partner_id", "in" if positive else "not in", overdue)]
+
+    @api.model
+    def _cron_kam_contact_cadence(self, batch_size=None):
+        return self.env["kam.cadence.engine"]._run_cadence(batch_size=batch_size)
+
+    @api.model
+    def _cron_kam_customer_care(self, batch_size=None):
+        return self.env["kam.cadence.engine"]._run_care(batch_size=batch_size)
 
     # ------------------------------------------------------------------
     # Glue: health and risk
@@ -1023,6 +1443,54 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Glue: responsibilities, preferences, reviews, import
     # ------------------------------------------------------------------
+    @api.depends(
+        "kam_responsibility_ids.state",
+        "kam_responsibility_ids.user_id",
+        "kam_responsibility_ids.raci",
+        "kam_responsibility_ids.duty_id",
+        "kam_tier_id",
+        "kam_is_key_account",
+    )
+    def _compute_kam_responsibility_gaps(self):
+        gaps = defaultdict(list)
+        if self.ids:
+            for gap in self.env["kam.responsibility.gap"].sudo().search([("partner_id", "in", self.ids)]):
+                gaps[gap.partner_id.id].append(gap.duty_id.name)
+        for partner in self:
+            partner.kam_responsibility_gap_count = len(gaps.get(partner.id, []))
+            partner.kam_missing_duty_names = ", ".join(gaps.get(partner.id, []))
+
+    @api.depends("kam_preference_ids", "commercial_partner_id.kam_preference_ids")
+    @api.depends_context("uid")
+    def _compute_kam_preference_count(self):
+        """Preferences of the partner's account the current user may read
+        (one grouped query; contacts show their company's)."""
+        counts = dict(
+            self.env["kam.preference"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.kam_preference_count = counts.get(partner.commercial_partner_id, 0)
+
+    def _kam_propose_responsibilities(self):
+        return self.env["kam.responsibility"]._propose_for(self)
+
+    @api.model
+    def get_import_templates(self):
+        """Core's customer template plus the key-account one (built by
+        scripts/make_import_templates.py)."""
+        return super().get_import_templates() + [
+            {
+                "label": self.env._("Import Template for Key Accounts"),
+                "template": "/key_account_management/static/xls/kam_key_accounts.xlsx",
+            }
+        ]
+
+    def action_kam_view_preferences(self):
+        return self._kam_account_action(
+            "key_account_management.kam_preference_action", create=True, search_default_group_category=1
+        )
 
     # ------------------------------------------------------------------
     # Figures and tiers
@@ -1039,5 +1507,5 @@ class ResPartner(models.Model):
     def _kam_tier_changed(self):
         """What follows a tier change of these accounts (their history and
         chatter entry are written): the duties the new tier requires
-        (responsibility matrix, res_partner_responsibility.py)."""
+        (responsibility matrix, kam.responsibility ``_propose_for``)."""
         self._kam_propose_responsibilities()

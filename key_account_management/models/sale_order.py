@@ -4,12 +4,19 @@ from collections import defaultdict
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError
 
+from . import kam_interaction_links  # noqa: F401  (the interaction mixin, defined first)
+
 ACK_FIELDS = ("kam_preference_ack_user_id", "kam_preference_ack_date")
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "kam.interaction.source.mixin"]
+    _kam_interaction_field = "sale_order_id"
 
+    kam_interaction_ids = fields.One2many(
+        "kam.interaction", "sale_order_id", "Key Account Interactions", groups="key_account_management.group_kam_viewer"
+    )
     kam_customer_tier_id = fields.Many2one(
         "kam.tier",
         "Customer Tier",

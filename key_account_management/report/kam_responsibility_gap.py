@@ -2,6 +2,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.kam_job import key_account_sql
 from ..models.kam_responsibility import FUNCTIONS
 
 
@@ -54,9 +55,7 @@ class KamResponsibilityGap(models.Model):
                        AND (d.required OR EXISTS (
                                 SELECT 1 FROM kam_tier_duty_rel rel
                                  WHERE rel.tier_id = p.kam_tier_id AND rel.duty_id = d.id))
-                     WHERE p.kam_is_key_account
-                       AND p.active
-                       AND p.commercial_partner_id = p.id
+                     WHERE %s
                        AND NOT EXISTS (
                             SELECT 1 FROM kam_responsibility r
                              WHERE r.partner_id = p.id
@@ -68,5 +67,6 @@ class KamResponsibilityGap(models.Model):
                 )
                 """,
                 SQL.identifier(self._table),
+                key_account_sql("p"),
             )
         )

@@ -12,17 +12,6 @@ RATIO_AGGREGATES = {
 }
 
 
-def order_amount_sql(column, order_alias="so"):
-    """SQL of an order amount in the current company's currency: first in
-    the order's company currency at the order's own rate (as sale.report),
-    then converted with the simple currency table."""
-    return SQL(
-        "%(amount)s / COALESCE(NULLIF(%(rate)s, 0), 1.0) * COALESCE(NULLIF(account_currency_table.rate, 0), 1.0)",
-        amount=SQL.identifier(order_alias, column),
-        rate=SQL.identifier(order_alias, "currency_rate"),
-    )
-
-
 class KamSaleAnalysis(models.Model):
     """Key-account sales per account, month, company, sales team and tier at
     confirmation: revenue, orders and average order value (and margin with
@@ -74,11 +63,21 @@ class KamSaleAnalysis(models.Model):
     def _compute_currency_id(self):
         self.currency_id = self.env.company.currency_id
 
+    def _amount_sql(self, column="amount_untaxed"):
+        """SQL of an amount of the order ``so`` in the current company's
+        currency: the figures service's order amount (company currency at
+        the order's rate, as sale.report), converted with the simple
+        currency table (``account_currency_table``) as sale.report does."""
+        return SQL(
+            "%s * COALESCE(NULLIF(account_currency_table.rate, 0), 1.0)",
+            self.env["kam.account.figures"]._order_amount_sql("so", column),
+        )
+
     def _select_columns(self):
         """The columns of the view, as ``SQL`` over the confirmed orders
         ``so`` of a group, in the order of the SELECT. Modules adding a
         figure (key_account_management_margin) append theirs."""
-        revenue = order_amount_sql("amount_untaxed")
+        revenue = self._amount_sql()
         return [
             SQL("MIN(so.id) AS id"),
             SQL("p.id AS partner_id"),

@@ -21,4 +21,5 @@ from . import (
     test_tier_job,
     test_ui,
     test_ui_dashboard,
+    test_views,
 )

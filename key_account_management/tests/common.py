@@ -5,12 +5,29 @@ from datetime import datetime, time
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.tests import TransactionCase, new_test_user
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.sale.tests.common import SaleCommon
 
 
-class KamCommon(TransactionCase):
-    """Users, tiers, a second currency, customers and orders built here; no
-    reliance on demo data."""
+class KamCommon(SaleCommon):
+    """Key-account tests on Odoo's sale test base.
+
+    From ``SaleCommon`` (``ProductCommon``, ``SalesTeamCommon``, ``BaseCommon``):
+    the company in USD (``company``, ``currency``), the product sold (``product``,
+    consumable, no taxes) and the company-currency pricelist (``pricelist``; the
+    other pricelists archived), a sales team. Built here: the key-account users,
+    test tiers, a second currency with a known rate, key accounts and orders;
+    no reliance on demo data.
+    """
+
+    @classmethod
+    def default_env_context(cls):
+        # BaseCommon disables tracking and chatter logging by default; the
+        # addon posts tier changes, risk notes and activities in the chatter,
+        # which the tests read.
+        return {}
 
     @classmethod
     def setUpClass(cls):
@@ -20,10 +37,10 @@ class KamCommon(TransactionCase):
         # (the demo users are in Europe/Brussels: between 23:00 and 24:00 UTC
         # their today is already tomorrow).
         cls.env.user.tz = "UTC"
-        cls.company = cls.env.company
-        cls.usd = cls.company.currency_id
+        cls.usd = cls.currency  # BaseCommon: the company currency, USD
         cls.today = fields.Date.context_today(cls.env["res.partner"])
-        # A second currency: 1 company-currency unit = 0.5 of it.
+        # A second currency: 1 company-currency unit = 0.5 of it (a made-up
+        # one, so that no rate of a real currency interferes).
         cls.other_currency = cls.env["res.currency"].create({"name": "KMX", "symbol": "K$", "rounding": 0.01})
         cls.env["res.currency.rate"].create(
             {
@@ -36,9 +53,7 @@ class KamCommon(TransactionCase):
         cls.pricelist_other = cls.env["product.pricelist"].create(
             {"name": "KAM other currency", "currency_id": cls.other_currency.id}
         )
-        cls.pricelist_company = cls.env["product.pricelist"].create(
-            {"name": "KAM company currency", "currency_id": cls.usd.id}
-        )
+        cls.pricelist_company = cls.pricelist  # ProductCommon: in the company currency
 
         cls.salesman = new_test_user(
             cls.env, "kam_salesman", groups="sales_team.group_sale_salesman", name="Plain Salesman"
@@ -60,9 +75,8 @@ class KamCommon(TransactionCase):
         cls.tier_b = Tier.create({"name": "Tier B", "sequence": 2, "min_revenue": 1000, "min_order_count": 2})
         cls.tier_c = Tier.create({"name": "Tier C", "sequence": 3, "min_revenue": 1, "min_order_count": 1})
 
-        cls.product = cls.env["product.product"].create(
-            {"name": "KAM Widget", "list_price": 100.0, "type": "consu", "taxes_id": [Command.clear()]}
-        )
+        # cls.product (ProductCommon): the consumable sold in the test orders,
+        # without taxes (SaleCommon)
         cls.account = cls._make_account("Acme Key Account", manager=cls.kam_user)
         cls.contact = cls.env["res.partner"].create({"name": "Acme Buyer", "parent_id": cls.account.id})
         cls.other_account = cls._make_account("Other Key Account", manager=cls.kam_user2)
@@ -121,3 +135,20 @@ class KamCommon(TransactionCase):
             order.action_confirm()
         order.date_order = when or datetime.combine(cls.today - relativedelta(days=days_ago), time(12, 0))
         return order
+
+
+class KamInvoicingCommon(AccountTestInvoicingCommon, KamCommon):
+    """Key-account tests that post invoices and register payments, on Odoo's
+    invoicing test base (as core's ``TestSaleOrderInvoicing(AccountTestInvoicingCommon,
+    SaleCommon)``): a company of its own with a chart of accounts, its journals,
+    accounts and taxes (``company_data``).
+
+    The tests set up as the superuser, as every KamCommon test does, not as
+    AccountTestInvoicingCommon's accounting user: the jobs run as the
+    scheduler's user over every key account of the database, and what each
+    role may do is tested with ``with_user``.
+    """
+
+    @classmethod
+    def setup_independent_user(cls):
+        return None

@@ -40,15 +40,6 @@ TYPE_PAYLOADS = {
 }
 
 
-def _account_fields(model):
-    """Writable stored fields of the addon on a core model."""
-    return [
-        fname
-        for fname, field in model._fields.items()
-        if field._module == "key_account_management" and field.store and not field.compute and not field.related
-    ]
-
-
 #: model: (who writes, {field: value} valid values, fields tried; None: all
 #: the writable stored fields of the model)
 MODELS = {

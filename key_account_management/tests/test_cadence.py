@@ -106,7 +106,7 @@ class TestCadence(CadenceCommon):
             accounts |= self._make_account(f"Cadence {index}", manager=self.kam_user, kam_tier_id=self.tier_c.id)
         for account in accounts:
             self._contacted(account, 45)
-        expected = self.env["res.partner"]._kam_overdue_account_ids(with_manager=True)
+        expected = self.env["kam.cadence.engine"]._overdue_account_ids(with_manager=True)
         self.assertTrue(set(accounts.ids) <= set(expected))
         cron = self.env.ref("key_account_management.ir_cron_kam_contact_cadence")
         self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
@@ -242,7 +242,7 @@ class TestCadenceQueryCount(CadenceCommon):
         self.env.flush_all()
         self.env.cr.flush()  # as assertQueryCount does (precommit hooks)
         before = self.env.cr.sql_log_count
-        accounts._kam_raise_cadence_activities()
+        self.env["kam.cadence.engine"]._raise_cadence_activities(accounts)
         self.env.flush_all()
         self.env.cr.flush()
         return self.env.cr.sql_log_count - before
@@ -253,7 +253,8 @@ class TestCadenceQueryCount(CadenceCommon):
         few = self._queries_for(self.bulk[1:3])
         with self.assertQueryCount(few):
             self.env.invalidate_all()
-            self.bulk[3:]._kam_raise_cadence_activities()  # 9 accounts, as many queries as for 2
+            # 9 accounts, as many queries as for 2
+            self.env["kam.cadence.engine"]._raise_cadence_activities(self.bulk[3:])
             self.env.flush_all()
         self.assertEqual(len(self._activities(self.bulk, "cadence")), 12)
         # a rerun creates nothing and is cheaper still

@@ -8,10 +8,13 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import KamCommon
+from .common import KamInvoicingCommon
 
 
-class KamHealthCommon(KamCommon):
+# AccountTestInvoicingCommon loads a chart of accounts: after every module is
+# loaded, as core's invoicing tests do
+@tagged("post_install", "-at_install")
+class KamHealthCommon(KamInvoicingCommon):
     """Invoices, payments and interactions built here; thresholds set
     explicitly so that the tests do not depend on the defaults."""
 
@@ -34,9 +37,7 @@ class KamHealthCommon(KamCommon):
                 "kam_health_watch_from": 51,
             }
         )
-        cls.journal = cls.env["account.journal"].search(
-            [("type", "=", "sale"), ("company_id", "=", cls.company.id)], limit=1
-        )
+        cls.journal = cls.company_data["default_journal_sale"]
         # the tier interval of the test tiers is 0: no cadence unless set on the account
         cls.account.kam_contact_interval_days = 0
 

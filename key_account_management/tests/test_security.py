@@ -532,7 +532,7 @@ class TestCopiedText(KamSecurityCommon):
         soon = self.today + timedelta(days=3)
         self.contact.sudo().kam_birthday = soon.replace(year=1980)
         self.account.sudo().kam_contract_date = soon.replace(year=soon.year - 3)
-        self.account._kam_raise_care_activities()
+        self.env["kam.cadence.engine"]._raise_care_activities(self.account)
         Activity = self.env["mail.activity"]
         on_account = [
             ("res_model", "=", "res.partner"),
@@ -716,6 +716,48 @@ class TestAccountPrivacy(KamSecurityCommon):
         # the cache keeps the truth for code running as superuser
         self.assertEqual(self._read(self.kam_user2), self.empty)
         self.assertEqual(self.account.sudo().kam_revenue_current, 5000.0)
+
+    def test_my_accounts_filter(self):
+        """ "My Accounts" (kam_is_my_account): the accounts the user manages or
+        is in the team of, with their contacts, on partners and through the
+        records that hang on an account."""
+        self.account.sudo().kam_team_user_ids = [Command.link(self.viewer.id)]
+        Partner = self.env["res.partner"]
+        for user, mine, theirs in (
+            (self.kam_user, self.account, self.other_account),
+            (self.viewer, self.account, self.other_account),
+            (self.kam_user2, self.other_account, self.account),
+        ):
+            with self.subTest(user=user.login):
+                found = Partner.with_user(user).search([("kam_is_my_account", "=", True)])
+                self.assertIn(mine, found)
+                self.assertNotIn(theirs, found)
+                not_mine = Partner.with_user(user).search([("kam_is_my_account", "!=", True)])
+                self.assertIn(theirs, not_mine)
+                self.assertNotIn(mine, not_mine)
+                self.assertTrue(mine.with_user(user).kam_is_my_account)
+                self.assertFalse(theirs.with_user(user).kam_is_my_account)
+        self.assertIn(self.contact, Partner.with_user(self.kam_user).search([("kam_is_my_account", "=", True)]))
+        with self.assertRaises(ValidationError):
+            Partner.search([("kam_is_my_account", "in", [True])])
+        Interaction = self.env["kam.interaction"]
+        ours, others = Interaction.create(
+            [
+                {"partner_id": self.account.id, "name": "Ours", "channel": "phone"},
+                {"partner_id": self.other_account.id, "name": "Others", "channel": "phone"},
+            ]
+        )
+        found = Interaction.search([("partner_id.kam_is_my_account", "=", True), ("id", "in", (ours | others).ids)])
+        self.assertEqual(found, self.env["kam.interaction"])  # the superuser is in no team
+        found = Interaction.with_user(self.kam_manager).search(
+            [("partner_id.kam_is_my_account", "=", True), ("id", "in", (ours | others).ids)]
+        )
+        self.assertEqual(found, self.env["kam.interaction"])
+        self.other_account.sudo().kam_team_user_ids = [Command.link(self.kam_manager.id)]
+        found = Interaction.with_user(self.kam_manager).search(
+            [("partner_id.kam_is_my_account", "=", True), ("id", "in", (ours | others).ids)]
+        )
+        self.assertEqual(found, others)
 
     def test_other_team_exports_and_web_reads_nothing(self):
         foreign = self.account.with_user(self.kam_user2)

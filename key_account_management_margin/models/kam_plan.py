@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
-from odoo.tools import SQL
 
 
 class KamPlanObjective(models.Model):
@@ -16,9 +15,7 @@ class KamPlanObjective(models.Model):
     def _order_metrics(self):
         """Gross margin of the orders (sale_margin's ``sale_order.margin``),
         in company currency at each order's rate, like the revenue."""
-        metrics = super()._order_metrics()
-        metrics["margin"] = (SQL("SUM(so.margin / COALESCE(NULLIF(so.currency_rate, 0), 1.0))"), True)
-        return metrics
+        return dict(super()._order_metrics(), margin="margin")
 
     def _kam_margin_to_custom(self):
         """Turn gross margin objectives into custom ones holding their current

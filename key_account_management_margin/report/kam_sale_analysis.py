@@ -2,8 +2,6 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from odoo.addons.key_account_management.report.kam_sale_analysis import order_amount_sql
-
 
 class KamSaleAnalysis(models.Model):
     _inherit = "kam.sale.analysis"
@@ -15,8 +13,8 @@ class KamSaleAnalysis(models.Model):
     )
 
     def _select_columns(self):
-        revenue = order_amount_sql("amount_untaxed")
-        margin = SQL("COALESCE(%s, 0.0)", order_amount_sql("margin"))
+        revenue = self._amount_sql()
+        margin = SQL("COALESCE(%s, 0.0)", self._amount_sql("margin"))
         return [
             *super()._select_columns(),
             SQL("SUM(%s) AS margin", margin),

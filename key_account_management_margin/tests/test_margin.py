@@ -4,6 +4,8 @@ key_account_management's test_analysis and test_plan when the margin left
 the main addon. The orders and helpers are theirs (their base classes hold
 no test, so importing them runs none of those tests twice)."""
 
+from dateutil.relativedelta import relativedelta
+
 from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.key_account_management.tests.test_analysis import COST, SaleAnalysisCommon
@@ -94,6 +96,29 @@ class TestPlanMargin(PlanCommon):
         self._order(self.contact, 1000, days_ago=20, pricelist=self.pricelist_other)  # cost 20 KMX
         plan = self._plan([{"name": "Margin", "metric": "margin", "target": 1000}])
         self.assertAlmostEqual(plan.objective_ids.actual, (3000 - 40) + (1000 - 20) * 2)
+
+    def test_margin_at_the_order_rate(self):
+        """The margin objective and the sales analysis take the margin of a
+        second-currency order at the order's rate (the figures service's
+        order amount), not at the rate of the day: the rate changed since."""
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": self.other_currency.id,
+                "name": self.today - relativedelta(days=5),
+                "rate": 0.25,
+                "company_id": self.company.id,
+            }
+        )
+        self.product.standard_price = 40.0
+        order = self._order(self.contact, 1000, days_ago=20, pricelist=self.pricelist_other)
+        self.assertEqual(order.currency_rate, 0.5)
+        expected = order.margin / 0.5
+        plan = self._plan([{"name": "Margin", "metric": "margin", "target": 1000}])
+        self.assertAlmostEqual(plan.objective_ids.actual, expected)
+        [(margin,)] = self.env["kam.sale.analysis"]._read_group(
+            [("partner_id", "=", self.account.id)], [], ["margin:sum"]
+        )
+        self.assertAlmostEqual(margin, expected)
 
     def test_uninstall_keeps_margin_objectives_as_custom(self):
         """What uninstalling this module does to a margin objective: it
