@@ -304,7 +304,7 @@ def main():
 
         # next day: the first run happened yesterday, on data written before it (the incremental
         # run looks an hour before its last run), and 1 % of the accounts get a new order
-        for table in ("res_partner", "sale_order", "kam_interaction"):
+        for table in ("res_partner", "sale_order", "kam_interaction", "kam_tier", "res_company"):
             cr.execute(f"UPDATE {table} SET write_date = write_date - interval '2 days'")  # noqa: S608
         cr.execute(
             """UPDATE ir_config_parameter

@@ -23,6 +23,7 @@ from . import (
     kam_risk_signal,
     kam_sale_trend,
     kam_tier,
+    kam_tier_engine,
     kam_tier_history,
     mail_activity_plan_template,
     mail_message,

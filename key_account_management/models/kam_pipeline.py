@@ -14,7 +14,7 @@ class KamPipeline(models.AbstractModel):
     code, not cron hours):
 
     1. ``figures_and_tiers``: sale and interaction figures of every key
-       account, then its tier (res.partner ``_cron_kam_recompute_tiers``);
+       account, then its tier (kam.tier.engine ``_run``);
     2. ``purchase_trend``: the monthly purchase trend rows, which carry the
        account's tier (kam.sale.trend ``_cron_kam_refresh_trend``);
     3. ``health_and_risk``: risk signals, health score and risk level, from
@@ -37,7 +37,7 @@ class KamPipeline(models.AbstractModel):
     _description = "Key account daily pipeline"
 
     STAGES = (
-        ("figures_and_tiers", "res.partner", "_cron_kam_recompute_tiers"),
+        ("figures_and_tiers", "kam.tier.engine", "_run"),
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
         ("health_and_risk", "kam.health.engine", "_run"),
         ("reviews", "kam.review", "_cron_schedule_reviews"),

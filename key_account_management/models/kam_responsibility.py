@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 FUNCTIONS = [
     ("sales", "Sales"),
@@ -175,9 +176,65 @@ class KamResponsibility(models.Model):
                         "state": "confirmed" if duty.default_user_id else "draft",
                     }
                 )
-        # no "created" note per record: the batch stays at a fixed number of queries
-        return (
-            self.sudo()
-            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
-            .create(vals_list)
+        # one INSERT for all (no "created" note per record): a fixed number of queries
+        return self.sudo()._create_proposed(vals_list)
+
+    @api.model
+    def _create_proposed(self, vals_list):
+        """Create the responsibilities the matrix proposes (res.partner
+        ``_kam_propose_responsibilities``: partner_id, duty_id, user_id,
+        cadence, state; raci responsible) in one INSERT, whatever their number.
+
+        As the ORM create with ``tracking_disable`` (no chatter, no
+        follower), the stored related fields (manager, duty sequence and
+        function) and the workload computed in the same statement. The
+        values are the matrix's own: key accounts, a duty without
+        responsible yet, a user whenever confirmed, so the constraints hold.
+        Returns the created records."""
+        if not vals_list:
+            return self.browse()
+        self.env["res.partner"].flush_model(["kam_manager_id", "kam_tier_id"])
+        self.env["kam.tier"].flush_model(["workload_weight"])
+        self.env["kam.duty"].flush_model(["sequence", "function"])
+        now, uid = self.env.cr.now(), self.env.uid
+        rows = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s::int4, %s, %s)",
+                vals["partner_id"],
+                vals["duty_id"],
+                vals.get("user_id") or None,
+                vals.get("cadence") or None,
+                vals.get("state") or "confirmed",
+            )
+            for vals in vals_list
         )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO kam_responsibility (partner_id, company_id, kam_manager_id, duty_id, duty_sequence,
+                                                function, user_id, raci, cadence, state, active, workload,
+                                                create_uid, create_date, write_uid, write_date)
+                SELECT v.partner_id, %(company)s, p.kam_manager_id, d.id, d.sequence,
+                       d.function, v.user_id, 'responsible', v.cadence, v.state, TRUE,
+                       COALESCE(NULLIF(t.workload_weight, 0), 1.0),
+                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM (VALUES %(rows)s) AS v(partner_id, duty_id, user_id, cadence, state)
+                  JOIN res_partner p ON p.id = v.partner_id
+                  JOIN kam_duty d ON d.id = v.duty_id
+             LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
+              ORDER BY v.partner_id, d.sequence, d.id
+             RETURNING id
+                """,
+                company=self.env.company.id,
+                uid=uid,
+                now=now,
+                rows=rows,
+            )
+        )
+        records = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
+        # the accounts' responsibilities (one2many) and gaps read them
+        self.env["res.partner"].invalidate_model(
+            ["kam_responsibility_ids", "kam_responsibility_gap_count", "kam_missing_duty_names"]
+        )
+        self.env["kam.responsibility.gap"].invalidate_model()
+        return records

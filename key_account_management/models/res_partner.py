@@ -19,11 +19,6 @@ from .kam_interaction import CHANNELS
 
 _logger = logging.getLogger(__name__)
 
-#: Days between two full runs of the tier job (the daily runs are incremental).
-FULL_RUN_DAYS = 7
-#: How far before its last run the tier job looks for changes.
-CHANGE_MARGIN = relativedelta(hours=1)
-
 # Key-account fields a key account user may edit on the accounts they manage
 # or are in the team of.
 KAM_ACCOUNT_FIELDS = {
@@ -39,16 +34,6 @@ KAM_ACCOUNT_FIELDS = {
 }
 # Fields only key account managers set: the tier itself and its lock.
 KAM_MANAGER_FIELDS = {"kam_tier_id", "kam_tier_locked", "kam_tier_lock_reason"}
-# Live figures, written in bulk by the recompute (never typed in).
-KAM_FIGURE_FIELDS = {
-    "kam_revenue_current": ("revenue_current", "numeric"),
-    "kam_revenue_previous": ("revenue_previous", "numeric"),
-    "kam_order_count": ("order_count", "int4"),
-    "kam_avg_order_value": ("avg_order_value", "numeric"),
-    "kam_first_order_date": ("first_order_date", "date"),
-    "kam_last_order_date": ("last_order_date", "date"),
-    "kam_revenue_trend": ("trend", "float8"),
-}
 
 BUYING_ROLES = [
     ("decision_maker", "Decision Maker"),
@@ -1002,16 +987,17 @@ class ResPartner(models.Model):
         untiered = partners.browse(
             partner.id for partner, vals in zip(partners, vals_list, strict=True) if not vals.get("kam_tier_id")
         )
+        Engine = self.env["kam.tier.engine"]
         if untiered:
-            untiered._kam_first_tier()
-        # a tier given at creation is logged (the first tier of the others is logged by _kam_first_tier)
+            Engine._first_tier(untiered)
+        # a tier given at creation is logged (the first tier of the others is logged by _first_tier)
         given = partners.browse(
             partner.id for partner, vals in zip(partners, vals_list, strict=True) if vals.get("kam_tier_id")
         )
         # sudo: whoever creates a partner may not read tiers
         tiered = given.sudo().filtered(lambda p: p.kam_tier_id and p == p.commercial_partner_id).with_env(self.env)
         if tiered:
-            tiered._kam_log_tier_changes({p: (self.env["kam.tier"], p.kam_tier_id) for p in tiered}, "manual")
+            Engine._log_tier_changes({p: (self.env["kam.tier"], p.kam_tier_id) for p in tiered}, "manual")
         return partners
 
     def unlink(self):
@@ -1019,6 +1005,14 @@ class ResPartner(models.Model):
         return super().unlink()
 
     def write(self, vals):
+        company_synced = self.env.context.get("kam_company_synced")
+        if (
+            company_synced
+            and vals.keys() == {"company_id"}
+            and vals["company_id"] == company_synced
+            and all(partner.company_id.id == company_synced for partner in self.sudo())
+        ):
+            return True  # contacts already given the company in bulk (_kam_set_company)
         check_input(self, [vals], self._kam_input_fields())
         self._kam_check_job_fields(vals)
         self._kam_check_move(vals)
@@ -1047,18 +1041,23 @@ class ResPartner(models.Model):
         else:
             res = super().write(vals)
         if since_missing:
-            since_missing.write({"kam_key_account_since": fields.Date.context_today(self)})
+            # mail_notrack: the date is not tracked (no chatter either way), and the tracking
+            # would read every tracked field of the accounts and their contacts once more
+            since_missing.with_context(mail_notrack=True).write(
+                {"kam_key_account_since": fields.Date.context_today(self)}
+            )
         if vals.get("kam_is_key_account"):
             self._kam_set_company()
-        if newly_key:
+        Engine = self.env["kam.tier.engine"]
+        # accounts whose tier change was logged: the _kam_tier_changed hook ran for them
+        logged = set()
+        if newly_key and "kam_tier_id" not in vals:
             # a new key account gets its figures and first tier at once, in bulk (a write, an import
-            # or the button alike; unless the tier is given), and the duties every key account needs
-            if "kam_tier_id" not in vals:
-                newly_key._kam_first_tier()
-                # their tier change is logged there: not again below
-                for partner in newly_key:
-                    watch.pop(partner, None)
-            newly_key._kam_propose_responsibilities()
+            # or the button alike; unless the tier is given)
+            logged.update(partner.id for partner in Engine._first_tier(newly_key))
+            # their tier change is logged there: not again below
+            for partner in newly_key:
+                watch.pop(partner, None)
         if watch:
             changes, locks, unlocks = {}, {}, {}
             for partner, (old_tier, old_locked) in watch.items():
@@ -1071,12 +1070,16 @@ class ResPartner(models.Model):
                     unlocks[partner] = (old_tier, new_tier)
             reason = vals.get("kam_tier_lock_reason") or self.env.context.get("kam_tier_reason")
             if changes:
-                self._kam_log_tier_changes(changes, "lock" if vals.get("kam_tier_locked") else "manual", reason)
-                self._kam_apply_tier_pricelists(changes)
+                Engine._log_tier_changes(changes, "lock" if vals.get("kam_tier_locked") else "manual", reason)
+                Engine._apply_tier_pricelists(changes)
             if locks:
-                self._kam_log_tier_changes(locks, "lock", reason)
+                Engine._log_tier_changes(locks, "lock", reason)
             if unlocks:
-                self._kam_log_tier_changes(unlocks, "unlock", self.env.context.get("kam_tier_reason"))
+                Engine._log_tier_changes(unlocks, "unlock", self.env.context.get("kam_tier_reason"))
+            logged.update(partner.id for partner in (*changes, *locks, *unlocks))
+        if newly_key:
+            # the duties every key account needs (proposed by the hook for those whose tier was logged)
+            newly_key.filtered(lambda p: p.id not in logged)._kam_propose_responsibilities()
         return res
 
     def _kam_set_company(self):
@@ -1088,8 +1091,18 @@ class ResPartner(models.Model):
         that several companies manage as key account is one partner per
         company, as usual in a multi-company Odoo."""
         shared = self.sudo().filtered(lambda p: not p.company_id and p == p.commercial_partner_id)
-        if shared:
-            shared.write({"company_id": self.env.company.id})
+        if not shared:
+            return
+        company_id = self.env.company.id
+        # Odoo gives the company to the contacts account by account (one write of each account's
+        # contacts): here one write for the contacts of all the accounts, which the accounts' own
+        # write then finds done (see write)
+        contacts = shared.search([("commercial_partner_id", "in", shared.ids), ("id", "not in", shared.ids)])
+        # mail_notrack: the company is not tracked (no chatter either way)
+        synced = self.with_context(kam_company_synced=company_id, mail_notrack=True).sudo()
+        if contacts:
+            contacts.with_env(synced.env).write({"company_id": company_id})
+        shared.with_env(synced.env).write({"company_id": company_id})
 
     @api.model
     @tools.ormcache()
@@ -1120,12 +1133,15 @@ class ResPartner(models.Model):
         contacts = accounts.with_context(active_test=True).search(
             [("commercial_partner_id", "in", accounts.ids), ("id", "not in", accounts.ids)]
         )  # active ones, as Odoo's sync (child_ids)
-        groups = defaultdict(lambda: contacts.browse())
+        # the values of each account once, then one write per distinct set of values
+        values = {account.id: account._update_fields_values(fnames) for account in contacts.commercial_partner_id}
+        groups = defaultdict(list)
         for contact in contacts:
-            values = contact.commercial_partner_id._update_fields_values(fnames)
-            groups[tuple(sorted((k, str(v)) for k, v in values.items()))] |= contact
-        for group in groups.values():
-            group.write(group[:1].commercial_partner_id._update_fields_values(fnames))
+            account_values = values[contact.commercial_partner_id.id]
+            groups[tuple(sorted((k, str(v)) for k, v in account_values.items()))].append(contact.id)
+        for ids in groups.values():
+            group = contacts.browse(ids)
+            group.write(values[group[:1].commercial_partner_id.id])
 
     def _kam_check_company_kept(self):
         """A key account keeps a company (see _kam_set_company): without one,
@@ -1228,7 +1244,7 @@ class ResPartner(models.Model):
             self.env._("Only key account managers can recompute the tiers of several accounts at once."),
             self.env._("You can only recompute the tier of accounts you manage or whose team you belong to."),
         )
-        accounts.sudo()._kam_recompute()
+        self.env["kam.tier.engine"].sudo()._recompute(accounts.sudo())
         return True
 
     def _kam_accounts_to_refresh(self, several_refused, not_member_refused):
@@ -1587,307 +1603,12 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _cron_kam_recompute_tiers(self, batch_size=None, full=False):
-        """Daily: figures and tier of the key accounts, in batches.
+        """Daily: figures and tier of the key accounts (the tier engine)."""
+        return self.env["kam.tier.engine"]._run(batch_size=batch_size, full=full)
 
-        Incremental: only the accounts whose inputs changed since the last run
-        (see :meth:`_kam_changed_since`); every account on the first run, when
-        the tiers or the company settings changed, once a week, and with
-        ``full``. The figures come from one grouped query per company; the
-        batches then decide the tiers and write what changed, committing
-        between batches."""
-        Job = self.env["kam.job"]
-        started = self.env.cr.now()
-        since = None if full else Job._last_run("tiers", full_every_days=FULL_RUN_DAYS)
-        # an hour of margin: a transaction that began before the last run and committed after it
-        # wrote dates older than the run
-        changed = self._kam_changed_since(since - CHANGE_MARGIN) if since else None
-        states = self._kam_read_state(changed)
-        figures = self._kam_compute_figures(states)
-        ids = sorted(states)
-
-        # the trailing window moves every day: refresh interaction figures too
-        interaction_figures = self._kam_interaction_figures(ids)
-        interaction_current = self.env["kam.job"]._read_columns(self, ids, INTERACTION_FIGURE_COLUMNS)
-
-        def process(batch):
-            batch._kam_recompute(figures=figures, states={pid: states[pid] for pid in batch.ids})
-            batch._kam_refresh_interaction_figures(interaction_figures, interaction_current)
-
-        result = Job._run_in_batches(ids, process, batch_size=batch_size)
-        if not result.running_elsewhere:
-            Job._set_last_run("tiers", started, full=changed is None)
-        return result
-
-    @api.model
-    def _kam_changed_since(self, since):
-        """Ids of the key accounts whose figures or tier may have changed since
-        ``since`` (the start of the last run), or None when every account may
-        have (the tiers or a company's settings changed). Read from the
-        ``write_date`` of what the figures and the tier are made of:
-
-        * the account or its contacts (marked, potential, tier lock, moved);
-        * its sale orders (confirmed, cancelled, amounts, dates);
-        * its interactions (the interaction figures);
-        * the trailing windows, which move every day: orders and interactions
-          whose date left a window between the last run and now.
-
-        What leaves no trace (an order moved to another customer, a contact
-        to another company) is caught by the weekly full run. (``>=``: what
-        was written in the transaction of the last run is looked at again.)"""
-        self.env.flush_all()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """SELECT EXISTS (SELECT 1 FROM kam_tier WHERE write_date >= %(since)s)
-                       OR EXISTS (SELECT 1 FROM res_company WHERE write_date >= %(since)s)""",
-                since=since,
-            )
-        )
-        if cr.fetchone()[0]:
-            return None
-        Figures = self.env["kam.account.figures"]
-        today = fields.Date.context_today(self)
-        last_day = fields.Datetime.context_timestamp(self, since).date()
-        windows = []
-        for months in set(self.env["res.company"].sudo().search([]).mapped("kam_trailing_months")):
-            old_previous, old_current, __ = Figures._window(months, last_day)
-            new_previous, new_current, __ = Figures._window(months, today)
-            day = relativedelta(days=1)  # a day of margin: the interaction window starts a day earlier
-            windows += [
-                SQL("(%s, %s)", old_current - day, new_current + day),
-                SQL("(%s, %s)", old_previous - day, new_previous + day),
-            ]
-        left = SQL(", ").join(windows) if windows else SQL("(NULL::timestamp, NULL::timestamp)")
-        cr.execute(
-            SQL(
-                """
-                WITH windows(left_from, left_until) AS (VALUES %(left)s)
-                SELECT p.commercial_partner_id FROM res_partner p WHERE p.write_date >= %(since)s
-                 UNION
-                SELECT p.commercial_partner_id
-                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.write_date >= %(since)s
-                    OR (so.state = 'sale' AND EXISTS (
-                            SELECT 1 FROM windows w
-                             WHERE so.date_order >= w.left_from AND so.date_order < w.left_until))
-                 UNION
-                SELECT i.partner_id
-                  FROM kam_interaction i
-                 WHERE i.write_date >= %(since)s
-                    OR EXISTS (SELECT 1 FROM windows w WHERE i.date >= w.left_from AND i.date < w.left_until)
-                """,
-                left=left,
-                since=since,
-            )
-        )
-        return [row[0] for row in cr.fetchall() if row[0]]
-
-    def _kam_read_state(self, ids):
-        """Narrow read of what the recompute needs, for key accounts among
-        ``ids`` (all key accounts when ``ids`` is None): {id: row dict}.
-        One query, without loading whole partner records."""
-        self.flush_model(
-            [
-                "kam_is_key_account",
-                "commercial_partner_id",
-                "company_id",
-                "kam_tier_id",
-                "kam_tier_locked",
-                "kam_potential",
-                *KAM_FIGURE_FIELDS,
-            ]
-        )
-        columns = ["id", "company_id", "kam_tier_id", "kam_tier_locked", "kam_potential", *KAM_FIGURE_FIELDS]
-        query = SQL(
-            "SELECT %s FROM res_partner WHERE kam_is_key_account AND commercial_partner_id = id AND active %s",
-            SQL(", ").join(SQL.identifier(c) for c in columns),
-            SQL("AND id = ANY(%s)", list(ids)) if ids is not None else SQL(""),
-        )
-        self.env.cr.execute(query)
-        return {row[0]: dict(zip(columns, row, strict=True)) for row in self.env.cr.fetchall()}
-
-    def _kam_compute_figures(self, states):
-        """Figures of the accounts in ``states``, one grouped query per company."""
-        by_company = defaultdict(list)
-        default_company = self.env.company
-        for pid, state in states.items():
-            by_company[state["company_id"] or default_company.id].append(pid)
-        figures = {}
-        Figures = self.env["kam.account.figures"]
-        for company_id, ids in by_company.items():
-            company = self.env["res.company"].browse(company_id)
-            figures.update(
-                Figures.with_company(company)._sale_figures(
-                    ids,
-                    company.kam_trailing_months,
-                    currency_by_partner=dict.fromkeys(ids, company.currency_id),
-                )
-            )
-        return figures
-
-    def _kam_recompute(self, figures=None, states=None):
-        """Refresh the figures of these key accounts and apply the tier
-        rules; locked tiers are kept. A fixed number of queries per call,
-        whatever the number of accounts.
-
-        :param figures: figures already computed for these accounts (the
-            scheduled job computes them for all accounts at once)
-        :param states: their current values (``_kam_read_state``), read
-            by the scheduled job for all accounts at once
-        """
-        if states is None:
-            states = self._kam_read_state(self.ids)
-        if not states:
-            return
-        if figures is None:
-            figures = self._kam_compute_figures(states)
-        self._kam_store_figures(states, figures)
-        by_company = defaultdict(list)
-        for pid, state in states.items():
-            by_company[state["company_id"] or self.env.company.id].append(pid)
-        Tier = self.env["kam.tier"]
-        decisions = {}
-        for company_id, ids in by_company.items():
-            company = self.env["res.company"].browse(company_id)
-            tiers = Tier.with_company(company)._tiers_for_company(company)
-            if not tiers:
-                continue
-            select = tiers._selector()
-            for pid in ids:
-                state = states[pid]
-                if state["kam_tier_locked"]:
-                    continue
-                new_tier_id = select(figures[pid], state["kam_potential"])
-                if new_tier_id != state["kam_tier_id"]:
-                    decisions[pid] = Tier.browse(new_tier_id)
-        # one recordset, so that reading the changed partners is one query
-        changes = {
-            partner: (Tier.browse(states[partner.id]["kam_tier_id"]), decisions[partner.id])
-            for partner in self.browse(list(decisions))
-        }
-        if changes:
-            self._kam_apply_tiers(changes)
-            self._kam_log_tier_changes(changes, "auto", figures=figures)
-
-    def _kam_store_figures(self, states, figures):
-        """Write the sale figures, only for rows whose values changed.
-
-        :param states: {id: current column values} from ``_kam_read_state``
-        """
-        column_types = {fname: typ for fname, (__, typ) in KAM_FIGURE_FIELDS.items()}
-        new_values = {
-            pid: {fname: figures[pid][key] for fname, (key, __) in KAM_FIGURE_FIELDS.items()} for pid in states
-        }
-        return self.env["kam.job"]._write_changed(self, column_types, states, new_values)
-
-    def _kam_apply_tiers(self, changes):
-        """Set new tiers on the accounts and their contacts (one UPDATE per
-        tier, no per-partner write) and apply the tier pricelist when the
-        company asks for it."""
-        by_tier = defaultdict(list)
-        for partner, (__, new_tier) in changes.items():
-            by_tier[new_tier.id].append(partner.id)
-        self.flush_model(["kam_tier_id", "commercial_partner_id"])
-        for tier_id, partner_ids in by_tier.items():
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE res_partner SET kam_tier_id = %s WHERE commercial_partner_id = ANY(%s)",
-                    tier_id or None,
-                    partner_ids,
-                )
-            )
-        self.env["res.partner"].invalidate_model(["kam_tier_id"])
-        self._kam_apply_tier_pricelists(changes)
-
-    def _kam_apply_tier_pricelists(self, changes):
-        by_pricelist = defaultdict(lambda: self.browse())
-        for partner, (__, new_tier) in changes.items():
-            company = partner.company_id or self.env.company
-            if company.kam_apply_tier_pricelist and new_tier.pricelist_id:
-                by_pricelist[(company, new_tier.pricelist_id)] |= partner
-        for (company, pricelist), partners in by_pricelist.items():
-            partners.with_company(company).sudo().write({"property_product_pricelist": pricelist.id})
-
-    def _kam_log_tier_changes(self, changes, change_type, reason=None, figures=None):
-        """Write ``kam.tier.history`` and a chatter entry for each change.
-
-        The history line keeps the figures the decision was made on (its
-        record rules protect them). The chatter entry is a tracking value of
-        the tier field and nothing else: Odoo shows a tracking value only to
-        those who may read the field, so users without key-account access see
-        neither the tier nor the figures in the partner's chatter.
-
-        :param changes: {partner: (old_tier, new_tier)}
-        :param figures: figures used for the decision (default: the stored
-            figures of each partner)
-        """
-        history_vals, message_vals = [], []
-        note = self.env.ref("mail.mt_note")
-        author = self.env.user.partner_id
-        email_from = author.email_formatted
-        tier_field_id = self.env["ir.model.fields"]._get_ids("res.partner")["kam_tier_id"]
-        # one batched reply-to computation (mail.message would do one per message)
-        reply_to = self.browse([p.id for p in changes]).sudo()._notify_get_reply_to(default=email_from)
-        for partner, (old_tier, new_tier) in changes.items():
-            partner_sudo = partner.sudo()
-            fig = (figures or {}).get(partner.id) or {
-                "revenue_current": partner_sudo.kam_revenue_current,
-                "revenue_previous": partner_sudo.kam_revenue_previous,
-                "order_count": partner_sudo.kam_order_count,
-                "trend": partner_sudo.kam_revenue_trend,
-            }
-            history_vals.append(
-                {
-                    "partner_id": partner.id,
-                    "old_tier_id": old_tier.id,
-                    "new_tier_id": new_tier.id,
-                    "user_id": self.env.uid,
-                    "change_type": change_type,
-                    "reason": reason,
-                    "currency_id": partner_sudo.kam_currency_id.id,
-                    "revenue_current": fig["revenue_current"],
-                    "revenue_previous": fig["revenue_previous"],
-                    "order_count": fig["order_count"],
-                    "potential": partner_sudo.kam_potential,
-                    "trend": fig["trend"],
-                }
-            )
-            message_vals.append(
-                {
-                    "model": "res.partner",
-                    "res_id": partner.id,
-                    "body": "",
-                    "message_type": "notification",
-                    "subtype_id": note.id,
-                    "author_id": author.id,
-                    "email_from": email_from,
-                    "reply_to": reply_to.get(partner.id) or email_from,
-                }
-            )
-        self.env["kam.tier.history"].sudo().create(history_vals)
-        messages = self.env["mail.message"].sudo().create(message_vals)
-        # one create for all tracking values (through the messages' one2many: one per message)
-        self.env["mail.tracking.value"].sudo().create(
-            [
-                {
-                    "mail_message_id": message.id,
-                    "field_id": tier_field_id,
-                    "old_value_integer": old_tier.id,
-                    "new_value_integer": new_tier.id,
-                    "old_value_char": old_tier.sudo().display_name or "",
-                    "new_value_char": new_tier.sudo().display_name or "",
-                }
-                for message, (old_tier, new_tier) in zip(messages, changes.values(), strict=True)
-            ]
-        )
-        self.browse([partner.id for partner in changes])._kam_tier_changed()
-
-    def _kam_first_tier(self):
-        """Figures and tier of accounts just marked as key accounts (the key
-        accounts among these partners), in one bulk run."""
-        accounts = self.sudo().filtered(lambda p: p.kam_is_key_account and p == p.commercial_partner_id)
-        if accounts and not self.env.context.get("kam_no_first_tier"):
-            accounts._kam_recompute()
+    def _kam_recompute(self):
+        """Figures and tier of these key accounts now (the tier engine)."""
+        return self.env["kam.tier.engine"]._recompute(self)
 
     def _kam_tier_changed(self):
         """What follows a tier change of these accounts (their history and

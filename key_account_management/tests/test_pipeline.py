@@ -152,3 +152,45 @@ class TestFirstTier(KamCommon):
             counts.append(self.cr.sql_log_count - before)
         self.assertEqual(set(many.mapped("kam_tier_id")), {self.tier_a})
         self.assertLessEqual(counts[1], counts[0] + 10, counts)
+
+    def test_first_tier_history_chatter_and_duties_in_bulk(self):
+        """Marking 50 accounts key at once writes their first tier, history,
+        chatter note and proposed duties with as many queries as for 10."""
+        Partner = self.env["res.partner"]
+        required = self.env["kam.duty"].search([("required", "=", True)])
+        self.assertTrue(required)
+        warm_up, few, many = (
+            Partner.create([{"name": f"Customer {size}-{i}", "is_company": True} for i in range(size)])
+            for size in (2, 10, 50)
+        )
+        self.env.flush_all()
+        counts = []
+        for customers in (warm_up, few, many):
+            self.env.invalidate_all()
+            before = self.cr.sql_log_count
+            customers.with_user(self.kam_manager).write({"kam_is_key_account": True})
+            self.env.flush_all()
+            counts.append(self.cr.sql_log_count - before)
+        self.assertEqual(counts[2], counts[1], f"queries for 10 and 50 accounts: {counts[1:]}")
+        tier = many[:1].kam_tier_id
+        self.assertTrue(tier)
+        self.assertEqual(many.mapped("kam_tier_id"), tier)
+        history = self.env["kam.tier.history"].search([("partner_id", "in", many.ids)])
+        self.assertEqual(sorted(history.partner_id.ids), sorted(many.ids), "one history line each")
+        self.assertEqual(set(history.mapped("change_type")), {"auto"})
+        self.assertEqual(history.user_id, self.kam_manager)
+        messages = self.env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "in", many.ids)])
+        notes = messages.filtered(lambda m: m.tracking_value_ids.field_id.name == "kam_tier_id")
+        self.assertEqual(sorted(notes.mapped("res_id")), sorted(many.ids), "one chatter note each")
+        self.assertEqual(set(notes.tracking_value_ids.mapped("new_value_char")), {tier.display_name})
+        self.assertEqual(notes.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertEqual(notes.author_id, self.kam_manager.partner_id)
+        self.assertFalse(any(notes.mapped("body")), "no figures in the notes' body")
+        duties = required | tier.duty_ids
+        for account in many:
+            with self.subTest(account=account.name):
+                responsibilities = account.kam_responsibility_ids
+                self.assertEqual(sorted(responsibilities.duty_id.ids), sorted(duties.ids), "each duty proposed once")
+                self.assertEqual(set(responsibilities.mapped("raci")), {"responsible"})
+        self.assertEqual(many[:1].kam_responsibility_ids[:1].kam_manager_id, many[:1].kam_manager_id)
+        self.assertEqual(many[:1].kam_responsibility_ids[:1].workload, tier.workload_weight or 1.0)

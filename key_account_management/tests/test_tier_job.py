@@ -116,3 +116,53 @@ class TestIncrementalTierJob(KamCommon):
         self._tamper(self.other_account)
         Partner._cron_kam_recompute_tiers()
         self.assertEqual(self.other_account.kam_order_count, 3)
+
+    def test_orders_exactly_at_a_window_boundary(self):
+        """The windows the daily run looks at are the exact windows of the
+        last run's day and of today: an order dated at the first instant of
+        yesterday's trailing (or previous) window left it today and is
+        caught; an order a day inside the window is not a change."""
+        Partner = self.env["res.partner"]
+        Engine = self.env["kam.tier.engine"]
+        months = self.company.kam_trailing_months
+        previous_start, current_start, __ = self.env["kam.account.figures"]._window(months, self.today - timedelta(1))
+        third = self._make_account("Third account", manager=self.kam_user)
+        self._order(self.account, 700, when=current_start)  # left the trailing window today
+        self._order(self.other_account, 700, when=previous_start)  # left the previous window today
+        self._order(third, 700, when=current_start + timedelta(days=1))  # still in the trailing window
+        Partner._cron_kam_recompute_tiers()
+        self.assertEqual(third.kam_order_count, 1)
+        self._age_everything(1)
+        last_run = self.env["kam.job"]._last_run("tiers")
+        self.assertEqual(last_run.date(), self.today - timedelta(1))
+        changed = set(Engine._changed_since(last_run))
+        self.assertIn(self.account.id, changed)
+        self.assertIn(self.other_account.id, changed)
+        self.assertNotIn(third.id, changed, "nothing of it moved over a window boundary")
+        for account in (self.account, self.other_account, third):
+            self._tamper(account)
+        result = Partner._cron_kam_recompute_tiers()
+        self.assertEqual(self.account.kam_order_count, 3, "its order left the trailing window: recomputed")
+        self.assertEqual(self.other_account.kam_order_count, 3, "its order left the previous window: recomputed")
+        self.assertEqual(third.kam_order_count, 99, "unchanged: left alone")
+        key_accounts = set(Partner.search(self.env["kam.job"]._key_account_domain()).ids)
+        self.assertEqual(result.done, len(changed & key_accounts), "the changed key accounts, nothing more")
+        self.assertLess(result.done, len(key_accounts), "the daily run does not recompute every account")
+
+    def test_daily_run_recomputes_only_what_changed(self):
+        """The accounts a daily run processes (its result) are those with a
+        change; an order written the same day is found, nothing else of
+        this test's accounts (their orders are far from any boundary)."""
+        Partner = self.env["res.partner"]
+        Partner._cron_kam_recompute_tiers()
+        self._age_everything(1)
+        key_accounts = set(Partner.search(self.env["kam.job"]._key_account_domain()).ids)
+        last_run = self.env["kam.job"]._last_run("tiers")
+        changed_before = set(self.env["kam.tier.engine"]._changed_since(last_run)) & key_accounts
+        self.assertNotIn(self.account.id, changed_before)
+        self.assertNotIn(self.other_account.id, changed_before)
+        self._order(self.account, 5000)
+        result = Partner._cron_kam_recompute_tiers()
+        self.assertEqual(result.done, len(changed_before) + 1, "the changed account and nothing more")
+        self.assertLess(result.done, len(key_accounts))
+        self.assertEqual(self.account.kam_order_count, 4)
