@@ -3,7 +3,7 @@
 
 Builds, once, a base database (default ``kam_bench_install_<N>_base``) with
 sale_management, crm, contacts, account and base_import installed (no demo
-data) and the data of ``bench_tier_job.py`` (its generation, imported): N
+data) and the data of ``bench_tier_job.py`` (``common.build_data``): N
 customer companies, 1.5 N contacts, 4 N sale orders over 24 months (20 % in a
 second currency, 10 % cancelled, 38 % placed by contacts) with 5 lines each,
 inserted by SQL. sale_margin is not installed.
@@ -35,34 +35,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from bench_tier_job import ROOT, build_data, db_exists, log  # noqa: E402
+from common import ROOT, build_data, db_exists, log, odoo_cmd, open_env, psql, setup_odoo  # noqa: E402
 
 import odoo  # noqa: E402
-from odoo import SUPERUSER_ID, api  # noqa: E402
 
-ODOO_SRC = os.environ.get("ODOO_SRC", os.path.expanduser("~/src/odoo-18.0"))
 BASE_MODULES = "sale_management,crm,contacts,account,base_import"
 LINES_PER_ORDER = 5
 DEFAULT_HARD_LIMIT = 2560 * 1024 * 1024  # odoo/tools/config.py, --limit-memory-hard
-
-
-def odoo_cmd(db, *args):
-    return [
-        sys.executable,
-        os.path.join(ODOO_SRC, "odoo-bin"),
-        "-c",
-        os.path.join(ROOT, ".odoo.conf"),
-        "-d",
-        db,
-        "--stop-after-init",
-        "--http-port=0",
-        "--max-cron-threads=0",
-        *args,
-    ]
-
-
-def psql(db, query):
-    return subprocess.run(["psql", "-d", db, "-Atc", query], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def ensure_base(base, accounts):
@@ -73,9 +52,8 @@ def ensure_base(base, accounts):
     for module in ("key_account_management", "sale_margin"):
         if module in installed:
             sys.exit(f"{base} has {module} installed: drop it (dropdb {base}) and run again")
-    registry = odoo.modules.registry.Registry(base)
-    with registry.cursor() as cr:
-        build_data(api.Environment(cr, SUPERUSER_ID, {}), accounts, lines_per_order=LINES_PER_ORDER)
+    with open_env(base) as env:
+        build_data(env, accounts, lines_per_order=LINES_PER_ORDER)
     odoo.sql_db.close_db(base)
     counts = psql(
         base,
@@ -132,7 +110,7 @@ def main():
     args = parser.parse_args()
     args.db = args.db or f"kam_bench_install_{args.accounts}"
     args.base = args.base or f"{args.db}_base"
-    odoo.tools.config.parse_config(["-c", os.path.join(ROOT, ".odoo.conf"), "--log-level=warn"])
+    setup_odoo()
     hard_limit = odoo.tools.config["limit_memory_hard"]
     if hard_limit != DEFAULT_HARD_LIMIT:
         log(f"note: limit_memory_hard is {hard_limit} in the config, not Odoo's default {DEFAULT_HARD_LIMIT}")

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: marking N customers as key accounts through the ORM.
 
-Uses the data of ``bench_tier_job.py`` (same database, default
+Uses the data of ``bench_tier_job.py`` (``common.build_data``, same database, default
 ``kam_bench_<N>``: N companies with contacts and 24 months of orders). The
 companies are first unmarked (plain customers, no tier, no figures), then
 marked in one go, as a user does with *Action > Mark as Key Account* on a
@@ -19,10 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_tier_job import ROOT, build_data, ensure_database, log  # noqa: E402
-
-import odoo  # noqa: E402
-from odoo import SUPERUSER_ID, api  # noqa: E402
+from common import build_data, ensure_database, log, open_env  # noqa: E402
 
 
 def main():
@@ -31,11 +28,9 @@ def main():
     parser.add_argument("--db", help="database (default kam_bench_<accounts>)")
     args = parser.parse_args()
     args.db = args.db or f"kam_bench_{args.accounts}"
-    odoo.tools.config.parse_config(["-c", os.path.join(ROOT, ".odoo.conf"), "--log-level=warn"])
     ensure_database(args.db)
-    registry = odoo.modules.registry.Registry(args.db)
-    with registry.cursor() as cr:
-        env = api.Environment(cr, SUPERUSER_ID, {})
+    with open_env(args.db) as env:
+        cr = env.cr
         build_data(env, args.accounts)
         cr.commit()
         try:

@@ -7,15 +7,10 @@ exact ones a user (or a script with their login) can send.
 """
 
 import pytest
-from rpc_client import PASSWORD, Rpc
+from rpc_client import Rpc
+from rpc_setup import server_errors, setup_script
 
 SETUP = """
-from odoo import Command
-from odoo.tests import new_test_user
-
-def user(login, groups, **kw):
-    return new_test_user(env, login, groups=groups, password=%(password)r, name=login, tz="UTC", **kw)
-
 c1 = env.company
 c2 = env["res.company"].create({"name": "ATK Second Company"})
 owner = user("atk_owner", "key_account_management.group_kam_user")
@@ -28,48 +23,32 @@ manager1 = user(
 manager2 = user(
     "atk_manager2", "key_account_management.group_kam_manager", company_id=c2.id, company_ids=[Command.set(c2.ids)]
 )
-Partner = env["res.partner"]
-account = Partner.create({
-    "name": "ATK Account X", "is_company": True, "company_id": c1.id, "kam_is_key_account": True,
-    "kam_manager_id": owner.id, "kam_team_user_ids": [Command.set(viewer.ids)],
-})
-contact = Partner.create({"name": "ATK X Buyer", "parent_id": account.id, "email": "buyer@example.com"})
-own = Partner.create({
-    "name": "ATK Intruder Own", "is_company": True, "company_id": c1.id, "kam_is_key_account": True,
-    "kam_manager_id": intruder.id,
-})
+account = key_account("ATK Account X", owner, company_id=c1.id, kam_team_user_ids=[Command.set(viewer.ids)])
+buyer = contact(account, "ATK X Buyer", email="buyer@example.com")
+own = key_account("ATK Intruder Own", intruder, company_id=c1.id)
 # a key account of the second company's team on a partner shared by both companies (company_id
 # empty, Odoo's default for a new partner); it buys only from the second company
-shared = Partner.with_company(c2).create({
-    "name": "ATK Shared Customer", "is_company": True, "kam_is_key_account": True,
-    "kam_manager_id": manager2.id, "kam_competitor_notes": "Second company: rival offers 12%% off",
-})
+shared = key_account(
+    "ATK Shared Customer", manager2, model=Partner.with_company(c2),
+    kam_competitor_notes="Second company: rival offers 12% off",
+)
 product = env["product.product"].create({"name": "ATK Widget", "list_price": 1000.0, "company_id": False})
-order = env["sale.order"].with_company(c2).create({
-    "partner_id": shared.id, "company_id": c2.id,
-    "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 50})],
-})
-order.action_confirm()
+order = sale_order(shared, product, qty=50, company=c2)
 # a customer contact with portal access, a confidential critical preference of the account and a
 # quotation sent to that contact for signature
-portal = user("atk_portal", "base.group_portal")
-portal.partner_id.parent_id = account
+portal = portal_user("atk_portal", account)
 confidential = env["kam.preference.category"].search([("confidential", "=", True)], limit=1)
 env["kam.preference"].create({
     "partner_id": account.id, "category_id": confidential.id, "importance": "critical",
     "description": "Secret price floor 42",
 })
-quotation = env["sale.order"].create({
-    "partner_id": portal.partner_id.id, "require_signature": True, "require_payment": False,
-    "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
-})
+quotation = sale_order(portal.partner_id, product, confirm=False, require_signature=True, require_payment=False)
 quotation.state = "sent"
 token = quotation._portal_ensure_token()
 # the daily job, as it runs (cron user, main company)
 shared.with_company(c1).action_kam_recompute_tier()
-env.cr.commit()
-emit({"account": account.id, "contact": contact.id, "own": own.id, "shared": shared.id, "c2": c2.id,
-      "intruder": intruder.id, "quotation": quotation.id, "token": token})
+commit_and_emit({"account": account.id, "contact": buyer.id, "own": own.id, "shared": shared.id, "c2": c2.id,
+                 "intruder": intruder.id, "quotation": quotation.id, "token": token})
 """
 
 
@@ -83,12 +62,7 @@ USER_ERRORS = (
 
 @pytest.fixture
 def attack_server(rpc_server):
-    return rpc_server("kam_atk", SETUP % {"password": PASSWORD}, "pytest-rpc-attacks")
-
-
-def _log_errors(proc, odoo_log_errors):
-    with open(proc.log_path, encoding="utf-8") as log:
-        return odoo_log_errors(log.read())
+    return rpc_server("kam_atk", setup_script(SETUP), "pytest-rpc-attacks")
 
 
 def test_contact_key_account_fields_of_another_team(attack_server):
@@ -163,7 +137,7 @@ def test_bad_input_team_and_boolean(attack_server, odoo_log_errors):
         assert error and error[0] == "odoo.exceptions.ValidationError", (
             f"kam_is_key_account={value!r} gave {result!r} / {error}"
         )
-    errors = _log_errors(proc, odoo_log_errors)
+    errors = server_errors(proc, odoo_log_errors)
     assert not errors, "server errors:\n" + "\n".join(errors)
 
 
@@ -189,7 +163,7 @@ def test_search_non_stored_key_account_fields(attack_server, odoo_log_errors):
         assert error or count < total, f"{leaf} is ignored: all {total} partners match"
     result, error = owner.call("kam.interaction", "search_count", [("date", ">", "nan")])
     assert error is None or error[0] in USER_ERRORS, f"date > 'nan' gave {error}"
-    errors = _log_errors(proc, odoo_log_errors)
+    errors = server_errors(proc, odoo_log_errors)
     assert not errors, "server errors:\n" + "\n".join(errors)
 
 

@@ -15,15 +15,12 @@ import re
 
 import openpyxl
 import pytest
-from rpc_client import PASSWORD, Rpc
+from rpc_client import Rpc
+from rpc_setup import server_errors, setup_script
 
 SETUP = """
 from datetime import timedelta
-from odoo import Command, fields
-from odoo.tests import new_test_user
-
-def user(login, groups, **kw):
-    return new_test_user(env, login, groups=groups, password=%(password)r, name=login, tz="UTC", **kw)
+from odoo import fields
 
 a = user("pa_a", "key_account_management.group_kam_user")
 # another team's key account user who, like most internal users, may edit contacts (Contact Creation)
@@ -32,14 +29,10 @@ vin = user("pa_vin", "key_account_management.group_kam_viewer")
 vout = user("pa_vout", "key_account_management.group_kam_viewer,base.group_allow_export")
 mgr = user("pa_mgr", "key_account_management.group_kam_manager")
 sales = user("pa_sales", "sales_team.group_sale_salesman_all_leads")
-Partner = env["res.partner"]
 soon = fields.Date.context_today(Partner) + timedelta(days=3)
-X = Partner.create({
-    "name": "PA Account X", "is_company": True, "kam_is_key_account": True,
-    "kam_manager_id": a.id, "kam_team_user_ids": [Command.set(vin.ids)],
-})
-Y = Partner.create({"name": "PA Account Y", "is_company": True, "kam_is_key_account": True, "kam_manager_id": b.id})
-C = Partner.create({"name": "PA X Buyer", "parent_id": X.id, "email": "pa.buyer@example.com"})
+X = key_account("PA Account X", a, kam_team_user_ids=[Command.set(vin.ids)])
+Y = key_account("PA Account Y", b)
+C = contact(X, "PA X Buyer", email="pa.buyer@example.com")
 # as the jobs write them
 X.write({
     "kam_revenue_current": 4321.0, "kam_revenue_previous": 1234.0, "kam_order_count": 7, "kam_health_score": 33,
@@ -55,20 +48,16 @@ X.write({"kam_potential": 88})
 C.write({"kam_buying_role": "decision_maker"})
 Y.write({"kam_revenue_current": 5000.0})
 # a customer contact with portal access: res.users inherits the partner's fields
-portal = user("pa_portal", "base.group_portal")
-portal.partner_id.write({"parent_id": X.id})
+portal = portal_user("pa_portal", X)
 portal.partner_id.write({"kam_buying_role": "champion", "kam_birthday": "1975-05-05", "kam_influence": 5})
 product = env["product.product"].create({"name": "PA Widget", "list_price": 10.0})
-order = env["sale.order"].create({
-    "partner_id": C.id, "user_id": sales.id,
-    "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
-})
-order.action_confirm()
+order = sale_order(C, product, user_id=sales.id)
 # the daily customer-care job: birthday of C and contract anniversary of X in 3 days
 env["kam.cadence.engine"]._raise_care_activities(X)
-env.cr.commit()
-emit({"X": X.id, "Y": Y.id, "C": C.id, "order": order.id, "portal_uid": portal.id, "portal_pid": portal.partner_id.id,
-      "birthday": str(C.kam_birthday), "contract": str(X.kam_contract_date), "soon": str(soon)})
+commit_and_emit({
+    "X": X.id, "Y": Y.id, "C": C.id, "order": order.id, "portal_uid": portal.id, "portal_pid": portal.partner_id.id,
+    "birthday": str(C.kam_birthday), "contract": str(X.kam_contract_date), "soon": str(soon),
+})
 """
 
 ACCOUNT_FIELDS = {
@@ -97,12 +86,7 @@ OUTSIDERS = ("pa_b", "pa_vout")
 
 @pytest.fixture
 def privacy_server(rpc_server):
-    return rpc_server("kam_privacy", SETUP % {"password": PASSWORD}, "pytest-rpc-privacy")
-
-
-def _server_errors(proc, odoo_log_errors):
-    with open(proc.log_path, encoding="utf-8") as log:
-        return odoo_log_errors(log.read())
+    return rpc_server("kam_privacy", setup_script(SETUP), "pytest-rpc-privacy")
 
 
 def _csrf(user):
@@ -283,7 +267,7 @@ def test_private_fields_every_read_path(privacy_server, odoo_log_errors):
     cells = {str(c.value) for sheet in book for row in sheet.iter_rows() for c in row}
     assert not cells & {"4321", "4321.0", "33", "Secret scope", "High", "88"}, cells
 
-    errors = _server_errors(proc, odoo_log_errors)
+    errors = server_errors(proc, odoo_log_errors)
     assert not errors, "server errors:\n" + "\n".join(errors)
 
 
@@ -309,7 +293,7 @@ def test_care_reminders_do_not_tell_birthdays_and_contract_dates(privacy_server,
     data = json.dumps(b._post("/mail/thread/data", params))
     assert "Birthday of" not in data and "contract anniversary" not in data, "chatter activities of X"
 
-    errors = _server_errors(proc, odoo_log_errors)
+    errors = server_errors(proc, odoo_log_errors)
     assert not errors, "server errors:\n" + "\n".join(errors)
 
 
@@ -339,7 +323,7 @@ def test_done_care_reminders_do_not_tell_birthdays_in_the_chatter(privacy_server
             readers[login] = leaked
     assert not readers, f"X's done care reminders are read in its chatter by {sorted(readers)}: {readers}"
 
-    errors = _server_errors(proc, odoo_log_errors)
+    errors = server_errors(proc, odoo_log_errors)
     assert not errors, "server errors:\n" + "\n".join(errors)
 
 
@@ -365,7 +349,7 @@ def test_writes_of_another_teams_private_fields_refused(privacy_server, odoo_log
     assert (values["kam_business_scope"], values["kam_potential"]) == ("Secret scope", 88)
     assert a.ok("res.partner", "read", [C], ["kam_buying_role"])[0]["kam_buying_role"] == "decision_maker"
 
-    errors = _server_errors(proc, odoo_log_errors)
+    errors = server_errors(proc, odoo_log_errors)
     assert not errors, "server errors:\n" + "\n".join(errors)
 
 

@@ -3,17 +3,10 @@ server, as the roles a company has: what the web client, an integration or
 a curious user can send (issue "Safe to install in a real company")."""
 
 import pytest
-from rpc_client import PASSWORD, Rpc
+from rpc_client import Rpc
+from rpc_setup import server_log, setup_script
 
 SETUP = """
-from odoo import Command
-from odoo.tests import new_test_user
-
-def user(login, groups, **kw):
-    u = new_test_user(env, login, groups=groups, password=%(password)r, name=login, tz="UTC", **kw)
-    return u
-
-company = env.company
 manager = user("rpc_manager", "key_account_management.group_kam_manager")
 owner = user("rpc_owner", "key_account_management.group_kam_user")
 intruder = user("rpc_intruder", "key_account_management.group_kam_user,base.group_allow_export")
@@ -21,41 +14,30 @@ salesman = user("rpc_salesman", "sales_team.group_sale_salesman,base.group_allow
 accountant = user("rpc_accountant", "account.group_account_invoice,base.group_partner_manager")
 employee = user("rpc_employee", "base.group_user,base.group_partner_manager")
 viewer = user("rpc_viewer", "key_account_management.group_kam_viewer")
-Partner = env["res.partner"]
-account = Partner.create({
-    "name": "RPC Target Account", "is_company": True, "kam_is_key_account": True,
-    "kam_manager_id": owner.id, "kam_competitor_notes": "Rival undercuts by 7%%",
-    "kam_business_scope": "Bearings", "kam_team_user_ids": [Command.set(viewer.ids)],
-})
+account = key_account(
+    "RPC Target Account", owner, kam_competitor_notes="Rival undercuts by 7%",
+    kam_business_scope="Bearings", kam_team_user_ids=[Command.set(viewer.ids)],
+)
 account.write({"kam_revenue_current": 4321.0, "kam_health_score": 33, "kam_risk_level": "high"})  # as the jobs do
-contact = Partner.create({"name": "RPC Buyer", "parent_id": account.id, "email": "buyer@example.com"})
-portal = user("rpc_portal", "base.group_portal")
-portal.partner_id.parent_id = account
-own = Partner.create({
-    "name": "RPC Intruder Own", "is_company": True, "kam_is_key_account": True, "kam_manager_id": intruder.id,
-})
+buyer = contact(account, "RPC Buyer", email="buyer@example.com")
+portal = portal_user("rpc_portal", account)
+own = key_account("RPC Intruder Own", intruder)
 env["kam.activity"]._raise_once([(account.id, "cadence", owner.id, "Follow up")])
 interaction = env["kam.interaction"].create({
-    "partner_id": account.id, "name": "Price talk", "channel": "meeting", "summary": "Wants 5%% off",
-    "next_step": "Send 5%% offer", "next_step_date": "2030-01-01", "next_step_user_id": owner.id,
+    "partner_id": account.id, "name": "Price talk", "channel": "meeting", "summary": "Wants 5% off",
+    "next_step": "Send 5% offer", "next_step_date": "2030-01-01", "next_step_user_id": owner.id,
 })
 product = env["product.product"].create({"name": "RPC Widget", "list_price": 10.0})
-order = env["sale.order"].create({
-    "partner_id": contact.id,
-    "user_id": salesman.id,
-    "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 1})],
-})
-order.action_confirm()
+order = sale_order(buyer, product, user_id=salesman.id)
 interaction.sale_order_id = order
-env.cr.commit()
-emit({"account": account.id, "contact": contact.id, "own": own.id, "order": order.id,
-      "intruder": intruder.id, "interaction": interaction.id})
+commit_and_emit({"account": account.id, "contact": buyer.id, "own": own.id, "order": order.id,
+                 "intruder": intruder.id, "interaction": interaction.id})
 """
 
 
 @pytest.fixture
 def security_server(rpc_server):
-    return rpc_server("kam_rpc", SETUP % {"password": PASSWORD}, "pytest-rpc-security")
+    return rpc_server("kam_rpc", setup_script(SETUP), "pytest-rpc-security")
 
 
 def test_rpc_paths_per_role(security_server, odoo_log_errors):
@@ -161,8 +143,7 @@ def test_rpc_paths_per_role(security_server, odoo_log_errors):
     assert dashboard["account_count"] == 1 and not dashboard["errors"], dashboard
     assert owner.ok("kam.dashboard", "get_dashboard_data")["account_count"] == 1
 
-    with open(proc.log_path, encoding="utf-8") as log:
-        text = log.read()
+    text = server_log(proc)
     errors = odoo_log_errors(text)
     assert not errors, "server errors:\n" + "\n".join(errors)
     assert "retrying with a read/write cursor" not in text, "a read-only method wrote"
