@@ -37,7 +37,7 @@ from odoo.tools.misc import get_lang
 
 from .kam_activity import ActivityRequest
 from .kam_cadence_engine import effective_interval_sql
-from .kam_job import key_account_sql
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql
 from .kam_risk_signal import SEVERITIES
 from .res_company import HEALTH_WEIGHT_FIELDS
 
@@ -82,8 +82,6 @@ GAP_MONTHS = 24  # orders whose gaps give an account's usual rhythm
 MIN_PAYMENT_INVOICES = 3  # invoices due in the window before judging payment behaviour
 SNAPSHOT_DAYS = 7  # a new snapshot when the latest is this old
 TREND_POINTS = 3  # score change against the previous snapshot that counts as up / down
-FULL_RUN_DAYS = 7  # days between two full runs (the daily runs are incremental)
-CHANGE_MARGIN = relativedelta(hours=1)  # how far before its last run the job looks for changes
 
 #: What a signal rule measured: ``severity`` None means no signal (the
 #: condition does not hold); ``recheck`` the first later day on which days

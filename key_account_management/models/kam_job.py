@@ -13,6 +13,14 @@ from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
+#: Days between two full runs of an incremental job (the daily runs look at
+#: what changed; a full run also catches what leaves no trace).
+FULL_RUN_DAYS = 7
+#: How far before its last run an incremental job looks for changes
+#: (``write_date``): a transaction that began before the last run and
+#: committed after it wrote dates older than the run.
+CHANGE_MARGIN = timedelta(hours=1)
+
 #: First key of the PostgreSQL advisory locks the jobs take (the second one is
 #: the job's name hashed): "KAM" in ASCII, apart from other addons' locks.
 LOCK_NAMESPACE = 0x4B414D

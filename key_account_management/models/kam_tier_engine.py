@@ -21,15 +21,10 @@ from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
 from .kam_account_figures import INTERACTION_FIGURE_COLUMNS
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS
 
 _logger = logging.getLogger(__name__)
 
-#: Days between two full runs of the tier job (the daily runs are incremental).
-FULL_RUN_DAYS = 7
-#: How far before its last run the tier job looks for changes (``write_date``):
-#: a transaction that began before the last run and committed after it wrote
-#: dates older than the run.
-CHANGE_MARGIN = relativedelta(hours=1)
 #: Live figures of res.partner, written in bulk by the recompute (never typed
 #: in): {field: (key in the sale figures, SQL type)}.
 KAM_FIGURE_FIELDS = {
