@@ -1,12 +1,12 @@
 # The daily work is one pipeline (kam_pipeline.py). Read it, then its stages
 # in their order; each engine is a file named after what it decides:
 #   kam_job.py              batches, locks, last runs, bulk reader and writer
-#   kam_account_figures.py  1. every figure (one order amount, windows, trend)
-#   kam_tier_engine.py      2. figures stored, tiers decided, history
-#   kam_sale_trend.py       3. the monthly purchase trend
-#   kam_health_engine.py    4. risk signals (one rule each), health, snapshots
-#   kam_review.py           5. periodic reviews
-#   kam_cadence_engine.py   6. contact cadence and customer care
+#   kam_account_figures.py  every figure the stages read (one order amount)
+#   kam_tier_engine.py      1. figures stored, tiers decided, history
+#   kam_sale_trend.py       2. the monthly purchase trend
+#   kam_health_engine.py    3. risk signals (one rule each), health, snapshots
+#   kam_review.py           4. periodic reviews
+#   kam_cadence_engine.py   5-6. contact cadence, then customer care
 #   kam_activity.py         the activities every stage raises, once
 # res_partner.py, sale_order.py, crm_lead.py, res_company.py and
 # res_config_settings.py hold the fields of the core models and thin glue.
