@@ -3,6 +3,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from .kam_job import key_account_sql
 
 CHECKLIST = [
     ("contacts", "Key contacts and their roles verified"),
@@ -107,39 +110,80 @@ class KamReview(models.Model):
     def _cron_schedule_reviews(self, batch_size=None):
         """Daily: create the next review of every key account whose tier asks
         for one and whose last review is older than the tier's interval (one
-        open review at most), assigned to the key account manager."""
-        ids = self.env["res.partner"].search(self.env["kam.job"]._key_account_domain(), order="id").ids
+        open review at most), assigned to the key account manager.
+
+        Only the accounts whose review may be due are looked at
+        (:meth:`_due_accounts`: one query, no partner record read)."""
+        ids = list(self._due_accounts())
         return self.env["kam.job"]._run_in_batches(ids, self._schedule_reviews_for, batch_size=batch_size)
+
+    @api.model
+    def _due_accounts(self, ids=None, today=None):
+        """The key accounts (among ``ids``, default all) whose review may be
+        due, in one query over res_partner, kam_tier and kam_review: their
+        tier has a review interval, they have no open review, and the end of
+        their last done review (else the day they became key accounts) plus
+        the interval is today or before (or none of these dates is set).
+        Dates beyond the year 9999 are bad data: such accounts are returned
+        too, for the job to report them.
+
+        :return: {partner id: (manager id, interval in months, start or None)}
+            in the order of the ids; the start is the last done review's end,
+            else the key account's ``kam_key_account_since``
+        """
+        today = today or fields.Date.context_today(self)
+        self.env["res.partner"].flush_model(
+            ["kam_is_key_account", "commercial_partner_id", "active", "kam_tier_id", "kam_manager_id"]
+            + ["kam_key_account_since"]
+        )
+        self.env["kam.tier"].flush_model(["review_interval_months"])
+        self.flush_model(["partner_id", "state", "date_to"])
+        start = SQL("COALESCE(last.date_to, p.kam_key_account_since)")
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, p.kam_manager_id, t.review_interval_months, %(start)s
+                  FROM res_partner p
+                  JOIN kam_tier t ON t.id = p.kam_tier_id
+             LEFT JOIN LATERAL (SELECT MAX(r.date_to) AS date_to
+                                  FROM kam_review r
+                                 WHERE r.partner_id = p.id AND r.state = 'done') last ON TRUE
+                 WHERE %(key_account)s
+                   AND t.review_interval_months > 0
+                   %(ids)s
+                   AND NOT EXISTS (SELECT 1 FROM kam_review r WHERE r.partner_id = p.id AND r.state <> 'done')
+                   AND CASE WHEN %(start)s IS NULL THEN TRUE
+                            WHEN t.review_interval_months >= %(max_months)s OR %(start)s >= '9999-01-01' THEN TRUE
+                            ELSE %(start)s + make_interval(months => t.review_interval_months) <= %(today)s
+                                 OR %(start)s + make_interval(months => t.review_interval_months) > '9999-12-31'
+                        END
+              ORDER BY p.id
+                """,
+                start=start,
+                key_account=key_account_sql("p"),
+                ids=SQL("AND p.id = ANY(%s)", list(ids)) if ids is not None else SQL(""),
+                max_months=12 * 8000,
+                today=today,
+            )
+        )
+        return {pid: (manager_id, months, since) for pid, manager_id, months, since in self.env.cr.fetchall()}
 
     def _schedule_reviews_for(self, accounts):
         today = fields.Date.context_today(self)
         Review = self.sudo()
-        open_accounts = set(
-            Review._read_group([("partner_id", "in", accounts.ids), ("state", "!=", "done")], ["partner_id"])
-        )
-        open_ids = {partner.id for (partner,) in open_accounts}
-        last = {
-            partner.id: date_to
-            for partner, date_to in Review._read_group(
-                [("partner_id", "in", accounts.ids), ("state", "=", "done")], ["partner_id"], ["date_to:max"]
-            )
-        }
         vals_list = []
-        for account in accounts:
-            months = account.kam_tier_id.review_interval_months
-            if not months or account.id in open_ids:
-                continue
-            start = last.get(account.id) or account.kam_key_account_since or today - relativedelta(months=months)
+        for pid, (manager_id, months, start) in self._due_accounts(accounts.ids, today).items():
+            start = start or today - relativedelta(months=months)
             if start + relativedelta(months=months) > today:
                 continue
             vals_list.append(
                 {
-                    "partner_id": account.id,
+                    "partner_id": pid,
                     "name": self.env._("Review %(from)s – %(to)s", **{"from": start, "to": today}),
                     "date_from": start,
                     "date_to": today,
                     "date_due": today + relativedelta(days=14),
-                    "user_id": account.kam_manager_id.id,
+                    "user_id": manager_id or False,
                 }
             )
         return Review.create(vals_list)

@@ -3,8 +3,10 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from odoo import fields
 from odoo.tests import tagged
 
+from .common import KamCommon
 from .test_analysis import SaleAnalysisCommon
 
 
@@ -83,3 +85,62 @@ class TestIncrementalTrendJob(SaleAnalysisCommon):
         self.assertEqual(revenues[next_month], 0.0, "the new running month")
         self.assertEqual(revenues[self.month_b], 1000.0)
         self.assertFalse(Trend.search_count([("date", "<", first_shown + relativedelta(months=1))]))
+
+
+@tagged("post_install", "-at_install")
+class TestReviewJobLooksAtDueAccounts(KamCommon):
+    """The review job looks only at the accounts whose review may be due (one
+    query), and gives each due account its review once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.tier_b.review_interval_months = 3
+        cls.tier_c.review_interval_months = 0
+        today = fields.Date.context_today(cls.env["res.partner"])
+        cls.account.write({"kam_tier_id": cls.tier_b.id, "kam_key_account_since": today - relativedelta(months=4)})
+        cls.other_account.write(
+            {"kam_tier_id": cls.tier_b.id, "kam_key_account_since": today - relativedelta(months=1)}
+        )
+
+    def test_only_due_accounts_are_looked_at(self):
+        Review = self.env["kam.review"]
+        due = Review._due_accounts()
+        self.assertIn(self.account.id, due)
+        self.assertNotIn(self.other_account.id, due, "not due yet: not looked at")
+        result = Review._cron_schedule_reviews()
+        self.assertEqual(result.done, len(due), "the due accounts, nothing more")
+        review = Review.search([("partner_id", "=", self.account.id)])
+        self.assertEqual(len(review), 1)
+        self.assertEqual(review.user_id, self.kam_user)
+        self.assertEqual(len(review.line_ids), 4)
+        self.assertEqual(review.date_from, self.today - relativedelta(months=4))
+        self.assertIn(self.kam_user.partner_id, review.message_partner_ids, "the reviewer follows the review")
+        self.assertFalse(Review.search([("partner_id", "=", self.other_account.id)]))
+        # the open review: no longer due, never a second review
+        self.assertNotIn(self.account.id, Review._due_accounts())
+        result = Review._cron_schedule_reviews()
+        self.assertEqual(Review.search_count([("partner_id", "=", self.account.id)]), 1)
+        # done three months ago: due again, from the end of the last review
+        review.write({"state": "done", "date_to": self.today - relativedelta(months=3)})
+        self.assertIn(self.account.id, Review._due_accounts())
+        Review._cron_schedule_reviews()
+        new = Review.search([("partner_id", "=", self.account.id), ("state", "=", "planned")])
+        self.assertEqual(new.date_from, self.today - relativedelta(months=3))
+        # done two months ago: not due
+        new.write({"state": "done", "date_to": self.today - relativedelta(months=2)})
+        self.assertNotIn(self.account.id, Review._due_accounts())
+
+    def test_no_partner_read_through_the_orm(self):
+        """The job selects the due accounts in one query: the number of
+        queries does not grow with the accounts that are not due."""
+        Review = self.env["kam.review"]
+        for i in range(5):
+            self._make_account(f"Not due {i}", manager=self.kam_user).write(
+                {"kam_tier_id": self.tier_b.id, "kam_key_account_since": self.today}
+            )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        with self.assertQueryCount(1):
+            due = Review._due_accounts()
+        self.assertIn(self.account.id, due)
