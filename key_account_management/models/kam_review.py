@@ -184,9 +184,40 @@ class KamReview(models.Model):
                     "date_to": today,
                     "date_due": today + relativedelta(days=14),
                     "user_id": manager_id or False,
+                    # the checklist below, in one INSERT (an ORM create per line costs more than the review)
+                    "line_ids": [],
                 }
             )
-        return Review.create(vals_list)
+        reviews = Review.create(vals_list)
+        self._insert_default_lines(reviews)
+        return reviews
+
+    @api.model
+    def _insert_default_lines(self, reviews):
+        """The default checklist (``CHECKLIST``, as ``_default_lines``) of new
+        ``reviews``, in one INSERT for all of them."""
+        if not reviews:
+            return
+        Line = self.env["kam.review.line"]
+        self.env["kam.job"]._insert_rows(
+            Line,
+            [
+                {
+                    "review_id": review.id,
+                    "company_id": review.company_id.id,
+                    "partner_id": review.partner_id.id,
+                    "sequence": 10,
+                    "code": code,
+                    "name": label,
+                    "required": True,
+                    "checked": False,
+                }
+                for review in reviews
+                for code, label in CHECKLIST
+            ],
+        )
+        Line.invalidate_model()
+        reviews.invalidate_recordset(["line_ids"])
 
 
 class KamReviewLine(models.Model):

@@ -114,6 +114,17 @@ class TestReviewJobLooksAtDueAccounts(KamCommon):
         self.assertEqual(len(review), 1)
         self.assertEqual(review.user_id, self.kam_user)
         self.assertEqual(len(review.line_ids), 4)
+        manual = Review.create({"partner_id": self.other_account.id, "date_from": self.today, "date_to": self.today})
+        fields_ = ["sequence", "code", "name", "required", "checked", "partner_id", "company_id"]
+        self.assertEqual(
+            review.line_ids.read(fields_, load=None),
+            [
+                dict(values, id=line.id, partner_id=self.account.id)
+                for line, values in zip(review.line_ids, manual.line_ids.read(fields_, load=None), strict=True)
+            ],
+            "the checklist the job inserts is the one of a review created by hand",
+        )
+        manual.unlink()
         self.assertEqual(review.date_from, self.today - relativedelta(months=4))
         self.assertIn(self.kam_user.partner_id, review.message_partner_ids, "the reviewer follows the review")
         self.assertFalse(Review.search([("partner_id", "=", self.other_account.id)]))
