@@ -1,9 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
 
 from .kam_job import key_account_sql
 
@@ -188,9 +190,50 @@ class KamReview(models.Model):
                     "line_ids": [],
                 }
             )
-        reviews = Review.create(vals_list)
+        # the creation notes of the chatter are written below, in one INSERT (mail.thread
+        # creates them one ORM record each); followers and the reviewer's assignment as usual
+        reviews = Review.with_context(mail_create_nolog=True).create(vals_list)
         self._insert_default_lines(reviews)
-        return reviews
+        self._log_creation_notes(reviews)
+        return reviews.with_env(Review.env)
+
+    @api.model
+    def _log_creation_notes(self, reviews):
+        """The "Review created" notes of new ``reviews``, as ``mail.thread``
+        logs them at creation (``_message_log_batch``: internal notes, no
+        notification), in one INSERT for all of them."""
+        if not reviews:
+            return
+        author_id, email_from = reviews._message_compute_author(raise_on_email=False)
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
+        now = self.env.cr.now()
+        self.env["mail.message"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message (model, res_id, body, message_type, subtype_id, is_internal,
+                                          author_id, email_from, reply_to, message_id, email_add_signature,
+                                          reply_to_force_new, date, create_uid, create_date, write_uid, write_date)
+                SELECT %(model)s, res_id, %(body)s, 'notification', %(subtype)s, TRUE,
+                       %(author)s, %(email_from)s, %(reply_to)s, %(message_id)s, FALSE,
+                       FALSE, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(ids)s::int4[]) AS res_id
+              ORDER BY res_id
+                """,
+                model=self._name,
+                body=Markup("<p>%s</p>") % reviews[:1]._creation_message(),
+                subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                author=author_id or None,
+                email_from=email_from or None,
+                reply_to=reply_to or None,
+                message_id=generate_tracking_message_id("message-notify"),
+                now=now,
+                uid=self.env.uid,
+                ids=reviews.ids,
+            )
+        )
+        # what mail.message._invalidate_documents does after a create
+        reviews.invalidate_recordset(["message_ids", "message_needaction", "message_needaction_counter"])
 
     @api.model
     def _insert_default_lines(self, reviews):

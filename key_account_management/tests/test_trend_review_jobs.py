@@ -124,6 +124,13 @@ class TestReviewJobLooksAtDueAccounts(KamCommon):
             ],
             "the checklist the job inserts is the one of a review created by hand",
         )
+        note_fields = ["body", "message_type", "subtype_id", "is_internal", "author_id", "model", "reply_to"]
+        self.assertEqual(
+            review.message_ids.read(note_fields, load=None),
+            [dict(values, id=review.message_ids.id) for values in manual.message_ids.read(note_fields, load=None)],
+            "the creation note the job inserts is the one mail.thread logs",
+        )
+        self.assertIn("created", str(review.message_ids.body))
         manual.unlink()
         self.assertEqual(review.date_from, self.today - relativedelta(months=4))
         self.assertIn(self.kam_user.partner_id, review.message_partner_ids, "the reviewer follows the review")
