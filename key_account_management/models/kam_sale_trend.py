@@ -13,11 +13,6 @@ from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql
 SHOWN_MONTHS = 24
 HISTORY_MONTHS = 12
 
-#: Accounts per batch of a full run (the first run, weekly, the month roll):
-#: the trend query reads the orders of a batch at once, so fewer, bigger
-#: batches read them fewer times.
-FULL_RUN_BATCH_SIZE = 20000
-
 # Columns written by the refresh (besides the key partner_id, company_id, date).
 TREND_COLUMNS = [
     "tier_id",
@@ -263,8 +258,6 @@ class KamSaleTrend(models.Model):
         def refresh(batch):
             self._kam_refresh(batch.ids, today=today)
 
-        if batch_size is None and changed is None:
-            batch_size = FULL_RUN_BATCH_SIZE
         result = Job._run_in_batches(ids, refresh, batch_size=batch_size)
         if not result.running_elsewhere:
             Job._set_last_run("trend", started, full=changed is None)
