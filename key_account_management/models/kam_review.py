@@ -1,8 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+from odoo.tools.mail import generate_tracking_message_id
+
+from .kam_job import key_account_sql
 
 CHECKLIST = [
     ("contacts", "Key contacts and their roles verified"),
@@ -107,42 +112,155 @@ class KamReview(models.Model):
     def _cron_schedule_reviews(self, batch_size=None):
         """Daily: create the next review of every key account whose tier asks
         for one and whose last review is older than the tier's interval (one
-        open review at most), assigned to the key account manager."""
-        ids = self.env["res.partner"].search(self.env["kam.job"]._key_account_domain(), order="id").ids
+        open review at most), assigned to the key account manager.
+
+        Only the accounts whose review may be due are looked at
+        (:meth:`_due_accounts`: one query, no partner record read)."""
+        ids = list(self._due_accounts())
         return self.env["kam.job"]._run_in_batches(ids, self._schedule_reviews_for, batch_size=batch_size)
+
+    @api.model
+    def _due_accounts(self, ids=None, today=None):
+        """The key accounts (among ``ids``, default all) whose review may be
+        due, in one query over res_partner, kam_tier and kam_review: their
+        tier has a review interval, they have no open review, and the end of
+        their last done review (else the day they became key accounts) plus
+        the interval is today or before (or none of these dates is set).
+        Dates beyond the year 9999 are bad data: such accounts are returned
+        too, for the job to report them.
+
+        :return: {partner id: (manager id, interval in months, start or None)}
+            in the order of the ids; the start is the last done review's end,
+            else the key account's ``kam_key_account_since``
+        """
+        today = today or fields.Date.context_today(self)
+        self.env["res.partner"].flush_model(
+            ["kam_is_key_account", "commercial_partner_id", "active", "kam_tier_id", "kam_manager_id"]
+            + ["kam_key_account_since"]
+        )
+        self.env["kam.tier"].flush_model(["review_interval_months"])
+        self.flush_model(["partner_id", "state", "date_to"])
+        start = SQL("COALESCE(last.date_to, p.kam_key_account_since)")
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, p.kam_manager_id, t.review_interval_months, %(start)s
+                  FROM res_partner p
+                  JOIN kam_tier t ON t.id = p.kam_tier_id
+             LEFT JOIN LATERAL (SELECT MAX(r.date_to) AS date_to
+                                  FROM kam_review r
+                                 WHERE r.partner_id = p.id AND r.state = 'done') last ON TRUE
+                 WHERE %(key_account)s
+                   AND t.review_interval_months > 0
+                   %(ids)s
+                   AND NOT EXISTS (SELECT 1 FROM kam_review r WHERE r.partner_id = p.id AND r.state <> 'done')
+                   AND CASE WHEN %(start)s IS NULL THEN TRUE
+                            WHEN t.review_interval_months >= %(max_months)s OR %(start)s >= '9999-01-01' THEN TRUE
+                            ELSE %(start)s + make_interval(months => t.review_interval_months) <= %(today)s
+                                 OR %(start)s + make_interval(months => t.review_interval_months) > '9999-12-31'
+                        END
+              ORDER BY p.id
+                """,
+                start=start,
+                key_account=key_account_sql("p"),
+                ids=SQL("AND p.id = ANY(%s)", list(ids)) if ids is not None else SQL(""),
+                max_months=12 * 8000,
+                today=today,
+            )
+        )
+        return {pid: (manager_id, months, since) for pid, manager_id, months, since in self.env.cr.fetchall()}
 
     def _schedule_reviews_for(self, accounts):
         today = fields.Date.context_today(self)
         Review = self.sudo()
-        open_accounts = set(
-            Review._read_group([("partner_id", "in", accounts.ids), ("state", "!=", "done")], ["partner_id"])
-        )
-        open_ids = {partner.id for (partner,) in open_accounts}
-        last = {
-            partner.id: date_to
-            for partner, date_to in Review._read_group(
-                [("partner_id", "in", accounts.ids), ("state", "=", "done")], ["partner_id"], ["date_to:max"]
-            )
-        }
         vals_list = []
-        for account in accounts:
-            months = account.kam_tier_id.review_interval_months
-            if not months or account.id in open_ids:
-                continue
-            start = last.get(account.id) or account.kam_key_account_since or today - relativedelta(months=months)
+        for pid, (manager_id, months, start) in self._due_accounts(accounts.ids, today).items():
+            start = start or today - relativedelta(months=months)
             if start + relativedelta(months=months) > today:
                 continue
             vals_list.append(
                 {
-                    "partner_id": account.id,
+                    "partner_id": pid,
                     "name": self.env._("Review %(from)s – %(to)s", **{"from": start, "to": today}),
                     "date_from": start,
                     "date_to": today,
                     "date_due": today + relativedelta(days=14),
-                    "user_id": account.kam_manager_id.id,
+                    "user_id": manager_id or False,
+                    # the checklist below, in one INSERT (an ORM create per line costs more than the review)
+                    "line_ids": [],
                 }
             )
-        return Review.create(vals_list)
+        # the creation notes of the chatter are written below, in one INSERT (mail.thread
+        # creates them one ORM record each); followers and the reviewer's assignment as usual
+        reviews = Review.with_context(mail_create_nolog=True).create(vals_list)
+        self._insert_default_lines(reviews)
+        self._log_creation_notes(reviews)
+        return reviews.with_env(Review.env)
+
+    @api.model
+    def _log_creation_notes(self, reviews):
+        """The "Review created" notes of new ``reviews``, as ``mail.thread``
+        logs them at creation (``_message_log_batch``: internal notes, no
+        notification), in one INSERT for all of them."""
+        if not reviews:
+            return
+        author_id, email_from = reviews._message_compute_author(raise_on_email=False)
+        reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
+        now = self.env.cr.now()
+        self.env["mail.message"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO mail_message (model, res_id, body, message_type, subtype_id, is_internal,
+                                          author_id, email_from, reply_to, message_id, email_add_signature,
+                                          reply_to_force_new, date, create_uid, create_date, write_uid, write_date)
+                SELECT %(model)s, res_id, %(body)s, 'notification', %(subtype)s, TRUE,
+                       %(author)s, %(email_from)s, %(reply_to)s, %(message_id)s, FALSE,
+                       FALSE, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM unnest(%(ids)s::int4[]) AS res_id
+              ORDER BY res_id
+                """,
+                model=self._name,
+                body=Markup("<p>%s</p>") % reviews[:1]._creation_message(),
+                subtype=self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                author=author_id or None,
+                email_from=email_from or None,
+                reply_to=reply_to or None,
+                message_id=generate_tracking_message_id("message-notify"),
+                now=now,
+                uid=self.env.uid,
+                ids=reviews.ids,
+            )
+        )
+        # what mail.message._invalidate_documents does after a create
+        reviews.invalidate_recordset(["message_ids", "message_needaction", "message_needaction_counter"])
+
+    @api.model
+    def _insert_default_lines(self, reviews):
+        """The default checklist (``CHECKLIST``, as ``_default_lines``) of new
+        ``reviews``, in one INSERT for all of them."""
+        if not reviews:
+            return
+        Line = self.env["kam.review.line"]
+        self.env["kam.job"]._insert_rows(
+            Line,
+            [
+                {
+                    "review_id": review.id,
+                    "company_id": review.company_id.id,
+                    "partner_id": review.partner_id.id,
+                    "sequence": 10,
+                    "code": code,
+                    "name": label,
+                    "required": True,
+                    "checked": False,
+                }
+                for review in reviews
+                for code, label in CHECKLIST
+            ],
+        )
+        Line.invalidate_model()
+        reviews.invalidate_recordset(["line_ids"])
 
 
 class KamReviewLine(models.Model):

@@ -6,6 +6,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql
+
 # Months shown, and months measured before them (the year-ago comparison and
 # the rolling 12-month frequency of the first month shown need them).
 SHOWN_MONTHS = 24
@@ -204,19 +206,105 @@ class KamSaleTrend(models.Model):
         }
 
     @api.model
-    def _cron_kam_refresh_trend(self, batch_size=None):
-        """Daily: the trend rows of every key account, in batches; rows of
-        partners that are no longer key accounts are removed."""
+    def _cron_kam_refresh_trend(self, batch_size=None, full=False, today=None):
+        """Daily: the trend rows of the key accounts, in batches; rows of
+        partners that are no longer key accounts are removed.
+
+        Incremental, as the tier engine: a daily run refreshes only the
+        accounts whose orders, tier or manager changed since its last run
+        (:meth:`_changed_since`). Every account on the first run, once a week
+        (``FULL_RUN_DAYS``), with ``full``, when a company's settings changed,
+        and when the month rolled over since the last run: then the months
+        that left the window go for all accounts in one DELETE, and every
+        account gets the row of the new running month."""
         Job = self.env["kam.job"]
-        ids = list(self.env["res.partner"]._search(Job._key_account_domain(), order="id"))
+        cr = self.env.cr
+        started = cr.now()
+        today = today or fields.Date.context_today(self)
+        last_run = None if full else Job._last_run("trend", full_every_days=FULL_RUN_DAYS)
+        if last_run and fields.Datetime.context_timestamp(self, last_run).date().replace(day=1) != today.replace(day=1):
+            last_run = None  # the month rolled over: every account has a new running month
+        changed = self._changed_since(last_run) if last_run else None
+        self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
         self.flush_model()
-        # rows of partners that are no longer (active) key accounts
-        self.env.cr.execute(SQL("DELETE FROM kam_sale_trend WHERE partner_id <> ALL(%s)", ids))
+        not_key = SQL("NOT COALESCE((%s), FALSE)", key_account_sql("p"))
+        if changed is None:
+            # the window roll: the months older than the window, of every account at once
+            cr.execute(SQL("DELETE FROM kam_sale_trend WHERE date < %s", self._shown_from(today)))
+            # rows of partners that are no longer (active) key accounts
+            cr.execute(
+                SQL("DELETE FROM kam_sale_trend t USING res_partner p WHERE p.id = t.partner_id AND %s", not_key)
+            )
+            cr.execute(SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", key_account_sql("p")))
+        else:
+            cr.execute(
+                SQL(
+                    """DELETE FROM kam_sale_trend t USING res_partner p
+                        WHERE p.id = t.partner_id AND t.partner_id = ANY(%s) AND %s""",
+                    changed,
+                    not_key,
+                )
+            )
+            cr.execute(
+                SQL(
+                    "SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s ORDER BY p.id",
+                    changed,
+                    key_account_sql("p"),
+                )
+            )
+        ids = [row[0] for row in cr.fetchall()]
+        self.invalidate_model()
 
         def refresh(batch):
-            self._kam_refresh(batch.ids)
+            self._kam_refresh(batch.ids, today=today)
 
-        return Job._run_in_batches(ids, refresh, batch_size=batch_size)
+        result = Job._run_in_batches(ids, refresh, batch_size=batch_size)
+        if not result.running_elsewhere:
+            Job._set_last_run("trend", started, full=changed is None)
+        return result
+
+    @api.model
+    def _changed_since(self, last_run):
+        """Ids of the commercial partners whose trend rows may have changed
+        since ``last_run`` (the start of the last run), or None when every
+        account's may have (a company's settings, e.g. its currency, changed).
+        Read from the ``write_date`` of the trend's inputs:
+
+        * the account or its contacts (its manager, marked or not, archived);
+        * its sale orders (confirmed, cancelled, amounts, dates, rates);
+        * its tier (the tier engine writes the tier in bulk, with a history
+          line: the lines created since the last run).
+
+        What leaves no trace (an order moved to another customer, a contact
+        to another company) is caught by the weekly full run; the month
+        roll is a full run (see :meth:`_cron_kam_refresh_trend`)."""
+        self.env.flush_all()
+        cr = self.env.cr
+        since = last_run - CHANGE_MARGIN
+        cr.execute(SQL("SELECT EXISTS (SELECT 1 FROM res_company WHERE write_date >= %s)", since))
+        if cr.fetchone()[0]:
+            return None
+        cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id FROM res_partner p WHERE p.write_date >= %(since)s
+                 UNION
+                SELECT p.commercial_partner_id
+                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+                 WHERE so.write_date >= %(since)s
+                 UNION
+                SELECT h.partner_id FROM kam_tier_history h WHERE h.write_date >= %(since)s
+                """,
+                since=since,
+            )
+        )
+        return [row[0] for row in cr.fetchall() if row[0]]
+
+    @api.model
+    def _shown_from(self, today=None):
+        """First month shown on ``today`` (default: today)."""
+        today = today or fields.Date.context_today(self)
+        return today.replace(day=1) - relativedelta(months=SHOWN_MONTHS - 1)
 
     @api.model
     def _kam_refresh(self, partner_ids, today=None):
@@ -286,7 +374,7 @@ class KamSaleTrend(models.Model):
         Figures = self.env["kam.account.figures"]
         today = today or fields.Date.context_today(self)
         current_month = today.replace(day=1)
-        shown_from = current_month - relativedelta(months=SHOWN_MONTHS - 1)
+        shown_from = self._shown_from(today)
         measured_from = shown_from - relativedelta(months=HISTORY_MONTHS)
         # the monthly sales of the figures service, all the history up to
         # today (an account with orders before the measured months shows
