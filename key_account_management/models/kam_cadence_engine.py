@@ -170,13 +170,47 @@ class KamCadenceEngine(models.AbstractModel):
     def _raise_cadence_activities(self, accounts):
         """One follow-up activity for the manager of each of ``accounts``
         (key accounts overdue for contact), unless one is open."""
+        bulk = len(accounts) >= self.BULK_MIN
+        if bulk:
+            # many (a first run): their names in one query, not every column
+            rows = self._account_rows(accounts)
+        else:
+            # few: through the ORM, which ``mail.activity.create`` reads them from
+            rows = [(account.id, account.name, account.kam_manager_id.id, None) for account in accounts]
         requests = []
-        for account in accounts:
+        names = {}
+        for account_id, name, manager_id, display_name in rows:
             # neutral text: the activity (and its "done" note in the chatter) is
             # seen by whoever reads the partner; the figures stay on the account
-            summary = self.env._("Follow up with %s: contact is due", account.name)
-            requests.append(ActivityRequest(account.id, "cadence", account.kam_manager_id.id, summary))
-        return self.env["kam.activity"]._raise_once(requests, FOLLOW_UP_TYPE, bulk=len(requests) >= self.BULK_MIN)
+            summary = self.env._("Follow up with %s: contact is due", name)
+            requests.append(ActivityRequest(account_id, "cadence", manager_id, summary))
+            if display_name and display_name == display_name.strip():
+                names[account_id] = display_name
+        return self.env["kam.activity"]._raise_once(requests, FOLLOW_UP_TYPE, bulk=bulk, names=names)
+
+    @api.model
+    def _account_rows(self, accounts):
+        """``(id, name, manager id, display name or None)`` of ``accounts`` in
+        one query (not the ORM's read of every column of a partner). The
+        display name is the name for a commercial entity that is a company
+        or has no parent (``res.partner._get_complete_name``, stripped of
+        whitespace by the caller); else None (the ORM computes it)."""
+        self.env["res.partner"].flush_model(["name", "kam_manager_id", "is_company", "parent_id", "company_name"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, name, kam_manager_id,
+                       CASE WHEN name IS NOT NULL AND name != ''
+                             AND (is_company OR (parent_id IS NULL AND company_name IS NULL))
+                            THEN name END
+                  FROM res_partner
+                 WHERE id = ANY(%s)
+              ORDER BY id
+                """,
+                accounts.ids,
+            )
+        )
+        return self.env.cr.fetchall()
 
     # ------------------------------------------------------------------
     # Customer care

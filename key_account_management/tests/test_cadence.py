@@ -191,6 +191,7 @@ class TestCadence(CadenceCommon):
             self.assertEqual(activity.user_id, account.kam_manager_id)
             self.assertEqual(activity.summary, f"Follow up with {account.name}: contact is due")
             self.assertEqual(activity.kam_account_id, account, "only the account's team sees it")
+            self.assertEqual(activity.res_name, account.display_name)
             self.assertEqual(activity.date_deadline, NOW.date())
             self.assertIn(account.kam_manager_id.partner_id, account.message_partner_ids)
         self.assertFalse(
@@ -403,3 +404,13 @@ class TestCadenceQueryCount(CadenceCommon):
         self.assertEqual(len(self._activities(self.bulk, "cadence")), 12)
         # a rerun creates nothing and is cheaper still
         self.assertLess(self._queries_for(self.bulk), few)
+
+    @freeze_time(NOW)
+    def test_cadence_bulk_query_count(self):
+        """In bulk (a first run), 9 accounts take as many queries as 2."""
+        with patch.object(type(self.env["kam.cadence.engine"]), "BULK_MIN", 2):
+            self._queries_for(self.bulk[:2])  # warm the caches
+            few = self._queries_for(self.bulk[2:4])
+            many = self._queries_for(self.bulk[4:])
+        self.assertEqual(many, few)
+        self.assertEqual(len(self._activities(self.bulk, "cadence")), 12)
