@@ -332,64 +332,84 @@ class KamCadenceEngine(models.AbstractModel):
         )
         self.env["res.company"].flush_model(["kam_care_days_before"])
         self.env["mail.activity"].flush_model(["res_model", "res_id", "kam_reason"])
+        # the accounts: the given ones (the batches of the job, a form
+        # button), else every key account; with a manager, and the last day
+        # of the window of their company
+        account = SQL(
+            """%(accounts)s AND a.kam_manager_id IS NOT NULL
+               AND win.date <= %(today)s::date + (SELECT c.kam_care_days_before FROM res_company c
+                                                   WHERE c.id = COALESCE(a.company_id, %(company)s))""",
+            accounts=SQL("a.id = ANY(%s)", list(account_ids)) if account_ids is not None else key_account_sql("a"),
+            today=today,
+            company=self.env.company.id,
+        )
+        # month * 100 + day of a date column, what the window is keyed on
+        month_day = lambda column: SQL(  # noqa: E731
+            "(EXTRACT(MONTH FROM %(c)s) * 100 + EXTRACT(DAY FROM %(c)s))::int", c=SQL.identifier(*column.split("."))
+        )
+        occasions = [
+            SQL(
+                """
+                SELECT a.id, 'care:birthday:' || contact.id || ':' || EXTRACT(YEAR FROM win.date)::int AS reason,
+                       a.kam_manager_id, win.date, 'birthday' AS kind, a.name, contact.name AS other, 0 AS years
+                  FROM res_partner contact
+                  JOIN win ON win.month_day = %(birthday)s
+                  JOIN res_partner a ON a.id = contact.commercial_partner_id AND a.id != contact.id
+                 WHERE contact.kam_birthday IS NOT NULL AND contact.active AND %(account)s
+                """,
+                birthday=month_day("contact.kam_birthday"),
+                account=account,
+            ),
+            SQL(
+                """
+                SELECT a.id, 'care:anniversary:' || EXTRACT(YEAR FROM win.date)::int,
+                       a.kam_manager_id, win.date, 'anniversary', a.name, NULL,
+                       (EXTRACT(YEAR FROM win.date) - EXTRACT(YEAR FROM a.kam_contract_date))::int
+                  FROM res_partner a
+                  JOIN win ON win.month_day = %(signed)s
+                 WHERE a.kam_contract_date IS NOT NULL AND %(account)s
+                   AND EXTRACT(YEAR FROM win.date) > EXTRACT(YEAR FROM a.kam_contract_date)
+                """,
+                signed=month_day("a.kam_contract_date"),
+                account=account,
+            ),
+        ]
+        if holidays:
+            # (the holidays in the window, as ``win``: the date condition of ``account`` reads win.date)
+            occasions.append(
+                SQL(
+                    """
+                SELECT a.id, 'care:holiday:' || win.id || ':' || EXTRACT(YEAR FROM win.date)::int,
+                       a.kam_manager_id, win.date, 'holiday', a.name, win.name, 0
+                  FROM unnest(%(ids)s::int[], %(dates)s::date[], %(companies)s::int[], %(names)s::text[])
+                       AS win(id, date, company_id, name)
+                  JOIN res_partner a ON win.company_id IN (0, COALESCE(a.company_id, %(company)s))
+                 WHERE %(account)s
+                    """,
+                    ids=[h[0] for h in holidays],
+                    dates=[h[1] for h in holidays],
+                    companies=[h[2] for h in holidays],
+                    names=[h[3] for h in holidays],
+                    company=self.env.company.id,
+                    account=account,
+                )
+            )
         self.env.cr.execute(
             SQL(
                 """
                 WITH win AS (
-                    SELECT * FROM unnest(%(months)s::int[], %(days)s::int[], %(dates)s::date[]) AS w(month, day, date)
-                ), acc AS (
-                    SELECT p.id, p.name, p.kam_manager_id, p.kam_contract_date,
-                           COALESCE(p.company_id, %(company)s) AS company_id,
-                           %(today)s::date + c.kam_care_days_before AS last_date
-                      FROM res_partner p
-                      JOIN res_company c ON c.id = COALESCE(p.company_id, %(company)s)
-                     WHERE %(accounts)s AND p.kam_manager_id IS NOT NULL
-                ), occasion AS (
-                    SELECT acc.id, 'care:birthday:' || contact.id || ':' || EXTRACT(YEAR FROM win.date)::int AS reason,
-                           acc.kam_manager_id, win.date, 'birthday' AS kind, acc.name, contact.name AS other, 0 AS years
-                      FROM acc
-                      JOIN res_partner contact ON contact.commercial_partner_id = acc.id
-                                              AND contact.id != acc.id AND contact.active
-                                              AND contact.kam_birthday IS NOT NULL
-                      JOIN win ON win.month = EXTRACT(MONTH FROM contact.kam_birthday)
-                              AND win.day = EXTRACT(DAY FROM contact.kam_birthday)
-                     WHERE win.date <= acc.last_date
-                 UNION ALL
-                    SELECT acc.id, 'care:anniversary:' || EXTRACT(YEAR FROM win.date)::int,
-                           acc.kam_manager_id, win.date, 'anniversary', acc.name, NULL,
-                           (EXTRACT(YEAR FROM win.date) - EXTRACT(YEAR FROM acc.kam_contract_date))::int
-                      FROM acc
-                      JOIN win ON win.month = EXTRACT(MONTH FROM acc.kam_contract_date)
-                              AND win.day = EXTRACT(DAY FROM acc.kam_contract_date)
-                     WHERE win.date <= acc.last_date
-                       AND EXTRACT(YEAR FROM win.date) > EXTRACT(YEAR FROM acc.kam_contract_date)
-                 UNION ALL
-                    SELECT acc.id, 'care:holiday:' || h.id || ':' || EXTRACT(YEAR FROM h.date)::int,
-                           acc.kam_manager_id, h.date, 'holiday', acc.name, h.name, 0
-                      FROM acc
-                      JOIN unnest(%(h_ids)s::int[], %(h_dates)s::date[], %(h_companies)s::int[], %(h_names)s::text[])
-                           AS h(id, date, company_id, name)
-                        ON h.company_id IN (0, acc.company_id)
-                     WHERE h.date <= acc.last_date
-                )
+                    SELECT * FROM unnest(%(month_days)s::int[], %(dates)s::date[]) AS w(month_day, date)
+                ), occasion AS (%(occasions)s)
                 SELECT occasion.*
                   FROM occasion
-                 WHERE NOT EXISTS (SELECT 1 FROM mail_activity a
-                                    WHERE a.kam_reason = occasion.reason AND a.res_model = 'res.partner'
-                                      AND a.res_id = occasion.id)
+                 WHERE NOT EXISTS (SELECT 1 FROM mail_activity act
+                                    WHERE act.kam_reason = occasion.reason AND act.res_model = 'res.partner'
+                                      AND act.res_id = occasion.id)
               ORDER BY occasion.id, occasion.date, occasion.reason
                 """,
-                months=[month for month, __ in window],
-                days=[day for __, day in window],
+                month_days=[month * 100 + day for month, day in window],
                 dates=list(window.values()),
-                company=self.env.company.id,
-                today=today,
-                # the given accounts (the batches of the job, a form button), else every key account
-                accounts=SQL("p.id = ANY(%s)", list(account_ids)) if account_ids is not None else key_account_sql("p"),
-                h_ids=[h[0] for h in holidays],
-                h_dates=[h[1] for h in holidays],
-                h_companies=[h[2] for h in holidays],
-                h_names=[h[3] for h in holidays],
+                occasions=SQL(" UNION ALL ").join(occasions),
             )
         )
         return self.env.cr.fetchall()
