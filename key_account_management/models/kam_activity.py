@@ -96,7 +96,14 @@ class KamActivity(models.AbstractModel):
 
     @api.model
     def _raise_once(
-        self, requests, activity_type_xmlid=None, include_done=False, notify=False, res_model="res.partner", bulk=False
+        self,
+        requests,
+        activity_type_xmlid=None,
+        include_done=False,
+        notify=False,
+        res_model="res.partner",
+        bulk=False,
+        names=None,
     ):
         """Create the activities of ``requests`` not already raised.
 
@@ -117,6 +124,8 @@ class KamActivity(models.AbstractModel):
             readable only by those who may read the signal)
         :param bulk: create them in one ``INSERT`` (see :meth:`_create_in_bulk`),
             for the thousands of activities of a job's first run
+        :param names: ``{record id: display name}`` the caller already knows
+            (``res_name`` of the activities created in bulk; the others are read)
         :return: the created ``mail.activity`` records
         """
         requests = [ActivityRequest(*req) for req in requests]
@@ -161,11 +170,11 @@ class KamActivity(models.AbstractModel):
         if not vals_list:
             return Activity.browse()
         if bulk and not notify:
-            return self._create_in_bulk(vals_list, res_model)
+            return self._create_in_bulk(vals_list, res_model, names=names)
         return Activity.with_context(mail_activity_quick_update=not notify, active_test=True).create(vals_list)
 
     @api.model
-    def _create_in_bulk(self, vals_list, res_model):
+    def _create_in_bulk(self, vals_list, res_model, names=None):
         """What ``mail.activity.create`` does for activities of a job, without
         the notification mail: the rows in one ``INSERT`` (with the stored
         computed ``res_model``, ``res_name``, ``user_tz``), the assignees
@@ -173,7 +182,9 @@ class KamActivity(models.AbstractModel):
         the refresh of their activity counter."""
         Activity = self.env["mail.activity"].sudo()
         res_ids = list({vals["res_id"] for vals in vals_list})
-        names = {record.id: record.display_name for record in self.env[res_model].sudo().browse(res_ids)}
+        names = dict(names or {})
+        unknown = [res_id for res_id in res_ids if res_id not in names]
+        names.update((record.id, record.display_name) for record in self.env[res_model].sudo().browse(unknown))
         users = self.env["res.users"].sudo().browse({vals["user_id"] for vals in vals_list})
         tz = {user.id: user.tz or None for user in users}
         rows = [

@@ -72,24 +72,33 @@ class KamCadenceEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     # Contact cadence
     # ------------------------------------------------------------------
+    #: from this many activities in one batch on, they are created in one
+    #: INSERT (``kam.activity`` ``bulk``): a first run; a daily run has few
+    BULK_MIN = 100
+
     @api.model
     def _run_cadence(self, batch_size=None):
         """Daily: one follow-up activity (reason "cadence") for the manager of
         each key account overdue for contact, never a duplicate while one is
         open. Accounts without manager are skipped; accounts whose interval
-        is out of bounds (older data) are left out and reported."""
+        is out of bounds (older data) are left out and reported.
+
+        Only the accounts that can get a new follow-up are looked at: overdue
+        and without an open one (one query), so a daily run after the first
+        reads the few accounts that fell due since the day before."""
         return self.env["kam.job"]._run_in_batches(
-            self._overdue_account_ids(with_manager=True),
+            self._overdue_account_ids(with_manager=True, without_open=True),
             self._raise_cadence_activities,
             batch_size=batch_size,
             skipped=self._bad_interval_accounts(),
         )
 
     @api.model
-    def _overdue_account_ids(self, with_manager=False):
+    def _overdue_account_ids(self, with_manager=False, without_open=False):
         """Ids of the key accounts (commercial entities) whose last contact
         is older than their effective interval, or never contacted: one
-        query for all accounts."""
+        query for all accounts. ``without_open``: only those without an open
+        follow-up activity (the ones a run of the cadence would raise one for)."""
         self.env["res.partner"].flush_model(
             [
                 "kam_is_key_account",
@@ -102,6 +111,8 @@ class KamCadenceEngine(models.AbstractModel):
             ]
         )
         self.env["kam.tier"].flush_model(["contact_interval_days"])
+        if without_open:
+            self.env["mail.activity"].flush_model(["res_model", "res_id", "kam_reason", "active"])
         self.env.cr.execute(
             SQL(
                 """
@@ -113,6 +124,7 @@ class KamCadenceEngine(models.AbstractModel):
                    AND (p.kam_last_interaction_date IS NULL
                         OR p.kam_last_interaction_date < %(now)s::timestamp - make_interval(days => %(interval)s))
                    %(manager)s
+                   %(without_open)s
               ORDER BY p.id
                 """,
                 key_account=key_account_sql("p"),
@@ -120,6 +132,13 @@ class KamCadenceEngine(models.AbstractModel):
                 max_interval=MAX_INTERVAL_DAYS,
                 now=fields.Datetime.now(),
                 manager=SQL("AND p.kam_manager_id IS NOT NULL") if with_manager else SQL(""),
+                without_open=SQL(
+                    """AND NOT EXISTS (SELECT 1 FROM mail_activity a
+                                        WHERE a.kam_reason = 'cadence' AND a.res_model = 'res.partner'
+                                          AND a.res_id = p.id AND a.active)"""
+                )
+                if without_open
+                else SQL(""),
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]
@@ -151,13 +170,47 @@ class KamCadenceEngine(models.AbstractModel):
     def _raise_cadence_activities(self, accounts):
         """One follow-up activity for the manager of each of ``accounts``
         (key accounts overdue for contact), unless one is open."""
+        bulk = len(accounts) >= self.BULK_MIN
+        if bulk:
+            # many (a first run): their names in one query, not every column
+            rows = self._account_rows(accounts)
+        else:
+            # few: through the ORM, which ``mail.activity.create`` reads them from
+            rows = [(account.id, account.name, account.kam_manager_id.id, None) for account in accounts]
         requests = []
-        for account in accounts:
+        names = {}
+        for account_id, name, manager_id, display_name in rows:
             # neutral text: the activity (and its "done" note in the chatter) is
             # seen by whoever reads the partner; the figures stay on the account
-            summary = self.env._("Follow up with %s: contact is due", account.name)
-            requests.append(ActivityRequest(account.id, "cadence", account.kam_manager_id.id, summary))
-        return self.env["kam.activity"]._raise_once(requests, FOLLOW_UP_TYPE)
+            summary = self.env._("Follow up with %s: contact is due", name)
+            requests.append(ActivityRequest(account_id, "cadence", manager_id, summary))
+            if display_name and display_name == display_name.strip():
+                names[account_id] = display_name
+        return self.env["kam.activity"]._raise_once(requests, FOLLOW_UP_TYPE, bulk=bulk, names=names)
+
+    @api.model
+    def _account_rows(self, accounts):
+        """``(id, name, manager id, display name or None)`` of ``accounts`` in
+        one query (not the ORM's read of every column of a partner). The
+        display name is the name for a commercial entity that is a company
+        or has no parent (``res.partner._get_complete_name``, stripped of
+        whitespace by the caller); else None (the ORM computes it)."""
+        self.env["res.partner"].flush_model(["name", "kam_manager_id", "is_company", "parent_id", "company_name"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id, name, kam_manager_id,
+                       CASE WHEN name IS NOT NULL AND name != ''
+                             AND (is_company OR (parent_id IS NULL AND company_name IS NULL))
+                            THEN name END
+                  FROM res_partner
+                 WHERE id = ANY(%s)
+              ORDER BY id
+                """,
+                accounts.ids,
+            )
+        )
+        return self.env.cr.fetchall()
 
     # ------------------------------------------------------------------
     # Customer care
@@ -166,11 +219,14 @@ class KamCadenceEngine(models.AbstractModel):
     def _run_care(self, batch_size=None):
         """Daily: care reminders (birthdays of contacts, contract
         anniversaries, holidays) N days ahead (company setting), one per
-        occasion and year, for the key account manager."""
-        Job = self.env["kam.job"]
-        domain = Job._key_account_domain() + [("kam_manager_id", "!=", False)]
-        ids = self.env["res.partner"].search(domain, order="id").ids
-        return Job._run_in_batches(ids, self._raise_care_activities, batch_size=batch_size)
+        occasion and year, for the key account manager.
+
+        Only the accounts with an occasion in their window that has no
+        reminder yet are looked at (one query, on month and day): a daily
+        run reads the few accounts whose occasion came into the window."""
+        today = fields.Date.context_today(self)
+        ids = sorted({row[0] for row in self._care_occasions(today)})
+        return self.env["kam.job"]._run_in_batches(ids, self._raise_care_activities, batch_size=batch_size)
 
     @api.model
     def _raise_care_activities(self, accounts):
@@ -180,63 +236,59 @@ class KamCadenceEngine(models.AbstractModel):
         if not accounts:
             return self.env["mail.activity"]
         today = fields.Date.context_today(self)
-        days_before = {account: (account.company_id or self.env.company).kam_care_days_before for account in accounts}
-        requests = (
-            self._birthday_requests(accounts, today, days_before)
-            + self._anniversary_requests(accounts, today, days_before)
-            + self._holiday_requests(accounts, today, days_before)
-        )
-        return self.env["kam.activity"]._raise_once(requests, CARE_TYPE, include_done=True)
-
-    def _care_request(self, account, reason, summary, when):
-        return ActivityRequest(account.id, reason, account.kam_manager_id.id, summary, "", when)
-
-    def _birthday_requests(self, accounts, today, days_before):
-        """Birthdays of the active contacts of ``accounts``: one query."""
-        contacts = accounts.with_context(active_test=True).search(
-            [
-                ("commercial_partner_id", "in", accounts.ids),
-                ("id", "not in", accounts.ids),
-                ("kam_birthday", "!=", False),
-            ]
-        )
         requests = []
-        for contact in contacts:
-            account = contact.commercial_partner_id
-            birthday = contact.kam_birthday
-            when = occurrence_in_window(birthday.month, birthday.day, today, days_before[account])
-            if when:
+        for account_id, reason, user_id, when, kind, account_name, name, years in self._care_occasions(
+            today, accounts.ids
+        ):
+            date_text = fields.Date.to_string(when)
+            if kind == "birthday":
                 summary = self.env._(
                     "Birthday of %(contact)s (%(account)s) on %(date)s",
-                    contact=contact.name,
-                    account=account.name,
-                    date=fields.Date.to_string(when),
+                    contact=name,
+                    account=account_name,
+                    date=date_text,
                 )
-                requests.append(self._care_request(account, f"care:birthday:{contact.id}:{when.year}", summary, when))
-        return requests
-
-    def _anniversary_requests(self, accounts, today, days_before):
-        """Contract anniversaries of ``accounts`` (not the signing day)."""
-        requests = []
-        for account in accounts.filtered("kam_contract_date"):
-            signed = account.kam_contract_date
-            when = occurrence_in_window(signed.month, signed.day, today, days_before[account])
-            if when and when.year > signed.year:
+            elif kind == "anniversary":
                 summary = self.env._(
                     "%(years)s-year contract anniversary of %(account)s on %(date)s",
-                    years=when.year - signed.year,
-                    account=account.name,
-                    date=fields.Date.to_string(when),
+                    years=years,
+                    account=account_name,
+                    date=date_text,
                 )
-                requests.append(self._care_request(account, f"care:anniversary:{when.year}", summary, when))
-        return requests
+            else:
+                summary = self.env._(
+                    "%(holiday)s greetings for %(account)s on %(date)s",
+                    holiday=name,
+                    account=account_name,
+                    date=date_text,
+                )
+            requests.append(ActivityRequest(account_id, reason, user_id, summary, "", when))
+        return self.env["kam.activity"]._raise_once(
+            requests, CARE_TYPE, include_done=True, bulk=len(requests) >= self.BULK_MIN
+        )
 
-    def _holiday_requests(self, accounts, today, days_before):
-        """Holidays (``kam.care.date``) of the accounts' companies: one query."""
-        requests = []
+    @api.model
+    def _care_window(self, today, days):
+        """{(month, day): date} of the occasions within ``[today, today +
+        days]``, each at its first date in it (as :func:`occurrence_in_window`:
+        Feb 29 falls on Feb 28 in non-leap years)."""
+        window = {}
+        for offset in range(days + 1):
+            when = today + timedelta(days=offset)
+            window.setdefault((when.month, when.day), when)
+            if when.month == 2 and when.day == 28 and not calendar.isleap(when.year):
+                window.setdefault((2, 29), when)
+        return window
+
+    @api.model
+    def _valid_care_dates(self):
+        """[(id, month, day, company id, name)] of the active holidays
+        (``kam.care.date``) whose day exists in their month; the others
+        (older data) are logged and give no reminder."""
+        dates = []
         for care_date in self.env["kam.care.date"].sudo().search([]):
             try:
-                occurrence_in_window(int(care_date.month), care_date.day, today, 0)
+                occurrence_in_window(int(care_date.month), care_date.day, fields.Date.today(), 0)
             except (TypeError, ValueError):
                 # a day the month does not have (older data): no reminder,
                 # the other dates and accounts go on
@@ -247,18 +299,117 @@ class KamCadenceEngine(models.AbstractModel):
                     care_date.month,
                 )
                 continue
-            for account in accounts:
-                if care_date.company_id and care_date.company_id != (account.company_id or self.env.company):
-                    continue
-                when = occurrence_in_window(int(care_date.month), care_date.day, today, days_before[account])
-                if when:
-                    summary = self.env._(
-                        "%(holiday)s greetings for %(account)s on %(date)s",
-                        holiday=care_date.name,
-                        account=account.name,
-                        date=fields.Date.to_string(when),
-                    )
-                    requests.append(
-                        self._care_request(account, f"care:holiday:{care_date.id}:{when.year}", summary, when)
-                    )
-        return requests
+            dates.append((care_date.id, int(care_date.month), care_date.day, care_date.company_id.id, care_date.name))
+        return dates
+
+    @api.model
+    def _care_occasions(self, today, account_ids=None):
+        """The care occasions without reminder yet, in one query: rows
+        ``(account id, reason, manager id, date, kind, account name, contact
+        or holiday name, years of the contract)`` for the key accounts with a
+        manager (only ``account_ids`` when given) whose birthdays of active
+        contacts, contract anniversaries (not the signing day) or holidays of
+        their company fall within their company's days ahead, on month and
+        day. A reminder raised (open or done) for the same reason hides its
+        occasion."""
+        max_days = max(self.env["res.company"].sudo().search([]).mapped("kam_care_days_before") or [0])
+        window = self._care_window(today, max_days)
+        holidays = []
+        for holiday_id, month, day, company_id, name in self._valid_care_dates():
+            if (month, day) in window:
+                holidays.append((holiday_id, window[month, day], company_id or 0, name))
+        self.env["res.partner"].flush_model(
+            [
+                "kam_is_key_account",
+                "commercial_partner_id",
+                "active",
+                "kam_manager_id",
+                "company_id",
+                "name",
+                "kam_birthday",
+                "kam_contract_date",
+            ]
+        )
+        self.env["res.company"].flush_model(["kam_care_days_before"])
+        self.env["mail.activity"].flush_model(["res_model", "res_id", "kam_reason"])
+        # the accounts: the given ones (the batches of the job, a form
+        # button), else every key account; with a manager, and the last day
+        # of the window of their company
+        account = SQL(
+            """%(accounts)s AND a.kam_manager_id IS NOT NULL
+               AND win.date <= %(today)s::date + (SELECT c.kam_care_days_before FROM res_company c
+                                                   WHERE c.id = COALESCE(a.company_id, %(company)s))""",
+            accounts=SQL("a.id = ANY(%s)", list(account_ids)) if account_ids is not None else key_account_sql("a"),
+            today=today,
+            company=self.env.company.id,
+        )
+        # month * 100 + day of a date column, what the window is keyed on
+        month_day = lambda column: SQL(  # noqa: E731
+            "(EXTRACT(MONTH FROM %(c)s) * 100 + EXTRACT(DAY FROM %(c)s))::int", c=SQL.identifier(*column.split("."))
+        )
+        occasions = [
+            SQL(
+                """
+                SELECT a.id, 'care:birthday:' || contact.id || ':' || EXTRACT(YEAR FROM win.date)::int AS reason,
+                       a.kam_manager_id, win.date, 'birthday' AS kind, a.name, contact.name AS other, 0 AS years
+                  FROM res_partner contact
+                  JOIN win ON win.month_day = %(birthday)s
+                  JOIN res_partner a ON a.id = contact.commercial_partner_id AND a.id != contact.id
+                 WHERE contact.kam_birthday IS NOT NULL AND contact.active AND %(account)s
+                """,
+                birthday=month_day("contact.kam_birthday"),
+                account=account,
+            ),
+            SQL(
+                """
+                SELECT a.id, 'care:anniversary:' || EXTRACT(YEAR FROM win.date)::int,
+                       a.kam_manager_id, win.date, 'anniversary', a.name, NULL,
+                       (EXTRACT(YEAR FROM win.date) - EXTRACT(YEAR FROM a.kam_contract_date))::int
+                  FROM res_partner a
+                  JOIN win ON win.month_day = %(signed)s
+                 WHERE a.kam_contract_date IS NOT NULL AND %(account)s
+                   AND EXTRACT(YEAR FROM win.date) > EXTRACT(YEAR FROM a.kam_contract_date)
+                """,
+                signed=month_day("a.kam_contract_date"),
+                account=account,
+            ),
+        ]
+        if holidays:
+            # (the holidays in the window, as ``win``: the date condition of ``account`` reads win.date)
+            occasions.append(
+                SQL(
+                    """
+                SELECT a.id, 'care:holiday:' || win.id || ':' || EXTRACT(YEAR FROM win.date)::int,
+                       a.kam_manager_id, win.date, 'holiday', a.name, win.name, 0
+                  FROM unnest(%(ids)s::int[], %(dates)s::date[], %(companies)s::int[], %(names)s::text[])
+                       AS win(id, date, company_id, name)
+                  JOIN res_partner a ON win.company_id IN (0, COALESCE(a.company_id, %(company)s))
+                 WHERE %(account)s
+                    """,
+                    ids=[h[0] for h in holidays],
+                    dates=[h[1] for h in holidays],
+                    companies=[h[2] for h in holidays],
+                    names=[h[3] for h in holidays],
+                    company=self.env.company.id,
+                    account=account,
+                )
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH win AS (
+                    SELECT * FROM unnest(%(month_days)s::int[], %(dates)s::date[]) AS w(month_day, date)
+                ), occasion AS (%(occasions)s)
+                SELECT occasion.*
+                  FROM occasion
+                 WHERE NOT EXISTS (SELECT 1 FROM mail_activity act
+                                    WHERE act.kam_reason = occasion.reason AND act.res_model = 'res.partner'
+                                      AND act.res_id = occasion.id)
+              ORDER BY occasion.id, occasion.date, occasion.reason
+                """,
+                month_days=[month * 100 + day for month, day in window],
+                dates=list(window.values()),
+                occasions=SQL(" UNION ALL ").join(occasions),
+            )
+        )
+        return self.env.cr.fetchall()

@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import calendar
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -7,6 +9,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
+from ..models.kam_cadence_engine import occurrence_in_window
 from .common import KamCommon
 
 NOW = datetime(2025, 3, 10, 9, 0)
@@ -139,6 +142,63 @@ class TestCadence(CadenceCommon):
         )
         self.assertFalse(again, "open activity for the reason, and no user for the other: nothing created")
 
+    @freeze_time(NOW)
+    def test_daily_run_looks_only_at_due_accounts(self):
+        """The job reads the accounts that can get a new follow-up: overdue and
+        without an open one. An account not due, or already followed up, is
+        not looked at (not in the job's batches)."""
+        Engine = self.env["kam.cadence.engine"]
+        self._contacted(self.account, 40)
+        self._contacted(self.other_account, 5)
+        due = Engine._overdue_account_ids(with_manager=True, without_open=True)
+        self.assertIn(self.account.id, due)
+        self.assertNotIn(self.other_account.id, due, "contacted 5 days ago, interval 30: not due")
+        first = self.env["res.partner"]._cron_kam_contact_cadence()
+        self.assertEqual(first.done, len(due))
+        self.assertEqual(len(self._activities(self.account, "cadence")), 1)
+        self.assertFalse(self._activities(self.other_account, "cadence"))
+        # the next run: every due account has its open follow-up, none is looked at
+        self.assertFalse(Engine._overdue_account_ids(with_manager=True, without_open=True))
+        self.assertEqual(self.env["res.partner"]._cron_kam_contact_cadence().done, 0)
+        self.assertEqual(len(self._activities(self.account, "cadence")), 1, "raised once")
+        # still overdue (the search and the computed field do not depend on the activity)
+        self.assertIn(self.account.id, Engine._overdue_account_ids(with_manager=True))
+        # done: due again, looked at again, a new follow-up
+        self._activities(self.account, "cadence").with_user(self.kam_user).action_feedback("Called")
+        self.assertEqual(Engine._overdue_account_ids(with_manager=True, without_open=True), [self.account.id])
+        self.assertEqual(self.env["res.partner"]._cron_kam_contact_cadence().done, 1)
+        self.assertEqual(len(self._activities(self.account, "cadence")), 1)
+
+    @freeze_time(NOW)
+    def test_first_run_in_bulk(self):
+        """Many accounts due at once (a first run): one INSERT, the same
+        activities as one by one (type, user, text, privacy of the account,
+        the manager follows the account), and still never twice."""
+        accounts = self.account | self.other_account
+        for index in range(3):
+            accounts |= self._make_account(f"Bulk due {index}", manager=self.kam_user, kam_tier_id=self.tier_c.id)
+        for account in accounts:
+            self._contacted(account, 45)
+        Engine = self.env["kam.cadence.engine"]
+        with patch.object(type(Engine), "BULK_MIN", 2):
+            self.env["res.partner"]._cron_kam_contact_cadence()
+            self.env["res.partner"]._cron_kam_contact_cadence()
+        follow_up = self.env.ref("key_account_management.mail_activity_type_kam_follow_up")
+        for account in accounts:
+            activity = self._activities(account, "cadence")
+            self.assertEqual(len(activity), 1, account.name)
+            self.assertEqual(activity.activity_type_id, follow_up)
+            self.assertEqual(activity.user_id, account.kam_manager_id)
+            self.assertEqual(activity.summary, f"Follow up with {account.name}: contact is due")
+            self.assertEqual(activity.kam_account_id, account, "only the account's team sees it")
+            self.assertEqual(activity.res_name, account.display_name)
+            self.assertEqual(activity.date_deadline, NOW.date())
+            self.assertIn(account.kam_manager_id.partner_id, account.message_partner_ids)
+        self.assertFalse(
+            self.env["mail.activity"].with_user(self.kam_user2).search([("res_id", "=", self.account.id)]),
+            "another manager does not see the follow-up of an account not his",
+        )
+
     def test_bad_interval_refused(self):
         with self.assertRaisesMessage(ValidationError, "cannot be negative.*0 to use the interval of its tier"):
             self.account.kam_contact_interval_days = -5
@@ -178,6 +238,91 @@ class TestCadenceCare(CadenceCommon):
         self.assertEqual(
             self._activities(self.account, f"care:birthday:{self.contact.id}:2028").date_deadline, date(2028, 2, 29)
         )
+
+    def test_birthday_feb_29_non_leap_year_by_window(self):
+        """Feb 29 birthdays in a non-leap year: due on Feb 28, also when the
+        window is that one day."""
+        self.env.company.kam_care_days_before = 0
+        self.contact.kam_birthday = date(1984, 2, 29)
+        self.assertFalse(self._care(date(2027, 2, 27)))
+        activity = self._care(date(2027, 2, 28))
+        self.assertEqual(activity.date_deadline, date(2027, 2, 28))
+        self.assertEqual(activity.kam_reason, f"care:birthday:{self.contact.id}:2027")
+
+    def test_window_is_occurrence_in_window(self):
+        """The month/day table the job's query joins on gives, for every day
+        of the year, the date :func:`occurrence_in_window` gives."""
+        Engine = self.env["kam.cadence.engine"]
+        for today in (date(2025, 3, 10), date(2027, 2, 27), date(2028, 2, 28), date(2025, 12, 28), date(2024, 3, 1)):
+            for days in (0, 1, 7, 30, 365):
+                window = Engine._care_window(today, days)
+                for month in range(1, 13):
+                    for day in range(1, calendar.monthrange(2024, month)[1] + 1):
+                        with self.subTest(today=today, days=days, month=month, day=day):
+                            self.assertEqual(window.get((month, day)), occurrence_in_window(month, day, today, days))
+
+    def test_daily_run_looks_only_at_accounts_with_an_occasion(self):
+        """The job reads the accounts with an occasion in their window and no
+        reminder for it yet; an account without one is not looked at, and
+        an occasion is raised once."""
+        Engine = self.env["kam.cadence.engine"]
+        self.contact.kam_birthday = date(1980, 3, 17)
+        self.other_account.kam_contract_date = date(2020, 9, 1)
+        today = date(2025, 3, 10)
+        with freeze_time(today):
+            occasions = Engine._care_occasions(today)
+            ids = {row[0] for row in occasions}
+            self.assertIn(self.account.id, ids)
+            self.assertNotIn(self.other_account.id, ids, "its anniversary is in September: not looked at")
+            result = self.env["res.partner"]._cron_kam_customer_care()
+            self.assertEqual(result.done, len(ids))
+            self.assertFalse(Engine._care_occasions(today), "every occasion has its reminder")
+            self.assertEqual(self.env["res.partner"]._cron_kam_customer_care().done, 0, "nothing is looked at")
+        activity = self._activities(self.account | self.other_account, active=False)
+        self.assertEqual(activity.mapped("kam_reason"), [f"care:birthday:{self.contact.id}:2025"])
+        self.assertEqual(activity.summary, f"Birthday of {self.contact.name} ({self.account.name}) on 2025-03-17")
+        self.assertEqual(activity.kam_account_id, self.account)
+
+    def test_care_in_bulk(self):
+        """Many reminders at once (a first run, a holiday): one INSERT, the
+        same reminders, never twice, kept when done."""
+        holiday = self.env["kam.care.date"].create({"name": "Company Day", "month": "4", "day": 15})
+        self.contact.kam_birthday = date(1980, 4, 14)
+        Engine = self.env["kam.cadence.engine"]
+        with patch.object(type(Engine), "BULK_MIN", 2):
+            activities = self._care(date(2025, 4, 10))
+            self.assertEqual(self._care(date(2025, 4, 11)), activities)
+        self.assertEqual(
+            sorted(activities.mapped(lambda a: (a.res_id, a.kam_reason))),
+            sorted(
+                [
+                    (self.account.id, f"care:holiday:{holiday.id}:2025"),
+                    (self.other_account.id, f"care:holiday:{holiday.id}:2025"),
+                    (self.account.id, f"care:birthday:{self.contact.id}:2025"),
+                ]
+            ),
+        )
+        care = self.env.ref("key_account_management.mail_activity_type_kam_care")
+        for activity in activities:
+            self.assertEqual(activity.activity_type_id, care)
+            self.assertEqual(activity.kam_account_id.id, activity.res_id)
+            self.assertEqual(activity.user_id, self.env["res.partner"].browse(activity.res_id).kam_manager_id)
+        birthday = activities.filtered(lambda a: a.kam_reason.startswith("care:birthday"))
+        self.assertEqual(birthday.date_deadline, date(2025, 4, 14))
+        with freeze_time(date(2025, 4, 12)):
+            birthday.with_user(self.kam_user).action_feedback("Flowers")
+        self.assertEqual(self._care(date(2025, 4, 13)), activities, "done: not raised again")
+
+    def test_care_other_company_days_before(self):
+        """Each account's company sets its own days ahead."""
+        other_company = self.env["res.company"].create({"name": "Care Co", "kam_care_days_before": 1})
+        self.other_account.company_id = other_company
+        self.account.kam_contract_date = date(2020, 3, 14)
+        self.other_account.kam_contract_date = date(2020, 3, 14)
+        reasons = {(a.res_id, a.kam_reason) for a in self._care(date(2025, 3, 10))}
+        self.assertEqual(reasons, {(self.account.id, "care:anniversary:2025")}, "7 days ahead vs 1")
+        reasons = {(a.res_id, a.kam_reason) for a in self._care(date(2025, 3, 13))}
+        self.assertIn((self.other_account.id, "care:anniversary:2025"), reasons)
 
     def test_birthday_over_new_year(self):
         self.contact.kam_birthday = date(1990, 1, 2)
@@ -259,3 +404,13 @@ class TestCadenceQueryCount(CadenceCommon):
         self.assertEqual(len(self._activities(self.bulk, "cadence")), 12)
         # a rerun creates nothing and is cheaper still
         self.assertLess(self._queries_for(self.bulk), few)
+
+    @freeze_time(NOW)
+    def test_cadence_bulk_query_count(self):
+        """In bulk (a first run), 9 accounts take as many queries as 2."""
+        with patch.object(type(self.env["kam.cadence.engine"]), "BULK_MIN", 2):
+            self._queries_for(self.bulk[:2])  # warm the caches
+            few = self._queries_for(self.bulk[2:4])
+            many = self._queries_for(self.bulk[4:])
+        self.assertEqual(many, few)
+        self.assertEqual(len(self._activities(self.bulk, "cadence")), 12)
