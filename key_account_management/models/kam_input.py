@@ -219,7 +219,11 @@ def _args(model, fname, value):
 
 def check_range(record, fname, low, high, message=None):
     """Raise a ValidationError when ``record[fname]`` is not within
-    ``[low, high]`` (or is NaN / infinite); empty values pass."""
+    ``[low, high]`` (or is NaN / infinite); empty values pass.
+
+    :param message: the error's text, or a function that returns it (built
+        only on an error: a constraint checking thousands of records does not
+        translate a message and compute a name for each)"""
     value = record[fname]
     if value is False or value is None:
         return
@@ -228,7 +232,7 @@ def check_range(record, fname, low, high, message=None):
         bad = True
     if bad:
         raise ValidationError(
-            message
+            (message() if callable(message) else message)
             or record.env._(
                 "“%(field)s” of “%(record)s” must be between %(low)s and %(high)s (got %(value)s).",
                 field=_label(record, fname),

@@ -1302,7 +1302,9 @@ class ResPartner(models.Model):
                 "kam_birthday",
                 DATE_MIN,
                 today,
-                self.env._("The birthday of “%s” cannot be in the future.", partner.display_name),
+                lambda partner=partner: self.env._(
+                    "The birthday of “%s” cannot be in the future.", partner.display_name
+                ),
             )
 
     @api.constrains("kam_influence", "kam_relationship")
@@ -1448,7 +1450,7 @@ class ResPartner(models.Model):
                 "kam_key_account_since",
                 DATE_MIN,
                 today,
-                self.env._(
+                lambda partner=partner: self.env._(
                     "“Key Account Since” of “%(account)s” cannot be in the future (or before %(min)s).",
                     account=partner.display_name,
                     min=DATE_MIN,

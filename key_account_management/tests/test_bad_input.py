@@ -393,3 +393,23 @@ class TestBadInput(KamCommon):
         company.invalidate_recordset()
         self.assertEqual((company.kam_trailing_months, company.kam_health_weight_spend), (24, 25))
         self.assertTrue(math.isfinite(company.kam_risk_gap_factor))
+
+
+@tagged("post_install", "-at_install")
+class TestDateConstraintMessages(KamCommon):
+    """The partner date constraints build their message only on an error (a
+    write on thousands of accounts does not compute a name for each), and
+    the message still names the partner."""
+
+    def test_future_dates_name_the_partner(self):
+        account = self._make_account("Future Dates Account")
+        contact = self.env["res.partner"].create({"name": "Future Birthday Contact", "parent_id": account.id})
+        tomorrow = date.today() + timedelta(days=1)
+        with self.assertRaisesMessage(ValidationError, "“Future Dates Account” cannot be in the future"):
+            account.write({"kam_key_account_since": tomorrow})
+        with self.assertRaisesMessage(ValidationError, "The birthday of “Future Dates Account, Future Birthday"):
+            contact.write({"kam_birthday": tomorrow})
+        # valid dates on many accounts at once pass
+        accounts = account | self._make_account("Second Dates Account")
+        accounts.write({"kam_key_account_since": date.today()})
+        self.assertEqual(set(accounts.mapped("kam_key_account_since")), {date.today()})
