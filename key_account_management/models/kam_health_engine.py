@@ -194,14 +194,7 @@ class KamHealthEngine(models.AbstractModel):
         since = last_run - CHANGE_MARGIN
         self.env.flush_all()
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """SELECT EXISTS (SELECT 1 FROM kam_tier WHERE write_date >= %(since)s)
-                       OR EXISTS (SELECT 1 FROM res_company WHERE write_date >= %(since)s)""",
-                since=since,
-            )
-        )
-        if cr.fetchone()[0]:
+        if self.env["kam.job"]._written_since(["kam_tier", "res_company"], since):
             return None
         today = fields.Date.context_today(self)
         last_day = fields.Datetime.context_timestamp(self, last_run).date()

@@ -224,6 +224,22 @@ class KamJob(models.AbstractModel):
     # Bulk reader and writer of the stages (no ORM record per account)
     # ------------------------------------------------------------------
     @api.model
+    def _written_since(self, tables, since):
+        """Whether a row of one of ``tables`` was written since ``since``: an
+        incremental job runs in full when its settings (the tiers, a
+        company's settings) changed."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s",
+                SQL(" OR ").join(
+                    SQL("EXISTS (SELECT 1 FROM %s WHERE write_date >= %s)", SQL.identifier(table), since)
+                    for table in tables
+                ),
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
     def _read_columns(self, model, ids, columns):
         """Narrow read of stored columns of ``model``: {id: {column: value}},
         one query."""

@@ -281,8 +281,7 @@ class KamSaleTrend(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         since = last_run - CHANGE_MARGIN
-        cr.execute(SQL("SELECT EXISTS (SELECT 1 FROM res_company WHERE write_date >= %s)", since))
-        if cr.fetchone()[0]:
+        if self.env["kam.job"]._written_since(["res_company"], since):
             return None
         cr.execute(
             SQL(

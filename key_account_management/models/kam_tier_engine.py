@@ -106,14 +106,7 @@ class KamTierEngine(models.AbstractModel):
         self.env.flush_all()
         cr = self.env.cr
         since = last_run - CHANGE_MARGIN
-        cr.execute(
-            SQL(
-                """SELECT EXISTS (SELECT 1 FROM kam_tier WHERE write_date >= %(since)s)
-                       OR EXISTS (SELECT 1 FROM res_company WHERE write_date >= %(since)s)""",
-                since=since,
-            )
-        )
-        if cr.fetchone()[0]:
+        if self.env["kam.job"]._written_since(["kam_tier", "res_company"], since):
             return None
         moved = self._moved_windows(last_run)
         self.env.cr.execute(
