@@ -3,6 +3,8 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from .kam_job import key_account_sql
+
 FUNCTIONS = [
     ("sales", "Sales"),
     ("service", "Customer Service"),
@@ -144,97 +146,65 @@ class KamResponsibility(models.Model):
     def _propose_for(self, accounts):
         """Create the missing responsibilities of the key accounts among
         ``accounts`` (res.partner): one per required duty (required for all
-        accounts, or by the account's tier) that has no responsible (R) yet.
-        Filled and confirmed when the duty has a default user, proposed
-        (draft) for the manager to confirm otherwise. Three queries for the
-        whole set."""
-        accounts = self.env["kam.job"]._key_accounts(accounts)
+        accounts, or by the account's tier) of the account's company (or of
+        no company) that has no active responsible (R) yet. Filled and
+        confirmed when the duty has a default user, proposed (draft) for the
+        manager to confirm otherwise. Returns the created records.
+
+        One INSERT ... SELECT whatever the number of accounts: the rows are
+        computed by PostgreSQL, not sent from Python (a first run proposes
+        several duties for each of 100,000 accounts). As the ORM create
+        with ``tracking_disable`` (no chatter, no follower): the stored
+        related fields (manager, duty sequence and function) and the
+        workload in the same statement, the company the account's. The
+        values are the matrix's own (key accounts, a duty without
+        responsible yet, a user whenever confirmed), so the constraints
+        hold."""
         if not accounts:
             return self.browse()
-        required = self.env["kam.duty"].sudo().search([("required", "=", True)])
-        existing = {
-            (partner.id, duty.id)
-            for partner, duty in self.sudo()
-            .with_context(active_test=False)
-            ._read_group(
-                [("partner_id", "in", accounts.ids), ("raci", "=", "responsible"), ("active", "=", True)],
-                ["partner_id", "duty_id"],
-            )
-        }
-        vals_list = []
-        for account in accounts:
-            for duty in required | account.kam_tier_id.sudo().duty_ids:
-                if (account.id, duty.id) in existing:
-                    continue
-                vals_list.append(
-                    {
-                        "partner_id": account.id,
-                        "duty_id": duty.id,
-                        "user_id": duty.default_user_id.id,
-                        "cadence": duty.default_cadence,
-                        "raci": "responsible",
-                        "state": "confirmed" if duty.default_user_id else "draft",
-                    }
-                )
-        # one INSERT for all (no "created" note per record): a fixed number of queries
-        return self.sudo()._create_proposed(vals_list)
-
-    @api.model
-    def _create_proposed(self, vals_list):
-        """Create the responsibilities the matrix proposes (res.partner
-        ``_kam_propose_responsibilities``: partner_id, duty_id, user_id,
-        cadence, state; raci responsible) in one INSERT, whatever their number.
-
-        As the ORM create with ``tracking_disable`` (no chatter, no
-        follower), the stored related fields (manager, duty sequence and
-        function) and the workload computed in the same statement. The
-        values are the matrix's own: key accounts, a duty without
-        responsible yet, a user whenever confirmed, so the constraints hold.
-        Returns the created records."""
-        if not vals_list:
-            return self.browse()
-        self.env["res.partner"].flush_model(["kam_manager_id", "kam_tier_id"])
-        self.env["kam.tier"].flush_model(["workload_weight"])
-        self.env["kam.duty"].flush_model(["sequence", "function"])
-        now, uid = self.env.cr.now(), self.env.uid
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s::int4, %s, %s)",
-                vals["partner_id"],
-                vals["duty_id"],
-                vals.get("user_id") or None,
-                vals.get("cadence") or None,
-                vals.get("state") or "confirmed",
-            )
-            for vals in vals_list
+        self.env["res.partner"].flush_model(
+            ["kam_is_key_account", "commercial_partner_id", "active", "company_id", "kam_manager_id", "kam_tier_id"]
         )
+        self.env["kam.tier"].flush_model(["workload_weight", "duty_ids"])
+        self.env["kam.duty"].flush_model()
+        self.flush_model(["partner_id", "duty_id", "raci", "active"])
+        now, uid = self.env.cr.now(), self.env.uid
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO kam_responsibility (partner_id, company_id, kam_manager_id, duty_id, duty_sequence,
                                                 function, user_id, raci, cadence, state, active, workload,
                                                 create_uid, create_date, write_uid, write_date)
-                SELECT v.partner_id, %(company)s, p.kam_manager_id, d.id, d.sequence,
-                       d.function, v.user_id, 'responsible', v.cadence, v.state, TRUE,
+                SELECT p.id, COALESCE(p.company_id, %(company)s), p.kam_manager_id, d.id, d.sequence,
+                       d.function, d.default_user_id, 'responsible', d.default_cadence,
+                       CASE WHEN d.default_user_id IS NULL THEN 'draft' ELSE 'confirmed' END, TRUE,
                        COALESCE(NULLIF(t.workload_weight, 0), 1.0),
                        %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM (VALUES %(rows)s) AS v(partner_id, duty_id, user_id, cadence, state)
-                  JOIN res_partner p ON p.id = v.partner_id
-                  JOIN kam_duty d ON d.id = v.duty_id
+                  FROM res_partner p
+                  JOIN kam_duty d ON d.active
+                   AND (d.company_id IS NULL OR d.company_id = COALESCE(p.company_id, %(company)s))
+                   AND (d.required OR EXISTS (SELECT 1 FROM kam_tier_duty_rel rel
+                                               WHERE rel.tier_id = p.kam_tier_id AND rel.duty_id = d.id))
              LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
-              ORDER BY v.partner_id, d.sequence, d.id
+                 WHERE p.id = ANY(%(ids)s) AND %(key_account)s
+                   AND NOT EXISTS (SELECT 1 FROM kam_responsibility r
+                                    WHERE r.partner_id = p.id AND r.duty_id = d.id
+                                      AND r.raci = 'responsible' AND r.active)
+              ORDER BY p.id, d.sequence, d.id
              RETURNING id
                 """,
                 company=self.env.company.id,
                 uid=uid,
                 now=now,
-                rows=rows,
+                ids=accounts.ids,
+                key_account=key_account_sql("p"),
             )
         )
         records = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))
-        # the accounts' responsibilities (one2many) and gaps read them
-        self.env["res.partner"].invalidate_model(
-            ["kam_responsibility_ids", "kam_responsibility_gap_count", "kam_missing_duty_names"]
-        )
-        self.env["kam.responsibility.gap"].invalidate_model()
+        if records:
+            # the accounts' responsibilities (one2many) and gaps read them
+            self.env["res.partner"].invalidate_model(
+                ["kam_responsibility_ids", "kam_responsibility_gap_count", "kam_missing_duty_names"]
+            )
+            self.env["kam.responsibility.gap"].invalidate_model()
         return records

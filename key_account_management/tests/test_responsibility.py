@@ -60,6 +60,30 @@ class TestResponsibility(KamCommon):
         gap_accounts = self.env["kam.responsibility.gap"].with_user(self.kam_manager).search([]).partner_id
         self.assertIn(self.account, gap_accounts)
 
+    def test_proposals_of_the_account_company(self):
+        """The matrix proposes the duties of the account's company (and those
+        of no company), in the account's company, once: another company's
+        required duty is not proposed, a second call creates nothing."""
+        other_company = self.env["res.company"].create({"name": "KAM Resp Other Co"})
+        foreign = self.env["kam.duty"].create(
+            {"name": "Foreign audit", "function": "finance", "required": True, "company_id": other_company.id}
+        )
+        archived = self.env["kam.duty"].create({"name": "Old duty", "function": "sales", "required": True})
+        archived.active = False
+        own = self.env["kam.duty"].create(
+            {"name": "Own audit", "function": "finance", "required": True, "company_id": self.company.id}
+        )
+        partner = self.env["res.partner"].create({"name": "Company Key Co", "is_company": True})
+        partner.with_user(self.kam_user).action_kam_mark_key_account()
+        resp = partner.kam_responsibility_ids
+        self.assertEqual(resp.duty_id, self.duty_info | self.duty_cash | own)
+        self.assertNotIn(foreign, resp.duty_id)
+        self.assertEqual(resp.company_id, self.company, "the account's company, not the one running the job")
+        self.assertFalse(self.env["kam.responsibility"]._propose_for(partner), "nothing missing any more")
+        # a contact, a plain company and an archived account get nothing
+        plain = self.env["res.partner"].create({"name": "Plain Co", "is_company": True})
+        self.assertFalse(self.env["kam.responsibility"]._propose_for(plain | self.contact))
+
     def test_one_responsible_per_duty(self):
         self._resp()
         with self.assertRaisesMessage(ValidationError, "already has someone responsible"):
