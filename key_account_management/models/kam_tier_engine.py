@@ -20,7 +20,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
-from .kam_account_figures import INTERACTION_FIGURE_COLUMNS
+from .kam_account_figures import EMPTY_INTERACTION_FIGURES, INTERACTION_FIGURE_COLUMNS
 from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS
 
 _logger = logging.getLogger(__name__)
@@ -64,7 +64,6 @@ class KamTierEngine(models.AbstractModel):
         batches then decide the tiers and write what changed, committing
         between batches."""
         Job = self.env["kam.job"]
-        Partner = self.env["res.partner"]
         started = self.env.cr.now()
         last_run = None if full else Job._last_run("tiers", full_every_days=FULL_RUN_DAYS)
         changed = self._changed_since(last_run) if last_run else None
@@ -72,13 +71,17 @@ class KamTierEngine(models.AbstractModel):
         figures = self._compute_figures(states)
         ids = sorted(states)
 
-        # the trailing window moves every day: refresh interaction figures too
+        # the trailing window moves every day: refresh interaction figures too (in the same
+        # UPDATE of the accounts as their sale figures and tier)
         interaction_figures = self.env["kam.account.figures"]._interaction_figures(ids)
-        interaction_current = Job._read_columns(Partner, ids, INTERACTION_FIGURE_COLUMNS)
 
         def process(batch):
-            self._recompute(batch, figures=figures, states={pid: states[pid] for pid in batch.ids})
-            batch._kam_refresh_interaction_figures(interaction_figures, interaction_current)
+            self._recompute(
+                batch,
+                figures=figures,
+                states={pid: states[pid] for pid in batch.ids},
+                interaction_figures=interaction_figures,
+            )
 
         result = Job._run_in_batches(ids, process, batch_size=batch_size)
         if not result.running_elsewhere:
@@ -192,9 +195,18 @@ class KamTierEngine(models.AbstractModel):
                 "kam_potential",
                 "active",
                 *KAM_FIGURE_FIELDS,
+                *INTERACTION_FIGURE_COLUMNS,
             ]
         )
-        columns = ["id", "company_id", "kam_tier_id", "kam_tier_locked", "kam_potential", *KAM_FIGURE_FIELDS]
+        columns = [
+            "id",
+            "company_id",
+            "kam_tier_id",
+            "kam_tier_locked",
+            "kam_potential",
+            *KAM_FIGURE_FIELDS,
+            *INTERACTION_FIGURE_COLUMNS,
+        ]
         query = SQL(
             "SELECT %s FROM res_partner WHERE kam_is_key_account AND commercial_partner_id = id AND active %s",
             SQL(", ").join(SQL.identifier(c) for c in columns),
@@ -223,32 +235,24 @@ class KamTierEngine(models.AbstractModel):
             )
         return figures
 
-    @api.model
-    def _store_figures(self, states, figures):
-        """Write the sale figures, only for rows whose values changed.
-
-        :param states: {id: current column values} from ``_read_state``
-        """
-        column_types = {fname: typ for fname, (__, typ) in KAM_FIGURE_FIELDS.items()}
-        new_values = {
-            pid: {fname: figures[pid][key] for fname, (key, __) in KAM_FIGURE_FIELDS.items()} for pid in states
-        }
-        return self.env["kam.job"]._write_changed(self.env["res.partner"], column_types, states, new_values)
-
     # ------------------------------------------------------------------
     # Tiers
     # ------------------------------------------------------------------
     @api.model
-    def _recompute(self, partners, figures=None, states=None):
+    def _recompute(self, partners, figures=None, states=None, interaction_figures=None):
         """Refresh the figures of these key accounts (res.partner records)
         and apply the tier rules; locked tiers are kept. A fixed number of
-        queries per call, whatever the number of accounts. Returns the
-        changes made: {partner: (old tier, new tier)}.
+        queries per call, whatever the number of accounts: one UPDATE of
+        the accounts whose figures or tier changed (figures and tier
+        together), one per new tier for their contacts. Returns the changes
+        made: {partner: (old tier, new tier)}.
 
         :param figures: figures already computed for these accounts (the
             scheduled job computes them for all accounts at once)
         :param states: their current values (``_read_state``), read
             by the scheduled job for all accounts at once
+        :param interaction_figures: ``kam.account.figures._interaction_figures``
+            of these accounts, written in the same UPDATE (the daily job)
         """
         if states is None:
             states = self._read_state(partners.ids)
@@ -256,7 +260,6 @@ class KamTierEngine(models.AbstractModel):
             return {}
         if figures is None:
             figures = self._compute_figures(states)
-        self._store_figures(states, figures)
         by_company = defaultdict(list)
         for pid, state in states.items():
             by_company[state["company_id"] or self.env.company.id].append(pid)
@@ -275,6 +278,7 @@ class KamTierEngine(models.AbstractModel):
                 new_tier_id = select(figures[pid], state["kam_potential"])
                 if new_tier_id != state["kam_tier_id"]:
                     decisions[pid] = Tier.browse(new_tier_id)
+        self._store(states, figures, decisions, interaction_figures)
         # one recordset, so that reading the changed partners is one query
         changes = {
             partner: (Tier.browse(states[partner.id]["kam_tier_id"]), decisions[partner.id])
@@ -284,6 +288,27 @@ class KamTierEngine(models.AbstractModel):
             self._apply_tiers(changes)
             self._log_tier_changes(changes, "auto", figures=figures)
         return changes
+
+    @api.model
+    def _store(self, states, figures, decisions, interaction_figures=None):
+        """Write on the accounts, in one UPDATE of the rows whose values
+        changed, their sale figures, their interaction figures (when given)
+        and their new tier (``decisions``: {id: new tier}).
+
+        :param states: {id: current column values} from ``_read_state``
+        """
+        column_types = {fname: typ for fname, (__, typ) in KAM_FIGURE_FIELDS.items()}
+        new_values = {
+            pid: {fname: figures[pid][key] for fname, (key, __) in KAM_FIGURE_FIELDS.items()} for pid in states
+        }
+        if interaction_figures is not None:
+            column_types.update(INTERACTION_FIGURE_COLUMNS)
+            for pid, values in new_values.items():
+                values.update(interaction_figures.get(pid) or EMPTY_INTERACTION_FIGURES)
+        column_types["kam_tier_id"] = "int4"
+        for pid, values in new_values.items():
+            values["kam_tier_id"] = (decisions[pid].id or None) if pid in decisions else states[pid]["kam_tier_id"]
+        return self.env["kam.job"]._write_changed(self.env["res.partner"], column_types, states, new_values)
 
     @api.model
     def _first_tier(self, partners):
@@ -299,9 +324,9 @@ class KamTierEngine(models.AbstractModel):
 
     @api.model
     def _apply_tiers(self, changes):
-        """Set new tiers on the accounts and their contacts (one UPDATE per
-        tier, no per-partner write) and apply the tier pricelist when the
-        company asks for it."""
+        """Give the new tiers of the accounts (written by :meth:`_store`) to
+        their contacts (one UPDATE per tier, no per-partner write) and apply
+        the tier pricelist when the company asks for it."""
         Partner = self.env["res.partner"]
         by_tier = defaultdict(list)
         for partner, (__, new_tier) in changes.items():
@@ -310,7 +335,8 @@ class KamTierEngine(models.AbstractModel):
         for tier_id, partner_ids in by_tier.items():
             self.env.cr.execute(
                 SQL(
-                    "UPDATE res_partner SET kam_tier_id = %s WHERE commercial_partner_id = ANY(%s)",
+                    """UPDATE res_partner SET kam_tier_id = %s
+                        WHERE commercial_partner_id = ANY(%s) AND id != commercial_partner_id""",
                     tier_id or None,
                     partner_ids,
                 )

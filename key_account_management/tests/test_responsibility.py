@@ -111,6 +111,20 @@ class TestResponsibility(KamCommon):
         )
         self.assertEqual(groups, [(self.kam_user, 4.0, 2)], "3 for the tier-A account + 1 for tier C")
 
+    def test_workload_follows_tier_set_by_the_job(self):
+        """The tier job writes tiers in bulk (SQL): the workload of the
+        account's responsibilities follows its new tier all the same."""
+        resp = self._resp()
+        self.assertEqual(resp.workload, 1.0, "no tier yet")
+        for amount in (5000, 3000, 2000):
+            self._order(self.account, amount)
+        self.env["kam.tier.engine"]._run(full=True)
+        self.assertEqual(self.account.kam_tier_id, self.tier_a)
+        self.assertEqual(resp.workload, 3.0, "tier A weighs 3")
+        self.env.flush_all()
+        self.env.cr.execute("SELECT workload FROM kam_responsibility WHERE id = %s", [resp.id])
+        self.assertEqual(self.env.cr.fetchone()[0], 3.0, "stored, not only in the cache")
+
     def test_access(self):
         own = self._resp()
         other = self.env["kam.responsibility"].create(
