@@ -615,6 +615,13 @@ class ResPartner(models.Model):
         return res
 
     def _track_prepare(self, fields_iter):
+        # a write of key-account fields only (see write) tracks those fields: mail.thread's write
+        # prepares every tracked field of the partner, computing the contact address of each
+        # account and contact marked key, though no core tracked field depends on kam_ fields
+        # (TestFirstTier checks it)
+        written = self.env.context.get("kam_track_fields")
+        if written is not None:
+            fields_iter = [fname for fname in fields_iter if fname in written]
         # the values before the write, as they are (not as the writer may see them): else a user
         # outside an account's team would post "0 -> 70" for a potential they did not change
         return super(ResPartner, self.sudo())._track_prepare(fields_iter)
@@ -1005,6 +1012,10 @@ class ResPartner(models.Model):
         return super().unlink()
 
     def write(self, vals):
+        # tracking prepared for the written fields only when they are all key-account fields
+        track_fields = frozenset(vals) if vals and all(fname.startswith("kam_") for fname in vals) else None
+        if self.env.context.get("kam_track_fields") != track_fields:
+            return self.with_context(kam_track_fields=track_fields).write(vals)
         company_synced = self.env.context.get("kam_company_synced")
         if (
             company_synced

@@ -104,6 +104,52 @@ class TestFirstTier(KamCommon):
                 self._order(customer, amount)
         return customers
 
+    def test_no_core_tracked_field_depends_on_key_account_fields(self):
+        """A write of key-account fields only prepares the tracking of those
+        fields (res.partner._track_prepare): it may, as long as no other
+        tracked field of the partner changes with them."""
+        Partner = self.env["res.partner"]
+        todo = [fname for fname in Partner._track_get_fields() if not fname.startswith("kam_")]
+        self.assertIn("contact_address_inline", todo, "mail tracks the computed address")
+        seen = set()
+        while todo:
+            fname = todo.pop()
+            if fname in seen:
+                continue
+            seen.add(fname)
+            for path in self.registry.field_depends[Partner._fields[fname]]:
+                names = path.split(".")
+                self.assertFalse([name for name in names if name.startswith("kam_")], f"{fname} depends on {path}")
+                if names[0] in Partner._fields:
+                    todo.append(names[0])
+
+    def _tracked(self, partner):
+        messages = self.env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "=", partner.id)])
+        return messages.sudo().tracking_value_ids.field_id.mapped("name")
+
+    def test_marking_tracks_what_changed(self):
+        """Marking accounts key tracks the key-account fields written (and a
+        write with other fields still tracks those)."""
+        customers = self._customers(2)
+        contact = self.env["res.partner"].create({"name": "Their buyer", "parent_id": customers[0].id})
+        # changes in the transaction that created a record are not tracked (mail.thread.create)
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        customers.with_user(self.kam_manager).write({"kam_is_key_account": True, "kam_manager_id": self.kam_user.id})
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        for customer in customers:
+            tracked = self._tracked(customer)
+            self.assertIn("kam_is_key_account", tracked)
+            self.assertIn("kam_manager_id", tracked)
+        self.assertTrue(contact.kam_is_key_account, "synced to the contact")
+        customers[0].with_user(self.kam_manager).write({"name": "Renamed Key Co", "kam_potential": 40})
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        tracked = self._tracked(customers[0])
+        self.assertIn("name", tracked, "a core field written with ours is still tracked")
+        self.assertIn("kam_potential", tracked)
+
     def test_write_button_and_import_give_the_first_tier(self):
         by_write = self._customers(2)
         by_write.with_user(self.kam_manager).write({"kam_is_key_account": True, "kam_manager_id": self.kam_user.id})
