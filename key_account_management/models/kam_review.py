@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
@@ -186,16 +188,77 @@ class KamReview(models.Model):
                     "date_to": today,
                     "date_due": today + relativedelta(days=14),
                     "user_id": manager_id or False,
-                    # the checklist below, in one INSERT (an ORM create per line costs more than the review)
-                    "line_ids": [],
                 }
             )
-        # the creation notes of the chatter are written below, in one INSERT (mail.thread
-        # creates them one ORM record each); followers and the reviewer's assignment as usual
-        reviews = Review.with_context(mail_create_nolog=True).create(vals_list)
+        if len(vals_list) >= self.BULK_MIN:
+            reviews = Review._create_in_bulk(vals_list)
+        else:
+            # the checklist below, in one INSERT (an ORM create per line costs more than the review)
+            for vals in vals_list:
+                vals["line_ids"] = []
+            # the creation notes of the chatter are written below, in one INSERT (mail.thread
+            # creates them one ORM record each); followers and the reviewer's assignment as usual
+            reviews = Review.with_context(mail_create_nolog=True).create(vals_list)
         self._insert_default_lines(reviews)
         self._log_creation_notes(reviews)
         return reviews.with_env(Review.env)
+
+    #: from this number of reviews in one batch, they are created in bulk (:meth:`_create_in_bulk`)
+    BULK_MIN = 100
+
+    @api.model
+    def _create_in_bulk(self, vals_list):
+        """Create the scheduled reviews ``vals_list`` (partner_id, name,
+        date_from, date_to, date_due, user_id: the job's own values, which
+        hold the constraints) in one INSERT, as the ORM would with
+        ``mail_create_nolog`` (the caller writes the checklist and the
+        creation notes in bulk too): the account's manager (stored related
+        field), the company of the creating user as the ORM default, the
+        reviewer and the creating user (when active) following each
+        review with the model's default subtypes. Not done, unlike the
+        ORM: the "you have been assigned" notification to the reviewer, one
+        message per review (a first run at 100,000 accounts would send as
+        many), which the daily run, below :attr:`BULK_MIN` reviews, sends."""
+        self.env["res.partner"].flush_model(["kam_manager_id"])
+        self.flush_model()
+        now, uid = self.env.cr.now(), self.env.uid
+        params = []
+        for vals in vals_list:
+            params += [vals["partner_id"], vals["name"], vals["date_from"], vals["date_to"], vals["date_due"]]
+            params.append(vals.get("user_id") or None)
+        rows = SQL(", ".join(["(%s::int4, %s, %s::date, %s::date, %s::date, %s::int4)"] * len(vals_list)), *params)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO kam_review (partner_id, company_id, kam_manager_id, name, date_from, date_to,
+                                        date_due, user_id, state, create_uid, create_date, write_uid, write_date)
+                SELECT v.partner_id, %(company)s, p.kam_manager_id, v.name, v.date_from, v.date_to,
+                       v.date_due, v.user_id, 'planned', %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM (VALUES %(rows)s) AS v(partner_id, name, date_from, date_to, date_due, user_id)
+                  JOIN res_partner p ON p.id = v.partner_id
+              ORDER BY v.partner_id
+             RETURNING id, user_id
+                """,
+                company=self.env.company.id,
+                uid=uid,
+                now=now,
+                rows=rows,
+            )
+        )
+        by_reviewer = defaultdict(list)
+        for review_id, user_id in self.env.cr.fetchall():
+            by_reviewer[user_id].append(review_id)
+        reviews = self.browse(sorted(rid for ids in by_reviewer.values() for rid in ids))
+        # followers: as mail.thread.create (the creating user, when active) and its auto
+        # subscription (the reviewer, with the model's default subtypes)
+        Activity = self.env["kam.activity"]
+        default, __, external = self.env["mail.message.subtype"].default_subtypes(self._name)
+        if self.env.user.active:
+            partner = self.env.user.partner_id
+            Activity._follow_in_bulk(self._name, reviews.ids, partner, external if partner.partner_share else default)
+        for user in self.env["res.users"].browse(user_id for user_id in by_reviewer if user_id):
+            Activity._follow_in_bulk(self._name, by_reviewer[user.id], user.partner_id, default)
+        return reviews
 
     @api.model
     def _log_creation_notes(self, reviews):
@@ -238,26 +301,31 @@ class KamReview(models.Model):
     @api.model
     def _insert_default_lines(self, reviews):
         """The default checklist (``CHECKLIST``, as ``_default_lines``) of new
-        ``reviews``, in one INSERT for all of them."""
+        ``reviews``, in one INSERT ... SELECT for all of them (the lines are
+        made by PostgreSQL, not sent from Python: four per review)."""
         if not reviews:
             return
         Line = self.env["kam.review.line"]
-        self.env["kam.job"]._insert_rows(
-            Line,
-            [
-                {
-                    "review_id": review.id,
-                    "company_id": review.company_id.id,
-                    "partner_id": review.partner_id.id,
-                    "sequence": 10,
-                    "code": code,
-                    "name": label,
-                    "required": True,
-                    "checked": False,
-                }
-                for review in reviews
-                for code, label in CHECKLIST
-            ],
+        self.flush_model(["company_id", "partner_id"])
+        now, uid = self.env.cr.now(), self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO kam_review_line (review_id, company_id, partner_id, sequence, code, name, required,
+                                             checked, create_uid, create_date, write_uid, write_date)
+                SELECT r.id, r.company_id, r.partner_id, 10, item.code, item.name, TRUE,
+                       FALSE, %(uid)s, %(now)s, %(uid)s, %(now)s
+                  FROM kam_review r
+                 CROSS JOIN unnest(%(codes)s::varchar[], %(names)s::varchar[]) WITH ORDINALITY AS item(code, name, rank)
+                 WHERE r.id = ANY(%(ids)s)
+              ORDER BY r.id, item.rank
+                """,
+                uid=uid,
+                now=now,
+                codes=[code for code, __ in CHECKLIST],
+                names=[label for __, label in CHECKLIST],
+                ids=reviews.ids,
+            )
         )
         Line.invalidate_model()
         reviews.invalidate_recordset(["line_ids"])

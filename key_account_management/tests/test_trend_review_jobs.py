@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import timedelta
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
@@ -162,3 +163,52 @@ class TestReviewJobLooksAtDueAccounts(KamCommon):
         with self.assertQueryCount(1):
             due = Review._due_accounts()
         self.assertIn(self.account.id, due)
+
+    def test_bulk_creation_as_the_orm(self):
+        """From BULK_MIN due reviews in a batch, the job creates them in one
+        INSERT: the same reviews, checklists, creation notes and reviewer
+        following as the ORM path, in the account's data."""
+        Review = self.env["kam.review"]
+        second = self._make_account("Second due", manager=self.kam_user2)
+        second.write({"kam_tier_id": self.tier_b.id, "kam_key_account_since": self.today - relativedelta(months=5)})
+        Review._cron_schedule_reviews()  # below BULK_MIN: the ORM
+        by_orm = Review.search([("partner_id", "in", (self.account | second).ids)])
+        self.assertEqual(len(by_orm), 2)
+        review_fields = ["name", "date_from", "date_to", "date_due", "user_id", "state", "company_id"]
+        review_fields += ["kam_manager_id", "partner_id", "create_uid", "write_uid"]
+        orm_values = by_orm.read(review_fields, load=None)
+        line_fields = ["code", "name", "required", "checked", "company_id"]
+        orm_lines = [review.line_ids.read(line_fields, load=None) for review in by_orm]
+        note_fields = ["body", "message_type", "subtype_id", "is_internal", "author_id", "model", "reply_to"]
+        orm_notes = [review.message_ids.read(note_fields, load=None) for review in by_orm]
+        orm_followers = [
+            {(f.partner_id, frozenset(f.subtype_ids.ids)) for f in review.message_follower_ids} for review in by_orm
+        ]
+        # the same accounts due again, created in bulk this time
+        by_orm.unlink()
+        with patch.object(type(Review), "BULK_MIN", 2):
+            result = Review._cron_schedule_reviews()
+        self.assertEqual(result.done, 2)
+        by_sql = Review.search([("partner_id", "in", (self.account | second).ids)])
+        self.assertEqual(len(by_sql), 2)
+        self.assertEqual(
+            [dict(values, id=False) for values in by_sql.read(review_fields, load=None)],
+            [dict(values, id=False) for values in orm_values],
+        )
+        for review, lines, notes, followers in zip(by_sql, orm_lines, orm_notes, orm_followers, strict=True):
+            self.assertEqual(
+                [dict(line, id=False) for line in review.line_ids.read(line_fields, load=None)],
+                [dict(line, id=False) for line in lines],
+            )
+            self.assertEqual(
+                [dict(note, id=False) for note in review.message_ids.read(note_fields, load=None)],
+                [dict(note, id=False) for note in notes],
+            )
+            self.assertEqual(
+                {(f.partner_id, frozenset(f.subtype_ids.ids)) for f in review.message_follower_ids}, followers
+            )
+            self.assertIn(review.user_id.partner_id, review.message_partner_ids, "the reviewer follows")
+        # the reviewer can read and work on the review created in bulk
+        mine = by_sql.filtered(lambda r: r.user_id == self.kam_user).with_user(self.kam_user)
+        mine.action_start()
+        self.assertEqual(mine.state, "in_progress")
