@@ -75,9 +75,8 @@ class KamJob(models.AbstractModel):
         """Start (UTC) of the last run of ``job``, from which an incremental
         run looks for changes; None when a full run is due: never run, or the
         last full run is older than ``full_every_days``."""
-        params = self.env["ir.config_parameter"].sudo()
-        last = params.get_param(f"key_account_management.last_run.{job}")
-        last_full = params.get_param(f"key_account_management.last_full_run.{job}")
+        runs = self._run_stamps(job)
+        last, last_full = runs.get("last_run"), runs.get("last_full_run")
         if not last or not last_full:
             return None
         if full_every_days and fields.Datetime.to_datetime(last_full) < fields.Datetime.now() - timedelta(
@@ -88,10 +87,40 @@ class KamJob(models.AbstractModel):
 
     @api.model
     def _set_last_run(self, job, started, full=False):
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param(f"key_account_management.last_run.{job}", fields.Datetime.to_string(started))
-        if full:
-            params.set_param(f"key_account_management.last_full_run.{job}", fields.Datetime.to_string(started))
+        """Record the start of a run of ``job`` (and of a full run): system
+        parameters ``key_account_management.last_run.<job>`` and
+        ``...last_full_run.<job>``, written and read in SQL (see
+        :meth:`_run_stamps`): ``set_param`` clears every ormcache of the
+        registry (access rights, rules, translations...), which each stage
+        of the pipeline would then fill again."""
+        stamp = fields.Datetime.to_string(started)
+        now, uid = self.env.cr.now(), self.env.uid
+        for kind in ("last_run", "last_full_run") if full else ("last_run",):
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date)
+                    VALUES (%(key)s, %(value)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
+                    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_uid = EXCLUDED.write_uid,
+                                                    write_date = EXCLUDED.write_date
+                    """,
+                    key=f"key_account_management.{kind}.{job}",
+                    value=stamp,
+                    uid=uid,
+                    now=now,
+                )
+            )
+        self.env["ir.config_parameter"].invalidate_model(["value"])
+
+    @api.model
+    def _run_stamps(self, job):
+        """{"last_run": ..., "last_full_run": ...} of ``job`` as stored (SQL:
+        the ormcache of ``get_param`` is not cleared when
+        :meth:`_set_last_run` writes them)."""
+        self.env["ir.config_parameter"].flush_model(["key", "value"])
+        keys = {f"key_account_management.{kind}.{job}": kind for kind in ("last_run", "last_full_run")}
+        self.env.cr.execute(SQL("SELECT key, value FROM ir_config_parameter WHERE key = ANY(%s)", list(keys)))
+        return {keys[key]: value for key, value in self.env.cr.fetchall()}
 
     @api.model
     def _commits(self):

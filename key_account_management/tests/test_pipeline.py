@@ -92,6 +92,35 @@ class TestPipeline(KamCommon):
 
 
 @tagged("post_install", "-at_install")
+@tagged("post_install", "-at_install")
+class TestLastRuns(KamCommon):
+    def test_last_runs_kept_without_clearing_the_caches(self):
+        """A stage records its last run (and last full run) without clearing
+        the registry's caches, which every following stage would fill
+        again; the incremental run reads what was recorded."""
+        Job = self.env["kam.job"]
+        self.assertIsNone(Job._last_run("test_job"), "never run: full")
+        self.env["res.partner"]._kam_private_fields()  # an ormcached value
+        before = self.registry.cache_invalidated.copy()
+        started = fields.Datetime.now().replace(microsecond=0) - timedelta(hours=2)
+        Job._set_last_run("test_job", started, full=True)
+        self.assertEqual(self.registry.cache_invalidated, before, "no cache cleared")
+        self.assertEqual(Job._last_run("test_job"), started)
+        later = started + timedelta(hours=1)
+        Job._set_last_run("test_job", later)
+        self.assertEqual(Job._last_run("test_job"), later)
+        self.assertEqual(Job._last_run("test_job", full_every_days=7), later, "full run of today")
+        # the same system parameters as before (set_param, the concurrency test, the bench)
+        params = self.env["ir.config_parameter"].sudo()
+        self.assertEqual(
+            params.search([("key", "=", "key_account_management.last_run.test_job")]).value,
+            fields.Datetime.to_string(later),
+        )
+        params.set_param("key_account_management.last_full_run.test_job", "2000-01-01 00:00:00")
+        self.assertIsNone(Job._last_run("test_job", full_every_days=7), "the last full run is too old")
+        self.assertEqual(Job._last_run("test_job"), later)
+
+
 class TestFirstTier(KamCommon):
     """Marking accounts key (the button, a write, an import) gives them their
     figures and first tier at once, in one bulk run for all of them."""
