@@ -190,6 +190,10 @@ class KamReview(models.Model):
                     "user_id": manager_id or False,
                 }
             )
+        # the review belongs to the account's company (the ORM default would be the one of the job)
+        companies = {account.id: account.company_id.id for account in accounts.sudo()}
+        for vals in vals_list:
+            vals["company_id"] = companies.get(vals["partner_id"]) or self.env.company.id
         if len(vals_list) >= self.BULK_MIN:
             reviews = Review._create_in_bulk(vals_list)
         else:
@@ -208,14 +212,13 @@ class KamReview(models.Model):
 
     @api.model
     def _create_in_bulk(self, vals_list):
-        """Create the scheduled reviews ``vals_list`` (partner_id, name,
-        date_from, date_to, date_due, user_id: the job's own values, which
+        """Create the scheduled reviews ``vals_list`` (partner_id, company_id,
+        name, date_from, date_to, date_due, user_id: the job's own values, which
         hold the constraints) in one INSERT, as the ORM would with
         ``mail_create_nolog`` (the caller writes the checklist and the
         creation notes in bulk too): the account's manager (stored related
-        field), the company of the creating user as the ORM default, the
-        reviewer and the creating user (when active) following each
-        review with the model's default subtypes. Not done, unlike the
+        field), the reviewer and the creating user (when active) following
+        each review with the model's default subtypes. Not done, unlike the
         ORM: the "you have been assigned" notification to the reviewer, one
         message per review (a first run at 100,000 accounts would send as
         many), which the daily run, below :attr:`BULK_MIN` reviews, sends."""
@@ -224,22 +227,23 @@ class KamReview(models.Model):
         now, uid = self.env.cr.now(), self.env.uid
         params = []
         for vals in vals_list:
-            params += [vals["partner_id"], vals["name"], vals["date_from"], vals["date_to"], vals["date_due"]]
-            params.append(vals.get("user_id") or None)
-        rows = SQL(", ".join(["(%s::int4, %s, %s::date, %s::date, %s::date, %s::int4)"] * len(vals_list)), *params)
+            params += [vals["partner_id"], vals["company_id"], vals["name"], vals["date_from"], vals["date_to"]]
+            params += [vals["date_due"], vals.get("user_id") or None]
+        rows = SQL(
+            ", ".join(["(%s::int4, %s::int4, %s, %s::date, %s::date, %s::date, %s::int4)"] * len(vals_list)), *params
+        )
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO kam_review (partner_id, company_id, kam_manager_id, name, date_from, date_to,
                                         date_due, user_id, state, create_uid, create_date, write_uid, write_date)
-                SELECT v.partner_id, %(company)s, p.kam_manager_id, v.name, v.date_from, v.date_to,
+                SELECT v.partner_id, v.company_id, p.kam_manager_id, v.name, v.date_from, v.date_to,
                        v.date_due, v.user_id, 'planned', %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM (VALUES %(rows)s) AS v(partner_id, name, date_from, date_to, date_due, user_id)
+                  FROM (VALUES %(rows)s) AS v(partner_id, company_id, name, date_from, date_to, date_due, user_id)
                   JOIN res_partner p ON p.id = v.partner_id
               ORDER BY v.partner_id
              RETURNING id, user_id
                 """,
-                company=self.env.company.id,
                 uid=uid,
                 now=now,
                 rows=rows,

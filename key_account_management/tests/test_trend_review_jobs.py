@@ -4,8 +4,8 @@ from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
-from odoo.tests import tagged
+from odoo import Command, fields
+from odoo.tests import new_test_user, tagged
 
 from .common import KamCommon
 from .test_analysis import SaleAnalysisCommon
@@ -212,3 +212,41 @@ class TestReviewJobLooksAtDueAccounts(KamCommon):
         mine = by_sql.filtered(lambda r: r.user_id == self.kam_user).with_user(self.kam_user)
         mine.action_start()
         self.assertEqual(mine.state, "in_progress")
+
+    def test_reviews_in_the_account_company(self):
+        """The job's reviews belong to the account's company (the users of
+        that company see them), whichever company the job runs in, by the
+        ORM and in bulk."""
+        Review = self.env["kam.review"]
+        company_b = self.env["res.company"].create({"name": "KAM Review Company B", "currency_id": self.usd.id})
+        user_b = new_test_user(
+            self.env,
+            "kam_review_user_b",
+            groups="key_account_management.group_kam_manager",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+        accounts = self.env["res.partner"]
+        for i in range(3):
+            account = self._make_account(f"Company B account {i}", manager=user_b)
+            account.write(
+                {
+                    "company_id": company_b.id,
+                    "kam_tier_id": self.tier_b.id,
+                    "kam_key_account_since": self.today - relativedelta(months=4),
+                }
+            )
+            accounts |= account
+        Review._cron_schedule_reviews()  # the ORM: below BULK_MIN
+        by_orm = Review.search([("partner_id", "in", accounts[:1].ids)])
+        self.assertEqual(by_orm.company_id, company_b)
+        own = Review.search([("partner_id", "=", self.account.id)])
+        self.assertEqual(own.company_id, self.env.company, "an account of the job's company")
+        by_orm.unlink()
+        with patch.object(type(Review), "BULK_MIN", 2):
+            Review._cron_schedule_reviews()
+        reviews = Review.search([("partner_id", "in", accounts.ids)])
+        self.assertEqual(len(reviews), 3)
+        self.assertEqual(reviews.company_id, company_b)
+        self.assertEqual(reviews.line_ids.company_id, company_b)
+        self.assertEqual(Review.with_user(user_b).search([("partner_id", "in", accounts.ids)]), reviews)
