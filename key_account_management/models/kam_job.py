@@ -43,6 +43,21 @@ def key_account_sql(alias="p"):
     )
 
 
+def partners_sql(ids=None):
+    """``res_partner`` as a relation of the jobs' queries: the whole table,
+    or only the rows ``ids``, read by their primary key.
+
+    Given a list of ids, a query on ``res_partner`` that also filters on
+    ``key_account_sql`` is planned on the ``kam_is_key_account`` index (the
+    planner expects few rows from ``commercial_partner_id = id``): it reads
+    every key account, ever more as the rows a job updates leave versions in
+    that index, to keep the few it was given. The ``OFFSET 0`` subquery is
+    PostgreSQL's fence: its own condition only, the primary key."""
+    if ids is None:
+        return SQL("res_partner")
+    return SQL("(SELECT * FROM res_partner WHERE id = ANY(%s) OFFSET 0)", list(ids))
+
+
 class KamJob(models.AbstractModel):
     """Batched jobs over key accounts.
 

@@ -3,7 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-from .kam_job import key_account_sql
+from .kam_job import key_account_sql, partners_sql
 
 FUNCTIONS = [
     ("sales", "Sales"),
@@ -180,13 +180,13 @@ class KamResponsibility(models.Model):
                        CASE WHEN d.default_user_id IS NULL THEN 'draft' ELSE 'confirmed' END, TRUE,
                        COALESCE(NULLIF(t.workload_weight, 0), 1.0),
                        %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM res_partner p
+                  FROM %(partners)s p
                   JOIN kam_duty d ON d.active
                    AND (d.company_id IS NULL OR d.company_id = COALESCE(p.company_id, %(company)s))
                    AND (d.required OR EXISTS (SELECT 1 FROM kam_tier_duty_rel rel
                                                WHERE rel.tier_id = p.kam_tier_id AND rel.duty_id = d.id))
              LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
-                 WHERE p.id = ANY(%(ids)s) AND %(key_account)s
+                 WHERE %(key_account)s
                    AND NOT EXISTS (SELECT 1 FROM kam_responsibility r
                                     WHERE r.partner_id = p.id AND r.duty_id = d.id
                                       AND r.raci = 'responsible' AND r.active)
@@ -196,7 +196,7 @@ class KamResponsibility(models.Model):
                 company=self.env.company.id,
                 uid=uid,
                 now=now,
-                ids=accounts.ids,
+                partners=partners_sql(accounts.ids),
                 key_account=key_account_sql("p"),
             )
         )

@@ -9,7 +9,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
-from .kam_job import key_account_sql
+from .kam_job import key_account_sql, partners_sql
 
 CHECKLIST = [
     ("contacts", "Key contacts and their roles verified"),
@@ -147,14 +147,13 @@ class KamReview(models.Model):
             SQL(
                 """
                 SELECT p.id, p.kam_manager_id, t.review_interval_months, %(start)s
-                  FROM res_partner p
+                  FROM %(partners)s p
                   JOIN kam_tier t ON t.id = p.kam_tier_id
              LEFT JOIN LATERAL (SELECT MAX(r.date_to) AS date_to
                                   FROM kam_review r
                                  WHERE r.partner_id = p.id AND r.state = 'done') last ON TRUE
                  WHERE %(key_account)s
                    AND t.review_interval_months > 0
-                   %(ids)s
                    AND NOT EXISTS (SELECT 1 FROM kam_review r WHERE r.partner_id = p.id AND r.state <> 'done')
                    AND CASE WHEN %(start)s IS NULL THEN TRUE
                             WHEN t.review_interval_months >= %(max_months)s OR %(start)s >= '9999-01-01' THEN TRUE
@@ -165,7 +164,7 @@ class KamReview(models.Model):
                 """,
                 start=start,
                 key_account=key_account_sql("p"),
-                ids=SQL("AND p.id = ANY(%s)", list(ids)) if ids is not None else SQL(""),
+                partners=partners_sql(ids),
                 max_months=12 * 8000,
                 today=today,
             )

@@ -21,7 +21,7 @@ from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
 from .kam_account_figures import EMPTY_INTERACTION_FIGURES, INTERACTION_FIGURE_COLUMNS
-from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql, partners_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -208,9 +208,10 @@ class KamTierEngine(models.AbstractModel):
             *INTERACTION_FIGURE_COLUMNS,
         ]
         query = SQL(
-            "SELECT %s FROM res_partner WHERE kam_is_key_account AND commercial_partner_id = id AND active %s",
-            SQL(", ").join(SQL.identifier(c) for c in columns),
-            SQL("AND id = ANY(%s)", list(ids)) if ids is not None else SQL(""),
+            "SELECT %s FROM %s p WHERE %s",
+            SQL(", ").join(SQL.identifier("p", c) for c in columns),
+            partners_sql(ids),
+            key_account_sql("p"),
         )
         self.env.cr.execute(query)
         return {row[0]: dict(zip(columns, row, strict=True)) for row in self.env.cr.fetchall()}
