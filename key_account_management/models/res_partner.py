@@ -1096,12 +1096,13 @@ class ResPartner(models.Model):
         company_id = self.env.company.id
         # Odoo gives the company to the contacts account by account (one write of each account's
         # contacts): here one write for the contacts of all the accounts, which the accounts' own
-        # write then finds done (see write)
-        contacts = shared.search([("commercial_partner_id", "in", shared.ids), ("id", "not in", shared.ids)])
+        # write then finds done (see write). As the current user, as Odoo does: the contacts they
+        # read (Odoo's child_ids); a contact of another company, which they cannot read, stays there.
         # mail_notrack: the company is not tracked (no chatter either way)
-        synced = self.with_context(kam_company_synced=company_id, mail_notrack=True).sudo()
+        synced = self.with_context(kam_company_synced=company_id, mail_notrack=True)
+        contacts = synced.search([("commercial_partner_id", "in", shared.ids), ("id", "not in", shared.ids)])
         if contacts:
-            contacts.with_env(synced.env).write({"company_id": company_id})
+            contacts.write({"company_id": company_id})
         shared.with_env(synced.env).write({"company_id": company_id})
 
     @api.model

@@ -33,3 +33,47 @@ class TestBulkActivities(KamCommon):
         stored = dict(self.env.cr.fetchall())
         self.assertNotIn("onerror", stored[orm.id], "the ORM sanitizes the note")
         self.assertEqual(stored[bulk.id], stored[orm.id], "the bulk insert stores what the ORM stores")
+
+
+@tagged("post_install", "-at_install")
+class TestBulkMultiCompany(KamCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "KAM Attack B", "currency_id": cls.usd.id})
+        cls.user_b = new_test_user(
+            cls.env, "kam_att_user_b", groups=USER, company_id=cls.company_b.id, company_ids=[cls.company_b.id]
+        )
+        cls.manager_ab = new_test_user(
+            cls.env,
+            "kam_att_manager_ab",
+            groups=MANAGER,
+            company_id=cls.company.id,
+            company_ids=[cls.company.id, cls.company_b.id],
+        )
+        cls.env.user.company_ids = [Command.link(cls.company_b.id)]
+
+    def test_marking_moves_no_contact_of_another_company(self):
+        """A user of company B marks a customer shared by all companies: it
+        becomes company B's, with the contacts the user may read (as Odoo
+        gives a company to the children it writes); a contact of company A,
+        which the user cannot even read, stays company A's."""
+        shared = self.env["res.partner"].create({"name": "Shared Customer", "is_company": True})
+        contact_a = self.env["res.partner"].create(
+            {"name": "A's buyer", "parent_id": shared.id, "company_id": self.company.id}
+        )
+        contact_shared = self.env["res.partner"].create({"name": "Shared buyer", "parent_id": shared.id})
+        Partner_b = self.env["res.partner"].with_user(self.user_b).with_context(allowed_company_ids=[self.company_b.id])
+        self.assertFalse(Partner_b.search([("id", "=", contact_a.id)]), "company A's contact is not company B's")
+        shared.with_env(Partner_b.env).write({"kam_is_key_account": True})
+        self.assertEqual(shared.company_id, self.company_b)
+        self.assertEqual(contact_shared.company_id, self.company_b, "the contacts it reads follow")
+        self.assertEqual(contact_a.company_id, self.company, "company A's contact is not moved by a user of B")
+        # the same through the button
+        shared2 = self.env["res.partner"].create({"name": "Shared Customer 2", "is_company": True})
+        contact_a2 = self.env["res.partner"].create(
+            {"name": "A's buyer 2", "parent_id": shared2.id, "company_id": self.company.id}
+        )
+        shared2.with_env(Partner_b.env).action_kam_mark_key_account()
+        self.assertEqual(shared2.company_id, self.company_b)
+        self.assertEqual(contact_a2.company_id, self.company)
