@@ -187,7 +187,9 @@ class KamResponsibility(models.Model):
 
         As the ORM create with ``tracking_disable`` (no chatter, no
         follower), the stored related fields (manager, duty sequence and
-        function) and the workload computed in the same statement. The
+        function) and the workload computed in the same statement; in the
+        account's company, that its team works in (not the current one: the
+        job runs in the main company). The
         values are the matrix's own: key accounts, a duty without
         responsible yet, a user whenever confirmed, so the constraints hold.
         Returns the created records."""
@@ -214,7 +216,7 @@ class KamResponsibility(models.Model):
                 INSERT INTO kam_responsibility (partner_id, company_id, kam_manager_id, duty_id, duty_sequence,
                                                 function, user_id, raci, cadence, state, active, workload,
                                                 create_uid, create_date, write_uid, write_date)
-                SELECT v.partner_id, %(company)s, p.kam_manager_id, d.id, d.sequence,
+                SELECT v.partner_id, COALESCE(p.company_id, %(company)s), p.kam_manager_id, d.id, d.sequence,
                        d.function, v.user_id, 'responsible', v.cadence, v.state, TRUE,
                        COALESCE(NULLIF(t.workload_weight, 0), 1.0),
                        %(uid)s, %(now)s, %(uid)s, %(now)s

@@ -77,3 +77,29 @@ class TestBulkMultiCompany(KamCommon):
         shared2.with_env(Partner_b.env).action_kam_mark_key_account()
         self.assertEqual(shared2.company_id, self.company_b)
         self.assertEqual(contact_a2.company_id, self.company)
+
+    def test_proposed_responsibilities_belong_to_the_account_company(self):
+        """The responsibilities proposed when an account of company B is
+        marked (or its tier changes) belong to company B, whatever the
+        current company of whoever marked it or of the scheduled job: else
+        the account's own team (company B) never sees them."""
+        self.env["kam.duty"].create({"name": "Att duty", "required": True, "function": "sales"})
+        account_b = (
+            self.env["res.partner"]
+            .with_company(self.company_b)
+            .create({"name": "B Account", "is_company": True, "company_id": self.company_b.id})
+        )
+        # the manager works in company A and sees both companies' records
+        both = [self.company.id, self.company_b.id]
+        env_a = self.env(user=self.manager_ab, context=dict(self.env.context, allowed_company_ids=both))
+        self.assertEqual(env_a.company, self.company)
+        account_b.with_env(env_a).write({"kam_is_key_account": True, "kam_manager_id": self.user_b.id})
+        responsibilities = self.env["kam.responsibility"].search([("partner_id", "=", account_b.id)])
+        self.assertTrue(responsibilities)
+        self.assertEqual(responsibilities.company_id, self.company_b)
+        team_b = self.env(user=self.user_b, context=dict(self.env.context, allowed_company_ids=[self.company_b.id]))
+        self.assertEqual(
+            self.env["kam.responsibility"].with_env(team_b).search([("partner_id", "=", account_b.id)]),
+            responsibilities,
+            "the account's manager (company B) sees them",
+        )
