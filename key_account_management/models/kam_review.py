@@ -174,6 +174,8 @@ class KamReview(models.Model):
         today = fields.Date.context_today(self)
         Review = self.sudo()
         vals_list = []
+        # in the account's company, that its team works in (the job runs in the main company)
+        companies = {account.id: account.company_id.id for account in accounts.sudo()}
         for pid, (manager_id, months, start) in self._due_accounts(accounts.ids, today).items():
             start = start or today - relativedelta(months=months)
             if start + relativedelta(months=months) > today:
@@ -181,6 +183,7 @@ class KamReview(models.Model):
             vals_list.append(
                 {
                     "partner_id": pid,
+                    **({"company_id": companies[pid]} if companies.get(pid) else {}),
                     "name": self.env._("Review %(from)s – %(to)s", **{"from": start, "to": today}),
                     "date_from": start,
                     "date_to": today,

@@ -103,3 +103,32 @@ class TestBulkMultiCompany(KamCommon):
             responsibilities,
             "the account's manager (company B) sees them",
         )
+
+    def test_scheduled_reviews_belong_to_the_account_company(self):
+        """The daily job (run as its user, in the main company) schedules
+        the review of an account of company B in company B."""
+        self.tier_b.review_interval_months = 3
+        account_b = (
+            self.env["res.partner"]
+            .with_company(self.company_b)
+            .with_context(kam_no_first_tier=True)
+            .create(
+                {
+                    "name": "B Reviewed",
+                    "is_company": True,
+                    "company_id": self.company_b.id,
+                    "kam_is_key_account": True,
+                    "kam_manager_id": self.user_b.id,
+                    "kam_tier_id": self.tier_b.id,
+                    "kam_key_account_since": fields.Date.today() - relativedelta(months=4),
+                }
+            )
+        )
+        self.assertEqual(self.env.company, self.company)
+        self.env["kam.review"]._cron_schedule_reviews()
+        review = self.env["kam.review"].search([("partner_id", "=", account_b.id)])
+        self.assertEqual(len(review), 1)
+        self.assertEqual(review.company_id, self.company_b)
+        self.assertEqual(review.line_ids.company_id, self.company_b)
+        team_b = self.env(user=self.user_b, context=dict(self.env.context, allowed_company_ids=[self.company_b.id]))
+        self.assertEqual(self.env["kam.review"].with_env(team_b).search([("partner_id", "=", account_b.id)]), review)
