@@ -1001,6 +1001,9 @@ class ResPartner(models.Model):
         return partners
 
     def unlink(self):
+        if not self.env.su:
+            # Odoo's access check first: the key-account checks name the partners (read as superuser)
+            self.check_access("unlink")
         self._kam_check_removal()
         return super().unlink()
 
@@ -1013,6 +1016,10 @@ class ResPartner(models.Model):
             and all(partner.company_id.id == company_synced for partner in self.sudo())
         ):
             return True  # contacts already given the company in bulk (_kam_set_company)
+        if not self.env.su:
+            # Odoo's access check first: the key-account checks name the partners (read as superuser),
+            # which whoever may not write them (a portal user, another company) must not learn
+            self.check_access("write")
         check_input(self, [vals], self._kam_input_fields())
         self._kam_check_job_fields(vals)
         self._kam_check_move(vals)

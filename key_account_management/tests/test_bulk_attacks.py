@@ -7,6 +7,7 @@ company boundaries)."""
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
 from ..models.kam_activity import ActivityRequest
@@ -132,3 +133,39 @@ class TestBulkMultiCompany(KamCommon):
         self.assertEqual(review.line_ids.company_id, self.company_b)
         team_b = self.env(user=self.user_b, context=dict(self.env.context, allowed_company_ids=[self.company_b.id]))
         self.assertEqual(self.env["kam.review"].with_env(team_b).search([("partner_id", "=", account_b.id)]), review)
+
+
+@tagged("post_install", "-at_install")
+class TestNoNameOfUnreadablePartners(KamCommon):
+    def test_refused_writes_name_no_partner_the_user_cannot_read(self):
+        """A portal user or a key account user of another company writing
+        key-account values on a partner they may not write (an id is all a
+        script needs) gets Odoo's access error, not the key-account error
+        that names the partner: the names of other companies' customers do
+        not leak one id at a time."""
+        company_b = self.env["res.company"].create({"name": "KAM Attack B", "currency_id": self.usd.id})
+        user_b = new_test_user(
+            self.env, "kam_att_user_b", groups=USER, company_id=company_b.id, company_ids=[company_b.id]
+        )
+        portal = new_test_user(self.env, "kam_att_portal", groups="base.group_portal")
+        plain = self.env["res.partner"].create({"name": "Plain Secret Co", "is_company": True})
+        self.assertEqual(self.account.company_id, self.company)
+        for user in (portal, user_b):
+            env = self.env(user=user, context=dict(self.env.context, allowed_company_ids=user.company_ids.ids))
+            for partner, vals in (
+                (self.account, {"kam_is_key_account": False}),
+                (self.account, {"kam_manager_id": user.id}),
+                (self.account, {"parent_id": False, "is_company": False}),
+                (self.contact, {"parent_id": False}),
+            ):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError) as catcher:
+                    partner.with_env(env).write(vals)
+                self.assertNotIn(partner.name, str(catcher.exception))
+                self.assertNotIn(self.account.name, str(catcher.exception))
+            if user == portal:
+                with self.subTest(user=user.login, vals="mark"), self.assertRaises(AccessError) as catcher:
+                    plain.with_env(env).write({"kam_is_key_account": True})
+                self.assertNotIn(plain.name, str(catcher.exception))
+            with self.subTest(user=user.login, vals="unlink"), self.assertRaises(AccessError) as catcher:
+                self.contact.with_env(env).unlink()
+            self.assertNotIn(self.account.name, str(catcher.exception))
