@@ -885,6 +885,9 @@ class ResPartner(models.Model):
                 account = partner._kam_new_commercial_partner(vals)
                 if account is None or not partner._kam_changed_fields(vals, fnames):
                     continue
+            if account and not self.env.su:
+                # as Odoo refuses a parent the user may not read, before naming it (read as superuser)
+                account.with_env(self.env).check_access("read")
             if account and account._kam_holds_account_data():
                 account.with_env(self.env)._kam_require_member_edit(message % account.display_name)
             elif not self.env.user.has_group("key_account_management.group_kam_user"):
@@ -913,6 +916,8 @@ class ResPartner(models.Model):
                 commercial = partner._kam_new_commercial_partner(vals)
                 if commercial is not None and commercial != partner.sudo():
                     if partner._kam_changed_fields(vals, fnames, against=commercial):
+                        # a company the user may not read is not named (read as superuser)
+                        commercial.with_env(self.env).check_access("read")
                         raise UserError(
                             self.env._(
                                 "“%(contact)s” is a contact of “%(company)s”: its key-account information is its "

@@ -169,3 +169,27 @@ class TestNoNameOfUnreadablePartners(KamCommon):
             with self.subTest(user=user.login, vals="unlink"), self.assertRaises(AccessError) as catcher:
                 self.contact.with_env(env).unlink()
             self.assertNotIn(self.account.name, str(catcher.exception))
+
+    def test_contacts_put_under_an_unreadable_account_name_it_not(self):
+        """A user of another company giving a contact of their own (or a new
+        one) the id of a key account of company A as parent, with key-contact
+        details, gets Odoo's access error: not the key-account error naming
+        that account."""
+        company_b = self.env["res.company"].create({"name": "KAM Attack B", "currency_id": self.usd.id})
+        env = self.env(context=dict(self.env.context, allowed_company_ids=[company_b.id]))
+        for groups in (USER, "sales_team.group_sale_salesman"):
+            user = new_test_user(
+                self.env, f"kam_att_{groups[:5]}", groups=groups, company_id=company_b.id, company_ids=[company_b.id]
+            )
+            Partner = self.env["res.partner"].with_env(env(user=user))
+            own = Partner.create({"name": "Own buyer"})
+            role = self.env["res.partner"]._fields["kam_buying_role"].get_values(self.env)[0]
+            calls = {
+                "create": (Partner, "create", {"name": "Spy", "parent_id": self.account.id, "kam_buying_role": role}),
+                "move": (own, "write", {"parent_id": self.account.id, "kam_buying_role": role}),
+                "move values": (own, "write", {"parent_id": self.account.id, "kam_manager_id": user.id}),
+            }
+            for label, (records, method, vals) in calls.items():
+                with self.subTest(user=user.login, call=label), self.assertRaises(AccessError) as catcher:
+                    getattr(records, method)(vals)
+                self.assertNotIn(self.account.name, str(catcher.exception))
