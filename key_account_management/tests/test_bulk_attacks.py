@@ -35,6 +35,28 @@ class TestBulkActivities(KamCommon):
         self.assertNotIn("onerror", stored[orm.id], "the ORM sanitizes the note")
         self.assertEqual(stored[bulk.id], stored[orm.id], "the bulk insert stores what the ORM stores")
 
+    def test_no_activity_for_an_archived_user(self):
+        """A manager who left (archived user) gets no follow-up, in bulk or
+        not: nobody would see it, and while it is open the account would
+        never get another one. The account is skipped as an account
+        without manager is, until it gets a manager again."""
+        gone = new_test_user(self.env, "kam_att_gone", groups=USER)
+        account = self._make_account("Account of a leaver", manager=gone, kam_tier_id=self.tier_c.id)
+        gone.active = False
+        Activity = self.env["kam.activity"]
+        for bulk in (False, True):
+            with self.subTest(bulk=bulk):
+                created = Activity._raise_once([ActivityRequest(account.id, f"attack:{bulk}", gone.id, "S")], bulk=bulk)
+                self.assertFalse(created)
+        account.kam_last_interaction_date = fields.Datetime.now() - relativedelta(days=90)
+        self.env["res.partner"]._cron_kam_contact_cadence()
+        self.assertFalse(
+            self.env["mail.activity"].search(
+                [("res_model", "=", "res.partner"), ("res_id", "=", account.id), ("kam_reason", "=", "cadence")]
+            )
+        )
+        self.assertNotIn(gone.partner_id, account.message_partner_ids)
+
 
 @tagged("post_install", "-at_install")
 class TestBulkMultiCompany(KamCommon):
