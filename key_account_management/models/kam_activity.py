@@ -171,10 +171,11 @@ class KamActivity(models.AbstractModel):
         if vals_list:
             # an archived user (who left) is no user: nobody would see the activity, and while it
             # is open the record would never get another one
-            users = (
-                self.env["res.users"].sudo().with_context(active_test=False).browse({v["user_id"] for v in vals_list})
+            self.env["res.users"].flush_model(["active"])
+            self.env.cr.execute(
+                "SELECT id FROM res_users WHERE id = ANY(%s) AND active", [list({v["user_id"] for v in vals_list})]
             )
-            active = set(users.filtered("active").ids)
+            active = {row[0] for row in self.env.cr.fetchall()}
             vals_list = [vals for vals in vals_list if vals["user_id"] in active]
         if not vals_list:
             return Activity.browse()
