@@ -548,6 +548,28 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.constrains("kam_tier_id", "company_id")
+    def _check_kam_tier_company(self):
+        """An account's tier is one of its company's tiers or one shared by all
+        companies: another company's tier would bring that company's
+        pricelist and rules (and name its tier in the chatter)."""
+        for partner in self.sudo():
+            tier_company = partner.kam_tier_id.company_id
+            if (
+                tier_company
+                and partner.company_id
+                and tier_company != partner.company_id
+                and partner == partner.commercial_partner_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The tier of “%(account)s” belongs to another company: choose a tier of %(company)s "
+                        "or one shared by all companies.",
+                        account=partner.name,
+                        company=partner.company_id.name,
+                    )
+                )
+
     @api.constrains("kam_tier_locked", "kam_tier_lock_reason", "kam_tier_id")
     def _check_kam_tier_lock(self):
         for partner in self.sudo():
@@ -975,6 +997,10 @@ class ResPartner(models.Model):
         check_input(self, vals_list, self._kam_input_fields())
         for vals in vals_list:
             if not self.env.su:
+                if isinstance(vals.get("parent_id"), int) and vals.keys() & self._kam_input_fields():
+                    # a parent the user may not read (another company's) gets Odoo's access error:
+                    # the key-account checks and constraints name it (read as superuser)
+                    self.browse(vals["parent_id"]).check_access("read")
                 self._kam_check_job_fields(vals)
                 self.new({})._kam_check_edit(vals, creating=True)
             if vals.get("kam_is_key_account") and not vals.get("kam_key_account_since"):

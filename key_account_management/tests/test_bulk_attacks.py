@@ -7,7 +7,7 @@ company boundaries)."""
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from ..models.kam_activity import ActivityRequest
@@ -215,3 +215,77 @@ class TestNoNameOfUnreadablePartners(KamCommon):
                 with self.subTest(user=user.login, call=label), self.assertRaises(AccessError) as catcher:
                     getattr(records, method)(vals)
                 self.assertNotIn(self.account.name, str(catcher.exception))
+
+    def test_bad_values_under_an_unreadable_parent_name_it_not(self):
+        """A new contact under a partner of another company, with a
+        key-account value out of range or not allowed: Odoo's access error,
+        not the key-account message naming that partner."""
+        company_b = self.env["res.company"].create({"name": "KAM Attack B", "currency_id": self.usd.id})
+        user_b = new_test_user(
+            self.env, "kam_att_user_b", groups=USER, company_id=company_b.id, company_ids=[company_b.id]
+        )
+        plain = self.env["res.partner"].create(
+            {"name": "Plain Secret Co", "is_company": True, "company_id": self.company.id}
+        )
+        Partner = self.env["res.partner"].with_user(user_b).with_context(allowed_company_ids=[company_b.id])
+        for parent in (plain, self.account):
+            for vals in ({"kam_potential": 500}, {"kam_tier_locked": True}, {"kam_is_key_account": True}):
+                with self.subTest(parent=parent.name, vals=vals), self.assertRaises(AccessError) as catcher:
+                    Partner.create(dict(vals, name="Spy", parent_id=parent.id))
+                self.assertNotIn(parent.name, str(catcher.exception))
+
+
+@tagged("post_install", "-at_install")
+class TestTierOfAnotherCompany(KamCommon):
+    def test_account_takes_no_tier_of_another_company(self):
+        """A key account manager of company B cannot give their account a
+        tier of company A (which they cannot even read): it would apply
+        company A's pricelist to a company B customer and name company A's
+        tier in the chatter."""
+        company_b = self.env["res.company"].create({"name": "KAM Attack B", "currency_id": self.usd.id})
+        manager_b = new_test_user(
+            self.env, "kam_att_manager_b", groups=MANAGER, company_id=company_b.id, company_ids=[company_b.id]
+        )
+        self.company.kam_apply_tier_pricelist = company_b.kam_apply_tier_pricelist = True
+        secret_pricelist = self.env["product.pricelist"].create(
+            {"name": "A secret pricelist", "company_id": self.company.id, "currency_id": self.usd.id}
+        )
+        tier_a = self.env["kam.tier"].create(
+            {
+                "name": "A Secret Platinum",
+                "company_id": self.company.id,
+                "sequence": 0,
+                "min_revenue": 1e9,
+                "min_order_count": 1000,
+                "pricelist_id": secret_pricelist.id,
+            }
+        )
+        account_b = (
+            self.env["res.partner"]
+            .with_company(company_b)
+            .with_context(kam_no_first_tier=True)
+            .create(
+                {
+                    "name": "B Account",
+                    "is_company": True,
+                    "company_id": company_b.id,
+                    "kam_is_key_account": True,
+                    "kam_manager_id": manager_b.id,
+                }
+            )
+        )
+        env_b = self.env(user=manager_b, context=dict(self.env.context, allowed_company_ids=[company_b.id]))
+        self.assertFalse(self.env["kam.tier"].with_env(env_b).search([("id", "=", tier_a.id)]))
+        for vals in ({"kam_tier_id": tier_a.id}, {"kam_tier_id": tier_a.id, "kam_tier_locked": True}):
+            with self.subTest(vals=vals), self.assertRaises(ValidationError) as catcher:
+                account_b.with_env(env_b).write(dict(vals, kam_tier_lock_reason="mine"))
+            self.assertNotIn(tier_a.name, str(catcher.exception))
+        self.assertFalse(account_b.kam_tier_id)
+        self.assertNotEqual(account_b.with_company(company_b).property_product_pricelist, secret_pricelist)
+        # a tier of its company or a shared one is fine
+        tier_b = self.env["kam.tier"].create(
+            {"name": "B Gold", "company_id": company_b.id, "sequence": 0, "min_revenue": 1e9, "min_order_count": 1000}
+        )
+        for tier in (tier_b, self.tier_c):
+            account_b.with_env(env_b).write({"kam_tier_id": tier.id})
+            self.assertEqual(account_b.kam_tier_id, tier)
