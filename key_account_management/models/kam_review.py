@@ -219,7 +219,7 @@ class KamReview(models.Model):
                                           reply_to_force_new, date, create_uid, create_date, write_uid, write_date)
                 SELECT %(model)s, res_id, %(body)s, 'notification', %(subtype)s, TRUE,
                        %(author)s, %(email_from)s, %(reply_to)s, %(message_id)s, FALSE,
-                       FALSE, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                       FALSE, %(date)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(ids)s::int4[]) AS res_id
               ORDER BY res_id
                 """,
@@ -231,6 +231,7 @@ class KamReview(models.Model):
                 reply_to=reply_to or None,
                 message_id=generate_tracking_message_id("message-notify"),
                 now=now,
+                date=now.replace(microsecond=0),  # a message's date is to the second (fields.Datetime.now)
                 uid=self.env.uid,
                 ids=reviews.ids,
             )

@@ -57,6 +57,23 @@ class TestBulkActivities(KamCommon):
         )
         self.assertNotIn(gone.partner_id, account.message_partner_ids)
 
+    def test_bulk_notes_and_history_dated_as_the_orm_dates_them(self):
+        """The tier notes, tier history lines and review notes written in
+        bulk are dated to the second, as their ORM default
+        (``fields.Datetime.now``) dates them."""
+        self._order(self.account, 50.0)
+        self.account.with_user(self.kam_user).action_kam_recompute_tier()
+        history = self.env["kam.tier.history"].search([("partner_id", "=", self.account.id)])
+        notes = self.account.message_ids.filtered("tracking_value_ids")
+        self.assertTrue(history and notes)
+        self.tier_c.review_interval_months = 1
+        self.account.kam_key_account_since = fields.Date.today() - relativedelta(months=2)
+        self.env["kam.review"]._cron_schedule_reviews()
+        review = self.env["kam.review"].search([("partner_id", "=", self.account.id)])
+        self.assertTrue(review.message_ids)
+        for date in (*history.mapped("date"), *notes.mapped("date"), *review.message_ids.mapped("date")):
+            self.assertEqual(date.microsecond, 0)
+
 
 @tagged("post_install", "-at_install")
 class TestBulkMultiCompany(KamCommon):
