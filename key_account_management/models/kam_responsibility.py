@@ -146,8 +146,8 @@ class KamResponsibility(models.Model):
         ``accounts`` (res.partner): one per required duty (required for all
         accounts, or by the account's tier) that has no responsible (R) yet.
         Filled and confirmed when the duty has a default user, proposed
-        (draft) for the manager to confirm otherwise. Three queries for the
-        whole set."""
+        (draft) for the manager to confirm otherwise. The duties of a company
+        apply to its accounts only. Three queries for the whole set."""
         accounts = self.env["kam.job"]._key_accounts(accounts)
         if not accounts:
             return self.browse()
@@ -163,9 +163,12 @@ class KamResponsibility(models.Model):
         }
         vals_list = []
         for account in accounts:
+            company = account.sudo().company_id
             for duty in required | account.kam_tier_id.sudo().duty_ids:
                 if (account.id, duty.id) in existing:
                     continue
+                if duty.company_id and company and duty.company_id != company:
+                    continue  # another company's duty (and its default user) stays in that company
                 vals_list.append(
                     {
                         "partner_id": account.id,

@@ -144,6 +144,37 @@ class TestBulkMultiCompany(KamCommon):
             "the account's manager (company B) sees them",
         )
 
+    def test_duties_of_a_company_proposed_on_its_accounts_only(self):
+        """A required duty of company A (with company A's default user) is
+        proposed on company A's accounts, not on company B's."""
+        user_a = new_test_user(self.env, "kam_att_user_a", groups=USER)
+        duty_a = self.env["kam.duty"].create(
+            {
+                "name": "A's collections",
+                "required": True,
+                "function": "finance",
+                "company_id": self.company.id,
+                "default_user_id": user_a.id,
+            }
+        )
+        shared_duty = self.env["kam.duty"].create({"name": "Shared duty", "required": True, "function": "sales"})
+        account_b = (
+            self.env["res.partner"]
+            .with_company(self.company_b)
+            .create({"name": "B Account", "is_company": True, "company_id": self.company_b.id})
+        )
+        account_a = self.env["res.partner"].create({"name": "A Account", "is_company": True})
+        env_b = self.env(user=self.user_b, context=dict(self.env.context, allowed_company_ids=[self.company_b.id]))
+        account_b.with_env(env_b).action_kam_mark_key_account()
+        account_a.with_user(self.kam_user).action_kam_mark_key_account()
+        self.assertIn(duty_a, account_a.kam_responsibility_ids.duty_id)
+        self.assertIn(shared_duty, account_b.kam_responsibility_ids.duty_id)
+        self.assertNotIn(duty_a, account_b.kam_responsibility_ids.duty_id, "company A's duty stays in company A")
+        self.assertNotIn(user_a, account_b.kam_responsibility_ids.user_id)
+        gaps = self.env["kam.responsibility.gap"].search([("partner_id", "in", (account_a | account_b).ids)])
+        self.assertNotIn(duty_a, gaps.filtered(lambda gap: gap.partner_id == account_b).duty_id, "no gap either")
+        self.assertIn(shared_duty, gaps.filtered(lambda gap: gap.partner_id == account_b).duty_id)
+
     def test_scheduled_reviews_belong_to_the_account_company(self):
         """The daily job (run as its user, in the main company) schedules
         the review of an account of company B in company B."""
