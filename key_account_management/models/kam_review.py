@@ -139,14 +139,17 @@ class KamReview(models.Model):
             + ["kam_key_account_since"]
         )
         self.env["kam.tier"].flush_model(["review_interval_months"])
+        self.env["res.users"].flush_model(["active"])
         self.flush_model(["partner_id", "state", "date_to"])
         start = SQL("COALESCE(last.date_to, p.kam_key_account_since)")
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, p.kam_manager_id, t.review_interval_months, %(start)s
+                SELECT p.id, manager.id, t.review_interval_months, %(start)s
                   FROM res_partner p
                   JOIN kam_tier t ON t.id = p.kam_tier_id
+             -- a manager who left (archived user) reviews nothing: the review waits for a reviewer
+             LEFT JOIN res_users manager ON manager.id = p.kam_manager_id AND manager.active
              LEFT JOIN LATERAL (SELECT MAX(r.date_to) AS date_to
                                   FROM kam_review r
                                  WHERE r.partner_id = p.id AND r.state = 'done') last ON TRUE

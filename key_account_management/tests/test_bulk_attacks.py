@@ -74,6 +74,25 @@ class TestBulkActivities(KamCommon):
         for date in (*history.mapped("date"), *notes.mapped("date"), *review.message_ids.mapped("date")):
             self.assertEqual(date.microsecond, 0)
 
+    def test_no_review_for_an_archived_manager(self):
+        """The review of an account whose manager left (archived user) is
+        scheduled without reviewer (for a key account manager to assign),
+        not given to the archived user who follows it and never does it."""
+        gone = new_test_user(self.env, "kam_att_gone", groups=USER)
+        self.tier_c.review_interval_months = 1
+        account = self._make_account(
+            "Account of a leaver",
+            manager=gone,
+            kam_tier_id=self.tier_c.id,
+            kam_key_account_since=fields.Date.today() - relativedelta(months=2),
+        )
+        gone.active = False
+        self.env["kam.review"]._cron_schedule_reviews()
+        review = self.env["kam.review"].search([("partner_id", "=", account.id)])
+        self.assertEqual(len(review), 1)
+        self.assertFalse(review.user_id)
+        self.assertNotIn(gone.partner_id, review.message_partner_ids)
+
 
 @tagged("post_install", "-at_install")
 class TestBulkMultiCompany(KamCommon):
