@@ -169,14 +169,16 @@ class KamResponsibility(models.Model):
                     continue
                 if duty.company_id and company and duty.company_id != company:
                     continue  # another company's duty (and its default user) stays in that company
+                # a default user who left (archived) fills nothing: proposed for the manager to fill
+                user = duty.default_user_id.filtered("active")
                 vals_list.append(
                     {
                         "partner_id": account.id,
                         "duty_id": duty.id,
-                        "user_id": duty.default_user_id.id,
+                        "user_id": user.id,
                         "cadence": duty.default_cadence,
                         "raci": "responsible",
-                        "state": "confirmed" if duty.default_user_id else "draft",
+                        "state": "confirmed" if user else "draft",
                     }
                 )
         # one INSERT for all (no "created" note per record): a fixed number of queries

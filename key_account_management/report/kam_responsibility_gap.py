@@ -19,6 +19,7 @@ class KamResponsibilityGap(models.Model):
         "kam.responsibility": ["partner_id", "duty_id", "active", "raci", "state", "user_id"],
         "kam.duty": ["active", "required", "function", "company_id"],
         "kam.tier": ["duty_ids"],
+        "res.users": ["active"],
         "res.partner": [
             "kam_is_key_account",
             "active",
@@ -65,7 +66,8 @@ class KamResponsibilityGap(models.Model):
                                AND r.active
                                AND r.raci = 'responsible'
                                AND r.state = 'confirmed'
-                               AND r.user_id IS NOT NULL)
+                               -- a responsible user who left (archived) covers nothing
+                               AND EXISTS (SELECT 1 FROM res_users u WHERE u.id = r.user_id AND u.active))
                 )
                 """,
                 SQL.identifier(self._table),

@@ -93,6 +93,26 @@ class TestBulkActivities(KamCommon):
         self.assertFalse(review.user_id)
         self.assertNotIn(gone.partner_id, review.message_partner_ids)
 
+    def test_no_responsibility_for_an_archived_default_user(self):
+        """A duty whose default user left (archived) is proposed without
+        user, as a draft the manager fills (and a gap until then), not
+        confirmed for the archived user (which would hide the gap)."""
+        gone = new_test_user(self.env, "kam_att_gone", groups=USER)
+        duty = self.env["kam.duty"].create(
+            {"name": "Collections", "required": True, "function": "finance", "default_user_id": gone.id}
+        )
+        gone.active = False
+        partner = self.env["res.partner"].create({"name": "New Key Co", "is_company": True})
+        partner.with_user(self.kam_user).action_kam_mark_key_account()
+        proposed = partner.kam_responsibility_ids.filtered(lambda r: r.duty_id == duty)
+        self.assertEqual((proposed.state, proposed.user_id), ("draft", self.env["res.users"]))
+        self.assertIn(duty, self.env["kam.responsibility.gap"].search([("partner_id", "=", partner.id)]).duty_id)
+        # filled, then the user leaves: a gap again
+        proposed.write({"user_id": self.kam_user2.id, "state": "confirmed"})
+        self.assertNotIn(duty, self.env["kam.responsibility.gap"].search([("partner_id", "=", partner.id)]).duty_id)
+        self.kam_user2.active = False
+        self.assertIn(duty, self.env["kam.responsibility.gap"].search([("partner_id", "=", partner.id)]).duty_id)
+
 
 @tagged("post_install", "-at_install")
 class TestBulkMultiCompany(KamCommon):
