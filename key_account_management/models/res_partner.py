@@ -907,12 +907,17 @@ class ResPartner(models.Model):
                 account = partner._kam_new_commercial_partner(vals)
                 if account is None or not partner._kam_changed_fields(vals, fnames):
                     continue
-            if account and not self.env.su:
-                # as Odoo refuses a parent the user may not read, before naming it (read as superuser)
-                account.with_env(self.env).check_access("read")
+            # a refusal names the account (read as superuser) only to whoever may read it: to others,
+            # Odoo's access error
             if account and account._kam_holds_account_data():
-                account.with_env(self.env)._kam_require_member_edit(message % account.display_name)
+                try:
+                    account.with_env(self.env)._kam_require_member_edit(message % account.display_name)
+                except AccessError:
+                    account.with_env(self.env).check_access("read")
+                    raise
             elif not self.env.user.has_group("key_account_management.group_kam_user"):
+                if account:
+                    account.with_env(self.env).check_access("read")
                 raise AccessError(message % (account.display_name or partner.sudo().display_name or ""))
 
     def _kam_check_edit(self, vals, creating=False):
