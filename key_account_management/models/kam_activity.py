@@ -109,8 +109,9 @@ class KamActivity(models.AbstractModel):
 
         :param requests: iterable of :class:`ActivityRequest` (or tuples in
             the same order) on ``res.partner`` records (the commercial entity
-            of the key account). Requests without user are skipped, and a
-            request repeated within ``requests`` is created once.
+            of the key account). Requests without user or with an archived
+            user are skipped, and a request repeated within ``requests`` is
+            created once.
         :param activity_type_xmlid: xmlid of the ``mail.activity.type``
             (default: To-Do)
         :param include_done: a done (archived, kept) activity with the same
@@ -167,6 +168,15 @@ class KamActivity(models.AbstractModel):
                     "kam_account_id": req.partner_id if res_model == "res.partner" else False,
                 }
             )
+        if vals_list:
+            # an archived user (who left) is no user: nobody would see the activity, and while it
+            # is open the record would never get another one
+            self.env["res.users"].flush_model(["active"])
+            self.env.cr.execute(
+                "SELECT id FROM res_users WHERE id = ANY(%s) AND active", [list({v["user_id"] for v in vals_list})]
+            )
+            active = {row[0] for row in self.env.cr.fetchall()}
+            vals_list = [vals for vals in vals_list if vals["user_id"] in active]
         if not vals_list:
             return Activity.browse()
         if bulk and not notify:

@@ -350,7 +350,8 @@ class KamJob(models.AbstractModel):
         activities of a first run): one ``INSERT ... VALUES`` for the whole
         list, no ORM create per record. The caller gives every stored column
         (computed and related ones included) and answers for the
-        constraints; no default, compute, mail.thread or access rule runs.
+        constraints; no default, compute, mail.thread or access rule runs
+        (HTML columns are sanitized, as the ORM stores them).
 
         :return: the new ids, in the order of ``vals_list``
         """
@@ -360,8 +361,13 @@ class KamJob(models.AbstractModel):
         now, uid = self.env.cr.now(), self.env.uid
         # False is NULL but in a boolean column, as the ORM stores it
         nullable = {c for c in columns if model._fields[c].type != "boolean"}
+        # HTML stored as the ORM stores it: sanitized (an activity's note may quote users' text)
+        html = [model._fields[c] for c in columns if model._fields[c].type == "html"]
         params = []
         for vals in vals_list:
+            if html:
+                sanitized = {f.name: f.convert_to_column(vals[f.name], model) for f in html if vals.get(f.name)}
+                vals = dict(vals, **sanitized)
             params += [None if c in nullable and vals.get(c) is False else vals.get(c) for c in columns]
             params += [uid, now, uid, now]
         row = "(" + ", ".join(["%s"] * (len(columns) + 4)) + ")"

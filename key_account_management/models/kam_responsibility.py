@@ -148,8 +148,8 @@ class KamResponsibility(models.Model):
         ``accounts`` (res.partner): one per required duty (required for all
         accounts, or by the account's tier) of the account's company (or of
         no company) that has no active responsible (R) yet. Filled and
-        confirmed when the duty has a default user, proposed (draft) for the
-        manager to confirm otherwise. Returns the created records.
+        confirmed when the duty has a default user (still active), proposed
+        (draft) for the manager to fill otherwise. Returns the created records.
 
         One INSERT ... SELECT whatever the number of accounts: the rows are
         computed by PostgreSQL, not sent from Python (a first run proposes
@@ -176,8 +176,8 @@ class KamResponsibility(models.Model):
                                                 function, user_id, raci, cadence, state, active, workload,
                                                 create_uid, create_date, write_uid, write_date)
                 SELECT p.id, COALESCE(p.company_id, %(company)s), p.kam_manager_id, d.id, d.sequence,
-                       d.function, d.default_user_id, 'responsible', d.default_cadence,
-                       CASE WHEN d.default_user_id IS NULL THEN 'draft' ELSE 'confirmed' END, TRUE,
+                       d.function, du.id, 'responsible', d.default_cadence,
+                       CASE WHEN du.id IS NULL THEN 'draft' ELSE 'confirmed' END, TRUE,
                        COALESCE(NULLIF(t.workload_weight, 0), 1.0),
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM %(partners)s p
@@ -186,6 +186,8 @@ class KamResponsibility(models.Model):
                    AND (d.required OR EXISTS (SELECT 1 FROM kam_tier_duty_rel rel
                                                WHERE rel.tier_id = p.kam_tier_id AND rel.duty_id = d.id))
              LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
+             -- a default user who left (archived) fills nothing: proposed for the manager to fill
+             LEFT JOIN res_users du ON du.id = d.default_user_id AND du.active
                  WHERE %(key_account)s
                    AND NOT EXISTS (SELECT 1 FROM kam_responsibility r
                                     WHERE r.partner_id = p.id AND r.duty_id = d.id

@@ -141,14 +141,17 @@ class KamReview(models.Model):
             + ["kam_key_account_since"]
         )
         self.env["kam.tier"].flush_model(["review_interval_months"])
+        self.env["res.users"].flush_model(["active"])
         self.flush_model(["partner_id", "state", "date_to"])
         start = SQL("COALESCE(last.date_to, p.kam_key_account_since)")
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, p.kam_manager_id, t.review_interval_months, %(start)s
+                SELECT p.id, manager.id, t.review_interval_months, %(start)s
                   FROM %(partners)s p
                   JOIN kam_tier t ON t.id = p.kam_tier_id
+             -- a manager who left (archived user) reviews nothing: the review waits for a reviewer
+             LEFT JOIN res_users manager ON manager.id = p.kam_manager_id AND manager.active
              LEFT JOIN LATERAL (SELECT MAX(r.date_to) AS date_to
                                   FROM kam_review r
                                  WHERE r.partner_id = p.id AND r.state = 'done') last ON TRUE
@@ -190,9 +193,11 @@ class KamReview(models.Model):
                 }
             )
         # the review belongs to the account's company (the ORM default would be the one of the job)
-        companies = {account.id: account.company_id.id for account in accounts.sudo()}
+        companies = self.env["kam.job"]._read_columns(
+            self.env["res.partner"], [vals["partner_id"] for vals in vals_list], ["company_id"]
+        )
         for vals in vals_list:
-            vals["company_id"] = companies.get(vals["partner_id"]) or self.env.company.id
+            vals["company_id"] = companies[vals["partner_id"]]["company_id"] or self.env.company.id
         if len(vals_list) >= self.BULK_MIN:
             reviews = Review._create_in_bulk(vals_list)
         else:
@@ -282,7 +287,7 @@ class KamReview(models.Model):
                                           reply_to_force_new, date, create_uid, create_date, write_uid, write_date)
                 SELECT %(model)s, res_id, %(body)s, 'notification', %(subtype)s, TRUE,
                        %(author)s, %(email_from)s, %(reply_to)s, %(message_id)s, FALSE,
-                       FALSE, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                       FALSE, %(date)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM unnest(%(ids)s::int4[]) AS res_id
               ORDER BY res_id
                 """,
@@ -294,6 +299,7 @@ class KamReview(models.Model):
                 reply_to=reply_to or None,
                 message_id=generate_tracking_message_id("message-notify"),
                 now=now,
+                date=now.replace(microsecond=0),  # a message's date is to the second (fields.Datetime.now)
                 uid=self.env.uid,
                 ids=reviews.ids,
             )

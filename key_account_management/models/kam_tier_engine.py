@@ -417,7 +417,7 @@ class KamTierEngine(models.AbstractModel):
                                               change_type, reason, currency_id, revenue_current, revenue_previous,
                                               order_count, potential, trend,
                                               create_uid, create_date, write_uid, write_date)
-                SELECT p.id, p.company_id, v.old_tier_id, v.new_tier_id, %(now)s, %(uid)s,
+                SELECT p.id, p.company_id, v.old_tier_id, v.new_tier_id, %(date)s, %(uid)s,
                        %(change_type)s, %(reason)s, COALESCE(c.currency_id, %(currency)s),
                        COALESCE(CASE WHEN v.stored THEN p.kam_revenue_current ELSE v.revenue_current END, 0),
                        COALESCE(CASE WHEN v.stored THEN p.kam_revenue_previous ELSE v.revenue_previous END, 0),
@@ -432,6 +432,7 @@ class KamTierEngine(models.AbstractModel):
               ORDER BY v.partner_id
                 """,
                 now=now,
+                date=now.replace(microsecond=0),  # to the second, as its default (fields.Datetime.now)
                 uid=uid,
                 change_type=change_type,
                 reason=reason or None,
@@ -483,7 +484,7 @@ class KamTierEngine(models.AbstractModel):
                                               write_date)
                     SELECT 'res.partner', v.res_id, '', 'notification', %(subtype)s, TRUE,
                            %(author)s, %(email_from)s, %(reply_to)s, v.message_id, FALSE,
-                           FALSE, %(now)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                           FALSE, %(date)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                       FROM v ORDER BY v.res_id
                  RETURNING id, res_id
                 )
@@ -500,6 +501,7 @@ class KamTierEngine(models.AbstractModel):
                 email_from=email_from or None,
                 reply_to=reply_to or None,
                 now=now,
+                date=now.replace(microsecond=0),  # a message's date is to the second (fields.Datetime.now)
                 uid=uid,
                 field=tier_field_id,
             )

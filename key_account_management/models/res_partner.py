@@ -548,6 +548,28 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.constrains("kam_tier_id", "company_id")
+    def _check_kam_tier_company(self):
+        """An account's tier is one of its company's tiers or one shared by all
+        companies: another company's tier would bring that company's
+        pricelist and rules (and name its tier in the chatter)."""
+        for partner in self.sudo():
+            tier_company = partner.kam_tier_id.company_id
+            if (
+                tier_company
+                and partner.company_id
+                and tier_company != partner.company_id
+                and partner == partner.commercial_partner_id
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The tier of “%(account)s” belongs to another company: choose a tier of %(company)s "
+                        "or one shared by all companies.",
+                        account=partner.name,
+                        company=partner.company_id.name,
+                    )
+                )
+
     @api.constrains("kam_tier_locked", "kam_tier_lock_reason", "kam_tier_id")
     def _check_kam_tier_lock(self):
         for partner in self.sudo():
@@ -892,9 +914,17 @@ class ResPartner(models.Model):
                 account = partner._kam_new_commercial_partner(vals)
                 if account is None or not partner._kam_changed_fields(vals, fnames):
                     continue
+            # a refusal names the account (read as superuser) only to whoever may read it: to others,
+            # Odoo's access error
             if account and account._kam_holds_account_data():
-                account.with_env(self.env)._kam_require_member_edit(message % account.display_name)
+                try:
+                    account.with_env(self.env)._kam_require_member_edit(message % account.display_name)
+                except AccessError:
+                    account.with_env(self.env).check_access("read")
+                    raise
             elif not self.env.user.has_group("key_account_management.group_kam_user"):
+                if account:
+                    account.with_env(self.env).check_access("read")
                 raise AccessError(message % (account.display_name or partner.sudo().display_name or ""))
 
     def _kam_check_edit(self, vals, creating=False):
@@ -920,6 +950,8 @@ class ResPartner(models.Model):
                 commercial = partner._kam_new_commercial_partner(vals)
                 if commercial is not None and commercial != partner.sudo():
                     if partner._kam_changed_fields(vals, fnames, against=commercial):
+                        # a company the user may not read is not named (read as superuser)
+                        commercial.with_env(self.env).check_access("read")
                         raise UserError(
                             self.env._(
                                 "“%(contact)s” is a contact of “%(company)s”: its key-account information is its "
@@ -977,6 +1009,10 @@ class ResPartner(models.Model):
         check_input(self, vals_list, self._kam_input_fields())
         for vals in vals_list:
             if not self.env.su:
+                if isinstance(vals.get("parent_id"), int) and vals.keys() & self._kam_input_fields():
+                    # a parent the user may not read (another company's) gets Odoo's access error:
+                    # the key-account checks and constraints name it (read as superuser)
+                    self.browse(vals["parent_id"]).check_access("read")
                 self._kam_check_job_fields(vals)
                 self.new({})._kam_check_edit(vals, creating=True)
             if vals.get("kam_is_key_account") and not vals.get("kam_key_account_since"):
@@ -1008,6 +1044,9 @@ class ResPartner(models.Model):
         return partners
 
     def unlink(self):
+        if not self.env.su:
+            # Odoo's access check first: the key-account checks name the partners (read as superuser)
+            self.check_access("unlink")
         self._kam_check_removal()
         return super().unlink()
 
@@ -1024,6 +1063,10 @@ class ResPartner(models.Model):
             and all(partner.company_id.id == company_synced for partner in self.sudo())
         ):
             return True  # contacts already given the company in bulk (_kam_set_company)
+        if not self.env.su:
+            # Odoo's access check first: the key-account checks name the partners (read as superuser),
+            # which whoever may not write them (a portal user, another company) must not learn
+            self.check_access("write")
         check_input(self, [vals], self._kam_input_fields())
         self._kam_check_job_fields(vals)
         self._kam_check_move(vals)
@@ -1107,12 +1150,13 @@ class ResPartner(models.Model):
         company_id = self.env.company.id
         # Odoo gives the company to the contacts account by account (one write of each account's
         # contacts): here one write for the contacts of all the accounts, which the accounts' own
-        # write then finds done (see write)
-        contacts = shared.search([("commercial_partner_id", "in", shared.ids), ("id", "not in", shared.ids)])
+        # write then finds done (see write). As the current user, as Odoo does: the contacts they
+        # read (Odoo's child_ids); a contact of another company, which they cannot read, stays there.
         # mail_notrack: the company is not tracked (no chatter either way)
-        synced = self.with_context(kam_company_synced=company_id, mail_notrack=True).sudo()
+        synced = self.with_context(kam_company_synced=company_id, mail_notrack=True)
+        contacts = synced.search([("commercial_partner_id", "in", shared.ids), ("id", "not in", shared.ids)])
         if contacts:
-            contacts.with_env(synced.env).write({"company_id": company_id})
+            contacts.write({"company_id": company_id})
         shared.with_env(synced.env).write({"company_id": company_id})
 
     @api.model

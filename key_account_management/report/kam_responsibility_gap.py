@@ -17,8 +17,9 @@ class KamResponsibilityGap(models.Model):
     # flushed before the view is read, so that pending changes count
     _depends = {
         "kam.responsibility": ["partner_id", "duty_id", "active", "raci", "state", "user_id"],
-        "kam.duty": ["active", "required", "function"],
+        "kam.duty": ["active", "required", "function", "company_id"],
         "kam.tier": ["duty_ids"],
+        "res.users": ["active"],
         "res.partner": [
             "kam_is_key_account",
             "active",
@@ -52,6 +53,8 @@ class KamResponsibilityGap(models.Model):
                       FROM res_partner p
                       JOIN kam_duty d
                         ON d.active
+                       -- a company's duties are its accounts' only
+                       AND (d.company_id IS NULL OR p.company_id IS NULL OR d.company_id = p.company_id)
                        AND (d.required OR EXISTS (
                                 SELECT 1 FROM kam_tier_duty_rel rel
                                  WHERE rel.tier_id = p.kam_tier_id AND rel.duty_id = d.id))
@@ -63,7 +66,8 @@ class KamResponsibilityGap(models.Model):
                                AND r.active
                                AND r.raci = 'responsible'
                                AND r.state = 'confirmed'
-                               AND r.user_id IS NOT NULL)
+                               -- a responsible user who left (archived) covers nothing
+                               AND EXISTS (SELECT 1 FROM res_users u WHERE u.id = r.user_id AND u.active))
                 )
                 """,
                 SQL.identifier(self._table),

@@ -3,6 +3,7 @@ from . import (
     test_analysis,
     test_bad_data_isolation,
     test_bad_input,
+    test_bulk_attacks,
     test_cadence,
     test_core_flows,
     test_figures,
