@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
 import zlib
+from collections import defaultdict
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -312,14 +313,25 @@ class KamJob(models.AbstractModel):
         """
         columns = list(column_types)
         number_columns = [c for c in columns if column_types[c] in ("int4", "float8", "numeric")]
-        date_columns = [c for c in columns if c not in number_columns]
 
         def changed(old, new):
-            return any(float(old[c] or 0) != float(new[c] or 0) for c in number_columns) or any(
-                (old[c] or False) != (new[c] or False) for c in date_columns
+            """The columns whose value changed, as a tuple."""
+            return tuple(
+                c
+                for c in columns
+                if (
+                    float(old[c] or 0) != float(new[c] or 0)
+                    if c in number_columns
+                    else (old[c] or False) != (new[c] or False)
+                )
             )
 
-        changed_ids = [pid for pid, vals in new_values.items() if changed(current[pid], vals)]
+        by_columns = defaultdict(list)  # {changed columns: ids}
+        for pid, vals in new_values.items():
+            changed_columns = changed(current[pid], vals)
+            if changed_columns:
+                by_columns[changed_columns].append(pid)
+        changed_ids = [pid for ids in by_columns.values() for pid in ids]
         rows = [
             SQL(
                 "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
@@ -340,8 +352,11 @@ class KamJob(models.AbstractModel):
             )
         )
         model.invalidate_model(columns)
-        # values computed from these columns (e.g. days since contact) follow
-        model.browse(changed_ids).modified(columns)
+        # values computed from these columns (e.g. days since contact) follow; each row marks
+        # only the columns it changed (a new tier recomputes the workload of the account's
+        # responsibilities, new figures do not)
+        for changed_columns, ids in by_columns.items():
+            model.browse(ids).modified(list(changed_columns))
         return len(rows)
 
     @api.model

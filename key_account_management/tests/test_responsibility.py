@@ -125,6 +125,29 @@ class TestResponsibility(KamCommon):
         self.env.cr.execute("SELECT workload FROM kam_responsibility WHERE id = %s", [resp.id])
         self.assertEqual(self.env.cr.fetchone()[0], 3.0, "stored, not only in the cache")
 
+    def test_bulk_writer_marks_only_what_changed(self):
+        """kam.job._write_changed marks for recompute what depends on the
+        columns a row changed, not on all the columns written: new figures
+        leave the workload alone, a new tier recomputes it."""
+        resp = self._resp()
+        self.env.flush_all()
+        Job, Partner = self.env["kam.job"], self.env["res.partner"]
+        workload = self.env["kam.responsibility"]._fields["workload"]
+        types = {"kam_revenue_current": "numeric", "kam_tier_id": "int4"}
+        current = Job._read_columns(Partner, [self.account.id], list(types))
+        tier_id = current[self.account.id]["kam_tier_id"]
+        Job._write_changed(
+            Partner, types, current, {self.account.id: {"kam_revenue_current": 123, "kam_tier_id": tier_id}}
+        )
+        self.assertNotIn(resp, self.env.records_to_compute(workload), "figures only: the workload stays")
+        self.assertEqual(self.account.kam_revenue_current, 123)
+        current = Job._read_columns(Partner, [self.account.id], list(types))
+        Job._write_changed(
+            Partner, types, current, {self.account.id: {"kam_revenue_current": 123, "kam_tier_id": self.tier_a.id}}
+        )
+        self.assertIn(resp, self.env.records_to_compute(workload), "a new tier: the workload follows")
+        self.assertEqual(resp.workload, 3.0)
+
     def test_access(self):
         own = self._resp()
         other = self.env["kam.responsibility"].create(
