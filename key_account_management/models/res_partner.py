@@ -1063,16 +1063,21 @@ class ResPartner(models.Model):
             and all(partner.company_id.id == company_synced for partner in self.sudo())
         ):
             return True  # contacts already given the company in bulk (_kam_set_company)
-        if not self.env.su:
-            # Odoo's access check first: the key-account checks name the partners (read as superuser),
-            # which whoever may not write them (a portal user, another company) must not learn
-            self.check_access("write")
-        check_input(self, [vals], self._kam_input_fields())
-        self._kam_check_job_fields(vals)
-        self._kam_check_move(vals)
-        self._kam_check_edit(vals)
-        if "company_id" in vals and not vals["company_id"]:
-            self._kam_check_company_kept()
+        try:
+            check_input(self, [vals], self._kam_input_fields())
+            self._kam_check_job_fields(vals)
+            self._kam_check_move(vals)
+            self._kam_check_edit(vals)
+            if "company_id" in vals and not vals["company_id"]:
+                self._kam_check_company_kept()
+        except UserError:
+            if not self.env.su:
+                # Odoo's access error first: the key-account checks name the partners (read as
+                # superuser), which whoever may not write them (a portal user, another company)
+                # must not learn. Only on a refusal: Odoo's write checks the access anyway, and
+                # the check costs as much as the write of many partners
+                self.check_access("write")
+            raise
         # key account since: set on the accounts that have no date yet, never overwritten
         since_missing = self.browse()
         if vals.get("kam_is_key_account") and "kam_key_account_since" not in vals:
