@@ -374,10 +374,14 @@ class KamHealthEngine(models.AbstractModel):
         months = company.kam_trailing_months
         spend_months = company.kam_risk_spend_months or 3
         grace = company.kam_risk_overdue_grace_days
+        # the trailing window, the spend window and the same months last year: one scan of the orders
+        sales, spend, spend_last_year = Figures._sale_figures_windows(
+            ids, [(months, today), (spend_months, today), (spend_months, today - relativedelta(years=1))], currencies
+        )
         sources = {
-            "sales": Figures._sale_figures(ids, months, today, currencies),
-            "spend": Figures._sale_figures(ids, spend_months, today, currencies),
-            "spend_last_year": Figures._sale_figures(ids, spend_months, today - relativedelta(years=1), currencies),
+            "sales": sales,
+            "spend": spend,
+            "spend_last_year": spend_last_year,
             "receivables": Figures._receivable_figures(ids, grace, today),
             "payments": Figures._payment_figures(ids, months, grace, today),
             "cancellations": Figures._cancellation_figures(ids, CANCELLATION_DAYS, today),
