@@ -209,17 +209,22 @@ class KamHealthEngine(models.AbstractModel):
 
         trailing = set(companies.mapped("kam_trailing_months"))
         spend = {months or 3 for months in companies.mapped("kam_risk_spend_months")}
-        # sale windows (trailing, spend, and spend the same months last year), cancellations, order gaps
-        order_ranges = [moved(Figures._day_end)]  # the end of every window
-        for months, shifts in [(m, [relativedelta()]) for m in trailing] + [
-            (m, [relativedelta(), relativedelta(years=1)]) for m in spend
-        ]:
-            for shift in shifts:
-                for edge in range(3):
-                    order_ranges.append(moved(lambda d, m=months, s=shift, e=edge: Figures._window(m, d - s)[e]))
-        order_ranges += [
+        # confirmed orders (sale windows, order gaps): the starts of the trailing and spend windows and
+        # of the windows before them (their end is the end of every window, below), the start and end of
+        # the spend months last year (only their revenue is read, not the window before them), the start
+        # of the order gaps' window; a cancelled order or a quotation leaving one changes nothing
+        sale_ranges = []
+        for months in trailing | spend:
+            sale_ranges += [moved(lambda d, m=months, e=edge: Figures._window(m, d)[e]) for edge in (0, 1)]
+        for months in spend:
+            sale_ranges += [
+                moved(lambda d, m=months, e=edge: Figures._window(m, d - relativedelta(years=1))[e]) for edge in (1, 2)
+            ]
+        sale_ranges.append(moved(lambda d: Figures._day_end(d) - relativedelta(months=GAP_MONTHS)))
+        # every order but a draft (cancellations): the end of every window, the start of the cancellations'
+        order_ranges = [
+            moved(Figures._day_end),
             moved(lambda d: Figures._day_end(d) - relativedelta(days=CANCELLATION_DAYS)),
-            moved(lambda d: Figures._day_end(d) - relativedelta(months=GAP_MONTHS)),
         ]
         # invoices falling due (payment window), past their grace days (overdue, late), leaving the window
         due_ranges = [moved(lambda d: d)]
@@ -230,9 +235,9 @@ class KamHealthEngine(models.AbstractModel):
         # interactions leaving the trailing window (satisfaction)
         interaction_ranges = [moved(lambda d, m=m: self._start(d - relativedelta(months=m))) for m in trailing]
         # a range is empty on a second run the same day
-        order_ranges, due_ranges, interaction_ranges = (
-            [(a, b) for a, b in ranges if a < b] or [(today, today)]
-            for ranges in (order_ranges, due_ranges, interaction_ranges)
+        sale_ranges, order_ranges, due_ranges, interaction_ranges = (
+            sorted({(a, b) for a, b in ranges if a < b}) or [(today, today)]
+            for ranges in (sale_ranges, order_ranges, due_ranges, interaction_ranges)
         )
 
         def between(column, ranges):
@@ -246,7 +251,9 @@ class KamHealthEngine(models.AbstractModel):
                  UNION
                 SELECT p.commercial_partner_id
                   FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.write_date >= %(since)s OR (so.state != 'draft' AND (%(orders)s))
+                 WHERE so.write_date >= %(since)s
+                    OR (so.state = 'sale' AND %(sales)s)
+                    OR (so.state != 'draft' AND %(orders)s)
                  UNION
                 SELECT am.commercial_partner_id
                   FROM account_move am
@@ -263,6 +270,7 @@ class KamHealthEngine(models.AbstractModel):
                 key_account=key_account_sql("p"),
                 since=since,
                 today=today,
+                sales=between("so.date_order", sale_ranges),
                 orders=between("so.date_order", order_ranges),
                 due=between("am.invoice_date_due", due_ranges),
                 interactions=between("i.date", interaction_ranges),
