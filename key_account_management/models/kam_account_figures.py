@@ -223,8 +223,9 @@ class KamAccountFigures(models.AbstractModel):
     def _partner_filter(self, partner_ids, column="p.commercial_partner_id"):
         """SQL condition restricting a figures query to ``partner_ids``
         (``AND ...``), or nothing for large requests: the caller then drops
-        rows of partners not requested."""
-        if len(partner_ids) > self.LARGE_REQUEST:
+        rows of partners not requested. A caller that knows better sets the
+        limit of a large request in the context (``kam_large_request``)."""
+        if len(partner_ids) > self.env.context.get("kam_large_request", self.LARGE_REQUEST):
             return SQL("")
         return SQL("AND %s = ANY(%s)", SQL(column), list(partner_ids))
 

@@ -352,24 +352,23 @@ class KamHealthEngine(models.AbstractModel):
     def _figures(self, states):
         """All figures of the accounts in ``states``: {partner_id: {source:
         figures}}, a fixed number of grouped queries per company (the
-        thresholds and windows are the company's), and per 5,000 accounts
-        of a daily run."""
+        thresholds and windows are the company's)."""
         by_company = defaultdict(list)
         for pid, state in states.items():
             by_company[state["company_id"] or self.env.company.id].append(pid)
         today = fields.Date.context_today(self)
         result = {pid: {} for pid in states}
-        # A request over LARGE_REQUEST accounts reads the documents of all accounts (see
-        # kam.account.figures): for a daily run of a few thousand accounts, a few requests
-        # filtered by account are faster (100,000 accounts: 5,529 filtered 0.24 s, all 1.0 s)
+        # Each figures query scans the documents once, filtered by account or not (see
+        # kam.account.figures LARGE_REQUEST): filtered, it spares grouping the others. Filtered up
+        # to half the key accounts (100,000 accounts: 6,000 filtered 1.1 s, all 2.4 s; 50,000:
+        # 2.8 s against 5.1 s; 100,000: the same), all of them above.
         large = self.env["kam.account.figures"].LARGE_REQUEST
+        if len(states) > large:
+            self.env.cr.execute(SQL("SELECT COUNT(*) FROM res_partner p WHERE %s", key_account_sql("p")))
+            large = max(large, self.env.cr.fetchone()[0] // 2)
+        engine = self.with_context(kam_large_request=large)
         for company_id, company_ids in by_company.items():
-            if len(company_ids) <= 3 * large:
-                chunks = [company_ids[start : start + large] for start in range(0, len(company_ids), large)]
-            else:
-                chunks = [company_ids]
-            for ids in chunks:
-                result.update(self._company_figures(company_id, ids, today))
+            result.update(engine._company_figures(company_id, company_ids, today))
         return result
 
     @api.model
