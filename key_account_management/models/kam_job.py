@@ -297,7 +297,13 @@ class KamJob(models.AbstractModel):
         )
         model.invalidate_model(columns)
         # values computed from these columns (e.g. days since contact) follow
-        model.browse(changed_ids).modified(columns)
+        records = model.browse(changed_ids)
+        records.modified(columns)
+        # but not the computed columns written here (a signal's severity rank): their values are these
+        for column in columns:
+            field = model._fields[column]
+            if field.compute and field.store:
+                self.env.remove_to_compute(field, records)
         return len(rows)
 
     @api.model
