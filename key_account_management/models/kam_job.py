@@ -75,9 +75,7 @@ class KamJob(models.AbstractModel):
         """Start (UTC) of the last run of ``job``, from which an incremental
         run looks for changes; None when a full run is due: never run, or the
         last full run is older than ``full_every_days``."""
-        params = self.env["ir.config_parameter"].sudo()
-        last = params.get_param(f"key_account_management.last_run.{job}")
-        last_full = params.get_param(f"key_account_management.last_full_run.{job}")
+        last, last_full = self._run_params(job)
         if not last or not last_full:
             return None
         if full_every_days and fields.Datetime.to_datetime(last_full) < fields.Datetime.now() - timedelta(
@@ -88,10 +86,39 @@ class KamJob(models.AbstractModel):
 
     @api.model
     def _set_last_run(self, job, started, full=False):
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param(f"key_account_management.last_run.{job}", fields.Datetime.to_string(started))
+        """Keep the start of this run of ``job`` (and of its last full run).
+
+        In the system parameters ``key_account_management.last_run.<job>``
+        and ``key_account_management.last_full_run.<job>``, written and read
+        (``_run_params``) in SQL: ``set_param`` clears every cache of the
+        registry (and of the other workers), which each stage of the daily
+        pipeline would then fill again; nothing else reads these two."""
+        values = {f"key_account_management.last_run.{job}": fields.Datetime.to_string(started)}
         if full:
-            params.set_param(f"key_account_management.last_full_run.{job}", fields.Datetime.to_string(started))
+            values[f"key_account_management.last_full_run.{job}"] = values[f"key_account_management.last_run.{job}"]
+        self.env["ir.config_parameter"].flush_model()
+        now, uid = self.env.cr.now(), self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date)
+                   VALUES %s
+                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_uid = EXCLUDED.write_uid,
+                                                   write_date = EXCLUDED.write_date""",
+                SQL(", ").join(
+                    SQL("(%s, %s, %s, %s, %s, %s)", key, value, uid, now, uid, now) for key, value in values.items()
+                ),
+            )
+        )
+        self.env["ir.config_parameter"].invalidate_model(["value"])
+
+    @api.model
+    def _run_params(self, job):
+        """(last run, last full run) of ``job`` as stored (strings or None)."""
+        self.env["ir.config_parameter"].flush_model(["key", "value"])
+        keys = [f"key_account_management.last_run.{job}", f"key_account_management.last_full_run.{job}"]
+        self.env.cr.execute(SQL("SELECT key, value FROM ir_config_parameter WHERE key = ANY(%s)", keys))
+        values = dict(self.env.cr.fetchall())
+        return values.get(keys[0]), values.get(keys[1])
 
     @api.model
     def _commits(self):
