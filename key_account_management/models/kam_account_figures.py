@@ -125,7 +125,8 @@ class KamAccountFigures(models.AbstractModel):
         :param windows: list of (months, today) as ``_sale_figures`` takes them
         :return: a list of ``_sale_figures`` results, one per window, in order
         """
-        results = [{pid: self._empty_sale_figures() for pid in partner_ids} for __ in windows]
+        empty = self._empty_sale_figures()
+        results = [{pid: dict(empty) for pid in partner_ids} for __ in windows]
         if not partner_ids or not windows:
             return results
         bounds = [self._window(months, today) for months, today in windows]
@@ -167,6 +168,7 @@ class KamAccountFigures(models.AbstractModel):
         rows = self.env.cr.fetchall()
         default_currency = self.env.company.currency_id
         converters = {today: self._converter(today) for __, today in windows}
+        touched = [set() for __ in windows]  # the others keep the empty figures (zeros need no rounding)
         for row in rows:
             pid, currency_id = row[0], row[1]
             if pid not in results[0]:
@@ -177,6 +179,7 @@ class KamAccountFigures(models.AbstractModel):
                 if first is None:
                     continue  # no order before the window's end (as a query of this window alone)
                 convert = converters[today]
+                touched[index].add(pid)
                 fig = result[pid]
                 fig["revenue_current"] += convert(cur, currency_id, target)
                 fig["revenue_previous"] += convert(prev, currency_id, target)
@@ -186,8 +189,9 @@ class KamAccountFigures(models.AbstractModel):
                 fig["first_order_date"] = min(fig["first_order_date"] or first, first)
                 fig["last_order_date"] = max(fig["last_order_date"] or last, last)
         rounders = {}
-        for result in results:
-            for pid, fig in result.items():
+        for result, pids in zip(results, touched, strict=True):
+            for pid in pids:
+                fig = result[pid]
                 target = (currency_by_partner or {}).get(pid) or default_currency
                 if target not in rounders:
                     # float_round of res.currency.round, resolved once per currency
