@@ -250,10 +250,15 @@ class KamHealthEngine(models.AbstractModel):
                 SELECT p.commercial_partner_id FROM res_partner p WHERE p.write_date >= %(since)s
                  UNION
                 SELECT p.commercial_partner_id
-                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.write_date >= %(since)s
-                    OR (so.state = 'sale' AND %(sales)s)
-                    OR (so.state != 'draft' AND %(orders)s)
+                  FROM res_partner p
+                 -- the customers of a few thousand orders: by index (a join scans all partners)
+                 WHERE p.id = ANY(ARRAY(
+                           SELECT so.partner_id
+                             FROM sale_order so
+                            WHERE so.write_date >= %(since)s
+                               OR (so.state = 'sale' AND %(sales)s)
+                               OR (so.state != 'draft' AND %(orders)s)
+                       ))
                  UNION
                 SELECT am.commercial_partner_id
                   FROM account_move am
@@ -262,10 +267,10 @@ class KamHealthEngine(models.AbstractModel):
                  UNION
                 SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %(since)s OR %(interactions)s
                  UNION
-                SELECT p.id
-                  FROM res_partner p
-                 WHERE %(key_account)s
-                   AND (p.kam_health_check_date IS NULL OR p.kam_health_check_date <= %(today)s)
+                -- (two branches: each by the index of the check date)
+                SELECT p.id FROM res_partner p WHERE p.kam_health_check_date <= %(today)s AND %(key_account)s
+                 UNION
+                SELECT p.id FROM res_partner p WHERE p.kam_health_check_date IS NULL AND %(key_account)s
                 """,
                 key_account=key_account_sql("p"),
                 since=since,
