@@ -880,4 +880,8 @@ class KamHealthEngine(models.AbstractModel):
             if rank >= critical and leader and leader != state["manager_id"]:
                 requests.append(ActivityRequest(signal_id, f"{reason}:critical", leader, summary, note))
         if requests:
-            self.env["kam.activity"]._raise_once(requests, res_model="kam.risk.signal", bulk=True)
+            # their record's name: a signal's display name is its type (its _rec_name), known here
+            Signal = self.env["kam.risk.signal"]
+            convert = Signal._fields[Signal._rec_name].convert_to_display_name
+            names = {signal_id: convert(signal_type, Signal) for __, signal_id, signal_type, __, __ in escalations}
+            self.env["kam.activity"]._raise_once(requests, res_model="kam.risk.signal", bulk=True, names=names)
