@@ -115,24 +115,41 @@ class KamAccountFigures(models.AbstractModel):
             change of revenue between the windows in percent (100 when
             there was no revenue before and there is now).
         """
-        result = {pid: self._empty_sale_figures() for pid in partner_ids}
-        if not partner_ids:
-            return result
-        previous_start, current_start, end = self._window(months, today)
+        return self._sale_figures_windows(partner_ids, [(months, today)], currency_by_partner)[0]
+
+    @api.model
+    def _sale_figures_windows(self, partner_ids, windows, currency_by_partner=None):
+        """``_sale_figures`` of several windows at once, from one grouped
+        query (one scan of the orders instead of one per window).
+
+        :param windows: list of (months, today) as ``_sale_figures`` takes them
+        :return: a list of ``_sale_figures`` results, one per window, in order
+        """
+        empty = self._empty_sale_figures()
+        results = [{pid: dict(empty) for pid in partner_ids} for __ in windows]
+        if not partner_ids or not windows:
+            return results
+        bounds = [self._window(months, today) for months, today in windows]
         self._flush_orders()
         amount = self._order_amount_sql()
-        in_current = SQL("so.date_order >= %s AND so.date_order < %s", current_start, end)
-        in_previous = SQL("so.date_order >= %s AND so.date_order < %s", previous_start, current_start)
+        columns = []
+        for previous_start, current_start, end in bounds:
+            in_current = SQL("so.date_order >= %s AND so.date_order < %s", current_start, end)
+            in_previous = SQL("so.date_order >= %s AND so.date_order < %s", previous_start, current_start)
+            before_end = SQL("so.date_order < %s", end)
+            columns += [
+                SQL("SUM(%s) FILTER (WHERE %s)", amount, in_current),
+                SQL("SUM(%s) FILTER (WHERE %s)", amount, in_previous),
+                SQL("COUNT(*) FILTER (WHERE %s)", in_current),
+                SQL("COUNT(*) FILTER (WHERE %s)", in_previous),
+                SQL("MIN(so.date_order) FILTER (WHERE %s)", before_end),
+                SQL("MAX(so.date_order) FILTER (WHERE %s)", before_end),
+            ]
         query = SQL(
             """
             SELECT p.commercial_partner_id,
                    c.currency_id,
-                   SUM(%(amount)s) FILTER (WHERE %(in_current)s),
-                   SUM(%(amount)s) FILTER (WHERE %(in_previous)s),
-                   COUNT(*) FILTER (WHERE %(in_current)s),
-                   COUNT(*) FILTER (WHERE %(in_previous)s),
-                   MIN(so.date_order),
-                   MAX(so.date_order)
+                   %(columns)s
               FROM sale_order so
               JOIN res_partner p ON p.id = so.partner_id
               JOIN res_company c ON c.id = so.company_id
@@ -142,42 +159,49 @@ class KamAccountFigures(models.AbstractModel):
                %(company_filter)s
           GROUP BY p.commercial_partner_id, c.currency_id
             """,
-            amount=amount,
-            in_current=in_current,
-            in_previous=in_previous,
-            end=end,
+            columns=SQL(", ").join(columns),
+            end=max(end for __, __, end in bounds),
             partner_filter=self._partner_filter(partner_ids),
             company_filter=self._company_filter(),
         )
         self.env.cr.execute(query)
         rows = self.env.cr.fetchall()
         default_currency = self.env.company.currency_id
-        convert = self._converter(today)
-
-        for pid, currency_id, cur, prev, count, count_prev, first, last in rows:
-            if pid not in result:
+        converters = {today: self._converter(today) for __, today in windows}
+        touched = [set() for __ in windows]  # the others keep the empty figures (zeros need no rounding)
+        for row in rows:
+            pid, currency_id = row[0], row[1]
+            if pid not in results[0]:
                 continue  # a large request is answered from all partners (see _partner_filter)
             target = (currency_by_partner or {}).get(pid) or default_currency
-            fig = result[pid]
-            fig["revenue_current"] += convert(cur, currency_id, target)
-            fig["revenue_previous"] += convert(prev, currency_id, target)
-            fig["order_count"] += count
-            fig["order_count_previous"] += count_prev
-            first, last = first.date(), last.date()
-            fig["first_order_date"] = min(fig["first_order_date"] or first, first)
-            fig["last_order_date"] = max(fig["last_order_date"] or last, last)
+            for index, ((__, today), result) in enumerate(zip(windows, results, strict=True)):
+                cur, prev, count, count_prev, first, last = row[2 + 6 * index : 8 + 6 * index]
+                if first is None:
+                    continue  # no order before the window's end (as a query of this window alone)
+                convert = converters[today]
+                touched[index].add(pid)
+                fig = result[pid]
+                fig["revenue_current"] += convert(cur, currency_id, target)
+                fig["revenue_previous"] += convert(prev, currency_id, target)
+                fig["order_count"] += count
+                fig["order_count_previous"] += count_prev
+                first, last = first.date(), last.date()
+                fig["first_order_date"] = min(fig["first_order_date"] or first, first)
+                fig["last_order_date"] = max(fig["last_order_date"] or last, last)
         rounders = {}
-        for pid, fig in result.items():
-            target = (currency_by_partner or {}).get(pid) or default_currency
-            if target not in rounders:
-                # float_round of res.currency.round, resolved once per currency
-                rounders[target] = functools.partial(float_round, precision_rounding=target.rounding)
-            rnd = rounders[target]
-            fig["revenue_current"] = rnd(fig["revenue_current"])
-            fig["revenue_previous"] = rnd(fig["revenue_previous"])
-            fig["avg_order_value"] = rnd(fig["revenue_current"] / fig["order_count"]) if fig["order_count"] else 0.0
-            fig["trend"] = self._trend(fig["revenue_current"], fig["revenue_previous"])
-        return result
+        for result, pids in zip(results, touched, strict=True):
+            for pid in pids:
+                fig = result[pid]
+                target = (currency_by_partner or {}).get(pid) or default_currency
+                if target not in rounders:
+                    # float_round of res.currency.round, resolved once per currency
+                    rounders[target] = functools.partial(float_round, precision_rounding=target.rounding)
+                rnd = rounders[target]
+                fig["revenue_current"] = rnd(fig["revenue_current"])
+                fig["revenue_previous"] = rnd(fig["revenue_previous"])
+                fig["avg_order_value"] = rnd(fig["revenue_current"] / fig["order_count"]) if fig["order_count"] else 0.0
+                fig["trend"] = self._trend(fig["revenue_current"], fig["revenue_previous"])
+        return results
 
     #: Above this many partners, a figures query reads the orders of all
     #: partners and keeps the requested ones in Python: PostgreSQL then scans
@@ -203,8 +227,9 @@ class KamAccountFigures(models.AbstractModel):
     def _partner_filter(self, partner_ids, column="p.commercial_partner_id"):
         """SQL condition restricting a figures query to ``partner_ids``
         (``AND ...``), or nothing for large requests: the caller then drops
-        rows of partners not requested."""
-        if len(partner_ids) > self.LARGE_REQUEST:
+        rows of partners not requested. A caller that knows better sets the
+        limit of a large request in the context (``kam_large_request``)."""
+        if len(partner_ids) > self.env.context.get("kam_large_request", self.LARGE_REQUEST):
             return SQL("")
         return SQL("AND %s = ANY(%s)", SQL(column), list(partner_ids))
 

@@ -91,8 +91,7 @@ class KamJob(models.AbstractModel):
         """Start (UTC) of the last run of ``job``, from which an incremental
         run looks for changes; None when a full run is due: never run, or the
         last full run is older than ``full_every_days``."""
-        runs = self._run_stamps(job)
-        last, last_full = runs.get("last_run"), runs.get("last_full_run")
+        last, last_full = self._run_params(job)
         if not last or not last_full:
             return None
         if full_every_days and fields.Datetime.to_datetime(last_full) < fields.Datetime.now() - timedelta(
@@ -103,40 +102,39 @@ class KamJob(models.AbstractModel):
 
     @api.model
     def _set_last_run(self, job, started, full=False):
-        """Record the start of a run of ``job`` (and of a full run): system
-        parameters ``key_account_management.last_run.<job>`` and
-        ``...last_full_run.<job>``, written and read in SQL (see
-        :meth:`_run_stamps`): ``set_param`` clears every ormcache of the
-        registry (access rights, rules, translations...), which each stage
-        of the pipeline would then fill again."""
-        stamp = fields.Datetime.to_string(started)
+        """Keep the start of this run of ``job`` (and of its last full run).
+
+        In the system parameters ``key_account_management.last_run.<job>``
+        and ``key_account_management.last_full_run.<job>``, written and read
+        (``_run_params``) in SQL: ``set_param`` clears every cache of the
+        registry (and of the other workers), which each stage of the daily
+        pipeline would then fill again; nothing else reads these two."""
+        values = {f"key_account_management.last_run.{job}": fields.Datetime.to_string(started)}
+        if full:
+            values[f"key_account_management.last_full_run.{job}"] = values[f"key_account_management.last_run.{job}"]
+        self.env["ir.config_parameter"].flush_model()
         now, uid = self.env.cr.now(), self.env.uid
-        for kind in ("last_run", "last_full_run") if full else ("last_run",):
-            self.env.cr.execute(
-                SQL(
-                    """
-                    INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date)
-                    VALUES (%(key)s, %(value)s, %(uid)s, %(now)s, %(uid)s, %(now)s)
-                    ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_uid = EXCLUDED.write_uid,
-                                                    write_date = EXCLUDED.write_date
-                    """,
-                    key=f"key_account_management.{kind}.{job}",
-                    value=stamp,
-                    uid=uid,
-                    now=now,
-                )
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date)
+                   VALUES %s
+                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_uid = EXCLUDED.write_uid,
+                                                   write_date = EXCLUDED.write_date""",
+                SQL(", ").join(
+                    SQL("(%s, %s, %s, %s, %s, %s)", key, value, uid, now, uid, now) for key, value in values.items()
+                ),
             )
+        )
         self.env["ir.config_parameter"].invalidate_model(["value"])
 
     @api.model
-    def _run_stamps(self, job):
-        """{"last_run": ..., "last_full_run": ...} of ``job`` as stored (SQL:
-        the ormcache of ``get_param`` is not cleared when
-        :meth:`_set_last_run` writes them)."""
+    def _run_params(self, job):
+        """(last run, last full run) of ``job`` as stored (strings or None)."""
         self.env["ir.config_parameter"].flush_model(["key", "value"])
-        keys = {f"key_account_management.{kind}.{job}": kind for kind in ("last_run", "last_full_run")}
-        self.env.cr.execute(SQL("SELECT key, value FROM ir_config_parameter WHERE key = ANY(%s)", list(keys)))
-        return {keys[key]: value for key, value in self.env.cr.fetchall()}
+        keys = [f"key_account_management.last_run.{job}", f"key_account_management.last_full_run.{job}"]
+        self.env.cr.execute(SQL("SELECT key, value FROM ir_config_parameter WHERE key = ANY(%s)", keys))
+        values = dict(self.env.cr.fetchall())
+        return values.get(keys[0]), values.get(keys[1])
 
     @api.model
     def _commits(self):
@@ -357,6 +355,12 @@ class KamJob(models.AbstractModel):
         # responsibilities, new figures do not)
         for changed_columns, ids in by_columns.items():
             model.browse(ids).modified(list(changed_columns))
+        # but not the computed columns written here (a signal's severity rank): their values are these
+        records = model.browse(changed_ids)
+        for column in columns:
+            field = model._fields[column]
+            if field.compute and field.store:
+                self.env.remove_to_compute(field, records)
         return len(rows)
 
     @api.model

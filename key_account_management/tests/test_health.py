@@ -681,3 +681,65 @@ class TestKamHealthIncremental(KamHealthCommon):
         self.assertFalse(Partner._cron_kam_health().full)
         self.assertEqual(len(self.other_account.kam_health_snapshot_ids), 2, "its week is over: a new snapshot")
         self.assertEqual(self.other_account.kam_health_check_date, self.today + timedelta(days=7))
+
+    def test_orders_leaving_a_window_that_counts(self):
+        """An order a window edge moved over since the last run: its account is
+        looked at when the edge is one its figures read (a confirmed order for
+        the sale windows, any order but a draft for the cancellations), not
+        otherwise (a cancelled order leaving the trailing window, a confirmed
+        one leaving the months before last year's spend months, never read)."""
+        Partner = self.env["res.partner"]
+        Figures = self.env["kam.account.figures"]
+        yesterday = self.today - timedelta(days=1)
+        trailing = self.company.kam_trailing_months
+        spend = self.company.kam_risk_spend_months
+        last_year = relativedelta(years=1)
+
+        def crossed(boundary):
+            """A moment the edge ``boundary(day)`` moved over from yesterday to today."""
+            before, now = boundary(yesterday), boundary(self.today)
+            self.assertLess(before, now)
+            return before + (now - before) / 2
+
+        def account(name, boundary, confirm=True):
+            partner = Partner.create({"name": name, "is_company": True, "kam_is_key_account": True})
+            order = self._order(partner, 100.0, confirm=confirm, when=crossed(boundary))
+            if not confirm:
+                order._action_cancel()
+            return partner
+
+        looked_at = {
+            "trailing start": account("Trailing", lambda d: Figures._window(trailing, d)[1]),
+            "before the trailing months": account("Previous", lambda d: Figures._window(trailing, d)[0]),
+            "spend start": account("Spend", lambda d: Figures._window(spend, d)[1]),
+            "spend months last year": account("Last year", lambda d: Figures._window(spend, d - last_year)[1]),
+            "cancellations' start": account(
+                "Cancelled recently",
+                lambda d: Figures._day_end(d) - relativedelta(days=90),
+                confirm=False,
+            ),
+        }
+        left_alone = {
+            "cancelled, trailing start": account("Cancelled", lambda d: Figures._window(trailing, d)[1], confirm=False),
+            "before the spend months last year": account(
+                "Two years", lambda d: Figures._window(spend, d - last_year)[0]
+            ),
+        }
+        self.assertEqual(
+            self.env["sale.order"].search_count(
+                [("partner_id", "in", [p.id for p in left_alone.values()]), ("state", "=", "cancel")]
+            ),
+            1,
+        )
+        with self._yesterday():
+            Partner._cron_kam_health()
+        self._age_everything()
+        for partner in (*looked_at.values(), *left_alone.values()):
+            self.assertGreater(partner.kam_health_check_date, self.today, "nothing due by its check date")
+            self._tamper(partner)
+        result = Partner._cron_kam_health()
+        self.assertFalse(result.full)
+        for edge, partner in looked_at.items():
+            self.assertNotEqual(partner.kam_health_score, 99, f"an order moved over the {edge}: looked at")
+        for edge, partner in left_alone.items():
+            self.assertEqual(partner.kam_health_score, 99, f"an order moved over the {edge}: nothing to read")
