@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..models.kam_sale_trend import TREND_COLUMNS
+from ..models.kam_sale_trend import TREND_COLUMNS, TREND_FILLFACTOR
 from .test_analysis import SaleAnalysisCommon
 
 OLD_WRITE = datetime(2000, 1, 1)
@@ -132,3 +132,10 @@ class TestTrendWritesChangedRowsOnly(SaleAnalysisCommon):
         nobody = self.env["res.partner"].create({"name": "No orders", "is_company": True, "kam_is_key_account": True})
         self.assertEqual(Trend._kam_refresh((nobody | self.account).ids), (0, 0, 0))
         self.assertFalse(Trend.search([("partner_id", "=", nobody.id)]))
+
+    def test_pages_keep_room_for_updates(self):
+        """The table's pages keep room for the next version of their rows
+        (updates in place, see KamSaleTrend.init)."""
+        self.env.cr.execute("SELECT reloptions FROM pg_class WHERE oid = 'kam_sale_trend'::regclass")
+        self.assertIn(f"fillfactor={TREND_FILLFACTOR}", self.env.cr.fetchone()[0])
+        self.assertLess(TREND_FILLFACTOR, 100)
