@@ -18,6 +18,10 @@ HISTORY_MONTHS = 12
 # batch than in five of 2,000.
 TREND_BATCH_SIZE = 10000
 
+# Memory of the refresh statement to sort and hash in (PostgreSQL's work_mem,
+# in kB; a server set higher keeps its own).
+TREND_WORK_MEM_KB = 64 * 1024
+
 # Percent of each table page the trend rows fill when written (see init).
 TREND_FILLFACTOR = 70
 
@@ -396,13 +400,23 @@ class KamSaleTrend(models.Model):
             now=now,
         )
         cr = self.env.cr
-        # PostgreSQL's JIT compiles this statement for each batch (its cost
-        # estimate is large), which takes longer than running it
-        cr.execute("SELECT current_setting('jit'), set_config('jit', 'off', true)")
-        jit = cr.fetchone()[0]
+        # For this statement only: no JIT (PostgreSQL compiled it for every
+        # batch, its cost estimate being large, which took longer than running
+        # it), and the memory to sort and hash a batch's months without
+        # spilling to disk (a sixth faster at 10,000 accounts than the
+        # default 4 MB).
+        cr.execute(
+            "SELECT current_setting('jit'), current_setting('work_mem'), setting::bigint"
+            "  FROM pg_settings WHERE name = 'work_mem'"
+        )
+        jit, work_mem, work_mem_kb = cr.fetchone()
+        cr.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+            [f"{max(work_mem_kb, TREND_WORK_MEM_KB)}kB"],
+        )
         cr.execute(query)
         counts = cr.fetchone()
-        cr.execute(SQL("SELECT set_config('jit', %s, true)", jit))
+        cr.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
         self.invalidate_model()
         return counts
 
