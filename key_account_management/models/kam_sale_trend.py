@@ -13,6 +13,18 @@ from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql
 SHOWN_MONTHS = 24
 HISTORY_MONTHS = 12
 
+# Accounts refreshed per statement: each batch scans the orders once; a run
+# of 10,000 changed accounts at 100,000 accounts was a third faster in one
+# batch than in five of 2,000.
+TREND_BATCH_SIZE = 10000
+
+# Memory of the refresh statement to sort and hash in (PostgreSQL's work_mem,
+# in kB; a server set higher keeps its own).
+TREND_WORK_MEM_KB = 64 * 1024
+
+# Percent of each table page the trend rows fill when written (see init).
+TREND_FILLFACTOR = 70
+
 # Columns written by the refresh (besides the key partner_id, company_id, date).
 TREND_COLUMNS = [
     "tier_id",
@@ -122,6 +134,19 @@ class KamSaleTrend(models.Model):
     _sql_constraints = [
         ("partner_company_date_uniq", "unique(partner_id, company_id, date)", "One trend row per account and month."),
     ]
+
+    def init(self):
+        res = super().init()
+        # Room on each page for the next version of its rows: the refresh
+        # updates the months that changed, and PostgreSQL then writes the new
+        # version on the same page without touching the four indexes (no
+        # indexed column changes): 78,000 rows updated at 100,000 accounts in
+        # 0.9 s instead of 1.4-2.4 s. The table is larger by as much.
+        cr = self.env.cr
+        cr.execute("SELECT reloptions FROM pg_class WHERE oid = %s::regclass", [self._table])
+        if f"fillfactor={TREND_FILLFACTOR}" not in (cr.fetchone()[0] or []):
+            cr.execute(SQL("ALTER TABLE %s SET (fillfactor = %s)", SQL.identifier(self._table), TREND_FILLFACTOR))
+        return res
 
     # ------------------------------------------------------------------
     # Drops: the company's threshold applies when read
@@ -258,7 +283,7 @@ class KamSaleTrend(models.Model):
         def refresh(batch):
             self._kam_refresh(batch.ids, today=today)
 
-        result = Job._run_in_batches(ids, refresh, batch_size=batch_size)
+        result = Job._run_in_batches(ids, refresh, batch_size=batch_size or TREND_BATCH_SIZE)
         if not result.running_elsewhere:
             Job._set_last_run("trend", started, full=changed is None)
         return result
@@ -319,17 +344,32 @@ class KamSaleTrend(models.Model):
         self.env["res.partner"].flush_model(["kam_is_key_account", "kam_tier_id", "kam_manager_id"])
         self.flush_model()
         new = self._kam_trend_query(list(partner_ids), today)
-        key = SQL("t.partner_id = n.partner_id AND t.company_id = n.company_id AND t.date = n.date")
+        key = SQL("o.partner_id = n.partner_id AND o.company_id = n.company_id AND o.date = n.date")
         columns = [SQL.identifier(name) for name in TREND_COLUMNS]
         now = fields.Datetime.now()
+        # The stored rows of the batch, read through the unique index one
+        # account at a time (the LATERAL ... OFFSET 0 keeps PostgreSQL from
+        # scanning the whole table for a batch of a few thousand accounts),
+        # then compared with the new rows: only the rows whose values differ
+        # are updated, the missing months inserted and the stale ones deleted.
         query = SQL(
             """
-            WITH n AS (%(new)s),
+            WITH n AS MATERIALIZED (%(new)s),
+            o AS MATERIALIZED (
+                SELECT o.*
+                  FROM unnest(%(ids)s::int[]) AS b(partner_id)
+                 CROSS JOIN LATERAL (
+                        SELECT t.id, t.partner_id, t.company_id, t.date, %(stored_columns)s
+                          FROM kam_sale_trend t
+                         WHERE t.partner_id = b.partner_id
+                        OFFSET 0
+                       ) AS o
+            ),
             updated AS (
                 UPDATE kam_sale_trend t
                    SET (%(columns)s, write_uid, write_date) = (%(new_columns)s, %(uid)s, %(now)s)
-                  FROM n
-                 WHERE %(key)s
+                  FROM o JOIN n ON %(key)s
+                 WHERE t.id = o.id
                    AND (%(old_columns)s) IS DISTINCT FROM (%(new_columns)s)
              RETURNING t.id
             ),
@@ -338,28 +378,45 @@ class KamSaleTrend(models.Model):
                                             create_uid, create_date, write_uid, write_date)
                 SELECT n.partner_id, n.company_id, n.date, %(new_columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM n
-                 WHERE NOT EXISTS (SELECT 1 FROM kam_sale_trend t WHERE %(key)s)
+                 WHERE NOT EXISTS (SELECT 1 FROM o WHERE %(key)s)
+              ORDER BY n.partner_id, n.company_id, n.date
              RETURNING id
             ),
             deleted AS (
                 DELETE FROM kam_sale_trend t
-                 WHERE t.partner_id = ANY(%(ids)s)
-                   AND NOT EXISTS (SELECT 1 FROM n WHERE %(key)s)
+                 WHERE t.id = ANY(ARRAY(SELECT o.id FROM o WHERE NOT EXISTS (SELECT 1 FROM n WHERE %(key)s)))
              RETURNING t.id
             )
             SELECT (SELECT COUNT(*) FROM updated), (SELECT COUNT(*) FROM inserted), (SELECT COUNT(*) FROM deleted)
             """,
             new=new,
             columns=SQL(", ").join(columns),
+            stored_columns=SQL(", ").join(SQL("t.%s", column) for column in columns),
             new_columns=SQL(", ").join(SQL("n.%s", column) for column in columns),
-            old_columns=SQL(", ").join(SQL("t.%s", column) for column in columns),
+            old_columns=SQL(", ").join(SQL("o.%s", column) for column in columns),
             key=key,
             ids=list(partner_ids),
             uid=self.env.uid,
             now=now,
         )
-        self.env.cr.execute(query)
-        counts = self.env.cr.fetchone()
+        cr = self.env.cr
+        # For this statement only: no JIT (PostgreSQL compiled it for every
+        # batch, its cost estimate being large, which took longer than running
+        # it), and the memory to sort and hash a batch's months without
+        # spilling to disk (a sixth faster at 10,000 accounts than the
+        # default 4 MB).
+        cr.execute(
+            "SELECT current_setting('jit'), current_setting('work_mem'), setting::bigint"
+            "  FROM pg_settings WHERE name = 'work_mem'"
+        )
+        jit, work_mem, work_mem_kb = cr.fetchone()
+        cr.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+            [f"{max(work_mem_kb, TREND_WORK_MEM_KB)}kB"],
+        )
+        cr.execute(query)
+        counts = cr.fetchone()
+        cr.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
         self.invalidate_model()
         return counts
 
