@@ -51,6 +51,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import (  # noqa: E402
     MODULE,
     ROOT,
+    active_managers,
     build_data,
     build_interactions,
     build_invoices,
@@ -160,6 +161,9 @@ def run_scope(args, scope, results, floors):
         update_module(args.db)
     with open_env(args.db) as env:
         cr = env.cr
+        if active_managers(cr):
+            log("the accounts' manager is now an active user (the base had an archived one)")
+            cr.commit()
         entries = stage_entries(env, args.stages)
         for name, why in entries:
             if why:

@@ -35,6 +35,8 @@ from odoo import SUPERUSER_ID, Command, api, fields  # noqa: E402
 from odoo.tools import SQL  # noqa: E402
 
 MODULE = "key_account_management"
+#: the key account manager of the bench accounts: an active user (the jobs raise nothing for one who left)
+MANAGER_LOGIN = "admin"
 
 FLOOR_SQL = """
     SELECT p.commercial_partner_id,
@@ -261,7 +263,7 @@ def build_data(env, accounts, lines_per_order=0):
             "ref": "'BENCH-ACCOUNT'",
             "kam_is_key_account": "true",
             "kam_potential": "(g %% 101)",
-            "kam_manager_id": str(SUPERUSER_ID),
+            "kam_manager_id": f"(SELECT id FROM res_users WHERE login = '{MANAGER_LOGIN}')",
         },
     )
     cr.execute("UPDATE res_partner SET commercial_partner_id = id WHERE ref = 'BENCH-ACCOUNT'")
@@ -482,6 +484,19 @@ def build_interactions(env, accounts, per_account=2):
 
 
 # ---------------------------------------------------------------- days
+
+
+def active_managers(cr):
+    """Give the accounts an active key account manager (``MANAGER_LOGIN``):
+    bases built before 18.0.1.6.0 had the superuser, an archived user, for
+    whom the jobs no longer raise follow-ups, reminders or risk activities
+    (nor assign reviews). Returns the number of partners changed."""
+    cr.execute(
+        """UPDATE res_partner SET kam_manager_id = (SELECT id FROM res_users WHERE login = %s)
+            WHERE kam_manager_id IN (SELECT id FROM res_users WHERE NOT active)""",
+        [MANAGER_LOGIN],
+    )
+    return cr.rowcount
 
 
 def next_day(cr):

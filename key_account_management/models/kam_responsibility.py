@@ -159,7 +159,10 @@ class KamResponsibility(models.Model):
         workload in the same statement, the company the account's. The
         values are the matrix's own (key accounts, a duty without
         responsible yet, a user whenever confirmed), so the constraints
-        hold."""
+        hold. (The responsibilities the accounts already have are read
+        first, once: a NOT EXISTS on the table itself was planned as a scan
+        of the table for each row while a first run filled it, before
+        PostgreSQL's statistics knew its size.)"""
         if not accounts:
             return self.browse()
         self.env["res.partner"].flush_model(
@@ -172,6 +175,10 @@ class KamResponsibility(models.Model):
         self.env.cr.execute(
             SQL(
                 """
+                WITH existing AS MATERIALIZED (
+                    SELECT partner_id, duty_id FROM kam_responsibility
+                     WHERE partner_id = ANY(%(ids)s) AND raci = 'responsible' AND active
+                )
                 INSERT INTO kam_responsibility (partner_id, company_id, kam_manager_id, duty_id, duty_sequence,
                                                 function, user_id, raci, cadence, state, active, workload,
                                                 create_uid, create_date, write_uid, write_date)
@@ -189,9 +196,7 @@ class KamResponsibility(models.Model):
              -- a default user who left (archived) fills nothing: proposed for the manager to fill
              LEFT JOIN res_users du ON du.id = d.default_user_id AND du.active
                  WHERE %(key_account)s
-                   AND NOT EXISTS (SELECT 1 FROM kam_responsibility r
-                                    WHERE r.partner_id = p.id AND r.duty_id = d.id
-                                      AND r.raci = 'responsible' AND r.active)
+                   AND NOT EXISTS (SELECT 1 FROM existing e WHERE e.partner_id = p.id AND e.duty_id = d.id)
               ORDER BY p.id, d.sequence, d.id
              RETURNING id
                 """,
@@ -199,6 +204,7 @@ class KamResponsibility(models.Model):
                 uid=uid,
                 now=now,
                 partners=partners_sql(accounts.ids),
+                ids=accounts.ids,
                 key_account=key_account_sql("p"),
             )
         )
