@@ -64,6 +64,28 @@ class TestBadDataIsolation(KamCommon):
             self.assertEqual(partner.ref, "processed", partner.name)
         self.assertFalse(self.bad.ref, "the failed run of the bad account is rolled back")
 
+    def test_failing_batch_split_in_halves(self):
+        """A failing batch is split in halves down to the bad accounts: the
+        runs grow with the logarithm of the batch size, not with it; every
+        good account is processed once for good, every bad one skipped."""
+        partners = self.env["res.partner"].create([{"name": f"Bisect {i}", "is_company": True} for i in range(64)])
+        bad = partners[5] | partners[40]
+        runs = []
+
+        def process(batch):
+            runs.append(len(batch))
+            batch.write({"ref": "processed"})
+            if batch & bad:
+                self.env.cr.execute("SELECT 1 / 0", log_exceptions=False)
+
+        with self.assertLogs(JOB_LOGGER, "WARNING"):
+            result = self.env["kam.job"]._run_in_batches(partners.ids, process, batch_size=64)
+        self.assertEqual(set(result.skipped), set(bad.ids))
+        self.assertEqual(result.done, 62)
+        self.assertEqual(set((partners - bad).mapped("ref")), {"processed"})
+        self.assertEqual(set(bad.mapped("ref")), {False}, "rolled back")
+        self.assertLess(len(runs), 30, f"{len(runs)} runs for 64 accounts with 2 bad ones (one by one: 65)")
+
     # ------------------------------------------------------------------
     # the jobs
     # ------------------------------------------------------------------
