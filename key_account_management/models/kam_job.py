@@ -44,6 +44,18 @@ def key_account_sql(alias="p"):
     )
 
 
+def set_fillfactor(cr, table, percent):
+    """Leave ``100 - percent`` % of each page of ``table`` free (its models'
+    ``init``): a job that rewrites rows in place (no indexed column changes)
+    then has PostgreSQL write the new version on the same page without new
+    index entries (a "HOT" update). Only new pages get it until the table is
+    rewritten (``VACUUM FULL``)."""
+    cr.execute("SELECT reloptions FROM pg_class WHERE oid = to_regclass(%s)", [table])
+    row = cr.fetchone()
+    if row and f"fillfactor={percent}" not in (row[0] or []):
+        cr.execute(SQL("ALTER TABLE %s SET (fillfactor = %s)", SQL.identifier(table), SQL(str(int(percent)))))
+
+
 def partners_sql(ids=None):
     """``res_partner`` as a relation of the jobs' queries: the whole table,
     or only the rows ``ids``, read by their primary key.

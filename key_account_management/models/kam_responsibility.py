@@ -28,6 +28,19 @@ RACI = [
 ]
 
 
+def duty_of_account_sql(duty="d", account="p"):
+    """The duty (``kam_duty`` as ``duty``) applies to the account
+    (``res_partner`` as ``account``): a duty of no company, or of the
+    account's company (an account without company: every duty). The
+    proposals and the gaps view read the same rule, so that a gap is what a
+    proposal fills."""
+    return SQL(
+        "(%(d)s IS NULL OR %(p)s IS NULL OR %(d)s = %(p)s)",
+        d=SQL.identifier(duty, "company_id"),
+        p=SQL.identifier(account, "company_id"),
+    )
+
+
 class KamDuty(models.Model):
     """A duty of the responsibility matrix (分工表): information upkeep,
     sales follow-up, contract negotiation, collections..."""
@@ -147,7 +160,7 @@ class KamResponsibility(models.Model):
         """Create the missing responsibilities of the key accounts among
         ``accounts`` (res.partner): one per required duty (required for all
         accounts, or by the account's tier) of the account's company (or of
-        no company) that has no active responsible (R) yet. Filled and
+        no company: ``duty_of_account_sql``) that has no active responsible (R) yet. Filled and
         confirmed when the duty has a default user (still active), proposed
         (draft) for the manager to fill otherwise. Returns the created records.
 
@@ -189,7 +202,7 @@ class KamResponsibility(models.Model):
                        %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM %(partners)s p
                   JOIN kam_duty d ON d.active
-                   AND (d.company_id IS NULL OR d.company_id = COALESCE(p.company_id, %(company)s))
+                   AND %(duty_of_account)s
                    AND (d.required OR EXISTS (SELECT 1 FROM kam_tier_duty_rel rel
                                                WHERE rel.tier_id = p.kam_tier_id AND rel.duty_id = d.id))
              LEFT JOIN kam_tier t ON t.id = p.kam_tier_id
@@ -205,6 +218,7 @@ class KamResponsibility(models.Model):
                 now=now,
                 partners=partners_sql(accounts.ids),
                 ids=accounts.ids,
+                duty_of_account=duty_of_account_sql("d", "p"),
                 key_account=key_account_sql("p"),
             )
         )

@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+
+from .kam_job import set_fillfactor
 
 SIGNAL_TYPES = [
     ("overdue", "Overdue Receivables"),
@@ -59,15 +60,7 @@ class KamRiskSignal(models.Model):
 
     def init(self):
         res = super().init()
-        self.env.cr.execute(
-            "SELECT reloptions FROM pg_class WHERE oid = to_regclass(%s)",
-            [self._table],
-        )
-        row = self.env.cr.fetchone()
-        if row and f"fillfactor={self.FILLFACTOR}" not in (row[0] or []):
-            self.env.cr.execute(
-                SQL("ALTER TABLE %s SET (fillfactor = %s)", SQL.identifier(self._table), SQL(str(self.FILLFACTOR)))
-            )
+        set_fillfactor(self.env.cr, self._table, self.FILLFACTOR)
         return res
 
     @api.model_create_multi

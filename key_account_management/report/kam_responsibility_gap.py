@@ -3,7 +3,7 @@ from odoo import fields, models, tools
 from odoo.tools import SQL
 
 from ..models.kam_job import key_account_sql
-from ..models.kam_responsibility import FUNCTIONS
+from ..models.kam_responsibility import FUNCTIONS, duty_of_account_sql
 
 
 class KamResponsibilityGap(models.Model):
@@ -54,7 +54,7 @@ class KamResponsibilityGap(models.Model):
                       JOIN kam_duty d
                         ON d.active
                        -- a company's duties are its accounts' only
-                       AND (d.company_id IS NULL OR p.company_id IS NULL OR d.company_id = p.company_id)
+                       AND %s
                        AND (d.required OR EXISTS (
                                 SELECT 1 FROM kam_tier_duty_rel rel
                                  WHERE rel.tier_id = p.kam_tier_id AND rel.duty_id = d.id))
@@ -71,6 +71,7 @@ class KamResponsibilityGap(models.Model):
                 )
                 """,
                 SQL.identifier(self._table),
+                duty_of_account_sql("d", "p"),
                 key_account_sql("p"),
             )
         )
