@@ -7,6 +7,10 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, float_round
 
+#: Figures of an account without order in the period
+EMPTY_CANCELLATIONS = {"cancel_count": 0, "order_count": 0, "cancel_amount": 0.0, "cancel_share": 0.0}
+EMPTY_GAPS = {"gap_count": 0, "median_gap": None, "last_order_date": False, "days_since_last_order": None}
+
 
 class KamAccountFigures(models.AbstractModel):
     """One place that answers "these figures for these commercial partners
@@ -125,47 +129,160 @@ class KamAccountFigures(models.AbstractModel):
         :param windows: list of (months, today) as ``_sale_figures`` takes them
         :return: a list of ``_sale_figures`` results, one per window, in order
         """
-        empty = self._empty_sale_figures()
-        results = [{pid: dict(empty) for pid in partner_ids} for __ in windows]
-        if not partner_ids or not windows:
-            return results
-        bounds = [self._window(months, today) for months, today in windows]
+        return self._order_figures(partner_ids, windows=windows, currency_by_partner=currency_by_partner)["windows"]
+
+    @api.model
+    def _order_figures(
+        self, partner_ids, windows=(), cancellation_days=None, gap_months=None, today=None, currency_by_partner=None
+    ):
+        """The order figures of commercial partners from one scan of their
+        orders: the sale windows (``_sale_figures_windows``), the
+        cancellations of the last ``cancellation_days`` days
+        (``_cancellation_figures``) and the rhythm of the last
+        ``gap_months`` months (``_order_gap_figures``), each when asked
+        (the health engine asks for the three: one scan instead of three).
+
+        :return: dict(windows=[one result per window], cancellations=result
+            or None, gaps=result or None)
+        """
+        today = today or fields.Date.context_today(self)
+        result = {
+            "windows": [{pid: self._empty_sale_figures() for pid in partner_ids} for __ in windows],
+            "cancellations": (
+                None if cancellation_days is None else {pid: dict(EMPTY_CANCELLATIONS) for pid in partner_ids}
+            ),
+            "gaps": None if gap_months is None else {pid: dict(EMPTY_GAPS) for pid in partner_ids},
+        }
+        if not partner_ids or not (windows or cancellation_days is not None or gap_months is not None):
+            return result
         self._flush_orders()
-        amount = self._order_amount_sql()
+        end = self._day_end(today)
+        bounds = [self._window(months, day) for months, day in windows]
         columns = []
-        for previous_start, current_start, end in bounds:
-            in_current = SQL("so.date_order >= %s AND so.date_order < %s", current_start, end)
-            in_previous = SQL("so.date_order >= %s AND so.date_order < %s", previous_start, current_start)
-            before_end = SQL("so.date_order < %s", end)
+        for previous_start, current_start, window_end in bounds:
+            in_current = SQL("o.state = 'sale' AND o.date_order >= %s AND o.date_order < %s", current_start, window_end)
+            in_previous = SQL(
+                "o.state = 'sale' AND o.date_order >= %s AND o.date_order < %s", previous_start, current_start
+            )
+            before_end = SQL("o.state = 'sale' AND o.date_order < %s", window_end)
             columns += [
-                SQL("SUM(%s) FILTER (WHERE %s)", amount, in_current),
-                SQL("SUM(%s) FILTER (WHERE %s)", amount, in_previous),
+                SQL("SUM(o.amount) FILTER (WHERE %s)", in_current),
+                SQL("SUM(o.amount) FILTER (WHERE %s)", in_previous),
                 SQL("COUNT(*) FILTER (WHERE %s)", in_current),
                 SQL("COUNT(*) FILTER (WHERE %s)", in_previous),
-                SQL("MIN(so.date_order) FILTER (WHERE %s)", before_end),
-                SQL("MAX(so.date_order) FILTER (WHERE %s)", before_end),
+                SQL("MIN(o.date_order) FILTER (WHERE %s)", before_end),
+                SQL("MAX(o.date_order) FILTER (WHERE %s)", before_end),
             ]
+        if cancellation_days is not None:
+            # every order but a draft of the period: confirmed, sent quotations and cancelled
+            in_period = SQL(
+                "o.date_order >= %s AND o.date_order < %s", end - relativedelta(days=cancellation_days), end
+            )
+            cancelled = SQL("o.state = 'cancel' AND %s", in_period)
+            columns += [
+                SQL("COUNT(*) FILTER (WHERE %s)", cancelled),
+                SQL("COUNT(*) FILTER (WHERE %s)", in_period),
+                SQL("SUM(o.amount) FILTER (WHERE %s)", cancelled),
+                SQL("SUM(o.amount) FILTER (WHERE %s)", in_period),
+            ]
+        in_gaps = SQL("FALSE")
+        if gap_months is not None:
+            # the confirmed orders of the period, each with the day of the one before (contacts included)
+            in_gaps = SQL(
+                "(so.state = 'sale' AND so.date_order >= %s AND so.date_order < %s)",
+                end - relativedelta(months=gap_months),
+                end,
+            )
+            columns += [
+                SQL("COUNT(o.previous_day) FILTER (WHERE o.in_gaps)"),
+                SQL("PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY o.day - o.previous_day) FILTER (WHERE o.in_gaps)"),
+                SQL("MAX(o.day) FILTER (WHERE o.in_gaps)"),
+            ]
+        # the sale windows by company currency (converted afterwards), the others by account
+        by_account = cancellation_days is not None or gap_months is not None
+        if windows and by_account:
+            groups = SQL("GROUPING SETS ((o.pid, o.currency_id), (o.pid))")
+        elif windows:
+            groups = SQL("o.pid, o.currency_id")
+        else:
+            groups = SQL("o.pid")
+        # (account, company currency, 1 on the rows by account)
+        keys = SQL("o.currency_id, GROUPING(o.currency_id)") if windows else SQL("NULL::int, 1")
         query = SQL(
             """
-            SELECT p.commercial_partner_id,
-                   c.currency_id,
-                   %(columns)s
-              FROM sale_order so
-              JOIN res_partner p ON p.id = so.partner_id
-              JOIN res_company c ON c.id = so.company_id
-             WHERE so.state = 'sale'
-               AND so.date_order < %(end)s
-               %(partner_filter)s
-               %(company_filter)s
-          GROUP BY p.commercial_partner_id, c.currency_id
+            SELECT o.pid, %(keys)s, %(columns)s
+              FROM (
+                    SELECT p.commercial_partner_id AS pid,
+                           c.currency_id,
+                           so.state,
+                           so.date_order,
+                           %(amount)s AS amount,
+                           so.date_order::date AS day,
+                           %(in_gaps)s AS in_gaps,
+                           %(previous_day)s AS previous_day
+                      FROM sale_order so
+                      JOIN res_partner p ON p.id = so.partner_id
+                      JOIN res_company c ON c.id = so.company_id
+                     WHERE %(states)s
+                       AND so.date_order < %(end)s
+                       %(partner_filter)s
+                       %(company_filter)s
+                   ) AS o
+          GROUP BY %(groups)s
             """,
+            keys=keys,
             columns=SQL(", ").join(columns),
-            end=max(end for __, __, end in bounds),
+            amount=self._order_amount_sql(),
+            in_gaps=in_gaps,
+            previous_day=SQL(
+                "LAG(so.date_order::date) OVER (PARTITION BY p.commercial_partner_id, %s ORDER BY so.date_order)",
+                in_gaps,
+            )
+            if gap_months is not None
+            else SQL("NULL::date"),
+            states=SQL("so.state != 'draft'") if cancellation_days is not None else SQL("so.state = 'sale'"),
+            end=max([window_end for __, __, window_end in bounds] + ([end] if by_account else [])),
             partner_filter=self._partner_filter(partner_ids),
             company_filter=self._company_filter(),
+            groups=groups,
         )
         self.env.cr.execute(query)
         rows = self.env.cr.fetchall()
+        per_currency = [row for row in rows if not row[2]] if windows else []
+        per_account = [row for row in rows if row[2]] if by_account else []
+        self._window_results(result["windows"], windows, per_currency, currency_by_partner)
+        offset = 3 + 6 * len(windows)
+        for row in per_account:
+            pid = row[0]
+            if pid not in (result["cancellations"] or result["gaps"]):
+                continue  # a large request is answered from all partners (see _partner_filter)
+            values = row[offset:]
+            if cancellation_days is not None:
+                cancelled, count, cancel_amount, total = values[:4]
+                values = values[4:]
+                result["cancellations"][pid] = {
+                    "cancel_count": cancelled,
+                    "order_count": count,
+                    "cancel_amount": float(cancel_amount or 0.0),
+                    "cancel_share": round(float(cancel_amount or 0.0) * 100.0 / float(total), 1) if total else 0.0,
+                }
+            if gap_months is not None:
+                gaps, median, last = values[:3]
+                if last is not None:  # (an account with orders, but none confirmed in the period, has no rhythm)
+                    result["gaps"][pid] = {
+                        "gap_count": gaps,
+                        "median_gap": float(median) if gaps >= 2 and median is not None else None,
+                        "last_order_date": last,
+                        "days_since_last_order": (today - last).days,
+                    }
+        return result
+
+    @api.model
+    def _window_results(self, results, windows, rows, currency_by_partner):
+        """Fill ``results`` (one per window) from the grouped rows of
+        ``_order_figures`` (account, company currency, grouping, then six
+        columns per window): the sums converted into the account's currency,
+        then rounded."""
         default_currency = self.env.company.currency_id
         converters = {today: self._converter(today) for __, today in windows}
         touched = [set() for __ in windows]  # the others keep the empty figures (zeros need no rounding)
@@ -175,7 +292,7 @@ class KamAccountFigures(models.AbstractModel):
                 continue  # a large request is answered from all partners (see _partner_filter)
             target = (currency_by_partner or {}).get(pid) or default_currency
             for index, ((__, today), result) in enumerate(zip(windows, results, strict=True)):
-                cur, prev, count, count_prev, first, last = row[2 + 6 * index : 8 + 6 * index]
+                cur, prev, count, count_prev, first, last = row[3 + 6 * index : 9 + 6 * index]
                 if first is None:
                     continue  # no order before the window's end (as a query of this window alone)
                 convert = converters[today]
@@ -201,7 +318,6 @@ class KamAccountFigures(models.AbstractModel):
                 fig["revenue_previous"] = rnd(fig["revenue_previous"])
                 fig["avg_order_value"] = rnd(fig["revenue_current"] / fig["order_count"]) if fig["order_count"] else 0.0
                 fig["trend"] = self._trend(fig["revenue_current"], fig["revenue_previous"])
-        return results
 
     #: Above this many partners, a figures query reads the orders of all
     #: partners and keeps the requested ones in Python: PostgreSQL then scans
@@ -616,48 +732,7 @@ class KamAccountFigures(models.AbstractModel):
             cancel_share)}; ``cancel_share`` is the cancelled amount in
             percent of the amount of all these orders
         """
-        empty = {"cancel_count": 0, "order_count": 0, "cancel_amount": 0.0, "cancel_share": 0.0}
-        result = {pid: dict(empty) for pid in partner_ids}
-        if not partner_ids:
-            return result
-        today = today or fields.Date.context_today(self)
-        end = datetime.combine(today + relativedelta(days=1), time.min)
-        self._flush_orders()
-        amount = self._order_amount_sql()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.commercial_partner_id,
-                       COUNT(*) FILTER (WHERE so.state = 'cancel'),
-                       COUNT(*),
-                       SUM(%(amount)s) FILTER (WHERE so.state = 'cancel'),
-                       SUM(%(amount)s)
-                  FROM sale_order so
-                  JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.state != 'draft'
-                   AND so.date_order >= %(start)s
-                   AND so.date_order < %(end)s
-                   %(partner_filter)s
-                   %(company_filter)s
-              GROUP BY p.commercial_partner_id
-                """,
-                amount=amount,
-                start=end - relativedelta(days=days),
-                end=end,
-                partner_filter=self._partner_filter(partner_ids),
-                company_filter=self._company_filter(),
-            )
-        )
-        for pid, cancelled, count, cancel_amount, total in self.env.cr.fetchall():
-            if pid not in result:
-                continue
-            result[pid] = {
-                "cancel_count": cancelled,
-                "order_count": count,
-                "cancel_amount": float(cancel_amount or 0.0),
-                "cancel_share": round(float(cancel_amount or 0.0) * 100.0 / float(total), 1) if total else 0.0,
-            }
-        return result
+        return self._order_figures(partner_ids, cancellation_days=days, today=today)["cancellations"]
 
     @api.model
     def _order_gap_figures(self, partner_ids, months=24, today=None):
@@ -672,54 +747,7 @@ class KamAccountFigures(models.AbstractModel):
             days_since_last_order)}; ``median_gap`` is None with fewer than
             two gaps (the account has no rhythm of its own yet)
         """
-        empty = {"gap_count": 0, "median_gap": None, "last_order_date": False, "days_since_last_order": None}
-        result = {pid: dict(empty) for pid in partner_ids}
-        if not partner_ids:
-            return result
-        today = today or fields.Date.context_today(self)
-        end = datetime.combine(today + relativedelta(days=1), time.min)
-        self.env["sale.order"].flush_model(["partner_id", "state", "date_order"])
-        self.env["res.partner"].flush_model(["commercial_partner_id"])
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH o AS (
-                    SELECT p.commercial_partner_id AS pid,
-                           so.date_order::date AS day,
-                           LAG(so.date_order::date) OVER (
-                               PARTITION BY p.commercial_partner_id ORDER BY so.date_order
-                           ) AS previous_day
-                      FROM sale_order so
-                      JOIN res_partner p ON p.id = so.partner_id
-                     WHERE so.state = 'sale'
-                       AND so.date_order >= %(start)s
-                       AND so.date_order < %(end)s
-                       %(partner_filter)s
-                       %(company_filter)s
-                )
-                SELECT pid,
-                       COUNT(previous_day),
-                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY day - previous_day),
-                       MAX(day)
-                  FROM o
-              GROUP BY pid
-                """,
-                start=end - relativedelta(months=months),
-                end=end,
-                partner_filter=self._partner_filter(partner_ids),
-                company_filter=self._company_filter(),
-            )
-        )
-        for pid, gaps, median, last in self.env.cr.fetchall():
-            if pid not in result:
-                continue
-            result[pid] = {
-                "gap_count": gaps,
-                "median_gap": float(median) if gaps >= 2 and median is not None else None,
-                "last_order_date": last,
-                "days_since_last_order": (today - last).days,
-            }
-        return result
+        return self._order_figures(partner_ids, gap_months=months, today=today)["gaps"]
 
     # ------------------------------------------------------------------
     # Interaction figures

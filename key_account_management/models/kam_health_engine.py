@@ -386,18 +386,25 @@ class KamHealthEngine(models.AbstractModel):
         months = company.kam_trailing_months
         spend_months = company.kam_risk_spend_months or 3
         grace = company.kam_risk_overdue_grace_days
-        # the trailing window, the spend window and the same months last year: one scan of the orders
-        sales, spend, spend_last_year = Figures._sale_figures_windows(
-            ids, [(months, today), (spend_months, today), (spend_months, today - relativedelta(years=1))], currencies
+        # the trailing window, the spend window and the same months last year, the cancellations and
+        # the rhythm of the orders: one scan of the orders
+        orders = Figures._order_figures(
+            ids,
+            windows=[(months, today), (spend_months, today), (spend_months, today - relativedelta(years=1))],
+            cancellation_days=CANCELLATION_DAYS,
+            gap_months=GAP_MONTHS,
+            today=today,
+            currency_by_partner=currencies,
         )
+        sales, spend, spend_last_year = orders["windows"]
         sources = {
             "sales": sales,
             "spend": spend,
             "spend_last_year": spend_last_year,
             "receivables": Figures._receivable_figures(ids, grace, today),
             "payments": Figures._payment_figures(ids, months, grace, today),
-            "cancellations": Figures._cancellation_figures(ids, CANCELLATION_DAYS, today),
-            "gaps": Figures._order_gap_figures(ids, GAP_MONTHS, today),
+            "cancellations": orders["cancellations"],
+            "gaps": orders["gaps"],
         }
         return {pid: {source: values[pid] for source, values in sources.items()} for pid in ids}
 

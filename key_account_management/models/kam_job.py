@@ -377,11 +377,16 @@ class KamJob(models.AbstractModel):
             )
         )
         model.invalidate_model(columns)
-        # values computed from these columns (e.g. days since contact) follow; each row marks
-        # only the columns it changed (a new tier recomputes the workload of the account's
-        # responsibilities, new figures do not)
+        # values computed from these columns (e.g. days since contact) follow; each column marks
+        # only the rows where it changed (a new tier recomputes the workload of the account's
+        # responsibilities, new figures do not), in one call per column: the dependents of a
+        # column are looked up once for all its rows, not once per set of changed columns
+        by_column = defaultdict(list)
         for changed_columns, ids in by_columns.items():
-            model.browse(ids).modified(list(changed_columns))
+            for column in changed_columns:
+                by_column[column] += ids
+        for column, ids in by_column.items():
+            model.browse(ids).modified([column])
         # but not the computed columns written here (a signal's severity rank): their values are these
         records = model.browse(changed_ids)
         for column in columns:

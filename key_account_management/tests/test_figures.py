@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from datetime import datetime, time
+from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
 
@@ -150,11 +151,10 @@ class TestOrderAmountEverywhere(AnalysisCommon):
         self.assertAlmostEqual(cancelled["cancel_amount"], 100.0)
         self.assertAlmostEqual(cancelled["cancel_share"], round(100.0 / (self.expected + 100.0) * 100.0, 1))
 
-    def test_monthly_sales_and_trend_agree_across_company_currencies(self):
-        """A shared account (no company, from an earlier version) buying from
-        a company of another currency: the trend keeps a row per company in
-        its currency, the monthly sales convert that company's row at
-        today's rate; both from the same monthly rows."""
+    def _order_from_second_company(self):
+        """The account made shared (no company, from an earlier version)
+        confirms an order of 300 KMX yesterday from a company in KMX.
+        Returns that company."""
         company2 = self.env["res.company"].create({"name": "KAM KMX company", "currency_id": self.other_currency.id})
         pricelist2 = self.env["product.pricelist"].create(
             {"name": "KAM KMX company", "currency_id": self.other_currency.id, "company_id": company2.id}
@@ -180,6 +180,14 @@ class TestOrderAmountEverywhere(AnalysisCommon):
         order.action_confirm()
         order.date_order = fields.Datetime.now() - relativedelta(days=1)
         self.assertEqual(order.currency_id, self.other_currency)
+        return company2
+
+    def test_monthly_sales_and_trend_agree_across_company_currencies(self):
+        """A shared account (no company, from an earlier version) buying from
+        a company of another currency: the trend keeps a row per company in
+        its currency, the monthly sales convert that company's row at
+        today's rate; both from the same monthly rows."""
+        company2 = self._order_from_second_company()
         rows = self._trend_rows(self.account)
         self.assertEqual(rows.company_id, self.company | company2)
         row2 = rows.filtered(lambda row: row.company_id == company2 and row.order_count)
@@ -194,6 +202,40 @@ class TestOrderAmountEverywhere(AnalysisCommon):
             self.assertAlmostEqual(month["revenue"], in_usd, places=2)
             self.assertEqual(month["order_count"], sum(same_month.mapped("order_count")))
         self.assertAlmostEqual(sum(month["revenue"] for month in months), self.expected + 300 / 0.25)
+
+    def test_one_scan_of_the_orders_for_the_health_figures(self):
+        """The health engine reads the sale windows, the cancellations and
+        the rhythm of the orders from one query (``_order_figures``): the
+        same figures as each of them alone, the windows by company currency
+        (converted), the others by account across currencies."""
+        self._order_from_second_company()
+        Figures = self.env["kam.account.figures"]
+        ids = (self.account | self.other_account).ids
+        windows = [(12, self.today), (3, self.today), (3, self.today - relativedelta(years=1))]
+        self.env.flush_all()
+        with patch.object(self.env.cr, "execute", wraps=self.env.cr.execute) as execute:
+            both = Figures._order_figures(ids, windows=windows, cancellation_days=90, gap_months=24, today=self.today)
+        scans = [call for call in execute.call_args_list if "FROM sale_order" in str(call.args[0])]
+        self.assertEqual(len(scans), 1, "one scan of the orders (the other queries read currency rates)")
+        self.assertEqual(both["windows"], Figures._sale_figures_windows(ids, windows))
+        self.assertEqual(both["cancellations"], Figures._cancellation_figures(ids, 90, self.today))
+        self.assertEqual(both["gaps"], Figures._order_gap_figures(ids, 24, self.today))
+        # answered from all the partners (a large request), the same
+        large = Figures.with_context(kam_large_request=0)._order_figures(
+            ids, windows=windows, cancellation_days=90, gap_months=24, today=self.today
+        )
+        self.assertEqual(large, both)
+        sales, __, last_year = both["windows"]
+        self.assertEqual(sales[self.account.id]["order_count"], 3)
+        self.assertAlmostEqual(sales[self.account.id]["revenue_current"], self.expected + 300 / 0.25)
+        self.assertEqual(last_year[self.account.id], Figures._empty_sale_figures())
+        cancellations = both["cancellations"][self.account.id]
+        self.assertEqual((cancellations["cancel_count"], cancellations["order_count"]), (1, 4))
+        self.assertAlmostEqual(cancellations["cancel_amount"], 100.0)
+        gaps = both["gaps"][self.account.id]
+        # confirmed 20, 10 and 1 days ago: gaps of 10 and 9 days
+        self.assertEqual((gaps["gap_count"], gaps["median_gap"], gaps["days_since_last_order"]), (2, 9.5, 1))
+        self.assertEqual(both["gaps"][self.other_account.id]["gap_count"], 0)
 
     def test_monthly_sales_and_trend_agree_on_other_company_orders(self):
         """An account of one company whose contact (with no company of its
