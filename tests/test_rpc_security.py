@@ -142,6 +142,13 @@ def test_rpc_paths_per_role(security_server, odoo_log_errors):
     dashboard = viewer.ok("kam.dashboard", "get_dashboard_data")
     assert dashboard["account_count"] == 1 and not dashboard["errors"], dashboard
     assert owner.ok("kam.dashboard", "get_dashboard_data")["account_count"] == 1
+    # so do the import templates, and the profile report (Odoo's read-only report route)
+    for model in ("res.partner", "kam.interaction", "kam.preference"):
+        assert viewer.ok(model, "get_import_templates")[0]["template"].endswith(".xlsx")
+    report = owner.session.get(
+        f"{base}/report/html/key_account_management.report_kam_account_profile/{account}", timeout=120
+    )
+    assert report.status_code == 200 and "Rival undercuts by 7%" in report.text, report.status_code
 
     text = server_log(proc)
     errors = odoo_log_errors(text)

@@ -7,6 +7,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL, float_round
 
+from .kam_job import key_account_sql
+
 #: Figures of an account without order in the period
 EMPTY_CANCELLATIONS = {"cancel_count": 0, "order_count": 0, "cancel_amount": 0.0, "cancel_share": 0.0}
 EMPTY_GAPS = {"gap_count": 0, "median_gap": None, "last_order_date": False, "days_since_last_order": None}
@@ -319,12 +321,25 @@ class KamAccountFigures(models.AbstractModel):
                 fig["avg_order_value"] = rnd(fig["revenue_current"] / fig["order_count"]) if fig["order_count"] else 0.0
                 fig["trend"] = self._trend(fig["revenue_current"], fig["revenue_previous"])
 
-    #: Above this many partners, a figures query reads the orders of all
-    #: partners and keeps the requested ones in Python: PostgreSQL then scans
-    #: ``sale_order`` once with a hash join, which is 2-4x faster than
-    #: testing ``= ANY(array)`` of 100,000 ids on each order (measured on the
-    #: 100,000-account bench: 0.6 s against 2.7 s).
+    #: Above this many partners (unless ``_large_request_limit`` says
+    #: more), a figures query reads the documents of all partners and keeps
+    #: the requested ones in Python: for most of the accounts, PostgreSQL
+    #: groups all the documents faster than it tests each against the ids.
     LARGE_REQUEST = 5000
+
+    @api.model
+    def _large_request_limit(self, count):
+        """The limit of a large request (``kam_large_request`` in the context,
+        see ``_partner_filter``) for a job asking the figures of ``count``
+        accounts: filtered by account up to half of the key accounts, all the
+        documents read above. Measured on the 100,000-account bench (sale
+        windows; interactions): 10,600 accounts filtered 0.25 s against 0.8 s
+        (0.05 s against 0.25 s), 50,000 0.62 s against 0.76 s, all of them
+        1.15 s against 1.02 s."""
+        if count <= self.LARGE_REQUEST:
+            return self.LARGE_REQUEST
+        self.env.cr.execute(SQL("SELECT COUNT(*) FROM res_partner p WHERE %s", key_account_sql("p")))
+        return max(self.LARGE_REQUEST, self.env.cr.fetchone()[0] // 2)
 
     @api.model
     def _company_filter(self, company_column="so.company_id", partner_column="p.commercial_partner_id"):

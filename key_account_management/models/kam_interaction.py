@@ -229,6 +229,7 @@ class KamInteraction(models.Model):
                 rec.sudo().next_activity_id = self.env["mail.activity"].sudo().create(vals)
 
     @api.model
+    @api.readonly
     def get_import_templates(self):
         return [
             {

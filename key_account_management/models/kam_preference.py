@@ -222,6 +222,7 @@ class KamPreference(models.Model):
         return super().write(vals)
 
     @api.model
+    @api.readonly
     def get_import_templates(self):
         return [
             {

@@ -68,12 +68,15 @@ class KamTierEngine(models.AbstractModel):
         last_run = None if full else Job._last_run("tiers", full_every_days=FULL_RUN_DAYS)
         changed = self._changed_since(last_run) if last_run else None
         states = self._read_state(changed)
-        figures = self._compute_figures(states)
+        # the figures queries filtered by account up to half of the key accounts
+        Figures = self.env["kam.account.figures"]
+        engine = self.with_context(kam_large_request=Figures._large_request_limit(len(states)))
+        figures = engine._compute_figures(states)
         ids = sorted(states)
 
         # the trailing window moves every day: refresh interaction figures too (in the same
         # UPDATE of the accounts as their sale figures and tier)
-        interaction_figures = self.env["kam.account.figures"]._interaction_figures(ids)
+        interaction_figures = engine.env["kam.account.figures"]._interaction_figures(ids)
 
         def process(batch):
             self._recompute(

@@ -1645,6 +1645,7 @@ class ResPartner(models.Model):
         return self.env["kam.responsibility"]._propose_for(self)
 
     @api.model
+    @api.readonly
     def get_import_templates(self):
         """Core's customer template plus the key-account one (built by
         scripts/make_import_templates.py)."""
