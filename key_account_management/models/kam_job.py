@@ -44,6 +44,16 @@ def key_account_sql(alias="p"):
     )
 
 
+def values_sql(template, rows):
+    """``(...), (...)`` of a ``VALUES`` list: each row of ``rows`` (tuples of
+    values) as ``template`` (a literal with one ``%s`` per value, e.g.
+    ``"(%s, %s::int4)"``), in one SQL object with all the values as
+    parameters (an SQL object per row costs more than the statement itself
+    on a batch of thousands)."""
+    rows = list(rows)
+    return SQL(", ".join([template] * len(rows)), *[value for row in rows for value in row])
+
+
 def set_fillfactor(cr, table, percent):
     """Leave ``100 - percent`` % of each page of ``table`` free (its models'
     ``init``): a job that rewrites rows in place (no indexed column changes)
@@ -357,22 +367,21 @@ class KamJob(models.AbstractModel):
             if changed_columns:
                 by_columns[changed_columns].append(pid)
         changed_ids = [pid for ids in by_columns.values() for pid in ids]
-        rows = [
-            SQL(
-                "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
-                pid,
-                *[vals[c] if c in number_columns else vals[c] or None for c in columns],
-            )
-            for pid, vals in ((pid, new_values[pid]) for pid in changed_ids)
-        ]
-        if not rows:
+        if not changed_ids:
             return 0
+        rows = values_sql(
+            "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
+            (
+                (pid, *[vals[c] if c in number_columns else vals[c] or None for c in columns])
+                for pid, vals in ((pid, new_values[pid]) for pid in changed_ids)
+            ),
+        )
         self.env.cr.execute(
             SQL(
                 "UPDATE %s p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
                 SQL.identifier(model._table),
                 SQL(", ").join(SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns),
-                SQL(", ").join(rows),
+                rows,
                 SQL(", ").join(SQL.identifier(c) for c in columns),
             )
         )
@@ -393,7 +402,7 @@ class KamJob(models.AbstractModel):
             field = model._fields[column]
             if field.compute and field.store:
                 self.env.remove_to_compute(field, records)
-        return len(rows)
+        return len(changed_ids)
 
     @api.model
     def _insert_rows(self, model, vals_list):

@@ -21,7 +21,7 @@ from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
 from .kam_account_figures import EMPTY_INTERACTION_FIGURES, INTERACTION_FIGURE_COLUMNS
-from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql, partners_sql
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql, partners_sql, values_sql
 
 _logger = logging.getLogger(__name__)
 
@@ -400,8 +400,7 @@ class KamTierEngine(models.AbstractModel):
         for partner, (old_tier, new_tier) in changes.items():
             fig = figures.get(partner.id)
             history_rows.append(
-                SQL(
-                    "(%s, %s::int4, %s::int4, %s, %s::numeric, %s::numeric, %s::int4, %s::float8)",
+                (
                     partner.id,
                     old_tier.id or None,
                     new_tier.id or None,
@@ -440,7 +439,9 @@ class KamTierEngine(models.AbstractModel):
                 change_type=change_type,
                 reason=reason or None,
                 currency=self.env.company.currency_id.id,
-                rows=SQL(", ").join(history_rows),
+                rows=values_sql(
+                    "(%s, %s::int4, %s::int4, %s, %s::numeric, %s::numeric, %s::int4, %s::float8)", history_rows
+                ),
             )
         )
         self._log_tier_notes(changes)
@@ -462,17 +463,19 @@ class KamTierEngine(models.AbstractModel):
             .sudo()
             .browse({tier.id for pair in changes.values() for tier in pair if tier})
         }
-        rows = SQL(", ").join(
-            SQL(
-                "(%s, %s, %s::int4, %s::int4, %s, %s)",
-                partner.id,
-                generate_tracking_message_id(f"{partner.id}-res.partner"),
-                old_tier.id or None,
-                new_tier.id or None,
-                names.get(old_tier.id, ""),
-                names.get(new_tier.id, ""),
-            )
-            for partner, (old_tier, new_tier) in changes.items()
+        rows = values_sql(
+            "(%s, %s, %s::int4, %s::int4, %s, %s)",
+            (
+                (
+                    partner.id,
+                    generate_tracking_message_id(f"{partner.id}-res.partner"),
+                    old_tier.id or None,
+                    new_tier.id or None,
+                    names.get(old_tier.id, ""),
+                    names.get(new_tier.id, ""),
+                )
+                for partner, (old_tier, new_tier) in changes.items()
+            ),
         )
         now, uid = self.env.cr.now(), self.env.uid
         self.env["mail.message"].flush_model()
