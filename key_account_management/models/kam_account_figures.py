@@ -187,8 +187,10 @@ class KamAccountFigures(models.AbstractModel):
                 SQL("SUM(o.amount) FILTER (WHERE %s)", cancelled),
                 SQL("SUM(o.amount) FILTER (WHERE %s)", in_period),
             ]
+        starts = [] if cancellation_days is None else [end - relativedelta(days=cancellation_days)]
         in_gaps = SQL("FALSE")
         if gap_months is not None:
+            starts.append(end - relativedelta(months=gap_months))
             # the confirmed orders of the period, each with the day of the one before (contacts included)
             in_gaps = SQL(
                 "(so.state = 'sale' AND so.date_order >= %s AND so.date_order < %s)",
@@ -227,6 +229,7 @@ class KamAccountFigures(models.AbstractModel):
                       JOIN res_company c ON c.id = so.company_id
                      WHERE %(states)s
                        AND so.date_order < %(end)s
+                       %(start)s
                        %(partner_filter)s
                        %(company_filter)s
                    ) AS o
@@ -244,6 +247,8 @@ class KamAccountFigures(models.AbstractModel):
             else SQL("NULL::date"),
             states=SQL("so.state != 'draft'") if cancellation_days is not None else SQL("so.state = 'sale'"),
             end=max([window_end for __, __, window_end in bounds] + ([end] if by_account else [])),
+            # (the windows read the whole history: their first and last orders)
+            start=SQL("") if windows else SQL("AND so.date_order >= %s", min(starts)),
             partner_filter=self._partner_filter(partner_ids),
             company_filter=self._company_filter(),
             groups=groups,

@@ -373,7 +373,8 @@ class KamHealthEngine(models.AbstractModel):
     @api.model
     def _company_figures(self, company_id, ids, today):
         """Figures of the accounts ``ids`` of one company, with its windows
-        and thresholds: one grouped query per source."""
+        and thresholds: one grouped query for the orders, one per other
+        source."""
         company = self.env["res.company"].browse(company_id)
         Figures = self.env["kam.account.figures"].with_company(company)
         currencies = dict.fromkeys(ids, company.currency_id)

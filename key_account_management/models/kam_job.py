@@ -51,6 +51,9 @@ def values_sql(template, rows):
     parameters (an SQL object per row costs more than the statement itself
     on a batch of thousands)."""
     rows = list(rows)
+    width = template.count("%s")
+    if not rows or any(len(row) != width or any(isinstance(value, SQL) for value in row) for row in rows):
+        raise ValueError(f"values_sql: {len(rows)} rows, each of {width} plain values expected")
     return SQL(", ".join([template] * len(rows)), *[value for row in rows for value in row])
 
 

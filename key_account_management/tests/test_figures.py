@@ -209,6 +209,10 @@ class TestOrderAmountEverywhere(AnalysisCommon):
         same figures as each of them alone, the windows by company currency
         (converted), the others by account across currencies."""
         self._order_from_second_company()
+        # an order before every period but the history, a quotation in every period: neither counts
+        # in the cancellations or the rhythm (a window function over them would make a 900-day gap)
+        old_order = self._order(self.account, 70, days_ago=900)
+        self._order(self.account, 80, days_ago=5, confirm=False)
         Figures = self.env["kam.account.figures"]
         ids = (self.account | self.other_account).ids
         windows = [(12, self.today), (3, self.today), (3, self.today - relativedelta(years=1))]
@@ -228,7 +232,10 @@ class TestOrderAmountEverywhere(AnalysisCommon):
         sales, __, last_year = both["windows"]
         self.assertEqual(sales[self.account.id]["order_count"], 3)
         self.assertAlmostEqual(sales[self.account.id]["revenue_current"], self.expected + 300 / 0.25)
-        self.assertEqual(last_year[self.account.id], Figures._empty_sale_figures())
+        self.assertEqual(sales[self.account.id]["first_order_date"], old_order.date_order.date())
+        last_year = last_year[self.account.id]
+        self.assertEqual((last_year["order_count"], last_year["revenue_current"]), (0, 0))
+        self.assertEqual(both["windows"][0][self.other_account.id], Figures._empty_sale_figures())
         cancellations = both["cancellations"][self.account.id]
         self.assertEqual((cancellations["cancel_count"], cancellations["order_count"]), (1, 4))
         self.assertAlmostEqual(cancellations["cancel_amount"], 100.0)
