@@ -364,12 +364,13 @@ class KamJob(models.AbstractModel):
                 )
             )
 
-        by_columns = defaultdict(list)  # {changed columns: ids}
+        changed_ids, by_column = [], defaultdict(list)  # {column: ids of the rows where it changed}
         for pid, vals in new_values.items():
             changed_columns = changed(current[pid], vals)
             if changed_columns:
-                by_columns[changed_columns].append(pid)
-        changed_ids = [pid for ids in by_columns.values() for pid in ids]
+                changed_ids.append(pid)
+                for column in changed_columns:
+                    by_column[column].append(pid)
         if not changed_ids:
             return 0
         rows = values_sql(
@@ -393,10 +394,6 @@ class KamJob(models.AbstractModel):
         # only the rows where it changed (a new tier recomputes the workload of the account's
         # responsibilities, new figures do not), in one call per column: the dependents of a
         # column are looked up once for all its rows, not once per set of changed columns
-        by_column = defaultdict(list)
-        for changed_columns, ids in by_columns.items():
-            for column in changed_columns:
-                by_column[column] += ids
         for column, ids in by_column.items():
             model.browse(ids).modified([column])
         # but not the computed columns written here (a signal's severity rank): their values are these
