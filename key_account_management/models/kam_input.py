@@ -14,9 +14,9 @@ constraints of each model; the helpers here give them their messages.
 """
 
 import math
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 
 #: PostgreSQL int4, the column of Integer fields
@@ -33,6 +33,9 @@ PLAN_DATE_MAX = DATE_MAX
 #: Longest interval in days (contact cadence...) and in months (reviews...)
 MAX_INTERVAL_DAYS = 3650
 MAX_INTERVAL_MONTHS = 120
+
+#: The timezone furthest ahead of UTC (Kiribati, UTC+14)
+LATEST_UTC_OFFSET = timedelta(hours=14)
 
 TEXT_TYPES = ("char", "text", "html")
 DATE_TYPES = ("date", "datetime")
@@ -54,6 +57,19 @@ def _wrong_value(model, fname, value):
             value=shown,
         )
     )
+
+
+def latest_today():
+    """The date it is now where it is latest on earth (UTC+14): the bound of
+    the "not in the future" checks.
+
+    A date typed as today by a user in Shanghai is tomorrow for a user in
+    London until midnight UTC, and the constraint runs again on writes that
+    only carry the date: the account's date copied onto a new contact, a
+    duplicate, an import or a job without a timezone. Checked against the
+    writer's today, those writes failed for a few hours a day; a date is in
+    the future only when it is in the future everywhere."""
+    return (fields.Datetime.now() + LATEST_UTC_OFFSET).date()
 
 
 def check_input(model, vals_list, fnames=None):

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 
-from .kam_input import check_input
+from .kam_input import check_input, latest_today
 
 IMPORTANCE = [("info", "Info"), ("important", "Important"), ("critical", "Critical")]
 IMPORTANCE_RANK = {"critical": 0, "important": 1, "info": 2}
@@ -189,7 +189,7 @@ class KamPreference(models.Model):
 
     @api.constrains("last_verified_date")
     def _check_last_verified_date(self):
-        today = fields.Date.context_today(self)
+        today = latest_today()
         for pref in self:
             if pref.last_verified_date and pref.last_verified_date > today:
                 raise ValidationError(

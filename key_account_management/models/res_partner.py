@@ -14,7 +14,15 @@ from .kam_account_figures import EMPTY_INTERACTION_FIGURES, INTERACTION_FIGURE_C
 from .kam_cadence_engine import effective_interval
 from .kam_health_engine import HEALTH_BANDS, HEALTH_TRENDS
 from .kam_health_snapshot import RISK_LEVELS
-from .kam_input import DATE_MAX, DATE_MIN, MAX_INTERVAL_DAYS, check_input, check_range, search_unsearchable
+from .kam_input import (
+    DATE_MAX,
+    DATE_MIN,
+    MAX_INTERVAL_DAYS,
+    check_input,
+    check_range,
+    latest_today,
+    search_unsearchable,
+)
 from .kam_interaction import CHANNELS
 
 _logger = logging.getLogger(__name__)
@@ -1355,7 +1363,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     @api.constrains("kam_birthday")
     def _check_kam_birthday(self):
-        today = fields.Date.context_today(self)
+        today = latest_today()
         for partner in self.sudo():  # account-private fields: the real values
             check_range(
                 partner,
@@ -1502,8 +1510,9 @@ class ResPartner(models.Model):
     @api.constrains("kam_key_account_since", "kam_contract_date")
     def _check_kam_account_dates(self):
         """Key account since is not in the future (reviews and figures count
-        from it), contract dates within the dates the addon accepts."""
-        today = fields.Date.context_today(self)
+        from it; in the future everywhere, see :func:`latest_today`), contract
+        dates within the dates the addon accepts."""
+        today = latest_today()
         for partner in self.sudo():  # account-private fields: the real values
             check_range(
                 partner,

@@ -15,9 +15,11 @@ Driven by tables, so that a new model or field is one more line:
 import math
 from datetime import date, timedelta
 
+from odoo import fields
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tests import tagged
 
+from ..models.kam_input import latest_today
 from .common import KamCommon
 
 USER_ERRORS = (ValidationError, UserError, AccessError, MissingError)
@@ -85,9 +87,9 @@ BUSINESS_CASES = [
     ("res.partner", {"kam_contact_interval_days": 3651}, ValidationError),
     ("res.partner", {"kam_contact_interval_days": -1}, ValidationError),
     ("res.partner", {"kam_key_account_since": "9999-01-01"}, ValidationError),
-    ("res.partner", {"kam_key_account_since": date.today() + timedelta(days=2)}, ValidationError),
+    ("res.partner", {"kam_key_account_since": latest_today() + timedelta(days=2)}, ValidationError),
     ("res.partner", {"kam_contract_date": "9999-01-01"}, ValidationError),
-    ("res.partner", {"kam_birthday": date.today() + timedelta(days=2)}, ValidationError),
+    ("res.partner", {"kam_birthday": latest_today() + timedelta(days=2)}, ValidationError),
     ("res.partner", {"kam_influence": 6}, ValidationError),
     ("kam.tier", {"review_interval_months": 1000000}, ValidationError),
     ("kam.tier", {"review_interval_months": 121}, ValidationError),
@@ -404,7 +406,7 @@ class TestDateConstraintMessages(KamCommon):
     def test_future_dates_name_the_partner(self):
         account = self._make_account("Future Dates Account")
         contact = self.env["res.partner"].create({"name": "Future Birthday Contact", "parent_id": account.id})
-        tomorrow = date.today() + timedelta(days=1)
+        tomorrow = latest_today() + timedelta(days=1)  # in the future everywhere
         with self.assertRaisesMessage(ValidationError, "“Future Dates Account” cannot be in the future"):
             account.write({"kam_key_account_since": tomorrow})
         with self.assertRaisesMessage(ValidationError, "The birthday of “Future Dates Account, Future Birthday"):
@@ -413,3 +415,28 @@ class TestDateConstraintMessages(KamCommon):
         accounts = account | self._make_account("Second Dates Account")
         accounts.write({"kam_key_account_since": date.today()})
         self.assertEqual(set(accounts.mapped("kam_key_account_since")), {date.today()})
+
+    def test_today_somewhere_passes_the_writes_that_copy_it(self):
+        """A date typed as today in UTC+14 is one or two days after today in
+        UTC-12. The writes that only copy it (a new contact takes its
+        account's date, a duplicate) made by a user in UTC-12 are not refused
+        as "in the future" (CI failed on this between 23:00 and 24:00 UTC:
+        the demo users are in Europe/Brussels)."""
+        ahead = self.env["res.partner"].with_context(tz="Pacific/Kiritimati")
+        behind = self.env["res.partner"].with_context(tz="Etc/GMT+12")  # UTC-12
+        self.assertLess(fields.Date.context_today(behind), fields.Date.context_today(ahead))
+        account = ahead.with_context(kam_no_first_tier=True).create(
+            {"name": "Dateline Account", "is_company": True, "kam_is_key_account": True}
+        )
+        self.assertEqual(account.kam_key_account_since, fields.Date.context_today(ahead))
+        contact = behind.create({"name": "Dateline Buyer", "parent_id": account.id})
+        self.assertEqual(contact.kam_key_account_since, account.kam_key_account_since)
+        account.with_context(tz="Etc/GMT+12").copy()
+        contact.with_context(tz="Pacific/Kiritimati").write({"kam_birthday": fields.Date.context_today(ahead)})
+        copy = contact.with_context(tz="Etc/GMT+12").copy()
+        self.assertEqual(copy.kam_key_account_since, account.kam_key_account_since)
+        # the date stays checked: after today everywhere is refused, whoever writes
+        with self.assertRaisesMessage(ValidationError, "cannot be in the future"):
+            account.with_context(tz="Pacific/Kiritimati").write(
+                {"kam_key_account_since": latest_today() + timedelta(days=1)}
+            )

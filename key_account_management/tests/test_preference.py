@@ -8,6 +8,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..models.kam_input import latest_today
 from .common import KamCommon
 
 
@@ -366,7 +367,7 @@ class TestPreference(KamCommon):
         with self.assertRaisesMessage(ValidationError, "description cannot be empty"):
             Pref.create({"partner_id": self.account.id, "category_id": self.cat_docs.id})
         with self.assertRaisesMessage(ValidationError, "cannot be verified in the future"):
-            Pref.create(dict(base, last_verified_date=self.today + relativedelta(days=1)))
+            Pref.create(dict(base, last_verified_date=latest_today() + relativedelta(days=1)))
         plain = self.env["res.partner"].create({"name": "Not a key account", "is_company": True})
         with self.assertRaisesMessage(ValidationError, "is not a key account"):
             Pref.create(dict(base, partner_id=plain.id))
