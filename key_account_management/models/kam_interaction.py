@@ -13,6 +13,15 @@ CHANNELS = [
     ("service", "Service Case"),
 ]
 CASE_CHANNELS = ("complaint", "service")
+# What a service case was about (客户服务记录: 服务类型)
+SERVICE_TYPES = [
+    ("technical_support", "Technical Support"),
+    ("consulting", "Consulting"),
+    ("troubleshooting", "Troubleshooting"),
+    ("training", "Training"),
+    ("maintenance", "Maintenance"),
+    ("other", "Other"),
+]
 
 
 class KamInteraction(models.Model):
@@ -28,6 +37,9 @@ class KamInteraction(models.Model):
     date = fields.Datetime(required=True, default=fields.Datetime.now, tracking=True, index=True)
     channel = fields.Selection(CHANNELS, required=True, default="meeting", tracking=True, index=True)
     direction = fields.Selection([("inbound", "Inbound"), ("outbound", "Outbound")], default="outbound")
+    service_type = fields.Selection(
+        SERVICE_TYPES, tracking=True, help="What the service case was about (service cases only)."
+    )
     state = fields.Selection(
         [("planned", "Planned"), ("done", "Done"), ("cancelled", "Cancelled")],
         default="done",
@@ -93,6 +105,18 @@ class KamInteraction(models.Model):
             else:
                 rec.resolution_hours = 0.0
 
+    @api.constrains("service_type", "channel")
+    def _check_service_type(self):
+        for rec in self:
+            if rec.service_type and rec.channel != "service":
+                raise ValidationError(
+                    self.env._(
+                        "“%s”: a service type is for service cases only; clear it or make the interaction a "
+                        "service case.",
+                        rec.name,
+                    )
+                )
+
     @api.constrains("satisfaction")
     def _check_satisfaction(self):
         for rec in self:
@@ -140,6 +164,8 @@ class KamInteraction(models.Model):
         if self.channel in CASE_CHANNELS and not self.resolution_state:
             self.resolution_state = "open"
             self.direction = "inbound"
+        if self.channel != "service":
+            self.service_type = False
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+import re
 from collections import defaultdict
 from datetime import timedelta
 
@@ -39,6 +40,7 @@ KAM_ACCOUNT_FIELDS = {
     "kam_key_account_since",
     "kam_contact_interval_days",
     "kam_contract_date",
+    "kam_referrer_id",
 }
 # Fields only key account managers set: the tier itself and its lock.
 KAM_MANAGER_FIELDS = {"kam_tier_id", "kam_tier_locked", "kam_tier_lock_reason"}
@@ -52,6 +54,12 @@ BUYING_ROLES = [
     ("gatekeeper", "Gatekeeper"),
     ("detractor", "Detractor"),
 ]
+#: social and instant-messaging accounts of a contact, and their longest length
+SOCIAL_FIELDS = ("kam_wechat", "kam_whatsapp", "kam_linkedin", "kam_other_social")
+SOCIAL_MAX = 128
+#: the address of a LinkedIn profile
+LINKEDIN_URL = re.compile(r"^https://([a-z]{2,3}\.)?linkedin\.com/\S+$", re.IGNORECASE)
+
 #: days since contact searched beyond this are searched as this (1000 years:
 #: no stored date is that far, and the limit stays a valid datetime)
 MAX_SEARCH_DAYS = 365000
@@ -90,6 +98,7 @@ class ResPartner(models.Model):
         "partner_id",
         "user_id",
         "Account Team",
+        tracking=True,
         copy=False,
         domain=[("share", "=", False)],
         groups="sales_team.group_sale_salesman,key_account_management.group_kam_viewer",
@@ -122,7 +131,17 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
     )
     kam_business_scope = private.Text(
-        "Main Business Scope", groups="key_account_management.group_kam_viewer", copy=False
+        "Main Business Scope", tracking=True, groups="key_account_management.group_kam_viewer", copy=False
+    )
+    kam_referrer_id = private.Many2one(
+        "res.partner",
+        "Referred By",
+        tracking=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="Who introduced this customer to us: a customer, a partner or one of their contacts (推荐人).",
+        groups="key_account_management.group_kam_viewer",
     )
     # Competitor free text: confidential to the account's team. The text is
     # stored in a field only key account managers read directly; the field
@@ -142,7 +161,7 @@ class ResPartner(models.Model):
         "managers only.",
     )
     kam_key_account_since = private.Date(
-        "Key Account Since", copy=False, groups="key_account_management.group_kam_viewer"
+        "Key Account Since", tracking=True, copy=False, groups="key_account_management.group_kam_viewer"
     )
     kam_currency_id = fields.Many2one(
         "res.currency",
@@ -231,12 +250,14 @@ class ResPartner(models.Model):
     )
     kam_influence = private.Integer(
         "Influence",
+        tracking=True,
         help="Weight in the buying decision, 1 (low) to 5 (high).",
         groups="key_account_management.group_kam_viewer",
         copy=False,
     )
     kam_relationship = private.Integer(
         "Relationship Strength",
+        tracking=True,
         help="How strong our relationship is, 1 to 5.",
         groups="key_account_management.group_kam_viewer",
         copy=False,
@@ -251,8 +272,27 @@ class ResPartner(models.Model):
             ("messaging", "Instant Messaging"),
         ],
         "Preferred Channel",
+        tracking=True,
         groups="key_account_management.group_kam_viewer",
         copy=False,
+    )
+    # Social and instant-messaging accounts of a key contact (社交账号): where the
+    # account team reaches the person besides e-mail and phone
+    kam_wechat = private.Char("WeChat", tracking=True, copy=False, groups="key_account_management.group_kam_viewer")
+    kam_whatsapp = private.Char("WhatsApp", tracking=True, copy=False, groups="key_account_management.group_kam_viewer")
+    kam_linkedin = private.Char(
+        "LinkedIn",
+        tracking=True,
+        copy=False,
+        help="The profile's address (https://www.linkedin.com/in/...).",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_other_social = private.Char(
+        "Other Social / IM",
+        tracking=True,
+        copy=False,
+        help="Any other account, with its network: DingTalk, WeCom, QQ, Telegram, Weibo...",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_key_contact_ids = fields.One2many(
         "res.partner",
@@ -329,6 +369,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     kam_contact_interval_days = private.Integer(
         "Contact Every (days, override)",
+        tracking=True,
         copy=False,
         help="Contact this account at least this often. 0 uses the interval of its tier.",
         groups="key_account_management.group_kam_viewer",
@@ -351,6 +392,7 @@ class ResPartner(models.Model):
     )
     kam_contract_date = private.Date(
         "Contract Signed On",
+        tracking=True,
         copy=False,
         help="Its anniversaries raise a customer care reminder.",
         groups="key_account_management.group_kam_viewer",
@@ -603,6 +645,7 @@ class ResPartner(models.Model):
             "kam_key_account_since",
             "kam_contact_interval_days",
             "kam_contract_date",
+            "kam_referrer_id",
         ]
 
     # ------------------------------------------------------------------
@@ -1374,6 +1417,48 @@ class ResPartner(models.Model):
                     "The birthday of “%s” cannot be in the future.", partner.display_name
                 ),
             )
+
+    @api.constrains("kam_referrer_id")
+    def _check_kam_referrer(self):
+        for partner in self.sudo():  # account-private field: the real value
+            referrer = partner.kam_referrer_id
+            if referrer and referrer.commercial_partner_id == partner.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "“%(account)s” cannot be referred by itself or by one of its own contacts (%(referrer)s).",
+                        account=partner.commercial_partner_id.display_name,
+                        referrer=referrer.display_name,
+                    )
+                )
+
+    @api.constrains(*SOCIAL_FIELDS)
+    def _check_kam_social(self):
+        """One account per field, on one line; LinkedIn as the profile's
+        address (shown as a link: nothing but https to linkedin.com)."""
+        for partner in self.sudo():  # account-private fields: the real values
+            for fname in SOCIAL_FIELDS:
+                value = partner[fname]
+                if not value:
+                    continue
+                label = partner._fields[fname]._description_string(self.env)
+                if len(value) > SOCIAL_MAX or not value.isprintable():
+                    raise ValidationError(
+                        self.env._(
+                            "%(field)s of “%(contact)s”: one account on one line, at most %(max)s characters.",
+                            field=label,
+                            contact=partner.display_name,
+                            max=SOCIAL_MAX,
+                        )
+                    )
+                if fname == "kam_linkedin" and not LINKEDIN_URL.match(value):
+                    raise ValidationError(
+                        self.env._(
+                            "LinkedIn of “%(contact)s”: give the profile's address, such as "
+                            "https://www.linkedin.com/in/name (got “%(value)s”).",
+                            contact=partner.display_name,
+                            value=value,
+                        )
+                    )
 
     @api.constrains("kam_influence", "kam_relationship")
     def _check_kam_contact_scores(self):

@@ -17,6 +17,7 @@ from . import (
     test_responsibility,
     test_review,
     test_security,
+    test_seed_details,
     test_tier,
     test_tier_config,
     test_tier_job,
