@@ -8,6 +8,8 @@
     "author": "key_account_management developers",
     "website": "https://example.com/key_account_management",
     "depends": ["sale_management", "crm", "contacts", "account", "base_import"],
+    # the Chinese lunar calendar of the care dates (Spring Festival, Mid-Autumn...)
+    "external_dependencies": {"python": ["lunar_python"]},
     "data": [
         "security/res_groups.xml",
         "security/ir_rules.xml",

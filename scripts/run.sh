@@ -9,6 +9,9 @@
 #   HTTP_INTERFACE   address to listen on (default 127.0.0.1, loopback only;
 #                    set 0.0.0.0 to listen on every interface)
 #   RUN_DB=kam_demo  database name
+#   RUN_LANG         a language to load and give the demo users, e.g. zh_CN
+#                    (`make run RUN_LANG=zh_CN`; LANG itself is the locale of
+#                    the shell, which make passes on to every command)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,6 +55,12 @@ admin = env.ref("base.user_admin")
 admin.write({"login": "admin", "password": "admin", "active": True})
 env.cr.commit()
 PY
+
+if [ -n "${RUN_LANG:-}" ]; then
+    say "loading the language $RUN_LANG and setting it on the demo users"
+    RUN_LANG="$RUN_LANG" "$PY" "$ODOO_SRC/odoo-bin" shell -c "$ROOT/.odoo.conf" -d "$DB" --no-http \
+        --log-level=warn <"$ROOT/scripts/demo_lang.py"
+fi
 
 say "serving http://localhost:$HTTP_PORT (database $DB, workers $WORKERS; Ctrl-C stops)"
 exec "${odoo[@]}" -d "$DB" --db-filter="^${DB}\$" \

@@ -281,16 +281,17 @@ class KamCadenceEngine(models.AbstractModel):
         return window
 
     @api.model
-    def _valid_care_dates(self):
-        """[(id, month, day, company id, name)] of the active holidays
-        (``kam.care.date``) whose day exists in their month; the others
-        (older data) are logged and give no reminder."""
-        dates = []
+    def _care_date_occurrences(self, start, end):
+        """[(id, date, company id, name, year)] of the active holidays
+        (``kam.care.date``) between ``start`` and ``end``, at their first
+        date there: Gregorian dates
+        on their day (Feb 29 on Feb 28 in other years), lunar ones on their
+        Gregorian date of the year; ``year`` tells the occurrence (the lunar
+        year of a lunar date). A day its month does not have (older data) is
+        logged and gives no reminder."""
+        found = []
         for care_date in self.env["kam.care.date"].sudo().search([]):
-            try:
-                occurrence_in_window(int(care_date.month), care_date.day, fields.Date.today(), 0)
-            except (TypeError, ValueError):
-                # a day the month does not have (older data): no reminder,
+            if not care_date._valid_day():
                 # the other dates and accounts go on
                 _logger.warning(
                     "kam care: care date %s skipped: no day %s in month %s",
@@ -299,8 +300,12 @@ class KamCadenceEngine(models.AbstractModel):
                     care_date.month,
                 )
                 continue
-            dates.append((care_date.id, int(care_date.month), care_date.day, care_date.company_id.id, care_date.name))
-        return dates
+            found += [
+                (care_date.id, when, care_date.company_id.id, care_date.name, year)
+                # its first date in the window, as the birthdays and anniversaries
+                for when, year in care_date._occurrences(start, end)[:1]
+            ]
+        return found
 
     @api.model
     def _care_occasions(self, today, account_ids=None):
@@ -314,10 +319,12 @@ class KamCadenceEngine(models.AbstractModel):
         occasion."""
         max_days = max(self.env["res.company"].sudo().search([]).mapped("kam_care_days_before") or [0])
         window = self._care_window(today, max_days)
-        holidays = []
-        for holiday_id, month, day, company_id, name in self._valid_care_dates():
-            if (month, day) in window:
-                holidays.append((holiday_id, window[month, day], company_id or 0, name))
+        holidays = [
+            (holiday_id, when, company_id or 0, name, year)
+            for holiday_id, when, company_id, name, year in self._care_date_occurrences(
+                today, today + timedelta(days=max_days)
+            )
+        ]
         self.env["res.partner"].flush_model(
             [
                 "kam_is_key_account",
@@ -379,10 +386,11 @@ class KamCadenceEngine(models.AbstractModel):
             occasions.append(
                 SQL(
                     """
-                SELECT a.id, 'care:holiday:' || win.id || ':' || EXTRACT(YEAR FROM win.date)::int,
+                SELECT a.id, 'care:holiday:' || win.id || ':' || win.year,
                        a.kam_manager_id, win.date, 'holiday', a.name, win.name, 0
-                  FROM unnest(%(ids)s::int[], %(dates)s::date[], %(companies)s::int[], %(names)s::text[])
-                       AS win(id, date, company_id, name)
+                  FROM unnest(%(ids)s::int[], %(dates)s::date[], %(companies)s::int[], %(names)s::text[],
+                              %(years)s::int[])
+                       AS win(id, date, company_id, name, year)
                   JOIN res_partner a ON win.company_id IN (0, COALESCE(a.company_id, %(company)s))
                  WHERE %(account)s
                     """,
@@ -390,6 +398,7 @@ class KamCadenceEngine(models.AbstractModel):
                     dates=[h[1] for h in holidays],
                     companies=[h[2] for h in holidays],
                     names=[h[3] for h in holidays],
+                    years=[h[4] for h in holidays],
                     company=self.env.company.id,
                     account=account,
                 )

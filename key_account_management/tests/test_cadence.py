@@ -10,6 +10,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from ..models.kam_cadence_engine import occurrence_in_window
+from ..models.kam_care_date import lunar_occurrences
 from .common import KamCommon
 
 NOW = datetime(2025, 3, 10, 9, 0)
@@ -370,6 +371,87 @@ class TestCadenceCare(CadenceCommon):
         with self.assertRaises(AccessError):
             care_date.with_user(self.kam_user).write({"day": 2})
         care_date.with_user(self.kam_manager).write({"day": 2})
+
+
+@tagged("post_install", "-at_install")
+class TestLunarCareDates(CadenceCommon):
+    """Care dates of the Chinese lunar calendar (农历): their Gregorian date
+    is computed every year (dates checked against the published calendar)."""
+
+    def _care(self, today):
+        with freeze_time(today):
+            self.env["res.partner"]._cron_kam_customer_care()
+        return self._activities(self.account | self.other_account, active=False).filtered(
+            lambda a: a.kam_reason.startswith("care:holiday:")
+        )
+
+    def test_gregorian_dates_of_lunar_dates(self):
+        year = (date(2025, 1, 1), date(2026, 12, 31))
+        self.assertEqual(lunar_occurrences(1, 1, *year), [(date(2025, 1, 29), 2025), (date(2026, 2, 17), 2026)])
+        self.assertEqual(lunar_occurrences(5, 5, *year), [(date(2025, 5, 31), 2025), (date(2026, 6, 19), 2026)])
+        self.assertEqual(lunar_occurrences(8, 15, *year), [(date(2025, 10, 6), 2025), (date(2026, 9, 25), 2026)])
+        # New Year's Eve (除夕), day 30 of the twelfth month: its last day when it has 29
+        self.assertEqual(lunar_occurrences(12, 30, date(2026, 1, 1), date(2026, 12, 31)), [(date(2026, 2, 16), 2025)])
+        # twice in 2026: the 20th day of the eleventh month of lunar 2025 and of lunar 2026
+        self.assertEqual(
+            lunar_occurrences(11, 20, date(2026, 1, 1), date(2026, 12, 31)),
+            [(date(2026, 1, 8), 2025), (date(2026, 12, 28), 2026)],
+        )
+
+    def test_lunar_holiday_reminded_on_its_date_of_the_year(self):
+        mid_autumn = self.env["kam.care.date"].create(
+            {"name": "Mid-Autumn", "calendar_type": "lunar", "month": "8", "day": 15}
+        )
+        with freeze_time("2025-09-01"):
+            mid_autumn.invalidate_recordset()
+            self.assertEqual(mid_autumn.next_date, date(2025, 10, 6))
+            self.assertEqual(mid_autumn.lunar_label, "八月十五")
+        # 7 days ahead of October 6, 2025 (September 17, 2024 the year before)
+        self.assertFalse(self._care(date(2025, 9, 28)))
+        activities = self._care(date(2025, 9, 29))
+        self.assertEqual(set(activities.mapped("res_id")), {self.account.id, self.other_account.id})
+        self.assertEqual(set(activities.mapped("kam_reason")), {f"care:holiday:{mid_autumn.id}:2025"})
+        self.assertEqual(set(activities.mapped("date_deadline")), {date(2025, 10, 6)})
+        self.assertIn("2025-10-06", activities[0].summary)
+        self.assertEqual(self._care(date(2025, 10, 2)), activities, "once a year")
+        # the next year on its new date
+        later = self._care(date(2026, 9, 18)) - activities
+        self.assertEqual(set(later.mapped("date_deadline")), {date(2026, 9, 25)})
+        self.assertEqual(set(later.mapped("kam_reason")), {f"care:holiday:{mid_autumn.id}:2026"})
+
+    def test_lunar_date_twice_in_a_gregorian_year(self):
+        occasion = self.env["kam.care.date"].create(
+            {"name": "Winter Visit", "calendar_type": "lunar", "month": "11", "day": 20}
+        )
+        first = self._care(date(2026, 1, 2))
+        second = self._care(date(2026, 12, 22)) - first
+        self.assertEqual(first.mapped("date_deadline"), [date(2026, 1, 8)] * 2)
+        self.assertEqual(second.mapped("date_deadline"), [date(2026, 12, 28)] * 2)
+        self.assertEqual(
+            set((first | second).mapped("kam_reason")),
+            {f"care:holiday:{occasion.id}:2025", f"care:holiday:{occasion.id}:2026"},
+        )
+
+    def test_lunar_bad_input_refused(self):
+        CareDate = self.env["kam.care.date"].with_user(self.kam_manager)
+        with self.assertRaisesMessage(ValidationError, "a lunar month has no day 31"):
+            CareDate.create({"name": "Bad", "calendar_type": "lunar", "month": "1", "day": 31})
+        with self.assertRaisesMessage(ValidationError, "a lunar month has no day 0"):
+            CareDate.create({"name": "Bad", "calendar_type": "lunar", "month": "1", "day": 0})
+        with self.assertRaisesMessage(ValidationError, "is not a valid value"):
+            CareDate.create({"name": "Bad", "calendar_type": "chinese", "month": "1", "day": 1})
+        # the lunar second month has a day 30 (a Gregorian February has not)
+        eve = CareDate.create({"name": "Last of the 2nd month", "calendar_type": "lunar", "month": "2", "day": 30})
+        with self.assertRaisesMessage(ValidationError, "no day 30"):
+            eve.write({"calendar_type": "gregorian"})
+        self.assertEqual(eve.calendar_type, "lunar")
+        with self.assertRaises(AccessError):
+            eve.with_user(self.kam_user).write({"day": 1})
+
+    def test_data_lunar_holidays(self):
+        for xmlid, month, day in (("spring_festival", "1", 1), ("dragon_boat", "5", 5), ("mid_autumn", "8", 15)):
+            care_date = self.env.ref(f"key_account_management.kam_care_date_{xmlid}").with_context(active_test=False)
+            self.assertEqual((care_date.calendar_type, care_date.month, care_date.day), ("lunar", month, day))
 
 
 @tagged("post_install", "-at_install", "is_query_count")
