@@ -192,9 +192,10 @@ class KamDashboard(models.AbstractModel):
 
     @api.model
     def _dashboard_risks(self):
-        """Open high and critical risk signals (record rules scope them)."""
+        """Open high and critical risk signals, but the snoozed ones (record
+        rules scope them)."""
         Signal = self.env["kam.risk.signal"]
-        domain = [("is_open", "=", True), ("severity", "in", HIGH_SEVERITIES)]
+        domain = [("is_open", "=", True), ("is_snoozed", "=", False), ("severity", "in", HIGH_SEVERITIES)]
         counts = dict(Signal._read_group(domain, ["severity"], ["__count"]))
         labels = dict(Signal._fields["severity"]._description_selection(self.env))
         signal_labels = dict(Signal._fields["signal_type"]._description_selection(self.env))
@@ -212,7 +213,7 @@ class KamDashboard(models.AbstractModel):
                     "key": severity,
                     "name": labels[severity],
                     "count": counts.get(severity, 0),
-                    "domain": [("is_open", "=", True), ("severity", "=", severity)],
+                    "domain": [("is_open", "=", True), ("is_snoozed", "=", False), ("severity", "=", severity)],
                 }
                 for severity in reversed(HIGH_SEVERITIES)
             ],

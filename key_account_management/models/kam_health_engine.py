@@ -38,7 +38,7 @@ from odoo.tools.misc import get_lang
 from .kam_activity import ActivityRequest
 from .kam_cadence_engine import effective_interval_sql
 from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql, partners_sql
-from .kam_risk_signal import SEVERITIES
+from .kam_risk_signal import MANUAL, SEVERITIES
 from .res_company import HEALTH_WEIGHT_FIELDS
 
 HEALTH_BANDS = [
@@ -716,15 +716,17 @@ class KamHealthEngine(models.AbstractModel):
         Signal.flush_model()
         self.env.cr.execute(
             SQL(
-                """SELECT id, partner_id, signal_type, severity, value, threshold, description, last_seen
+                """SELECT id, partner_id, signal_type, severity, value, threshold, description, last_seen,
+                          state, snoozed_until, answered_rank
                      FROM kam_risk_signal
-                    WHERE resolved_on IS NULL AND partner_id = ANY(%s)""",
+                    WHERE resolved_on IS NULL AND partner_id = ANY(%s) AND signal_type != %s""",
                 list(states),
+                MANUAL,
             )
         )
         for row in self.env.cr.dictfetchall():
             open_signals[row["partner_id"]][row["signal_type"]] = row
-        new_vals, updates, update_current, resolved_ids, escalations = [], {}, {}, [], []
+        new_vals, updates, update_current, resolved_ids, escalations, woken = [], {}, {}, [], [], []
         for pid, found in measured.items():
             existing = open_signals.get(pid, {})
             resolved_ids += [row["id"] for signal_type, row in existing.items() if signal_type not in found]
@@ -748,10 +750,22 @@ class KamHealthEngine(models.AbstractModel):
                     last_seen=today,
                 )
                 update_current[row["id"]] = dict(row, severity_rank=SEVERITY_RANK[row["severity"]])
-                if SEVERITY_RANK[values["severity"]] > SEVERITY_RANK[row["severity"]]:
+                rank = SEVERITY_RANK[values["severity"]]
+                if row["state"] == "dismissed" or (row["snoozed_until"] and row["snoozed_until"] > today):
+                    # answered: quiet, unless more severe than when it was dismissed or snoozed
+                    if rank > max(row["answered_rank"] or 0, SEVERITY_RANK[row["severity"]]):
+                        woken.append(row["id"])
+                        escalations.append((pid, row["id"], signal_type, "low", values))
+                elif rank > SEVERITY_RANK[row["severity"]]:
                     escalations.append((pid, row["id"], signal_type, row["severity"], values))
         if resolved_ids:
-            Signal.browse(resolved_ids).write({"resolved_on": today})
+            # (not tracked: the data closed them; a dismissed risk keeps its state)
+            closed = Signal.browse(resolved_ids).with_context(mail_notrack=True)
+            closed.write({"resolved_on": today})
+            closed.filtered(lambda signal: signal.state in ("open", "responding")).write({"state": "resolved"})
+        if woken:
+            # back as open, in the chatter of the risk
+            Signal.browse(woken).write({"state": "open", "snoozed_until": False})
         if updates:
             self.env["kam.job"]._write_changed(Signal, SIGNAL_UPDATE_COLUMNS, update_current, updates)
         # opened in bulk (what the ORM would store: no message nor follower on a new signal)
@@ -761,6 +775,7 @@ class KamHealthEngine(models.AbstractModel):
                 kam_manager_id=states[vals["partner_id"]]["manager_id"],
                 severity_rank=SEVERITY_RANK[vals["severity"]],
                 is_open=True,
+                state="open",
             )
             for vals in new_vals
         ]

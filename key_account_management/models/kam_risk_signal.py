@@ -1,7 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from datetime import timedelta
 
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .kam_activity import ActivityRequest
+from .kam_input import DATE_MAX, DATE_MIN
 from .kam_job import set_fillfactor
 
 SIGNAL_TYPES = [
@@ -13,7 +17,26 @@ SIGNAL_TYPES = [
     ("silence", "No Contact"),
     ("low_satisfaction", "Low Satisfaction"),
     ("complaint", "Open Complaints"),
+    ("manual", "Entered by Hand"),
 ]
+#: the signal type of the risks users enter (a rumour, a reorganisation at the customer...): the
+#: health job neither measures nor closes them
+MANUAL = "manual"
+
+#: how a risk is answered: open (nobody answered yet), responding (an owner works on a plan),
+#: resolved (by the data or by hand), dismissed (not a risk, with a reason)
+RISK_STATES = [
+    ("open", "Open"),
+    ("responding", "Responding"),
+    ("resolved", "Resolved"),
+    ("dismissed", "Dismissed"),
+]
+#: longest snooze, in days
+MAX_SNOOZE_DAYS = 366
+#: what users write when they answer a risk (the rest is measured by the health job)
+RESPONSE_FIELDS = {"response_user_id", "action_plan", "response_due", "state_reason", "snoozed_until"}
+#: what users give a risk they enter by hand
+MANUAL_FIELDS = {"partner_id", "signal_type", "severity", "description", "first_seen"}
 
 SEVERITIES = [
     ("low", "Low"),
@@ -52,6 +75,32 @@ class KamRiskSignal(models.Model):
     resolved_on = fields.Date(index=True, copy=False)
     is_open = fields.Boolean("Open", compute="_compute_is_open", store=True, index=True)
     duration_days = fields.Integer("Days Open", compute="_compute_duration_days")
+    # The answer (风险应对): who, what and by when; dismissed with a reason; snoozed until a date
+    state = fields.Selection(RISK_STATES, required=True, default="open", index=True, tracking=True, copy=False)
+    response_user_id = fields.Many2one(
+        "res.users",
+        "Response Owner",
+        tracking=True,
+        domain=[("share", "=", False)],
+        index="btree_not_null",
+        help="Who answers this risk; gets an activity due on the response date.",
+    )
+    action_plan = fields.Text(tracking=True, help="What will be done about the risk.")
+    response_due = fields.Date(tracking=True)
+    state_reason = fields.Text(
+        "Reason", tracking=True, help="Why the risk was dismissed or resolved by hand (required to dismiss)."
+    )
+    snoozed_until = fields.Date(
+        tracking=True,
+        copy=False,
+        help="A snoozed risk raises nothing before this date, unless it gets more severe.",
+    )
+    is_snoozed = fields.Boolean("Snoozed", compute="_compute_is_snoozed", search="_search_is_snoozed")
+    answered_rank = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Severity rank when the risk was dismissed or snoozed: the risk comes back only above it.",
+    )
 
     #: Free space left in each page of the table: the health job rewrites every open signal of
     #: the accounts it looks at (last seen, value); with room in the page, PostgreSQL writes the
@@ -67,14 +116,28 @@ class KamRiskSignal(models.Model):
     def create(self, vals_list):
         # opened in bulk by the health job: no "created" message nor follower per signal;
         # the chatter is there for the risk activities raised on the signal
-        return super(KamRiskSignal, self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)).create(
+        vals_list = [dict({"signal_type": MANUAL}, **vals) if not self.env.su else vals for vals in vals_list]
+        self._kam_check_create(vals_list)
+        signals = super(KamRiskSignal, self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)).create(
             vals_list
         )
+        signals.filtered(lambda s: s.signal_type == MANUAL)._kam_raise_response_activities()
+        return signals
 
     def write(self, vals):
         # what a signal measured is the health job's: nobody rewrites it by hand (a manager may
-        # annotate the description, until the next run describes the measure again)
+        # annotate the description, until the next run describes the measure again); a risk entered
+        # by hand is its author's to correct
         measured = vals.keys() & self._kam_job_fields()
+        if measured and not self.env.su and all(signal.signal_type == MANUAL for signal in self):
+            measured -= MANUAL_FIELDS - {"partner_id", "signal_type"}
+        if "answered_rank" in vals and not self.env.su:
+            measured.add("answered_rank")
+        if "state" in vals and not self.env.su:
+            # through the buttons: each checks what its state needs (an owner and a plan, a reason...)
+            raise UserError(
+                self.env._("Change the state of a risk with its buttons: Respond, Resolve, Dismiss or Reopen.")
+            )
         if measured and not self.env.su:
             raise AccessError(
                 self.env._(
@@ -83,7 +146,44 @@ class KamRiskSignal(models.Model):
                     ", ".join(sorted(self._fields[fname].string for fname in measured)),
                 )
             )
-        return super().write(vals)
+        return self._kam_write(vals)
+
+    def _kam_write(self, vals):
+        """The write itself (tracked), and what follows an answer: the
+        severity it was given at, the response owner's activity. The state
+        buttons write the state through here, after their checks."""
+        res = super().write(vals)
+        if vals.get("snoozed_until") or vals.get("state") == "dismissed":
+            # the severity the answer was given at: the risk comes back only above it
+            for signal in self.sudo():
+                if signal.answered_rank != signal.severity_rank:
+                    signal.answered_rank = signal.severity_rank
+        if vals.get("response_user_id"):
+            self._kam_raise_response_activities()
+        return res
+
+    def _kam_set_state(self, state, **vals):
+        """A state button's change, once its checks passed: as the user (access
+        rights and record rules apply), tracked in the chatter."""
+        self.check_access("write")
+        return self._kam_write(dict(vals, state=state))
+
+    @api.model
+    def _kam_check_create(self, vals_list):
+        """Users enter risks by hand only (a rumour, a reorganisation at the
+        customer): the measured ones are the health job's."""
+        if self.env.su:
+            return
+        for vals in vals_list:
+            if vals.get("signal_type", MANUAL) != MANUAL or set(vals) - MANUAL_FIELDS - RESPONSE_FIELDS - {"state"}:
+                raise AccessError(
+                    self.env._(
+                        "Risk signals are measured by the health job; enter by hand only a risk of the type "
+                        "“Entered by Hand”, with its account, severity, description and response."
+                    )
+                )
+            if vals.get("state", "open") not in ("open", "responding"):
+                raise ValidationError(self.env._("A risk entered by hand starts open or responding."))
 
     @api.model
     def _kam_job_fields(self):
@@ -105,10 +205,156 @@ class KamRiskSignal(models.Model):
         for signal in self:
             signal.severity_rank = ranks.get(signal.severity, 0)
 
-    @api.depends("resolved_on")
+    @api.depends("resolved_on", "state")
     def _compute_is_open(self):
         for signal in self:
-            signal.is_open = not signal.resolved_on
+            signal.is_open = not signal.resolved_on and signal.state in ("open", "responding")
+
+    @api.depends("snoozed_until")
+    @api.depends_context("tz")
+    def _compute_is_snoozed(self):
+        today = fields.Date.context_today(self)
+        for signal in self:
+            signal.is_snoozed = bool(signal.snoozed_until and signal.snoozed_until > today)
+
+    def _search_is_snoozed(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise ValidationError(self.env._("Search snoozed risks with = or != and True or False."))
+        today = fields.Date.context_today(self)
+        if (operator == "=") == value:
+            return [("snoozed_until", ">", today)]
+        return ["|", ("snoozed_until", "=", False), ("snoozed_until", "<=", today)]
+
+    @api.constrains("snoozed_until")
+    def _check_snoozed_until(self):
+        today = fields.Date.context_today(self)
+        for signal in self:
+            if signal.snoozed_until and not today < signal.snoozed_until <= today + timedelta(days=MAX_SNOOZE_DAYS):
+                raise ValidationError(
+                    self.env._(
+                        "Snooze the risk “%(risk)s” until a date after today, at most %(days)s days ahead.",
+                        risk=signal.display_name,
+                        days=MAX_SNOOZE_DAYS,
+                    )
+                )
+
+    @api.constrains("response_due", "first_seen", "state", "state_reason", "description")
+    def _check_answer(self):
+        for signal in self:
+            for fname in ("response_due", "first_seen"):
+                value = signal[fname]
+                if value and not DATE_MIN <= value <= DATE_MAX:
+                    raise ValidationError(
+                        self.env._(
+                            "“%(field)s” of the risk “%(risk)s” must be between %(min)s and %(max)s.",
+                            field=signal._fields[fname]._description_string(self.env),
+                            risk=signal.display_name,
+                            min=DATE_MIN,
+                            max=DATE_MAX,
+                        )
+                    )
+            if signal.state == "dismissed" and not (signal.state_reason or "").strip():
+                raise ValidationError(
+                    self.env._("Say why the risk “%s” is dismissed (its reason).", signal.display_name)
+                )
+            if signal.signal_type == MANUAL and not (signal.description or "").strip():
+                raise ValidationError(self.env._("Describe the risk entered by hand: what was learnt, from whom."))
+
+    # ------------------------------------------------------------------
+    # Answers
+    # ------------------------------------------------------------------
+    def _kam_raise_response_activities(self):
+        """An activity for the response owner of each risk, due on its
+        response date (once per risk and owner)."""
+        requests = [
+            ActivityRequest(
+                signal.id,
+                f"risk:response:{signal.id}:{signal.response_user_id.id}",
+                signal.response_user_id.id,
+                self.env._(
+                    "Answer the risk %(risk)s of %(account)s",
+                    risk=signal.display_name,
+                    account=signal.partner_id.display_name,
+                ),
+                signal.action_plan or "",
+                signal.response_due or fields.Date.context_today(self),
+            )
+            for signal in self.sudo()
+            if signal.response_user_id and signal.is_open
+        ]
+        if requests:
+            self.env["kam.activity"]._raise_once(requests, res_model=self._name)
+
+    def action_respond(self):
+        """Take the risk on: its owner and plan are set, it is answered."""
+        self.check_access("write")
+        for signal in self:
+            if not signal.is_open:
+                raise UserError(self.env._("The risk “%s” is closed: reopen it first.", signal.display_name))
+            if not signal.response_user_id or not (signal.action_plan or "").strip():
+                raise UserError(
+                    self.env._("Give the risk “%s” a response owner and an action plan first.", signal.display_name)
+                )
+        self._kam_set_state("responding")
+        self._kam_raise_response_activities()
+        return True
+
+    def action_resolve(self):
+        """Resolved by hand. A measured risk whose condition still holds is
+        opened again by the next run of the health job, as a new episode."""
+        self.check_access("write")
+        today = fields.Date.context_today(self)
+        for signal in self:
+            if signal.state == "resolved":
+                raise UserError(self.env._("The risk “%s” is already resolved.", signal.display_name))
+        self._kam_set_state("resolved")
+        self.sudo().write({"resolved_on": today})
+        return True
+
+    def action_dismiss(self):
+        """Not a risk: closed with its reason. A measured one is still
+        followed, and comes back only when it gets more severe."""
+        self.check_access("write")
+        for signal in self:
+            if not (signal.state_reason or "").strip():
+                raise UserError(
+                    self.env._("Write why the risk “%s” is dismissed in its Reason first.", signal.display_name)
+                )
+        self._kam_set_state("dismissed")
+        for signal in self.sudo():
+            if signal.signal_type == MANUAL:
+                signal.resolved_on = fields.Date.context_today(self)
+        return True
+
+    def action_snooze(self):
+        """Nothing raised before the snooze date, unless it gets more severe."""
+        self.check_access("write")
+        for signal in self:
+            if not signal.is_open:
+                raise UserError(self.env._("The risk “%s” is closed: nothing to snooze.", signal.display_name))
+            if not signal.is_snoozed:
+                raise UserError(
+                    self.env._("Give the risk “%s” the date to snooze it until first.", signal.display_name)
+                )
+        for signal in self.sudo():
+            signal.answered_rank = signal.severity_rank
+        return True
+
+    def action_reopen(self):
+        """Open again a dismissed risk, or a risk entered by hand."""
+        self.check_access("write")
+        for signal in self:
+            if signal.state not in ("resolved", "dismissed") or (signal.resolved_on and signal.signal_type != MANUAL):
+                raise UserError(
+                    self.env._(
+                        "Only a dismissed risk, or a risk entered by hand, can be reopened; a measured risk "
+                        "comes back by itself while its condition holds (“%s”).",
+                        signal.display_name,
+                    )
+                )
+        self._kam_set_state("open", snoozed_until=False)
+        self.sudo().write({"resolved_on": False, "answered_rank": 0})
+        return True
 
     def _compute_duration_days(self):
         today = fields.Date.context_today(self)

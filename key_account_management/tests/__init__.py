@@ -16,6 +16,7 @@ from . import (
     test_profile_report,
     test_responsibility,
     test_review,
+    test_risk_answers,
     test_security,
     test_seed_details,
     test_tier,
