@@ -146,13 +146,13 @@ class KamRiskSignal(models.Model):
                     ", ".join(sorted(self._fields[fname].string for fname in measured)),
                 )
             )
-        return self._kam_write(vals)
-
-    def _kam_write(self, vals):
-        """The write itself (tracked), and what follows an answer: the
-        severity it was given at, the response owner's activity. The state
-        buttons write the state through here, after their checks."""
         res = super().write(vals)
+        self._kam_after_write(vals)
+        return res
+
+    def _kam_after_write(self, vals):
+        """What follows an answer: the severity it was given at, the response
+        owner's activity."""
         if vals.get("snoozed_until") or vals.get("state") == "dismissed":
             # the severity the answer was given at: the risk comes back only above it
             for signal in self.sudo():
@@ -160,13 +160,16 @@ class KamRiskSignal(models.Model):
                     signal.answered_rank = signal.severity_rank
         if vals.get("response_user_id"):
             self._kam_raise_response_activities()
-        return res
 
     def _kam_set_state(self, state, **vals):
         """A state button's change, once its checks passed: as the user (access
         rights and record rules apply), tracked in the chatter."""
         self.check_access("write")
-        return self._kam_write(dict(vals, state=state))
+        vals = dict(vals, state=state)
+        # (past write's checks, which refuse the state to users: the buttons checked what it needs)
+        res = super().write(vals)
+        self._kam_after_write(vals)
+        return res
 
     @api.model
     def _kam_check_create(self, vals_list):
