@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .kam_input import check_input
+from .kam_input import check_date_condition, check_input
 from .kam_job import KEY_ACCOUNT_DOMAIN
 
 
@@ -69,22 +69,7 @@ class KamAccountMixin(models.AbstractModel):
         return res
 
     def _condition_to_sql(self, alias, fname, operator, value, query):
-        """A date that is no date in a search (e.g. ``'nan'``) gets a clear
-        message instead of a database error."""
-        field = self._fields.get(fname)
-        if (
-            field is not None
-            and field.type in ("date", "datetime")
-            and operator in ("=", "!=", "<", "<=", ">", ">=")
-            and value is not False
-            and value is not None
-        ):
-            try:
-                field.convert_to_cache(value, self)
-            except (TypeError, ValueError, OverflowError):
-                raise ValidationError(
-                    self.env._("“%(value)s” is not a date (search on “%(field)s”).", value=value, field=field.string)
-                ) from None
+        check_date_condition(self, fname, operator, value)
         return super()._condition_to_sql(alias, fname, operator, value, query)
 
     @api.constrains("partner_id")

@@ -44,6 +44,13 @@ class _AccountPrivate:
     kam_account_private = True
 
     def __get__(self, record, owner=None):
+        if record is not None and self.relational and len(record) > 1:
+            # a relational field read on several records (``mapped``, the co-records of web_read):
+            # the union of what each gives
+            value = record.env[self.comodel_name]
+            for one in record:
+                value |= self.__get__(one, owner)
+            return value
         value = super().__get__(record, owner)
         if record is None or not value or record.env.su or record._name != "res.partner" or record._kam_sees_account():
             return value

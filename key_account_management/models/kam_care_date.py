@@ -58,9 +58,11 @@ class KamCareDate(models.Model):
     month = fields.Selection(MONTHS, required=True, default="1")
     month_number = fields.Integer(compute="_compute_month_number", store=True)
     day = fields.Integer(required=True, default=1)
-    lunar_label = fields.Char("Lunar Date", compute="_compute_next_date")
+    lunar_label = fields.Char("Lunar Date", compute="_compute_next_date", search="_search_lunar_label")
     next_date = fields.Date(
-        compute="_compute_next_date", help="Its next date from today, in the Gregorian calendar (the reminder's)."
+        compute="_compute_next_date",
+        search="_search_next_date",
+        help="Its next date from today, in the Gregorian calendar (the reminder's).",
     )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", index=True, help="Leave empty to use this date in every company.")
@@ -81,6 +83,26 @@ class KamCareDate(models.Model):
                 lunar = Lunar.fromYmd(today.year, int(care_date.month), min(care_date.day, 29))
                 day = "三十" if care_date.day == LUNAR_MAX_DAY else lunar.getDayInChinese()
                 care_date.lunar_label = f"{lunar.getMonthInChinese()}月{day}"
+
+    def _search_next_date(self, operator, value):
+        return self._search_computed("next_date", operator, value)
+
+    def _search_lunar_label(self, operator, value):
+        return self._search_computed("lunar_label", operator, value)
+
+    def _search_computed(self, fname, operator, value):
+        """The next date or lunar label computed for every care date (a few
+        dozen at most), compared as a search compares them."""
+        field = self._fields[fname]
+        try:
+            if field.type == "date" and value not in (False, None) and not isinstance(value, (list, tuple)):
+                value = fields.Date.to_date(value)
+            matching = self.with_context(active_test=False).search([]).filtered_domain([(fname, operator, value)])
+        except (TypeError, ValueError, OverflowError) as error:
+            raise ValidationError(
+                self.env._("“%(value)s” cannot be compared with “%(field)s”.", value=value, field=field.string)
+            ) from error
+        return [("id", "in", matching.ids)]
 
     def _valid_day(self):
         """The day exists in the month (a day 30 in every lunar month)."""

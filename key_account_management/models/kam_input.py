@@ -72,6 +72,26 @@ def latest_today():
     return (fields.Datetime.now() + LATEST_UTC_OFFSET).date()
 
 
+def check_date_condition(model, fname, operator, value):
+    """A date that is no date in a search condition (e.g. ``'nan'``) gets a
+    clear message instead of a database error (PostgreSQL would read the text
+    itself: ``'yesterday'``...)."""
+    field = model._fields.get(fname)
+    if (
+        field is not None
+        and field.type in DATE_TYPES
+        and operator in ("=", "!=", "<", "<=", ">", ">=")
+        and value is not False
+        and value is not None
+    ):
+        try:
+            field.convert_to_cache(value, model)
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError(
+                model.env._("“%(value)s” is not a date (search on “%(field)s”).", value=value, field=field.string)
+            ) from None
+
+
 def check_input(model, vals_list, fnames=None):
     """Check the values of ``vals_list`` (create or write values of
     ``model``) for the fields ``fnames`` (default: all of them), raising a

@@ -158,8 +158,12 @@ class KamRiskSignal(models.Model):
             for signal in self.sudo():
                 if signal.answered_rank != signal.severity_rank:
                     signal.answered_rank = signal.severity_rank
+        if "response_user_id" in vals:
+            self._kam_drop_response_activities()
         if vals.get("response_user_id"):
             self._kam_raise_response_activities()
+        if vals.get("state") in ("resolved", "dismissed"):
+            self._kam_drop_response_activities(keep_owner=False)
 
     def _kam_set_state(self, state, **vals):
         """A state button's change, once its checks passed: as the user (access
@@ -241,6 +245,28 @@ class KamRiskSignal(models.Model):
                     )
                 )
 
+    @api.constrains("response_user_id", "state", "action_plan")
+    def _check_response(self):
+        for signal in self:
+            user = signal.response_user_id
+            if user and (user.share or not user.active or not signal.with_user(user).has_access("read")):
+                # the owner's activity carries the risk and its plan
+                raise ValidationError(
+                    self.env._(
+                        "%(user)s cannot read the risks of %(account)s: choose as response owner the account's "
+                        "key account manager, a member of its account team or a key account manager.",
+                        user=user.name,
+                        account=signal.partner_id.display_name,
+                    )
+                )
+            if signal.state == "responding" and not (user and (signal.action_plan or "").strip()):
+                raise ValidationError(
+                    self.env._(
+                        "A risk being responded to has a response owner and an action plan (“%s”).",
+                        signal.display_name,
+                    )
+                )
+
     @api.constrains("response_due", "first_seen", "state", "state_reason", "description")
     def _check_answer(self):
         for signal in self:
@@ -288,6 +314,26 @@ class KamRiskSignal(models.Model):
         if requests:
             self.env["kam.activity"]._raise_once(requests, res_model=self._name)
 
+    def _kam_drop_response_activities(self, keep_owner=True):
+        """The open response activities of these risks that no longer apply:
+        those of a former owner, or all of them (``keep_owner=False``: the
+        risk is closed)."""
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", self._name),
+                    ("res_id", "in", self.ids),
+                    ("kam_reason", "=like", "risk:response:%"),
+                ]
+            )
+        )
+        if keep_owner:
+            owners = {signal.id: signal.response_user_id for signal in self.sudo()}
+            activities = activities.filtered(lambda activity: activity.user_id != owners.get(activity.res_id))
+        activities.unlink()
+
     def action_respond(self):
         """Take the risk on: its owner and plan are set, it is answered."""
         self.check_access("write")
@@ -310,6 +356,8 @@ class KamRiskSignal(models.Model):
         for signal in self:
             if signal.state == "resolved":
                 raise UserError(self.env._("The risk “%s” is already resolved.", signal.display_name))
+            if signal.state == "dismissed":
+                raise UserError(self.env._("The risk “%s” is dismissed: reopen it to resolve it.", signal.display_name))
         self._kam_set_state("resolved")
         self.sudo().write({"resolved_on": today})
         return True
@@ -319,6 +367,8 @@ class KamRiskSignal(models.Model):
         followed, and comes back only when it gets more severe."""
         self.check_access("write")
         for signal in self:
+            if not signal.is_open:
+                raise UserError(self.env._("The risk “%s” is closed: reopen it first.", signal.display_name))
             if not (signal.state_reason or "").strip():
                 raise UserError(
                     self.env._("Write why the risk “%s” is dismissed in its Reason first.", signal.display_name)

@@ -19,6 +19,7 @@ from .kam_input import (
     DATE_MAX,
     DATE_MIN,
     MAX_INTERVAL_DAYS,
+    check_date_condition,
     check_input,
     check_range,
     latest_today,
@@ -697,11 +698,53 @@ class ResPartner(models.Model):
             fields_iter = [fname for fname in fields_iter if fname in written]
         # the values before the write, as they are (not as the writer may see them): else a user
         # outside an account's team would post "0 -> 70" for a potential they did not change
-        return super(ResPartner, self.sudo())._track_prepare(fields_iter)
+        partners = self.sudo()
+        contacts = partners.filtered(lambda partner: partner.commercial_partner_id != partner)
+        if contacts:
+            # a contact mirrors its company's key-account values (the commercial sync): tracked on
+            # the company only, else the contact's chatter keeps its former company's values, shown
+            # to the team of the company it moves to
+            shared = set(self._commercial_fields())
+            super(ResPartner, contacts)._track_prepare(
+                [fname for fname in fields_iter if not (fname.startswith("kam_") and fname in shared)]
+            )
+        return super(ResPartner, partners - contacts)._track_prepare(fields_iter)
 
     def _update_fields_values(self, fnames):
         # what a contact copies from its company (commercial sync, imports): the real values
         return super(ResPartner, self.sudo())._update_fields_values(fnames)
+
+    def _condition_to_sql(self, alias, fname, operator, value, query):
+        if fname.startswith("kam_"):
+            check_date_condition(self, fname, operator, value)
+        return super()._condition_to_sql(alias, fname, operator, value, query)
+
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        if domain and not private.sees_all_accounts(self.env):
+            self._kam_check_hierarchy_search(domain)
+        return super()._search(domain, offset, limit, order)
+
+    def _kam_check_hierarchy_search(self, domain):
+        """``child_of`` / ``parent_of`` on an account-private many2one (the
+        referrer): Odoo resolves them as superuser into ids, past the field's
+        groups and its masking; refused to who does not see every account."""
+        private_fields = self._kam_private_fields()
+        for leaf in domain:
+            if (
+                isinstance(leaf, (list, tuple))
+                and len(leaf) == 3
+                and isinstance(leaf[0], str)
+                and leaf[1] in ("child_of", "parent_of")
+                and leaf[0].split(".")[0] in private_fields
+            ):
+                raise AccessError(
+                    self.env._(
+                        "“%(field)s” cannot be searched with %(operator)s.",
+                        field=self._fields[leaf[0].split(".")[0]].string,
+                        operator=leaf[1],
+                    )
+                )
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         sql = super()._field_to_sql(alias, fname, query, flush)
@@ -1422,7 +1465,9 @@ class ResPartner(models.Model):
     def _check_kam_referrer(self):
         for partner in self.sudo():  # account-private field: the real value
             referrer = partner.kam_referrer_id
-            if referrer and referrer.commercial_partner_id == partner.commercial_partner_id:
+            # on the account: its contacts copy its value (commercial sync), and a refusal there
+            # would name the account's referrer to whoever moves a contact
+            if referrer and partner == partner.commercial_partner_id and referrer.commercial_partner_id == partner:
                 raise ValidationError(
                     self.env._(
                         "“%(account)s” cannot be referred by itself or by one of its own contacts (%(referrer)s).",

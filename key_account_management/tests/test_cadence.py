@@ -448,6 +448,18 @@ class TestLunarCareDates(CadenceCommon):
         with self.assertRaises(AccessError):
             eve.with_user(self.kam_user).write({"day": 1})
 
+    def test_search_next_date_and_lunar_label(self):
+        CareDate = self.env["kam.care.date"]
+        mid_autumn = CareDate.create({"name": "Mid-Autumn", "calendar_type": "lunar", "month": "8", "day": 15})
+        new_year = CareDate.create({"name": "New Year", "month": "1", "day": 1})
+        with freeze_time("2025-09-01"):
+            CareDate.invalidate_model()
+            self.assertEqual(CareDate.search([("next_date", "=", "2025-10-06")]), mid_autumn)
+            self.assertEqual(CareDate.search([("next_date", ">", "2025-12-01")]), new_year)
+            self.assertEqual(CareDate.search([("lunar_label", "ilike", "八月")]), mid_autumn)
+            with self.assertRaisesMessage(ValidationError, "cannot be compared"):
+                CareDate.search([("next_date", "<", "NaN")])
+
     def test_data_lunar_holidays(self):
         for xmlid, month, day in (("spring_festival", "1", 1), ("dragon_boat", "5", 5), ("mid_autumn", "8", 15)):
             care_date = self.env.ref(f"key_account_management.kam_care_date_{xmlid}").with_context(active_test=False)

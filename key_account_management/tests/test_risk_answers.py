@@ -45,6 +45,7 @@ class TestRiskAnswers(KamHealthCommon):
         with self.assertRaisesMessage(UserError, "a response owner and an action plan"):
             signal.action_respond()
         due = self.today + timedelta(days=5)
+        self.account.kam_team_user_ids = [(4, self.kam_user2.id)]  # the owner reads the account's risks
         signal.write({"response_user_id": self.kam_user2.id, "action_plan": "Call the buyer", "response_due": due})
         signal.action_respond()
         self.assertEqual(signal.state, "responding")
@@ -209,3 +210,47 @@ class TestRiskAnswers(KamHealthCommon):
                 getattr(seen, action)()
         with self.assertRaises(AccessError):
             seen.write({"action_plan": "Viewer plan"})
+
+    def test_response_owner_checked(self):
+        """The owner's activity carries the risk and its plan: the owner must
+        be an internal user who reads the risk; a former owner's activity
+        goes, and a closed risk leaves none."""
+        self._complaints(1)
+        signal = self._complaint_signal().with_user(self.kam_user)
+        portal = self.env["res.users"].create(
+            {
+                "name": "Risk Portal",
+                "login": "kam_risk_portal",
+                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
+            }
+        )
+        for user in (portal, self.salesman, self.kam_user2, self.env.ref("base.public_user")):
+            with self.subTest(user=user.login), self.assertRaisesMessage(ValidationError, "cannot read the risks"):
+                signal.write({"response_user_id": user.id, "action_plan": "Plan"})
+        self.assertFalse(self._response_activities(signal))
+        # responding needs an owner and a plan, at creation too
+        with self.assertRaisesMessage(ValidationError, "has a response owner and an action plan"):
+            self.env["kam.risk.signal"].with_user(self.kam_user).create(
+                {"partner_id": self.account.id, "description": "x", "state": "responding"}
+            )
+        # a new owner: the former owner's activity goes
+        self.account.kam_team_user_ids = [(4, self.kam_user2.id)]
+        signal.write({"response_user_id": self.kam_user.id, "action_plan": "Call"})
+        signal.write({"response_user_id": self.kam_user2.id})
+        self.assertEqual(self._response_activities(signal).user_id, self.kam_user2)
+        signal.action_respond()
+        with self.assertRaisesMessage(ValidationError, "has a response owner and an action plan"):
+            signal.write({"action_plan": " "})
+        # closed: no response activity left
+        signal.write({"state_reason": "Handled at the quarterly review"})
+        signal.action_dismiss()
+        self.assertFalse(self._response_activities(signal))
+        # a dismissed risk is not resolved, nor dismissed again, without reopening it
+        with self.assertRaisesMessage(UserError, "reopen it"):
+            signal.action_resolve()
+        with self.assertRaisesMessage(UserError, "reopen it"):
+            signal.action_dismiss()
+        signal.action_reopen()
+        signal.action_resolve()
+        with self.assertRaisesMessage(UserError, "reopen it"):
+            signal.action_dismiss()

@@ -194,3 +194,64 @@ class TestSeedDetails(KamCommon):
             }
         )
         self.assertFalse(scope._filter_has_field_access(self.env(user=outsider)))
+
+    # ------------------------------------------------------------------
+    # Found by an attack over RPC as other roles
+    # ------------------------------------------------------------------
+    def test_referrer_not_found_by_hierarchy_search(self):
+        """``child_of`` / ``parent_of`` on the referrer are resolved by Odoo as
+        superuser, past the field's groups and masking: refused."""
+        referrer = self.env["res.partner"].create({"name": "Hidden Referrer", "is_company": True})
+        self.account.sudo().kam_referrer_id = referrer
+        for user in (self.salesman, self.kam_user2, self.kam_user):
+            for operator, value in (("child_of", referrer.id), ("parent_of", self.account.id)):
+                with self.subTest(user=user.login, operator=operator), self.assertRaises(AccessError):
+                    self.env["res.partner"].with_user(user).search([("kam_referrer_id", operator, value)])
+        # a key account manager sees every account: allowed
+        found = (
+            self.env["res.partner"].with_user(self.kam_manager).search([("kam_referrer_id", "child_of", referrer.id)])
+        )
+        self.assertIn(self.account, found)
+
+    def test_account_values_not_tracked_on_contacts(self):
+        """A contact mirrors its company's key-account values: tracked on the
+        company only (the contact's chatter would show them to the team of
+        the company it moves to)."""
+        self.account.with_user(self.kam_user).write({"kam_business_scope": "Secret scope", "kam_potential": 70})
+        self.assertTrue(self._trackings(self.account, "kam_business_scope"))
+        self.assertFalse(self._trackings(self.contact, "kam_business_scope"))
+        self.assertFalse(self._trackings(self.contact, "kam_potential"))
+        # the contact's own details stay tracked on the contact
+        self.contact.with_user(self.kam_user).kam_wechat = "buyer_wx"
+        self.assertTrue(self._trackings(self.contact, "kam_wechat"))
+
+    def test_referrer_moved_under_the_account_reveals_nothing(self):
+        person = self.env["res.partner"].create({"name": "Referring Person"})
+        self.account.sudo().kam_referrer_id = person
+        # whoever moves the person under the account learns nothing (no refusal naming the referrer)
+        person.with_user(self.salesman).write({"parent_id": self.account.id})
+        self.assertEqual(person.parent_id, self.account)
+        # the account itself still refuses its own contact as referrer
+        with self.assertRaisesMessage(ValidationError, "cannot be referred by itself"):
+            self.account.with_user(self.kam_user).write({"kam_referrer_id": self.contact.id})
+
+    def test_referrer_read_on_several_records(self):
+        referrer = self.env["res.partner"].create({"name": "Shared Referrer", "is_company": True})
+        self.account.sudo().kam_referrer_id = referrer
+        spec = {"kam_referrer_id": {"fields": {"display_name": {}}}}
+        both = self.account | self.contact
+        mine = self.env["res.partner"].with_user(self.kam_user).browse(both.ids).web_read(spec)
+        self.assertEqual([row["kam_referrer_id"]["id"] for row in mine], [referrer.id, referrer.id])
+        theirs = self.env["res.partner"].with_user(self.kam_user2).browse(both.ids).web_read(spec)
+        self.assertEqual([row["kam_referrer_id"] for row in theirs], [False, False])
+        self.assertFalse(self.env["res.partner"].with_user(self.kam_user2).browse(both.ids).kam_referrer_id)
+
+    def test_bad_date_in_a_partner_search(self):
+        for fname in ("kam_key_account_since", "kam_birthday", "kam_contract_date", "kam_last_interaction_date"):
+            for value in ("NaN", "yesterday", "2025-13-45"):
+                with self.subTest(fname=fname, value=value), self.assertRaisesMessage(ValidationError, "is not a date"):
+                    self.env["res.partner"].with_user(self.kam_user).search([(fname, "<", value)])
+        self.assertIn(
+            self.account,
+            self.env["res.partner"].with_user(self.kam_user).search([("kam_key_account_since", "<=", "2100-01-01")]),
+        )
