@@ -25,6 +25,14 @@ class CadenceCommon(KamCommon):
         cls.env["kam.care.date"].search([]).active = False
         (cls.account | cls.other_account).kam_tier_id = cls.tier_c  # 30 days by default
 
+    def _care(self, today):
+        """The care reminders of the two accounts after the care job ran on ``today``."""
+        with freeze_time(today):
+            self.env["res.partner"]._cron_kam_customer_care()
+        return self._activities(self.account | self.other_account, active=False).filtered(
+            lambda a: a.kam_reason.startswith("care:")
+        )
+
     def _activities(self, partners, reason=None, active=True):
         domain = [("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)]
         if reason:
@@ -208,13 +216,6 @@ class TestCadence(CadenceCommon):
 
 @tagged("post_install", "-at_install")
 class TestCadenceCare(CadenceCommon):
-    def _care(self, today):
-        with freeze_time(today):
-            self.env["res.partner"]._cron_kam_customer_care()
-        return self._activities(self.account | self.other_account, active=False).filtered(
-            lambda a: a.kam_reason.startswith("care:")
-        )
-
     def test_birthday_once(self):
         self.contact.kam_birthday = date(1980, 3, 17)
         self.assertFalse(self._care(date(2025, 3, 9)), "8 days ahead: not yet")
@@ -376,14 +377,9 @@ class TestCadenceCare(CadenceCommon):
 @tagged("post_install", "-at_install")
 class TestLunarCareDates(CadenceCommon):
     """Care dates of the Chinese lunar calendar (农历): their Gregorian date
-    is computed every year (dates checked against the published calendar)."""
-
-    def _care(self, today):
-        with freeze_time(today):
-            self.env["res.partner"]._cron_kam_customer_care()
-        return self._activities(self.account | self.other_account, active=False).filtered(
-            lambda a: a.kam_reason.startswith("care:holiday:")
-        )
+    is computed every year (dates checked against the published calendar).
+    The accounts have no birthday nor contract date: their care reminders
+    (``_care``) are those of the holidays."""
 
     def test_gregorian_dates_of_lunar_dates(self):
         year = (date(2025, 1, 1), date(2026, 12, 31))
