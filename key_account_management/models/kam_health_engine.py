@@ -764,8 +764,11 @@ class KamHealthEngine(models.AbstractModel):
             closed.write({"resolved_on": today})
             closed.filtered(lambda signal: signal.state in ("open", "responding")).write({"state": "resolved"})
         if woken:
-            # back as open, in the chatter of the risk
-            Signal.browse(woken).write({"state": "open", "snoozed_until": False})
+            # back, in the chatter of the risk: a dismissed one open again, a snoozed one no longer
+            # snoozed (still responding when it was)
+            woken = Signal.browse(woken)
+            woken.write({"snoozed_until": False})
+            woken.filtered(lambda signal: signal.state == "dismissed").write({"state": "open"})
         if updates:
             self.env["kam.job"]._write_changed(Signal, SIGNAL_UPDATE_COLUMNS, update_current, updates)
         # opened in bulk (what the ORM would store: no message nor follower on a new signal)

@@ -245,8 +245,10 @@ class KamRiskSignal(models.Model):
                     )
                 )
 
-    @api.constrains("response_user_id", "state", "action_plan")
-    def _check_response(self):
+    @api.constrains("response_user_id")
+    def _check_response_owner(self):
+        # when the owner is chosen only: an owner who later leaves the account's team must not stop
+        # the health job from closing or waking the risk
         for signal in self:
             user = signal.response_user_id
             if user and (user.share or not user.active or not signal.with_user(user).has_access("read")):
@@ -259,7 +261,11 @@ class KamRiskSignal(models.Model):
                         account=signal.partner_id.display_name,
                     )
                 )
-            if signal.state == "responding" and not (user and (signal.action_plan or "").strip()):
+
+    @api.constrains("state", "action_plan", "response_user_id")
+    def _check_responding(self):
+        for signal in self:
+            if signal.state == "responding" and not (signal.response_user_id and (signal.action_plan or "").strip()):
                 raise ValidationError(
                     self.env._(
                         "A risk being responded to has a response owner and an action plan (“%s”).",

@@ -254,3 +254,25 @@ class TestRiskAnswers(KamHealthCommon):
         signal.action_resolve()
         with self.assertRaisesMessage(UserError, "reopen it"):
             signal.action_dismiss()
+
+    def test_owner_who_left_the_team_does_not_stop_the_job(self):
+        """The response owner is checked when chosen: one who later leaves the
+        account's team does not make the health job fail on the risk."""
+        self.account.kam_team_user_ids = [(4, self.kam_user2.id)]
+        self._complaints(2)
+        signal = self._complaint_signal().with_user(self.kam_user)
+        signal.write({"response_user_id": self.kam_user2.id, "action_plan": "Visit"})
+        signal.action_respond()
+        signal.write({"snoozed_until": self.today + timedelta(days=10)})
+        self.account.kam_team_user_ids = [(3, self.kam_user2.id)]
+        # worse: woken by the job, still responding
+        self._complaints(1)
+        self._complaint_signal()
+        self.assertEqual((signal.state, signal.snoozed_until, signal.severity), ("responding", False, "critical"))
+        # the complaints resolved: closed by the job
+        self.env["kam.interaction"].search([("partner_id", "=", self.account.id), ("channel", "=", "complaint")]).write(
+            {"resolution_state": "resolved"}
+        )
+        self._run()
+        self.assertEqual((signal.state, signal.resolved_on), ("resolved", self.today))
+        self.assertFalse(self._response_activities(signal), "a closed risk leaves no response activity")
