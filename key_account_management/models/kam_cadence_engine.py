@@ -15,7 +15,7 @@ Activities are raised once, in bulk, by ``kam.activity``.
 
 import calendar
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -49,17 +49,6 @@ def effective_interval_sql(partner="p", tier="t"):
         SQL.identifier(partner, "kam_contact_interval_days"),
         SQL.identifier(tier, "contact_interval_days"),
     )
-
-
-def occurrence_in_window(month, day, today, days):
-    """Date of the next ``month``/``day`` occasion within ``[today, today +
-    days]``, or None. Feb 29 falls on Feb 28 in non-leap years."""
-    for year in (today.year, today.year + 1):
-        leap_day_moved = month == 2 and day == 29 and not calendar.isleap(year)
-        when = date(year, 2, 28) if leap_day_moved else date(year, month, day)
-        if today <= when <= today + timedelta(days=days):
-            return when
-    return None
 
 
 class KamCadenceEngine(models.AbstractModel):
@@ -270,8 +259,8 @@ class KamCadenceEngine(models.AbstractModel):
     @api.model
     def _care_window(self, today, days):
         """{(month, day): date} of the occasions within ``[today, today +
-        days]``, each at its first date in it (as :func:`occurrence_in_window`:
-        Feb 29 falls on Feb 28 in non-leap years)."""
+        days]``, each at its first date in it, as the care dates'
+        ``gregorian_occurrences`` (Feb 29 falls on Feb 28 in non-leap years)."""
         window = {}
         for offset in range(days + 1):
             when = today + timedelta(days=offset)

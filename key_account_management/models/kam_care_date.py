@@ -17,6 +17,19 @@ CALENDARS = [("gregorian", "Gregorian"), ("lunar", "Chinese Lunar (农历)")]
 LUNAR_MAX_DAY = 30
 
 
+def gregorian_occurrences(month, day, start, end):
+    """[(date, year)] of the Gregorian ``month``/``day`` between ``start``
+    and ``end`` (both included), in order. Feb 29 falls on Feb 28 in
+    non-leap years."""
+    found = []
+    for year in range(start.year, end.year + 1):
+        leap_day_moved = month == 2 and day == 29 and not calendar.isleap(year)
+        when = date(year, 2, 28) if leap_day_moved else date(year, month, day)
+        if start <= when <= end:
+            found.append((when, year))
+    return found
+
+
 def lunar_occurrences(month, day, start, end):
     """[(date, lunar year)] of the lunar ``month``/``day`` between ``start``
     and ``end`` (Gregorian dates, both included), in order. A day 30 in a
@@ -121,16 +134,8 @@ class KamCareDate(models.Model):
         self.ensure_one()
         if not self._valid_day():
             return []
-        month = int(self.month)
-        if self.calendar_type == "lunar":
-            return lunar_occurrences(month, self.day, start, end)
-        found = []
-        for year in range(start.year, end.year + 1):
-            leap_day_moved = month == 2 and self.day == 29 and not calendar.isleap(year)
-            when = date(year, 2, 28) if leap_day_moved else date(year, month, self.day)
-            if start <= when <= end:
-                found.append((when, year))
-        return found
+        occurrences = lunar_occurrences if self.calendar_type == "lunar" else gregorian_occurrences
+        return occurrences(int(self.month), self.day, start, end)
 
     def _next_date(self, today):
         occurrences = self._occurrences(today, today + timedelta(days=400))

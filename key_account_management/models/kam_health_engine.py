@@ -761,8 +761,9 @@ class KamHealthEngine(models.AbstractModel):
         if resolved_ids:
             # (not tracked: the data closed them; a dismissed risk keeps its state)
             closed = Signal.browse(resolved_ids).with_context(mail_notrack=True)
-            closed.write({"resolved_on": today})
-            closed.filtered(lambda signal: signal.state in ("open", "responding")).write({"state": "resolved"})
+            answered = closed.filtered(lambda signal: signal.state in ("open", "responding"))
+            answered.write({"resolved_on": today, "state": "resolved"})
+            (closed - answered).write({"resolved_on": today})
         if woken:
             # back, in the chatter of the risk: a dismissed one open again, a snoozed one no longer
             # snoozed (still responding when it was)

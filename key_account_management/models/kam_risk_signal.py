@@ -5,7 +5,6 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .kam_activity import ActivityRequest
-from .kam_input import DATE_MAX, DATE_MIN
 from .kam_job import set_fillfactor
 
 SIGNAL_TYPES = [
@@ -273,21 +272,10 @@ class KamRiskSignal(models.Model):
                     )
                 )
 
-    @api.constrains("response_due", "first_seen", "state", "state_reason", "description")
+    @api.constrains("state", "state_reason", "description")
     def _check_answer(self):
+        # (the dates are within the application's range: kam.account.mixin checks every input)
         for signal in self:
-            for fname in ("response_due", "first_seen"):
-                value = signal[fname]
-                if value and not DATE_MIN <= value <= DATE_MAX:
-                    raise ValidationError(
-                        self.env._(
-                            "“%(field)s” of the risk “%(risk)s” must be between %(min)s and %(max)s.",
-                            field=signal._fields[fname]._description_string(self.env),
-                            risk=signal.display_name,
-                            min=DATE_MIN,
-                            max=DATE_MAX,
-                        )
-                    )
             if signal.state == "dismissed" and not (signal.state_reason or "").strip():
                 raise ValidationError(
                     self.env._("Say why the risk “%s” is dismissed (its reason).", signal.display_name)
@@ -395,8 +383,7 @@ class KamRiskSignal(models.Model):
                 raise UserError(
                     self.env._("Give the risk “%s” the date to snooze it until first.", signal.display_name)
                 )
-        for signal in self.sudo():
-            signal.answered_rank = signal.severity_rank
+        # (the severity it was snoozed at was recorded with the date: see _kam_after_write)
         return True
 
     def action_reopen(self):

@@ -9,11 +9,17 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from ..models.kam_cadence_engine import occurrence_in_window
-from ..models.kam_care_date import lunar_occurrences
+from ..models.kam_care_date import gregorian_occurrences, lunar_occurrences
 from .common import KamCommon
 
 NOW = datetime(2025, 3, 10, 9, 0)
+
+
+def occurrence_in_window(month, day, today, days):
+    """Date of the next ``month``/``day`` occasion within ``[today, today +
+    days]``, or None (the care dates' rule: Feb 29 on Feb 28 in other years)."""
+    occurrences = gregorian_occurrences(month, day, today, today + timedelta(days=days))
+    return occurrences[0][0] if occurrences else None
 
 
 class CadenceCommon(KamCommon):

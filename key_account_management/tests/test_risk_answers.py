@@ -7,7 +7,7 @@ snoozed risk comes back only when it gets more severe."""
 from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .test_health import KamHealthCommon
 
@@ -195,12 +195,8 @@ class TestRiskAnswers(KamHealthCommon):
         with self.assertRaises(AccessError):
             risk.unlink()
         # a viewer of the account reads the risk and answers nothing
-        viewer = self.env["res.users"].create(
-            {
-                "name": "Risk Viewer",
-                "login": "kam_risk_viewer",
-                "groups_id": [(6, 0, [self.env.ref("key_account_management.group_kam_viewer").id])],
-            }
+        viewer = new_test_user(
+            self.env, "kam_risk_viewer", groups="key_account_management.group_kam_viewer", name="Risk Viewer"
         )
         self.account.kam_team_user_ids = [(4, viewer.id)]
         seen = risk.with_user(viewer)
@@ -217,13 +213,7 @@ class TestRiskAnswers(KamHealthCommon):
         goes, and a closed risk leaves none."""
         self._complaints(1)
         signal = self._complaint_signal().with_user(self.kam_user)
-        portal = self.env["res.users"].create(
-            {
-                "name": "Risk Portal",
-                "login": "kam_risk_portal",
-                "groups_id": [(6, 0, [self.env.ref("base.group_portal").id])],
-            }
-        )
+        portal = new_test_user(self.env, "kam_risk_portal", groups="base.group_portal", name="Risk Portal")
         for user in (portal, self.salesman, self.kam_user2, self.env.ref("base.public_user")):
             with self.subTest(user=user.login), self.assertRaisesMessage(ValidationError, "cannot read the risks"):
                 signal.write({"response_user_id": user.id, "action_plan": "Plan"})

@@ -4,7 +4,7 @@ contacts, the service type of service cases, the referrer of an account,
 and the chatter tracking of the profile's fields."""
 
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import KamCommon
 
@@ -186,12 +186,8 @@ class TestSeedDetails(KamCommon):
         # the account-private ones only for the team (kam_user2 is in the team now)
         self.assertTrue(scope._filter_has_field_access(self.env(user=self.kam_user2)))
         self.assertFalse(scope._filter_has_field_access(self.env(user=self.salesman)))
-        outsider = self.env["res.users"].create(
-            {
-                "name": "Outside KAM",
-                "login": "kam_outsider_seed",
-                "groups_id": [(6, 0, [self.env.ref("key_account_management.group_kam_user").id])],
-            }
+        outsider = new_test_user(
+            self.env, "kam_outsider_seed", groups="key_account_management.group_kam_user", name="Outside KAM"
         )
         self.assertFalse(scope._filter_has_field_access(self.env(user=outsider)))
 
