@@ -132,8 +132,9 @@ class KamDigest(models.AbstractModel):
                     "recipient_ids": [Command.link(user.partner_id.id)],
                     "auto_delete": template.auto_delete,
                     "mail_server_id": template.mail_server_id.id,
-                    "model": "res.users",
-                    "res_id": user.id,
+                    # no document (model, res_id): its message is then the recipient's only (any
+                    # internal user reads a res.users, so would read a message posted on one)
+                    "headers": {"X-Auto-Response-Suppress": "OOF"},  # no out-of-office replies
                 }
             )
         return self.env["mail.mail"].sudo().create(vals_list)

@@ -68,7 +68,8 @@ class TestDigest(KamCommon):
         cls.Mail = cls.env["mail.mail"]
 
     def _mails(self, user):
-        return self.Mail.search([("recipient_ids", "in", user.partner_id.ids), ("model", "=", "res.users")])
+        subjects = ["Your key accounts this week", "本周大客户周报"]
+        return self.Mail.search([("recipient_ids", "in", user.partner_id.ids), ("subject", "in", subjects)])
 
     def test_digest_lists_the_week_with_links(self):
         """The key account manager gets one e-mail with the tier change, the
@@ -85,6 +86,11 @@ class TestDigest(KamCommon):
         self.assertIn(f"/odoo/kam.risk.signal/{self.risk.id}", body)
         self.assertIn(f"/odoo/res.partner/{self.account.id}", body)
         self.assertTrue(self.kam_user.sudo().kam_digest_sent_on)
+        # the digest is its recipient's: another user reads nothing of it
+        Message = self.env["mail.message"].with_user(self.kam_user2)
+        self.assertFalse(Message.search([("id", "=", mail.mail_message_id.id)]))
+        with self.assertRaises(AccessError):
+            Message.browse(mail.mail_message_id.id).read(["body"])
 
     def test_members_only(self):
         """A key account manager reads only their own accounts; a manager of
