@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.service.model import get_public_method
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from ..models.kam_activity import ActivityRequest
 from .common import KamCommon
@@ -133,7 +133,8 @@ class TestDigest(KamCommon):
         """The user opts out in their preferences (their own record, as
         themselves); the weekly run then sends them nothing."""
         me = self.kam_user.with_user(self.kam_user)
-        me.write({"kam_digest_opt_out": True})
+        with Form(me, view="base.view_users_form_simple_modif") as preferences:
+            preferences.kam_digest_opt_out = True
         self.assertTrue(me.read(["kam_digest_opt_out"])[0]["kam_digest_opt_out"])
         with self.assertRaises(AccessError):
             me.write({"kam_digest_sent_on": "2020-01-01"})
@@ -165,6 +166,7 @@ class TestDigest(KamCommon):
         mail = self._mails(self.kam_user)
         self.assertEqual(mail.subject, "本周大客户周报")
         self.assertIn("等级变动", mail.body_html)
+        self.assertIn(f"{self.today.year}年", mail.body_html, "dates in the recipient's language")
         self.assertNotIn("Tier changes", mail.body_html)
         english = self._mails(self.kam_manager)
         self.assertEqual(english.subject, "Your key accounts this week")
