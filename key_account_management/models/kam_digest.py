@@ -166,7 +166,6 @@ class KamDigest(models.AbstractModel):
         for ids, __ in found.values():
             for key in SECTIONS:
                 union[key] |= union[key].browse(ids[key])
-        union = {key: records.browse(sorted(set(records.ids))) for key, records in union.items()}
         # plan attainment of every plan of the batch: one measure of all their objectives
         union["plans"].objective_ids.mapped("status")
         union["plans"].mapped("progress")
@@ -175,8 +174,9 @@ class KamDigest(models.AbstractModel):
             if not any(ids.values()):
                 continue
             env = self.with_context(lang=user.lang or "en_US", tz=user.tz or "UTC").sudo().env
+            # in the order each was searched in, read with the whole batch (its prefetch)
             records = {
-                key: union[key].with_env(env).filtered(lambda record, ids=set(ids[key]): record.id in ids)
+                key: union[key].with_env(env).browse(ids[key]).with_prefetch(union[key]._prefetch_ids)
                 for key in SECTIONS
             }
             digests[user.id] = self._digest(env, user, records, more, date_from, today)

@@ -102,9 +102,18 @@ class TestDigest(KamCommon):
         self.assertIn(f"/odoo/kam.risk.signal/{self.other_risk.id}", theirs.body_html)
         self.assertNotIn("Acme Key Account", theirs.body_html)
         self.assertNotIn(f"/odoo/kam.tier.history/{self.history.id}", theirs.body_html)
-        manager = self._mails(self.kam_manager)
-        self.assertIn(f"/odoo/kam.risk.signal/{self.risk.id}", manager.body_html)
-        self.assertIn(f"/odoo/kam.risk.signal/{self.other_risk.id}", manager.body_html)
+        manager = self._mails(self.kam_manager).body_html
+        self.assertIn(f"/odoo/kam.risk.signal/{self.risk.id}", manager)
+        self.assertIn(f"/odoo/kam.risk.signal/{self.other_risk.id}", manager)
+
+    def test_most_severe_first(self):
+        critical = self.env["kam.risk.signal"].create(
+            {"partner_id": self.other_account.id, "signal_type": "cancellation", "severity": "critical"}
+        )
+        self.Digest._cron_send_weekly()
+        body = self._mails(self.kam_user2).body_html
+        first, then = (body.index(f"/odoo/kam.risk.signal/{risk.id}") for risk in (critical, self.other_risk))
+        self.assertLess(first, then)
 
     def test_record_rules_apply(self):
         """An account of another company is out of the digest of a manager
