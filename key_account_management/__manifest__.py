@@ -19,6 +19,7 @@
         "data/kam_cadence_data.xml",
         "data/kam_duty_data.xml",
         "data/kam_preference_category_data.xml",
+        "data/kam_digest_data.xml",
         "views/kam_tier_views.xml",
         "views/kam_tier_history_views.xml",
         "wizards/kam_account_export_views.xml",
@@ -38,6 +39,8 @@
         "views/sale_order_views.xml",
         "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
+        "views/res_users_views.xml",
+        "wizards/kam_digest_preview_views.xml",
         "views/menus.xml",
     ],
     "demo": [

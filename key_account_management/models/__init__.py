@@ -8,6 +8,7 @@
 #   kam_review.py           4. periodic reviews
 #   kam_cadence_engine.py   5-6. contact cadence, then customer care
 #   kam_activity.py         the activities every stage raises, once
+# kam_digest.py (weekly, its own scheduled action): the digest e-mail of each manager.
 # res_partner.py, sale_order.py, crm_lead.py, res_company.py and
 # res_config_settings.py hold the fields of the core models and thin glue.
 from . import (
@@ -21,6 +22,7 @@ from . import (
     kam_competitor_note,
     kam_dashboard,
     kam_demo,
+    kam_digest,
     kam_health_engine,
     kam_health_snapshot,
     kam_input,
@@ -43,5 +45,6 @@ from . import (
     res_company,
     res_config_settings,
     res_partner,
+    res_users,
     sale_order,
 )

@@ -122,6 +122,7 @@ SIGNAL_UPDATE_COLUMNS = {
     "severity_rank": "int4",
     "description_data": "jsonb",
     "last_seen": "date",
+    "worsened_on": "date",
 }
 CANCELLATION_DAYS = 90  # window of the cancelled orders signal
 GAP_MONTHS = 24  # orders whose gaps give an account's usual rhythm
@@ -799,7 +800,7 @@ class KamHealthEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """SELECT id, partner_id, signal_type, severity, value, threshold, description_data, last_seen,
-                          state, snoozed_until, answered_rank
+                          state, snoozed_until, answered_rank, worsened_on
                      FROM kam_risk_signal
                     WHERE resolved_on IS NULL AND partner_id = ANY(%s) AND signal_type != %s""",
                 list(states),
@@ -826,13 +827,15 @@ class KamHealthEngine(models.AbstractModel):
                         )
                     )
                     continue
+                rank = SEVERITY_RANK[values["severity"]]
                 updates[row["id"]] = dict(
                     {k: values[k] for k in ("value", "threshold", "severity", "description_data")},
-                    severity_rank=SEVERITY_RANK[values["severity"]],
+                    severity_rank=rank,
                     last_seen=today,
+                    # the day it got more severe (the weekly digest lists the risks that got worse)
+                    worsened_on=today if rank > SEVERITY_RANK[row["severity"]] else row["worsened_on"],
                 )
                 update_current[row["id"]] = dict(row, severity_rank=SEVERITY_RANK[row["severity"]])
-                rank = SEVERITY_RANK[values["severity"]]
                 if row["state"] == "dismissed" or (row["snoozed_until"] and row["snoozed_until"] > today):
                     # answered: quiet, unless more severe than when it was dismissed or snoozed
                     if rank > max(row["answered_rank"] or 0, SEVERITY_RANK[row["severity"]]):

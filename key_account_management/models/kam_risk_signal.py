@@ -110,6 +110,13 @@ class KamRiskSignal(models.Model):
         copy=False,
         help="Severity rank when the risk was dismissed or snoozed: the risk comes back only above it.",
     )
+    worsened_on = fields.Date(
+        "Got Worse On",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The last day the risk got more severe (the weekly digest lists the risks that got worse).",
+    )
 
     #: Free space left in each page of the table: the health job rewrites every open signal of
     #: the accounts it looks at (last seen, value); with room in the page, PostgreSQL writes the
@@ -162,7 +169,12 @@ class KamRiskSignal(models.Model):
                     ", ".join(sorted(self._fields[fname].string for fname in measured)),
                 )
             )
+        ranks = {signal.id: signal.severity_rank for signal in self} if "severity" in vals else {}
         res = super().write(vals)
+        worse = self.filtered(lambda signal: signal.severity_rank > ranks.get(signal.id, signal.severity_rank))
+        if worse:
+            # a risk entered by hand made more severe (the health job writes the measured ones in bulk)
+            worse.sudo().write({"worsened_on": fields.Date.context_today(self)})
         self._kam_after_write(vals)
         return res
 
@@ -221,6 +233,7 @@ class KamRiskSignal(models.Model):
             "first_seen",
             "last_seen",
             "resolved_on",
+            "worsened_on",
         }
 
     @api.depends("severity")

@@ -88,6 +88,16 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The preference review period is between 1 and 120 months."))
 
     # ------------------------------------------------------------------
+    # Weekly digest (kam.digest)
+    # ------------------------------------------------------------------
+    kam_digest_enabled = fields.Boolean(
+        "Weekly Key Account Digest",
+        default=True,
+        help="Every week, e-mail each key account manager (and each member of Key Account: Manager) a digest of "
+        "their accounts: tier changes, new and worse risks, overdue follow-ups and duties, plan attainment.",
+    )
+
+    # ------------------------------------------------------------------
     # Customer care
     # ------------------------------------------------------------------
     kam_care_days_before = fields.Integer(

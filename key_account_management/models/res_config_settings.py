@@ -66,6 +66,9 @@ class ResConfigSettings(models.TransientModel):
     # Preferences
     kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")
 
+    # Weekly digest
+    kam_digest_enabled = company_setting(fields.Boolean, "Weekly Key Account Digest")
+
     # Customer care
     kam_care_days_before = company_setting(fields.Integer, "Care Reminder Days Before")
 

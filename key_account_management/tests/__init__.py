@@ -6,6 +6,7 @@ from . import (
     test_bulk_attacks,
     test_cadence,
     test_core_flows,
+    test_digest,
     test_figures,
     test_health,
     test_import_export,
