@@ -15,6 +15,7 @@ from . import (
     test_preference,
     test_profile_report,
     test_responsibility,
+    test_responsibility_matrix,
     test_review,
     test_risk_answers,
     test_security,
