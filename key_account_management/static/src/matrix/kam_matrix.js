@@ -126,6 +126,13 @@ export class KamResponsibilityMatrix extends Component {
         return parts.join(" · ");
     }
 
+    /** A click on the cell: edits its responsible (R) line, or its first one, or adds one. */
+    editCell(ev, account, cellIndex) {
+        const entries = account.cells[cellIndex].entries;
+        const entry = entries.find((e) => e.raci === "responsible") || entries[0] || null;
+        return this.edit(ev, account, cellIndex, entry);
+    }
+
     /** Opens the in-place editor of ``entry`` (a new line of the cell when null). */
     edit(ev, account, cellIndex, entry = null) {
         const cell = account.cells[cellIndex];

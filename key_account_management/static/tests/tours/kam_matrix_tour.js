@@ -1,0 +1,43 @@
+/** @odoo-module */
+
+import { registry } from "@web/core/registry";
+
+// A key account user opens the responsibility matrix, sees the gap of their
+// account's required duty, fills it in place with an owner and a deadline,
+// and sees the owner in the cell, the gap gone.
+registry.category("web_tour.tours").add("kam_matrix_tour", {
+    steps: () => [
+        {
+            content: "The required duty of the account is a gap",
+            trigger: ".o_kam_matrix_row:contains('Tour Matrix Co.') .o_kam_matrix_cell.o_kam_matrix_gap",
+            run: "click",
+        },
+        {
+            content: "Choose the owner",
+            trigger: ".o_kam_matrix_editor .o_record_selector input",
+            run: "edit Tour Matrix Owner",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains('Tour Matrix Owner')",
+            run: "click",
+        },
+        {
+            content: "Set the deadline",
+            trigger: ".o_kam_matrix_editor .o_datetime_input",
+            run: "edit 12/31/2030 && press Enter",
+        },
+        {
+            trigger: ".o_kam_matrix_editor .o_kam_matrix_save",
+            run: "click",
+        },
+        {
+            content: "The cell shows the owner, R and the deadline; no gap any more",
+            trigger:
+                ".o_kam_matrix_row:contains('Tour Matrix Co.') .o_kam_matrix_cell:not(.o_kam_matrix_gap) .o_kam_matrix_entry:contains('Tour Matrix Owner'):contains('R'):contains('12/31/2030')",
+        },
+        {
+            content: "The other user's account is not in the matrix",
+            trigger: ".o_kam_matrix_table:not(:has(.o_kam_matrix_row:contains('Tour Matrix Hidden Co.')))",
+        },
+    ],
+});
