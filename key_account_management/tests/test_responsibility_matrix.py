@@ -2,9 +2,11 @@
 import logging
 
 from dateutil.relativedelta import relativedelta
+from lxml import etree
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import KamCommon
 
@@ -183,6 +185,38 @@ class TestResponsibilityMatrix(MatrixCommon):
             )
         with self.assertRaises(UserError):  # ValidationError: a second responsible (R)
             Resp.create({"partner_id": self.account.id, "duty_id": self.duty_cash.id, "user_id": self.kam_user2.id})
+
+    def test_what_i_own(self):
+        """The "What I Own" action opens the user's lines as owner, backup or
+        escalation (its default filter), grouped by account."""
+        Resp = self.env["kam.responsibility"]
+        self.account.kam_team_user_ids = self.kam_user2
+        owned = Resp.create({"partner_id": self.account.id, "duty_id": self.duty_info.id, "user_id": self.kam_user2.id})
+        backup = Resp.create(
+            {
+                "partner_id": self.account.id,
+                "duty_id": self.duty_cash.id,
+                "user_id": self.kam_user.id,
+                "backup_user_id": self.kam_user2.id,
+            }
+        )
+        escalation = Resp.create(
+            {
+                "partner_id": self.other_account.id,
+                "duty_id": self.duty_info.id,
+                "user_id": self.kam_user.id,
+                "escalation_user_id": self.kam_user2.id,
+            }
+        )
+        Resp.create({"partner_id": self.other_account.id, "duty_id": self.duty_cash.id, "user_id": self.kam_user.id})
+        action = self.env.ref("key_account_management.kam_responsibility_mine_action")
+        context = safe_eval(action.context)
+        self.assertEqual(context, {"search_default_mine_any": 1, "search_default_group_account": 1})
+        search_view = Resp.with_user(self.kam_user2).get_view(action.search_view_id.id, "search")
+        arch = etree.fromstring(search_view["arch"])
+        domain = safe_eval(arch.xpath("//filter[@name='mine_any']")[0].get("domain"), {"uid": self.kam_user2.id})
+        mine = Resp.with_user(self.kam_user2).search(domain)
+        self.assertEqual(mine, owned | backup | escalation)
 
 
 @tagged("post_install", "-at_install", "is_query_count")
