@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .kam_responsibility import RACI
 
@@ -30,7 +31,7 @@ class KamResponsibilityMatrix(models.AbstractModel):
     _description = "Key Account Responsibility Matrix"
 
     @api.model
-    def _matrix_check_args(self, search, mine, offset, limit):
+    def _matrix_check_args(self, search, mine, gaps, offset, limit):
         """The paging and search arguments, refused with a message when a
         client sends something else (a negative or huge page, a text...)."""
 
@@ -53,23 +54,30 @@ class KamResponsibilityMatrix(models.AbstractModel):
             raise UserError(self.env._("Search the matrix with at most %s characters.", MATRIX_MAX_SEARCH))
         if not isinstance(mine, bool):
             raise UserError(self.env._("The “my accounts” filter is on or off (got %r).", mine))
+        if not isinstance(gaps, bool):
+            raise UserError(self.env._("The “with gaps” filter is on or off (got %r).", gaps))
 
     @api.model
-    def _matrix_account_domain(self, search=None, mine=False):
+    def _matrix_account_domain(self, search=None, mine=False, gaps=False):
         domain = self.env["kam.dashboard"]._account_domain()
         if mine:
             domain += self.env["kam.job"]._member_domain()
+        if gaps:
+            # a subquery on the gaps the user may read, not a list of ids
+            gap_query = self.env["kam.responsibility.gap"]._search([])
+            domain += [("id", "in", gap_query.subselect(SQL.identifier(gap_query.table, "partner_id")))]
         if search and search.strip():
             domain += [("name", "ilike", search.strip())]
         return domain
 
     @api.model
     @api.readonly
-    def get_matrix(self, search=None, mine=False, offset=0, limit=MATRIX_PAGE):
+    def get_matrix(self, search=None, mine=False, gaps=False, offset=0, limit=MATRIX_PAGE):
         """One page of the matrix, in one call.
 
         :param search: part of the account name, or None
         :param mine: only the accounts the user manages or is in the team of
+        :param gaps: only the accounts with a gap
         :param offset: accounts skipped (sorted by name)
         :param limit: accounts per page, 1 to ``MATRIX_MAX_PAGE``
         :returns: ``{"duties": [...], "accounts": [{..., "cells": [...]}], "total",
@@ -82,11 +90,11 @@ class KamResponsibilityMatrix(models.AbstractModel):
         user = self.env.user
         if not user.has_group("key_account_management.group_kam_viewer"):
             raise AccessError(self.env._("The responsibility matrix is for key account users and managers."))
-        self._matrix_check_args(search, mine, offset, limit)
+        self._matrix_check_args(search, mine, gaps, offset, limit)
         Responsibility = self.env["kam.responsibility"]
         Responsibility.check_access("read")
 
-        domain = self._matrix_account_domain(search, mine)
+        domain = self._matrix_account_domain(search, mine, gaps)
         Partner = self.env["res.partner"]
         total = Partner.search_count(domain)
         accounts = Partner.search_fetch(

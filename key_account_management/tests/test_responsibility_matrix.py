@@ -130,6 +130,16 @@ class TestResponsibilityMatrix(MatrixCommon):
         self.assertTrue(all(row["editable"] for row in first["accounts"]), "a manager edits every account")
         second = self._matrix(self.kam_manager, search="matrix page", offset=2, limit=2)
         self.assertEqual([row["name"] for row in second["accounts"]], ["Matrix Page C"])
+        # "with gaps": the accounts with a required duty nobody confirmed owns
+        self.env["kam.responsibility"].create(
+            [
+                {"partner_id": self.account.id, "duty_id": self.duty_info.id, "user_id": self.kam_user.id},
+                {"partner_id": self.account.id, "duty_id": self.duty_cash.id, "user_id": self.kam_user.id},
+            ]
+        )
+        with_gaps = self._matrix(self.kam_manager, search="key account", gaps=True)
+        self.assertEqual([row["name"] for row in with_gaps["accounts"]], ["Other Key Account"])
+        self.assertEqual(self._matrix(self.kam_user, gaps=True)["total"], 0, "the user's account has no gap")
         # "my accounts": the manager is in no account's team
         self.assertEqual(self._matrix(self.kam_manager, search="matrix page", mine=True)["total"], 0)
         # a user in the account team sees it among their accounts
@@ -161,6 +171,7 @@ class TestResponsibilityMatrix(MatrixCommon):
             ({"search": 42}, "with a text"),
             ({"search": "x" * 101}, "at most 100 characters"),
             ({"mine": "yes"}, "on or off"),
+            ({"gaps": 1}, "on or off"),
         ):
             with self.subTest(**kwargs), self.assertRaisesMessage(UserError, message):
                 self._matrix(self.kam_user, **kwargs)

@@ -39,7 +39,14 @@ export class KamResponsibilityMatrix extends Component {
             position: "bottom",
             popoverClass: "o_kam_matrix_popover",
         });
-        this.state = useState({ data: null, search: "", mine: false, offset: 0, limit: PAGE });
+        this.state = useState({
+            data: null,
+            search: "",
+            mine: false,
+            gaps: false,
+            offset: 0,
+            limit: PAGE,
+        });
         this.debouncedSearch = useDebounced(() => this.reload(), 300);
         usePager(() => {
             if (!this.state.data) {
@@ -71,6 +78,7 @@ export class KamResponsibilityMatrix extends Component {
         this.state.data = await this.orm.call("kam.responsibility.matrix", "get_matrix", [], {
             search: this.state.search,
             mine: this.state.mine,
+            gaps: this.state.gaps,
             offset: this.state.offset,
             limit: this.state.limit,
         });
@@ -95,6 +103,11 @@ export class KamResponsibilityMatrix extends Component {
 
     toggleMine() {
         this.state.mine = !this.state.mine;
+        return this.reload();
+    }
+
+    toggleGaps() {
+        this.state.gaps = !this.state.gaps;
         return this.reload();
     }
 
