@@ -112,8 +112,9 @@ class TestResponsibilityMatrixTour(HttpCase):
         self.start_tour(
             "/odoo/action-key_account_management.kam_responsibility_matrix_action", "kam_matrix_tour", login=user.login
         )
-        line = self.env["kam.responsibility"].search([("partner_id", "=", account.id), ("duty_id", "=", duty.id)])
+        lines = self.env["kam.responsibility"].search([("partner_id", "=", account.id), ("duty_id", "=", duty.id)])
         self.assertEqual(
-            (line.user_id, line.raci, line.state, str(line.deadline)), (owner, "responsible", "confirmed", "2030-12-31")
+            [(line.user_id, line.raci, line.state, str(line.deadline)) for line in lines],
+            [(owner, "responsible", "confirmed", "2030-12-31"), (owner, "consulted", "confirmed", "False")],
         )
         self.assertFalse(self.env["kam.responsibility.gap"].search([("partner_id", "=", account.id)]))

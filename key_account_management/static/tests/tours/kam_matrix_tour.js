@@ -4,7 +4,8 @@ import { registry } from "@web/core/registry";
 
 // A key account user opens the responsibility matrix, sees the gap of their
 // account's required duty, fills it in place with an owner and a deadline,
-// and sees the owner in the cell, the gap gone.
+// and sees the owner in the cell, the gap gone; a second Responsible is
+// refused with a notification, a Consulted line is added.
 registry.category("web_tour.tours").add("kam_matrix_tour", {
     steps: () => [
         {
@@ -34,6 +35,42 @@ registry.category("web_tour.tours").add("kam_matrix_tour", {
             content: "The cell shows the owner, R and the deadline; no gap any more",
             trigger:
                 ".o_kam_matrix_row:contains('Tour Matrix Co.') .o_kam_matrix_cell:not(.o_kam_matrix_gap) .o_kam_matrix_entry:contains('Tour Matrix Owner'):contains('R'):contains('12/31/2030')",
+        },
+        {
+            content: "Add a second line to the cell",
+            trigger: ".o_kam_matrix_row:contains('Tour Matrix Co.') .o_kam_matrix_add",
+            run: "click",
+        },
+        {
+            trigger: ".o_kam_matrix_editor .o_record_selector input",
+            run: "edit Tour Matrix Owner",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains('Tour Matrix Owner')",
+            run: "click",
+        },
+        {
+            content: "A second Responsible (R) is refused by the server",
+            trigger: ".o_kam_matrix_editor .o_kam_matrix_save",
+            run: "click",
+        },
+        {
+            content: "The refusal shows as a notification, the editor stays open",
+            trigger: ".o_notification:contains('already has someone responsible')",
+        },
+        {
+            content: "Make it Consulted instead",
+            trigger: ".o_kam_matrix_editor .o_kam_matrix_raci",
+            run: "select consulted",
+        },
+        {
+            trigger: ".o_kam_matrix_editor .o_kam_matrix_save:enabled",
+            run: "click",
+        },
+        {
+            content: "The cell has the R and the C line",
+            trigger:
+                ".o_kam_matrix_row:contains('Tour Matrix Co.') .o_kam_matrix_entry:contains('Tour Matrix Owner'):has(.o_kam_raci_consulted)",
         },
         {
             content: "The other user's account is not in the matrix",
