@@ -132,13 +132,15 @@ class KamResponsibilityMatrix(models.AbstractModel):
         raci_labels = dict(Responsibility._fields["raci"]._description_selection(self.env))
         state_labels = dict(Responsibility._fields["state"]._description_selection(self.env))
 
-        def entry(line):
+        def entry(line, team):
             owner = line.user_id
             return {
                 "id": line.id,
                 "user_id": owner.id or False,
                 "user_name": owner.name or "",
                 "user_active": bool(owner.active) if owner else True,
+                # the record rules show an account's lines to its manager and team only
+                "user_in_team": not owner or owner in team,
                 "raci": line.raci,
                 "letter": RACI_LETTERS[line.raci],
                 "raci_label": raci_labels[line.raci],
@@ -151,13 +153,14 @@ class KamResponsibilityMatrix(models.AbstractModel):
         rows = []
         for account in accounts:
             required_by_tier = tier_duties.get(account.kam_tier_id.id, set())
-            member = user == account.kam_manager_id or user in account.kam_team_user_ids
+            team = account.kam_manager_id | account.kam_team_user_ids
+            member = user in team
             cells = []
             for duty in duties:
                 cells.append(
                     {
                         "duty_id": duty.id,
-                        "entries": [entry(line) for line in by_cell.get((account.id, duty.id), [])],
+                        "entries": [entry(line, team) for line in by_cell.get((account.id, duty.id), [])],
                         "required": duty.required or duty.id in required_by_tier,
                         "gap": (account.id, duty.id) in gap_keys,
                         "applies": not duty.company_id

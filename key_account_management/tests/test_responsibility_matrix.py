@@ -92,6 +92,9 @@ class TestResponsibilityMatrix(MatrixCommon):
         )
         self.assertFalse(owner["overdue"])
         self.assertEqual((other["user_name"], other["letter"], other["deadline"]), ("KAM User", "C", False))
+        self.assertEqual(
+            (owner["user_in_team"], other["user_in_team"]), (False, True), "the owner is not in the account team"
+        )
         self.assertEqual((cell["required"], cell["gap"]), (True, False))
 
         cash = self._cell(data, self.account, self.duty_cash)
