@@ -158,6 +158,8 @@ export class KamResponsibilityMatrix extends Component {
             duty,
             entry,
             raciOptions: this.data.raci,
+            // a cell has one Responsible: a line added next to it is Consulted unless changed
+            defaultRaci: cell.entries.some((e) => e.raci === "responsible") ? "consulted" : "responsible",
             onSave: (values) => this.saveEntry(account, duty, entry, values),
             onRemove: () => this.removeEntry(entry),
             onOpen: () => this.openEntry(entry),

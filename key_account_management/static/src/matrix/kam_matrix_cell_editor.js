@@ -21,6 +21,7 @@ export class KamMatrixCellEditor extends Component {
         duty: Object,
         entry: { type: [Object, { value: null }] },
         raciOptions: Array,
+        defaultRaci: { type: String, optional: true },
         onSave: Function,
         onRemove: Function,
         onOpen: Function,
@@ -31,7 +32,7 @@ export class KamMatrixCellEditor extends Component {
         const entry = this.props.entry;
         this.state = useState({
             userId: entry?.user_id || false,
-            raci: entry?.raci || "responsible",
+            raci: entry?.raci || this.props.defaultRaci || "responsible",
             deadline: entry?.deadline ? deserializeDate(entry.deadline) : false,
             confirmed: entry ? entry.state === "confirmed" : true,
             saving: false,

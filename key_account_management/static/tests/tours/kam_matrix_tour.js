@@ -50,6 +50,11 @@ registry.category("web_tour.tours").add("kam_matrix_tour", {
             run: "click",
         },
         {
+            content: "Ask for a second Responsible (R) (a new line is Consulted by default)",
+            trigger: ".o_kam_matrix_editor .o_kam_matrix_raci",
+            run: "select responsible",
+        },
+        {
             content: "A second Responsible (R) is refused by the server",
             trigger: ".o_kam_matrix_editor .o_kam_matrix_save",
             run: "click",
