@@ -12,6 +12,7 @@ import { usePager } from "@web/search/pager_hook";
 import { KamMatrixCellEditor } from "./kam_matrix_cell_editor";
 
 const PAGE = 50;
+const MAX_PAGE = 200; // kam_responsibility_matrix.MATRIX_MAX_PAGE
 
 /**
  * The responsibility matrix (分工表): key accounts in rows (sorted by name,
@@ -58,7 +59,7 @@ export class KamResponsibilityMatrix extends Component {
                 total: this.state.data.total,
                 onUpdate: ({ offset, limit }) => {
                     this.state.offset = offset;
-                    this.state.limit = limit;
+                    this.state.limit = Math.min(Math.max(limit, 1), MAX_PAGE);
                     return this.load();
                 },
             };
