@@ -118,10 +118,10 @@ class KamResponsibilityMatrix(models.AbstractModel):
         # owners' names and whether they still work here, in one read
         owners = lines.user_id.with_context(active_test=False)
         owners.fetch(["name", "active"])
-        gaps = self.env["kam.responsibility.gap"].search_fetch(
+        gap_rows = self.env["kam.responsibility.gap"].search_fetch(
             [("partner_id", "in", accounts.ids), ("duty_id", "in", duties.ids)], ["partner_id", "duty_id"]
         )
-        gap_keys = {(gap.partner_id.id, gap.duty_id.id) for gap in gaps}
+        gap_keys = {(gap.partner_id.id, gap.duty_id.id) for gap in gap_rows}
         by_cell = {}
         for line in lines:
             by_cell.setdefault((line.partner_id.id, line.duty_id.id), []).append(line)
