@@ -25,6 +25,7 @@
         "wizards/kam_account_export_views.xml",
         "views/kam_interaction_views.xml",
         "views/kam_responsibility_views.xml",
+        "views/kam_responsibility_matrix_views.xml",
         "views/kam_plan_views.xml",
         "views/kam_review_views.xml",
         "views/kam_preference_views.xml",
@@ -51,6 +52,7 @@
         "demo/kam_preference_demo.xml",
         "demo/kam_sale_trend_demo.xml",
         "demo/kam_health_demo.xml",
+        "demo/kam_responsibility_matrix_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

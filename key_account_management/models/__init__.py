@@ -33,6 +33,7 @@ from . import (
     kam_plan,
     kam_preference,
     kam_responsibility,
+    kam_responsibility_matrix,
     kam_review,
     kam_risk_signal,
     kam_sale_trend,

@@ -17,6 +17,7 @@ from . import (
     test_profile_report,
     test_reader_language,
     test_responsibility,
+    test_responsibility_matrix,
     test_review,
     test_risk_answers,
     test_security,
