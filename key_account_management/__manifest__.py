@@ -29,6 +29,7 @@
         "views/kam_preference_views.xml",
         "views/kam_sale_analysis_views.xml",
         "views/kam_dashboard_views.xml",
+        "views/kam_transaction_history_templates.xml",
         "report/kam_account_profile_report.xml",
         "views/kam_risk_signal_views.xml",
         "views/kam_health_snapshot_views.xml",

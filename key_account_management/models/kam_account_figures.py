@@ -58,7 +58,7 @@ class KamAccountFigures(models.AbstractModel):
     ORDER_FIELDS = ("partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id")
 
     @api.model
-    def _order_amount_sql(self, alias="so", column="amount_untaxed"):
+    def _order_amount_sql(self, alias="so", column="amount_untaxed", amount_alias=None):
         """SQL of an amount of the order ``alias`` in the currency of the
         order's company, at the order's own rate: ``column / currency_rate``,
         as ``sale.report`` does (``currency_rate`` is the rate of the order's
@@ -73,10 +73,13 @@ class KamAccountFigures(models.AbstractModel):
 
         :param alias: alias of ``sale_order`` in the query
         :param column: the amount column (``amount_untaxed``, ``margin``...)
+        :param amount_alias: alias of the table holding ``column`` when it is
+            not the order, e.g. an order line (``price_subtotal``), converted
+            at its order's rate
         """
         return SQL(
             "%s / COALESCE(NULLIF(%s, 0), 1.0)",
-            SQL.identifier(alias, column),
+            SQL.identifier(amount_alias or alias, column),
             SQL.identifier(alias, "currency_rate"),
         )
 
