@@ -49,6 +49,7 @@
         "demo/kam_preference_demo.xml",
         "demo/kam_sale_trend_demo.xml",
         "demo/kam_health_demo.xml",
+        "demo/kam_transaction_history_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
