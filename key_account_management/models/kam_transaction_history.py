@@ -348,8 +348,9 @@ class KamTransactionHistory(models.AbstractModel):
     @api.model
     def _render_values(self, history, links=True):
         """What the template ``kam_transaction_history`` reads of one
-        account: its history, the currencies of its amounts by id, and
-        whether the documents are links (not in the PDF)."""
+        account: its history, the currencies of its amounts by id, whether
+        the documents are links (not in the PDF) and the periods, in the
+        language of the context."""
         currency_ids = {history["currency_id"]} | {
             row["currency_id"] for key in ("orders", "invoices", "refunds") for row in history[key]
         }
@@ -357,8 +358,8 @@ class KamTransactionHistory(models.AbstractModel):
             history,
             currencies={currency.id: currency for currency in self.env["res.currency"].browse(currency_ids)},
             links=links,
-            order_months=ORDER_MONTHS,
-            top_months=TOP_PRODUCT_MONTHS,
+            order_period=self.env._("(last %(months)s months)", months=ORDER_MONTHS),
+            top_period=self.env._("(last %(months)s months)", months=TOP_PRODUCT_MONTHS),
         )
 
     @api.model

@@ -153,9 +153,9 @@ class ReportKamAccountProfile(models.AbstractModel):
         History = self.env["kam.transaction.history"]
         result = {}
         for lang, lang_accounts in accounts.grouped(lambda account: account.lang or self.env.lang).items():
-            histories = History.with_context(lang=lang)._history(lang_accounts)
-            for account_id, history in histories.items():
-                result[account_id] = History._render_values(history, links=False)
+            in_lang = History.with_context(lang=lang)
+            for account_id, history in in_lang._history(lang_accounts).items():
+                result[account_id] = in_lang._render_values(history, links=False)
         return result
 
     @api.model
