@@ -29,8 +29,9 @@ class KamAccountFigures(models.AbstractModel):
     the sale windows (``_sale_figures``), the monthly sales
     (``_monthly_sales_sql``, read by ``_monthly_sales`` and by the purchase
     trend ``kam.sale.trend``), the periods of plan objectives
-    (``_period_sale_figures``), cancellations, the sales analysis and the
-    margin all use it. Sums are converted into the currency asked for
+    (``_period_sale_figures``), cancellations, the sales analysis, the
+    margin and the transaction history (orders and their lines) all use
+    it. Sums are converted into the currency asked for
     afterwards, at the rate of the day (``_converter``).
     """
 
@@ -67,7 +68,7 @@ class KamAccountFigures(models.AbstractModel):
 
         The one formula of an order amount: sale windows, monthly sales,
         the purchase trend, plan objectives, cancellations, the sales
-        analysis and the margin all use it. Amounts are summed in company
+        analysis, the margin and the transaction history all use it. Amounts are summed in company
         currency; a sum is converted into another currency afterwards, at
         the rate of the day (``_converter``).
 
