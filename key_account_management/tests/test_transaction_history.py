@@ -286,3 +286,18 @@ class TestKamTransactionHistory(KamInvoicingCommon):
         # without invoicing rights, the profile prints no invoice
         html = self.env["ir.actions.report"].with_user(self.kam_user)._render_qweb_html(REPORT, self.account.ids)
         self.assertNotIn(invoice.name, html[0].decode())
+
+    def test_page_escapes_names(self):
+        """Names typed by users (products, contacts) are shown as text on the
+        page, never as markup."""
+        odd = self.env["product.product"].create(
+            {"name": "<img src=x onerror=alert(1)> Gasket & Seal", "type": "consu"}
+        )
+        self.contact.name = "<script>alert(2)</script> Buyer"
+        order = self._order_lines(self.contact, [(odd, 1, 10.0)])
+        html = self.account.with_user(self.kam_user).kam_transaction_history_html
+        self.assertIn(f'<a href="/odoo/sale.order/{order.id}">{order.name}</a>', html)
+        self.assertIn("&lt;img src=x onerror=alert(1)&gt; Gasket &amp; Seal", html)
+        self.assertIn("&lt;script&gt;alert(2)&lt;/script&gt; Buyer", html)
+        self.assertNotIn("<img", html)
+        self.assertNotIn("<script", html)
