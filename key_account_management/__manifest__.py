@@ -31,6 +31,7 @@
         "views/kam_preference_views.xml",
         "views/kam_sale_analysis_views.xml",
         "views/kam_dashboard_views.xml",
+        "views/kam_transaction_history_templates.xml",
         "report/kam_account_profile_report.xml",
         "views/kam_risk_signal_views.xml",
         "views/kam_health_snapshot_views.xml",
@@ -53,6 +54,7 @@
         "demo/kam_sale_trend_demo.xml",
         "demo/kam_health_demo.xml",
         "demo/kam_responsibility_matrix_demo.xml",
+        "demo/kam_transaction_history_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -40,6 +40,7 @@ from . import (
     kam_tier,
     kam_tier_engine,
     kam_tier_history,
+    kam_transaction_history,
     mail_activity_plan_template,
     mail_message,
     mail_tracking_value,
