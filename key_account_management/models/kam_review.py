@@ -73,7 +73,43 @@ class KamReview(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             vals.setdefault("line_ids", self._default_lines())
-        return super().create(vals_list)
+        reviews = super().create(vals_list)
+        reviews._raise_reviewer_activities()
+        return reviews
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("user_id"):
+            # a new reviewer takes over the open review activity
+            activities = self._reviewer_activities()
+            activities.filtered(lambda a: a.user_id.id != vals["user_id"]).write({"user_id": vals["user_id"]})
+            self._raise_reviewer_activities()
+        return res
+
+    def _reviewer_activities(self):
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids), ("kam_reason", "=", "review")])
+        )
+
+    def _raise_reviewer_activities(self, bulk=False):
+        """An activity for the reviewer of each of these open reviews (reason
+        ``review``, once per review), due on the review's due date, in the
+        reviewer's language. ``bulk``: the many reviews of a first run, in
+        one INSERT (kam.activity ``bulk``)."""
+        reviews = self.filtered(lambda r: r.user_id and r.state != "done")
+        if not reviews:
+            return
+        requests, names = [], {}
+        for review in reviews:
+            account = review.partner_id.sudo().name
+            summary = review.with_context(lang=review.user_id.sudo().lang or self.env.lang).env._(
+                "Review the key account %s", account
+            )
+            requests.append((review.id, "review", review.user_id.id, summary, "", review.date_due))
+            names[review.id] = review.name
+        self.env["kam.activity"]._raise_once(requests, res_model=self._name, bulk=bulk, names=names)
 
     def action_start(self):
         self.write({"state": "in_progress"})
@@ -108,6 +144,7 @@ class KamReview(models.Model):
             )
             # profile verified: a stamp, written without the key-account edit checks
             account.sudo().kam_profile_verified_on = fields.Date.context_today(self)
+        self._reviewer_activities()._action_done()
         return True
 
     @api.model
@@ -178,7 +215,12 @@ class KamReview(models.Model):
         today = fields.Date.context_today(self)
         Review = self.sudo()
         vals_list = []
-        for pid, (manager_id, months, start) in self._due_accounts(accounts.ids, today).items():
+        due = self._due_accounts(accounts.ids, today)
+        # the reviewer: the owner of the duty reviews are routed to (kam_routing.py), else the manager
+        reviewers = self.env["kam.routing"]._route(
+            (pid, "review", manager_id) for pid, (manager_id, __, __) in due.items()
+        )
+        for (pid, (__, months, start)), manager_id in zip(due.items(), reviewers, strict=True):
             start = start or today - relativedelta(months=months)
             if start + relativedelta(months=months) > today:
                 continue
@@ -200,6 +242,7 @@ class KamReview(models.Model):
             vals["company_id"] = companies[vals["partner_id"]]["company_id"] or self.env.company.id
         if len(vals_list) >= self.BULK_MIN:
             reviews = Review._create_in_bulk(vals_list)
+            reviews._raise_reviewer_activities(bulk=True)
         else:
             # the checklist below, in one INSERT (an ORM create per line costs more than the review)
             for vals in vals_list:

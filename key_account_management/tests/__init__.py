@@ -17,6 +17,7 @@ from . import (
     test_responsibility,
     test_review,
     test_risk_answers,
+    test_routing,
     test_security,
     test_seed_details,
     test_tier,
