@@ -51,6 +51,7 @@
         "demo/kam_preference_demo.xml",
         "demo/kam_sale_trend_demo.xml",
         "demo/kam_health_demo.xml",
+        "demo/kam_routing_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

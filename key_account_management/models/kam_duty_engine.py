@@ -27,6 +27,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .kam_job import key_account_sql
 from .kam_routing import usable_user_sql
 
 #: kept when done: a reminder done is not raised again for the same due date
@@ -76,17 +77,25 @@ class KamDutyEngine(models.AbstractModel):
         Resp = self.env["kam.responsibility"]
         Resp.flush_model(["state", "active", "user_id", "next_due_date", "company_id"])
         self.env["res.company"].flush_model(["kam_duty_lead_days"])
+        self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
+        self.env.cr.execute("SELECT MAX(kam_duty_lead_days) FROM res_company")
+        max_lead = self.env.cr.fetchone()[0] or 0
         self.env.cr.execute(
             SQL(
                 """
                 SELECT r.id
                   FROM kam_responsibility r
                   JOIN res_company c ON c.id = r.company_id
-                 WHERE r.active AND r.state = 'confirmed' AND r.user_id IS NOT NULL
+                  JOIN res_partner p ON p.id = r.partner_id
+                 WHERE r.active AND r.state = 'confirmed' AND r.user_id IS NOT NULL AND %(key_account)s
+                   -- the index on the due date first (the longest lead time), then each company's own
+                   AND r.next_due_date <= %(latest)s
                    AND r.next_due_date <= %(today)s::date + c.kam_duty_lead_days
               ORDER BY r.id
                 """,
                 today=today,
+                latest=today + timedelta(days=max_lead),
+                key_account=key_account_sql("p"),
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]

@@ -136,7 +136,8 @@ class KamResponsibility(models.Model):
         compute="_compute_next_due_date",
         store=True,
         index="btree_not_null",
-        help="The deadline when set, else the last time done (or the creation) plus the cadence.",
+        help="Of a confirmed responsibility: the deadline when set, else the last time done (or the creation) "
+        "plus the cadence.",
     )
     user_away = fields.Boolean(
         "Responsible Away",
@@ -155,7 +156,10 @@ class KamResponsibility(models.Model):
     @api.depends("deadline", "last_done_date", "cadence", "state")
     def _compute_next_due_date(self):
         for rec in self:
-            if rec.deadline:
+            if rec.state != "confirmed":
+                # proposed: nobody owns it yet, nothing is due
+                rec.next_due_date = False
+            elif rec.deadline:
                 rec.next_due_date = rec.deadline
             elif rec.cadence in CADENCE_PERIODS:
                 start = rec.last_done_date or (rec.create_date or fields.Datetime.now()).date()
@@ -325,7 +329,7 @@ class KamResponsibility(models.Model):
                        d.function, du.id, 'responsible', d.default_cadence,
                        CASE WHEN du.id IS NULL THEN 'draft' ELSE 'confirmed' END, TRUE,
                        COALESCE(NULLIF(t.workload_weight, 0), 1.0),
-                       %(next_due)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                       CASE WHEN du.id IS NOT NULL THEN %(next_due)s END, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM %(partners)s p
                   JOIN kam_duty d ON d.active
                    AND %(duty_of_account)s
