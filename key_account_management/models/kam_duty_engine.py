@@ -168,7 +168,9 @@ class KamDutyEngine(models.AbstractModel):
                 lang = langs[row["owner_id"]]
                 summary = env_of(lang)._("%(duty)s due on %(date)s", duty=duty_name(row["duty_id"], lang), date=due)
                 reminders.append((row["partner_id"], reason, row["owner_id"], summary, "", due))
-            if row["escalation_id"] and today >= due + timedelta(days=row["delay"]):
+            # escalated to someone else than the one reminded (the manager, when no escalation user)
+            escalate = row["escalation_id"] and row["escalation_id"] != row["owner_id"]
+            if escalate and today >= due + timedelta(days=row["delay"]):
                 lang = langs[row["escalation_id"]]
                 summary = env_of(lang)._(
                     "Overdue since %(date)s: %(duty)s",

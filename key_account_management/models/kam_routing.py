@@ -91,11 +91,10 @@ class KamRoute(models.Model):
     @api.model
     @tools.ormcache()
     def _routed_keys(self):
-        """The keys routed to an active duty (cached: most senders have no
-        route to look up, and then read nothing)."""
-        self.env.cr.execute(
-            "SELECT r.key FROM kam_route r JOIN kam_duty d ON d.id = r.duty_id WHERE r.active AND d.active"
-        )
+        """The keys of the active routes (cached: most senders have no route
+        to look up, and then read nothing). Whether their duty is still
+        active is read with the owners (archiving a duty clears no cache)."""
+        self.env.cr.execute("SELECT key FROM kam_route WHERE active")
         return frozenset(row[0] for row in self.env.cr.fetchall())
 
 

@@ -243,6 +243,14 @@ class TestDutyDeadlines(RoutingMixin, KamCommon):
         escalation = self._duty_activities().filtered(lambda a: a.kam_reason.endswith(":escalated"))
         self.assertEqual(escalation.user_id, self.kam_user)
 
+    def test_no_escalation_to_the_one_reminded(self):
+        """The key account manager owns the duty and nobody is set to escalate to: one reminder, no escalation."""
+        due = self.today - relativedelta(days=10)
+        resp = self._own(self.collections, self.kam_user, deadline=due)
+        self.Engine._cron_kam_duties()
+        activity = self._duty_activities()
+        self.assertEqual((activity.kam_reason, activity.user_id), (f"duty:{resp.id}:{due}", self.kam_user))
+
     def test_done_on_time_and_late(self):
         soon, past = self.today + relativedelta(days=2), self.today - relativedelta(days=5)
         on_time = self._own(self.collections, self.collector, cadence="monthly", deadline=soon)
