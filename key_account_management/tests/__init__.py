@@ -14,6 +14,7 @@ from . import (
     test_plan,
     test_preference,
     test_profile_report,
+    test_reader_language,
     test_responsibility,
     test_review,
     test_risk_answers,
