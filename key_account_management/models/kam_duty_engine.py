@@ -20,12 +20,14 @@ the cadence, closes these activities and records whether it was on time
 (``kam.responsibility.done``, read by the performance view).
 """
 
+import functools
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import SQL
+from odoo.tools.misc import format_date
 
 from .kam_job import key_account_sql
 from .kam_routing import usable_user_sql
@@ -138,45 +140,30 @@ class KamDutyEngine(models.AbstractModel):
 
     @api.model
     def _process(self, batch):
-        """Reminders and escalations of a batch of responsibilities."""
+        """Reminders and escalations of a batch of responsibilities, their
+        texts in the language of the user each is for (``kam.activity``
+        renders them per language)."""
         today = fields.Date.context_today(self)
         rows = self._rows(batch.ids)
-        users = (
-            self.env["res.users"]
-            .sudo()
-            .browse({row["owner_id"] for row in rows} | {row["escalation_id"] for row in rows})
-        )
-        langs = {user.id: user.lang or self.env.lang for user in users}
-        duty_names = {}
 
-        def duty_name(duty_id, lang):
-            if (duty_id, lang) not in duty_names:
-                duty_names[duty_id, lang] = self.env["kam.duty"].with_context(lang=lang).browse(duty_id).sudo().name
-            return duty_names[duty_id, lang]
+        def reminder(env, duty_id, due):
+            duty = env["kam.duty"].sudo().browse(duty_id).name
+            return env._("%(duty)s due on %(date)s", duty=duty, date=format_date(env, due))
 
-        envs = {}
-
-        def env_of(lang):
-            if lang not in envs:
-                envs[lang] = self.with_context(lang=lang).env
-            return envs[lang]
+        def escalation(env, duty_id, due):
+            duty = env["kam.duty"].sudo().browse(duty_id).name
+            return env._("Overdue since %(date)s: %(duty)s", duty=duty, date=format_date(env, due))
 
         reminders, escalations = [], []
         for row in rows:
             due, reason = row["due"], f"duty:{row['id']}:{row['due']}"
+            summary = functools.partial(reminder, duty_id=row["duty_id"], due=due)
             if row["owner_id"]:
-                lang = langs[row["owner_id"]]
-                summary = env_of(lang)._("%(duty)s due on %(date)s", duty=duty_name(row["duty_id"], lang), date=due)
                 reminders.append((row["partner_id"], reason, row["owner_id"], summary, "", due))
             # escalated to someone else than the one reminded (the manager, when no escalation user)
             escalate = row["escalation_id"] and row["escalation_id"] != row["owner_id"]
             if escalate and today >= due + timedelta(days=row["delay"]):
-                lang = langs[row["escalation_id"]]
-                summary = env_of(lang)._(
-                    "Overdue since %(date)s: %(duty)s",
-                    duty=duty_name(row["duty_id"], lang),
-                    date=due,
-                )
+                summary = functools.partial(escalation, duty_id=row["duty_id"], due=due)
                 escalations.append((row["partner_id"], f"{reason}:escalated", row["escalation_id"], summary, "", today))
         Activity = self.env["kam.activity"]
         bulk = len(reminders) + len(escalations) >= 100
@@ -197,6 +184,8 @@ class KamDutyEngine(models.AbstractModel):
             user = activity.user_id
             resp = Resp.with_context(lang=user.lang or self.env.lang).browse(row["id"])
             body = Markup("<p>%s</p>") % resp.env._(
-                "Not done by its due date %(date)s: escalated to %(user)s.", date=row["due"], user=user.name
+                "Not done by its due date %(date)s: escalated to %(user)s.",
+                date=format_date(resp.env, row["due"]),
+                user=user.name,
             )
             resp.message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")

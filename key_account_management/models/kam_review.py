@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import functools
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
@@ -101,13 +102,15 @@ class KamReview(models.Model):
         reviews = self.filtered(lambda r: r.user_id and r.state != "done")
         if not reviews:
             return
+
+        def summary(env, account):
+            return env._("Review the key account %s", account)
+
         requests, names = [], {}
         for review in reviews:
-            account = review.partner_id.sudo().name
-            summary = review.with_context(lang=review.user_id.sudo().lang or self.env.lang).env._(
-                "Review the key account %s", account
-            )
-            requests.append((review.id, "review", review.user_id.id, summary, "", review.date_due))
+            # in the reviewer's language (kam.activity renders it per language)
+            text = functools.partial(summary, account=review.partner_id.sudo().name)
+            requests.append((review.id, "review", review.user_id.id, text, "", review.date_due))
             names[review.id] = review.name
         self.env["kam.activity"]._raise_once(requests, res_model=self._name, bulk=bulk, names=names)
 

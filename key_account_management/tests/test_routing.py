@@ -201,6 +201,26 @@ class TestDutyDeadlines(RoutingMixin, KamCommon):
         self.assertEqual(len(self._duty_activities()), 1)
         self.assertFalse(self._duty_activities().active)
 
+    def test_texts_in_the_readers_language(self):
+        """The reminder names the duty in its owner's language, the escalation in its receiver's."""
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(["key_account_management"], ["zh_CN"], overwrite=True)
+        self.collector.lang = "zh_CN"
+        self.boss.lang = "en_US"
+        self._own(
+            self.collections,
+            self.collector,
+            escalation_user_id=self.boss.id,
+            deadline=self.today - relativedelta(days=5),
+        )
+        self.Engine._cron_kam_duties()
+        activities = self._duty_activities()
+        reminder = activities.filtered(lambda a: a.user_id == self.collector)
+        escalation = activities.filtered(lambda a: a.user_id == self.boss)
+        self.assertIn("回款", reminder.summary)
+        self.assertIn("Collections", escalation.summary)
+        self.assertNotIn("回款", escalation.summary)
+
     def test_reminder_to_backup_when_owner_away(self):
         self._own(self.collections, self.collector, backup=self.backup, deadline=self.today)
         self.collector.kam_away = True
