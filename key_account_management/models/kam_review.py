@@ -99,19 +99,32 @@ class KamReview(models.Model):
         ``review``, once per review), due on the review's due date, in the
         reviewer's language. ``bulk``: the many reviews of a first run, in
         one INSERT (kam.activity ``bulk``)."""
-        reviews = self.filtered(lambda r: r.user_id and r.state != "done")
-        if not reviews:
+        if not self:
             return
+        # the columns needed, in one query (not every column of the reviews and their accounts:
+        # a first run raises thousands)
+        self.flush_recordset(["user_id", "state", "date_due", "name", "partner_id"])
+        self.env["res.partner"].flush_model(["name"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT r.id, r.user_id, r.date_due, r.name, p.name
+                     FROM kam_review r
+                     JOIN res_partner p ON p.id = r.partner_id
+                    WHERE r.id = ANY(%s) AND r.user_id IS NOT NULL AND r.state != 'done'
+                 ORDER BY r.id""",
+                self.ids,
+            )
+        )
 
         def summary(env, account):
             return env._("Review the key account %s", account)
 
         requests, names = [], {}
-        for review in reviews:
+        for review_id, user_id, date_due, name, account in self.env.cr.fetchall():
             # in the reviewer's language (kam.activity renders it per language)
-            text = functools.partial(summary, account=review.partner_id.sudo().name)
-            requests.append((review.id, "review", review.user_id.id, text, "", review.date_due))
-            names[review.id] = review.name
+            text = functools.partial(summary, account=account)
+            requests.append((review_id, "review", user_id, text, "", date_due))
+            names[review_id] = name
         self.env["kam.activity"]._raise_once(requests, res_model=self._name, bulk=bulk, names=names)
 
     def action_start(self):
