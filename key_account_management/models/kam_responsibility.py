@@ -3,7 +3,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, sql
 
 from .kam_job import key_account_sql, partners_sql
 
@@ -152,6 +152,20 @@ class KamResponsibility(models.Model):
         readonly=True,
         groups="key_account_management.group_kam_manager",
     )
+
+    def _auto_init(self):
+        # the next due date of the responsibilities of an existing database, in one UPDATE (the
+        # ORM would compute it record by record: several per key account). None was done yet.
+        cr = self.env.cr
+        if sql.table_exists(cr, self._table) and not sql.column_exists(cr, self._table, "next_due_date"):
+            sql.create_column(cr, self._table, "next_due_date", "date")
+            cr.execute(
+                SQL(
+                    "UPDATE kam_responsibility SET next_due_date = COALESCE(deadline, %s) WHERE state = 'confirmed'",
+                    next_due_sql(SQL("cadence"), SQL("create_date::date")),
+                )
+            )
+        return super()._auto_init()
 
     @api.depends("deadline", "last_done_date", "cadence", "state")
     def _compute_next_due_date(self):
