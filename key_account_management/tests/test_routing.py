@@ -122,6 +122,23 @@ class TestRoutingSignals(RoutingMixin, KamHealthCommon):
         self._run()
         self.assertEqual(self._risk_activities().user_id, self.collector | self.kam_manager)
 
+    def test_complaint_escalation_user_away(self):
+        """A new complaint goes to the escalation user of Complaint Escalation; away, to its
+        responsible user; that one away too, to the backup."""
+        duty = self.env.ref("key_account_management.kam_duty_complaint_escalation")
+        self._own(duty, self.collector, backup=self.backup, escalation_user_id=self.boss.id)
+        Interaction = self.env["kam.interaction"].with_user(self.kam_user)
+
+        def complaint_owner(name):
+            complaint = Interaction.create({"partner_id": self.account.id, "name": name, "channel": "complaint"})
+            return complaint.activity_ids.user_id
+
+        self.assertEqual(complaint_owner("Broken parts"), self.boss)
+        self.boss.with_user(self.boss).kam_away = True
+        self.assertEqual(complaint_owner("Late parts"), self.collector)
+        self.collector.with_user(self.collector).kam_away = True
+        self.assertEqual(complaint_owner("Wrong parts"), self.backup)
+
     def test_routing_configuration_by_managers_only(self):
         route = self.env.ref("key_account_management.kam_route_overdue")
         self.assertEqual(route.with_user(self.kam_user).duty_id, self.collections, "users read the routing")
