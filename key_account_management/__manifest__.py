@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "data/kam_cadence_data.xml",
         "data/kam_duty_data.xml",
+        "data/kam_route_data.xml",
         "data/kam_preference_category_data.xml",
         "data/kam_digest_data.xml",
         "views/kam_tier_views.xml",
@@ -36,6 +37,7 @@
         "views/kam_risk_signal_views.xml",
         "views/kam_health_snapshot_views.xml",
         "views/kam_cadence_views.xml",
+        "views/kam_routing_views.xml",
         # the one inherit of each core view, after the actions its buttons open
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
@@ -55,6 +57,7 @@
         "demo/kam_health_demo.xml",
         "demo/kam_responsibility_matrix_demo.xml",
         "demo/kam_transaction_history_demo.xml",
+        "demo/kam_routing_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

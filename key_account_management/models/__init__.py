@@ -6,8 +6,10 @@
 #   kam_sale_trend.py       2. the monthly purchase trend
 #   kam_health_engine.py    3. risk signals (one rule each), health, snapshots
 #   kam_review.py           4. periodic reviews
-#   kam_cadence_engine.py   5-6. contact cadence, then customer care
+#   kam_duty_engine.py      5. duty reminders and escalations (responsibility matrix)
+#   kam_cadence_engine.py   6-7. contact cadence, then customer care
 #   kam_activity.py         the activities every stage raises, once
+#   kam_routing.py          who gets them: the owner of the duty a warning or task is routed to
 # kam_digest.py (weekly, its own scheduled action): the digest e-mail of each manager.
 # res_partner.py, sale_order.py, crm_lead.py, res_company.py and
 # res_config_settings.py hold the fields of the core models and thin glue.
@@ -23,6 +25,7 @@ from . import (
     kam_dashboard,
     kam_demo,
     kam_digest,
+    kam_duty_engine,
     kam_health_engine,
     kam_health_snapshot,
     kam_input,
@@ -36,6 +39,7 @@ from . import (
     kam_responsibility_matrix,
     kam_review,
     kam_risk_signal,
+    kam_routing,
     kam_sale_trend,
     kam_tier,
     kam_tier_engine,

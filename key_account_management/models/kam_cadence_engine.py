@@ -167,9 +167,11 @@ class KamCadenceEngine(models.AbstractModel):
         else:
             # few: through the ORM, which ``mail.activity.create`` reads them from
             rows = [(account.id, account.name, account.kam_manager_id.id, None) for account in accounts]
+        # the owner of the duty contact follow-ups are routed to (kam_routing.py), else the manager
+        owners = self.env["kam.routing"]._route((row[0], "cadence", row[2]) for row in rows)
         requests = []
         names = {}
-        for account_id, name, manager_id, display_name in rows:
+        for (account_id, name, __, display_name), manager_id in zip(rows, owners, strict=True):
             # neutral text: the activity (and its "done" note in the chatter) is
             # seen by whoever reads the partner; the figures stay on the account.
             # In the language of the manager it is for.

@@ -955,7 +955,8 @@ class KamHealthEngine(models.AbstractModel):
     @api.model
     def _risk_activities(self, states, escalations):
         """Activities for signals that became high or critical in this run:
-        one for the key account manager (reason ``risk:<type>:<signal id>``)
+        one for the owner of the duty the signal type is routed to, else the
+        key account manager (reason ``risk:<type>:<signal id>``)
         and, when critical, one for the leader of the manager's sales team
         (``risk:<type>:<signal id>:critical``). Keyed by signal id, a new
         episode of the same signal raises again; never twice while open."""
@@ -973,8 +974,12 @@ class KamHealthEngine(models.AbstractModel):
 
         high = SEVERITY_RANK["high"]
         critical = SEVERITY_RANK["critical"]
+        # the owner of the duty each signal type is routed to (kam_routing.py), else the manager
+        owners = self.env["kam.routing"]._route(
+            (pid, signal_type, states[pid]["manager_id"]) for pid, __, signal_type, __, __ in escalations
+        )
         requests = []
-        for pid, signal_id, signal_type, old_severity, values in escalations:
+        for (pid, signal_id, signal_type, old_severity, values), owner in zip(escalations, owners, strict=True):
             rank, old_rank = SEVERITY_RANK[values["severity"]], SEVERITY_RANK[old_severity]
             if rank < high:
                 continue
@@ -998,9 +1003,9 @@ class KamHealthEngine(models.AbstractModel):
             # on the signal, not on the partner: the figures in the summary
             # reach only those who may read the signal
             if old_rank < high:
-                requests.append(ActivityRequest(signal_id, reason, state["manager_id"], summary, note))
+                requests.append(ActivityRequest(signal_id, reason, owner, summary, note))
             leader = state["leader_id"]
-            if rank >= critical and leader and leader != state["manager_id"]:
+            if rank >= critical and leader and leader != owner:
                 requests.append(ActivityRequest(signal_id, f"{reason}:critical", leader, summary, note))
         if requests:
             # their record's name: a signal's display name is its type (its _rec_name), known here

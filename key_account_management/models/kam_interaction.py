@@ -181,7 +181,9 @@ class KamInteraction(models.Model):
     def _kam_escalate_complaints(self):
         """A new complaint goes to whoever owns complaint escalation for the
         account in the responsibility matrix (the escalation user, else the
-        responsible user), as an activity on the complaint."""
+        responsible user; when that one left or is away, the routed owner or
+        its backup, else the key account manager), as an activity on the
+        complaint."""
         duty = self.env.ref("key_account_management.kam_duty_complaint_escalation", raise_if_not_found=False)
         if not duty:
             return
@@ -200,6 +202,10 @@ class KamInteraction(models.Model):
         }
         for complaint in self:
             user = owners.get(complaint.partner_id)
+            if user and (not user.active or user.kam_away):
+                # left or away: the owner of the duty complaints are routed to (kam_routing.py), its
+                # backup when away too, else the key account manager
+                user = self.env["kam.routing"]._route_one(complaint.partner_id, "complaint")
             if user and not complaint.with_user(user).has_access("read"):
                 # the activity and its e-mail name the complaint: to someone who may read it
                 user = complaint.partner_id.kam_manager_id

@@ -22,9 +22,11 @@ class KamPipeline(models.AbstractModel):
        be looked at came (kam.health.engine ``_run``);
     4. ``reviews``: the next periodic review of each account, by its tier's
        review interval (kam.review ``_cron_schedule_reviews``);
-    5. ``contact_cadence``: follow-up activities of the accounts overdue for
+    5. ``duties``: reminders of the responsibilities coming due, escalation
+       of the overdue ones (kam.duty.engine ``_cron_kam_duties``);
+    6. ``contact_cadence``: follow-up activities of the accounts overdue for
        contact (kam.cadence.engine ``_run_cadence``);
-    6. ``customer_care``: care reminders (birthdays, anniversaries, holidays)
+    7. ``customer_care``: care reminders (birthdays, anniversaries, holidays)
        (kam.cadence.engine ``_run_care``).
 
     Each stage is a batched job (kam.job): one bad account is skipped and
@@ -41,6 +43,7 @@ class KamPipeline(models.AbstractModel):
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
         ("health_and_risk", "kam.health.engine", "_run"),
         ("reviews", "kam.review", "_cron_schedule_reviews"),
+        ("duties", "kam.duty.engine", "_cron_kam_duties"),
         ("contact_cadence", "kam.cadence.engine", "_run_cadence"),
         ("customer_care", "kam.cadence.engine", "_run_care"),
     )

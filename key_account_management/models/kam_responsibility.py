@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL, sql
 
 from .kam_job import key_account_sql, partners_sql
 
@@ -20,6 +22,22 @@ CADENCES = [
     ("quarterly", "Quarterly"),
     ("yearly", "Yearly"),
 ]
+#: Length of a cadence period (a cadence of "when needed" has none).
+CADENCE_PERIODS = {
+    "daily": relativedelta(days=1),
+    "weekly": relativedelta(weeks=1),
+    "monthly": relativedelta(months=1),
+    "quarterly": relativedelta(months=3),
+    "yearly": relativedelta(years=1),
+}
+#: The same periods in PostgreSQL (``date + interval`` ends a month as relativedelta does).
+CADENCE_INTERVALS = {
+    "daily": "1 day",
+    "weekly": "7 days",
+    "monthly": "1 month",
+    "quarterly": "3 months",
+    "yearly": "1 year",
+}
 RACI = [
     ("responsible", "Responsible (R)"),
     ("accountable", "Accountable (A)"),
@@ -38,6 +56,19 @@ def duty_of_account_sql(duty="d", account="p"):
         "(%(d)s IS NULL OR %(p)s IS NULL OR %(d)s = %(p)s)",
         d=SQL.identifier(duty, "company_id"),
         p=SQL.identifier(account, "company_id"),
+    )
+
+
+def next_due_sql(cadence, start):
+    """``start`` (a date expression) plus the period of the ``cadence``
+    expression, NULL for a cadence without period: the next due date of a
+    responsibility without deadline (as ``_compute_next_due_date``)."""
+    return SQL(
+        "(CASE %s %s END)::date",
+        cadence,
+        SQL(" ").join(
+            SQL("WHEN %s THEN %s + %s::interval", key, start, interval) for key, interval in CADENCE_INTERVALS.items()
+        ),
     )
 
 
@@ -98,6 +129,67 @@ class KamResponsibility(models.Model):
         help="Weight of this responsibility: the account tier's workload weight (1 when the account has no tier).",
     )
 
+    # Deadlines and cadences (kam_duty_engine.py raises their reminders and escalations)
+    last_done_date = fields.Date("Last Done", readonly=True, copy=False, tracking=True)
+    next_due_date = fields.Date(
+        "Next Due",
+        compute="_compute_next_due_date",
+        store=True,
+        index="btree_not_null",
+        help="Of a confirmed responsibility: the deadline when set, else the last time done (or the creation) "
+        "plus the cadence.",
+    )
+    user_away = fields.Boolean(
+        "Responsible Away",
+        compute="_compute_user_away",
+        inverse="_inverse_user_away",
+        help="The responsible user is away: the warnings and tasks of this duty go to the backup.",
+    )
+    done_ids = fields.One2many(
+        "kam.responsibility.done",
+        "responsibility_id",
+        "Done Log",
+        readonly=True,
+        groups="key_account_management.group_kam_manager",
+    )
+
+    def _auto_init(self):
+        # the next due date of the responsibilities of an existing database, in one UPDATE (the
+        # ORM would compute it record by record: several per key account). None was done yet.
+        cr = self.env.cr
+        if sql.table_exists(cr, self._table) and not sql.column_exists(cr, self._table, "next_due_date"):
+            sql.create_column(cr, self._table, "next_due_date", "date")
+            cr.execute(
+                SQL(
+                    "UPDATE kam_responsibility SET next_due_date = COALESCE(deadline, %s) WHERE state = 'confirmed'",
+                    next_due_sql(SQL("cadence"), SQL("create_date::date")),
+                )
+            )
+        return super()._auto_init()
+
+    @api.depends("deadline", "last_done_date", "cadence", "state")
+    def _compute_next_due_date(self):
+        for rec in self:
+            if rec.state != "confirmed":
+                # proposed: nobody owns it yet, nothing is due
+                rec.next_due_date = False
+            elif rec.deadline:
+                rec.next_due_date = rec.deadline
+            elif rec.cadence in CADENCE_PERIODS:
+                start = rec.last_done_date or (rec.create_date or fields.Datetime.now()).date()
+                rec.next_due_date = start + CADENCE_PERIODS[rec.cadence]
+            else:
+                rec.next_due_date = False
+
+    @api.depends("user_id.kam_away")
+    def _compute_user_away(self):
+        for rec in self:
+            rec.user_away = rec.user_id.sudo().kam_away
+
+    def _inverse_user_away(self):
+        for rec in self.filtered("user_id"):
+            rec.user_id._kam_set_away(rec.user_away)
+
     @api.depends("partner_id.kam_tier_id.workload_weight", "active", "state")
     def _compute_workload(self):
         for rec in self:
@@ -155,6 +247,58 @@ class KamResponsibility(models.Model):
     def action_confirm(self):
         self.write({"state": "confirmed"})
 
+    def action_done(self):
+        """Done for this period: the last done date recorded, on time or late
+        in the done log, the deadline moved by the cadence (cleared when the
+        duty has none), its reminders and escalations closed. By its
+        responsible, backup or escalation user, the account's key account
+        manager, or a manager of key accounts."""
+        user = self.env.user
+        manager = user.has_group("key_account_management.group_kam_manager")
+        for rec in self:
+            allowed = user in (
+                rec.user_id | rec.backup_user_id | rec.escalation_user_id | rec.partner_id.kam_manager_id
+            )
+            if not (manager or allowed):
+                raise AccessError(
+                    self.env._(
+                        "Only the people of “%(duty)s” for %(account)s (responsible, backup, escalation, key "
+                        "account manager) mark it done.",
+                        duty=rec.duty_id.name,
+                        account=rec.partner_id.display_name,
+                    )
+                )
+        today = fields.Date.context_today(self)
+        logs = []
+        for rec in self.sudo():
+            due = rec.next_due_date
+            logs.append(
+                {
+                    "responsibility_id": rec.id,
+                    "user_id": rec.user_id.id,
+                    "done_by_id": user.id,
+                    "due_date": due,
+                    "done_date": today,
+                }
+            )
+            vals = {"last_done_date": today, "deadline": False}
+            period = CADENCE_PERIODS.get(rec.cadence)
+            if period and due:
+                following = due + period
+                vals["deadline"] = following if following > today else today + period
+            rec.write(vals)
+        self.env["kam.responsibility.done"].sudo().create(logs)
+        self._close_duty_activities()
+        return True
+
+    def _close_duty_activities(self):
+        """Mark done the open reminders and escalations of these responsibilities."""
+        if not self:
+            return
+        domain = [("res_model", "=", "res.partner"), ("res_id", "in", self.partner_id.ids)]
+        domain += ["|"] * (len(self) - 1) + [("kam_reason", "=like", f"duty:{rec.id}:%") for rec in self]
+        self.env["mail.activity"].sudo().search(domain)._action_done()
+
     @api.model
     def _propose_for(self, accounts):
         """Create the missing responsibilities of the key accounts among
@@ -194,12 +338,12 @@ class KamResponsibility(models.Model):
                 )
                 INSERT INTO kam_responsibility (partner_id, company_id, kam_manager_id, duty_id, duty_sequence,
                                                 function, user_id, raci, cadence, state, active, workload,
-                                                create_uid, create_date, write_uid, write_date)
+                                                next_due_date, create_uid, create_date, write_uid, write_date)
                 SELECT p.id, COALESCE(p.company_id, %(company)s), p.kam_manager_id, d.id, d.sequence,
                        d.function, du.id, 'responsible', d.default_cadence,
                        CASE WHEN du.id IS NULL THEN 'draft' ELSE 'confirmed' END, TRUE,
                        COALESCE(NULLIF(t.workload_weight, 0), 1.0),
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       CASE WHEN du.id IS NOT NULL THEN %(next_due)s END, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM %(partners)s p
                   JOIN kam_duty d ON d.active
                    AND %(duty_of_account)s
@@ -220,6 +364,7 @@ class KamResponsibility(models.Model):
                 ids=accounts.ids,
                 duty_of_account=duty_of_account_sql("d", "p"),
                 key_account=key_account_sql("p"),
+                next_due=next_due_sql(SQL("d.default_cadence"), SQL("%s::date", now.date())),
             )
         )
         records = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))

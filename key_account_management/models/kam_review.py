@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import functools
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
@@ -73,7 +74,58 @@ class KamReview(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             vals.setdefault("line_ids", self._default_lines())
-        return super().create(vals_list)
+        reviews = super().create(vals_list)
+        reviews._raise_reviewer_activities()
+        return reviews
+
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("user_id"):
+            # a new reviewer takes over the open review activity
+            activities = self._reviewer_activities()
+            activities.filtered(lambda a: a.user_id.id != vals["user_id"]).write({"user_id": vals["user_id"]})
+            self._raise_reviewer_activities()
+        return res
+
+    def _reviewer_activities(self):
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search([("res_model", "=", self._name), ("res_id", "in", self.ids), ("kam_reason", "=", "review")])
+        )
+
+    def _raise_reviewer_activities(self, bulk=False):
+        """An activity for the reviewer of each of these open reviews (reason
+        ``review``, once per review), due on the review's due date, in the
+        reviewer's language. ``bulk``: the many reviews of a first run, in
+        one INSERT (kam.activity ``bulk``)."""
+        if not self:
+            return
+        # the columns needed, in one query (not every column of the reviews and their accounts:
+        # a first run raises thousands)
+        self.flush_recordset(["user_id", "state", "date_due", "name", "partner_id"])
+        self.env["res.partner"].flush_model(["name"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT r.id, r.user_id, r.date_due, r.name, p.name
+                     FROM kam_review r
+                     JOIN res_partner p ON p.id = r.partner_id
+                    WHERE r.id = ANY(%s) AND r.user_id IS NOT NULL AND r.state != 'done'
+                 ORDER BY r.id""",
+                self.ids,
+            )
+        )
+
+        def summary(env, account):
+            return env._("Review the key account %s", account)
+
+        requests, names = [], {}
+        for review_id, user_id, date_due, name, account in self.env.cr.fetchall():
+            # in the reviewer's language (kam.activity renders it per language)
+            text = functools.partial(summary, account=account)
+            requests.append((review_id, "review", user_id, text, "", date_due))
+            names[review_id] = name
+        self.env["kam.activity"]._raise_once(requests, res_model=self._name, bulk=bulk, names=names)
 
     def action_start(self):
         self.write({"state": "in_progress"})
@@ -108,6 +160,7 @@ class KamReview(models.Model):
             )
             # profile verified: a stamp, written without the key-account edit checks
             account.sudo().kam_profile_verified_on = fields.Date.context_today(self)
+        self._reviewer_activities()._action_done()
         return True
 
     @api.model
@@ -178,7 +231,12 @@ class KamReview(models.Model):
         today = fields.Date.context_today(self)
         Review = self.sudo()
         vals_list = []
-        for pid, (manager_id, months, start) in self._due_accounts(accounts.ids, today).items():
+        due = self._due_accounts(accounts.ids, today)
+        # the reviewer: the owner of the duty reviews are routed to (kam_routing.py), else the manager
+        reviewers = self.env["kam.routing"]._route(
+            (pid, "review", manager_id) for pid, (manager_id, __, __) in due.items()
+        )
+        for (pid, (__, months, start)), manager_id in zip(due.items(), reviewers, strict=True):
             start = start or today - relativedelta(months=months)
             if start + relativedelta(months=months) > today:
                 continue
@@ -200,6 +258,7 @@ class KamReview(models.Model):
             vals["company_id"] = companies[vals["partner_id"]]["company_id"] or self.env.company.id
         if len(vals_list) >= self.BULK_MIN:
             reviews = Review._create_in_bulk(vals_list)
+            reviews._raise_reviewer_activities(bulk=True)
         else:
             # the checklist below, in one INSERT (an ORM create per line costs more than the review)
             for vals in vals_list:

@@ -118,6 +118,32 @@ class ResCompany(models.Model):
                 )
 
     # ------------------------------------------------------------------
+    # Responsibility deadlines (kam_duty_engine.py)
+    # ------------------------------------------------------------------
+    kam_duty_lead_days = fields.Integer(
+        "Duty Reminder Days Before",
+        default=3,
+        help="The owner of a responsibility gets an activity this many days before its deadline or next due date.",
+    )
+    kam_duty_escalation_days = fields.Integer(
+        "Duty Escalation Delay (days)",
+        default=3,
+        help="A responsibility overdue for this many days (not marked done) is escalated to its escalation user.",
+    )
+
+    @api.constrains("kam_duty_lead_days", "kam_duty_escalation_days")
+    def _check_kam_duty_days(self):
+        for company in self:
+            if not 0 <= company.kam_duty_lead_days <= 365:
+                raise ValidationError(
+                    self.env._("Duty reminders are raised between 0 and 365 days before the due date.")
+                )
+            if not 0 <= company.kam_duty_escalation_days <= 365:
+                raise ValidationError(
+                    self.env._("An overdue duty is escalated after 0 to 365 days: enter a number in that range.")
+                )
+
+    # ------------------------------------------------------------------
     # Risk signals and health score
     # ------------------------------------------------------------------
     # Thresholds of the risk signals (风险预警) and weights of the health

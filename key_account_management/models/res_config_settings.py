@@ -71,6 +71,8 @@ class ResConfigSettings(models.TransientModel):
 
     # Customer care
     kam_care_days_before = company_setting(fields.Integer, "Care Reminder Days Before")
+    kam_duty_lead_days = company_setting(fields.Integer, "Duty Reminder Days Before")
+    kam_duty_escalation_days = company_setting(fields.Integer, "Duty Escalation Delay (days)")
 
     # Risk signals and health score
     kam_risk_overdue_grace_days = company_setting(fields.Integer, "Overdue Grace (days)")

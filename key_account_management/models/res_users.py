@@ -4,11 +4,18 @@ from odoo.exceptions import AccessError, UserError
 
 
 class ResUsers(models.Model):
-    """The weekly key-account digest of a user (kam.digest): opting out, the
-    week it was last prepared, and the buttons of the preferences form."""
+    """A user for the key-account addon: away (the warnings and tasks of
+    their duties go to the backups, kam.routing) and the weekly digest
+    (kam.digest): opting out, the week it was last prepared, and the buttons
+    of the preferences form."""
 
     _inherit = "res.users"
 
+    kam_away = fields.Boolean(
+        "Away (Key Accounts)",
+        help="While set, the key-account warnings and tasks of the duties this user owns go to the backup "
+        "of each duty. Set by the user in their preferences, or by a key account manager.",
+    )
     kam_digest_opt_out = fields.Boolean(
         "No Weekly Key Account Digest",
         help="Do not e-mail me the weekly digest of my key accounts.",
@@ -24,11 +31,20 @@ class ResUsers(models.Model):
 
     @property
     def SELF_READABLE_FIELDS(self):
-        return super().SELF_READABLE_FIELDS + ["kam_digest_opt_out"]
+        return super().SELF_READABLE_FIELDS + ["kam_away", "kam_digest_opt_out"]
 
     @property
     def SELF_WRITEABLE_FIELDS(self):
-        return super().SELF_WRITEABLE_FIELDS + ["kam_digest_opt_out"]
+        return super().SELF_WRITEABLE_FIELDS + ["kam_away", "kam_digest_opt_out"]
+
+    def _kam_set_away(self, away):
+        """Mark these users away (or back): themselves, or a key account
+        manager for anyone."""
+        if any(user != self.env.user for user in self) and not self.env.user.has_group(
+            "key_account_management.group_kam_manager"
+        ):
+            raise AccessError(self.env._("Only a key account manager marks someone else away."))
+        self.sudo().write({"kam_away": bool(away)})
 
     def _kam_digest_check_self(self):
         """Only one's own digest, and only with the key-account user group."""

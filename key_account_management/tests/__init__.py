@@ -20,6 +20,7 @@ from . import (
     test_responsibility_matrix,
     test_review,
     test_risk_answers,
+    test_routing,
     test_security,
     test_seed_details,
     test_tier,

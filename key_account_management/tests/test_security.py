@@ -129,6 +129,10 @@ class TestAccessMatrix(KamSecurityCommon):
         },
         "kam.responsibility": {"viewer": "r", "viewer_all": "r", "kam_user": "rwcu", "kam_manager": "rwcu"},
         "kam.responsibility.gap": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        # routing: configured by managers; the done log is written by the Done button (sudo), read by managers
+        "kam.route": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "rwcu"},
+        "kam.responsibility.done": {"kam_manager": "r"},
+        "kam.responsibility.performance": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
         "kam.plan": {"viewer": "r", "viewer_all": "r", "kam_user": "rwcu", "kam_manager": "rwcu"},
         "kam.plan.objective": {"viewer": "r", "viewer_all": "r", "kam_user": "rwcu", "kam_manager": "rwcu"},
         "kam.review": {"viewer": "r", "viewer_all": "r", "kam_user": "rwc", "kam_manager": "rwcu"},

@@ -1,0 +1,158 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Who gets what: the warnings and tasks of the jobs go to the owner of the
+matching duty of the responsibility matrix (分工表).
+
+A route (``kam.route``) says which duty a signal type or a task belongs to
+(overdue receivables -> Collections, spend drop -> Data Analysis, reviews ->
+Information Upkeep...). :meth:`KamRouting._route` answers, for many
+(account, signal or task) pairs at once and in one query, the user who gets
+it: the user of the account's confirmed responsibility for that duty
+(responsible, else accountable), the backup when that user left (archived)
+or is away (``res.users.kam_away``), else the fallback the sender gives (the
+key account manager, as before routing). Never an archived user.
+"""
+
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+from .kam_risk_signal import SIGNAL_TYPES
+
+#: What can be routed: the risk signal types and the tasks of the jobs.
+ROUTE_KEYS = [
+    *SIGNAL_TYPES,
+    ("review", "Periodic Review"),
+    ("cadence", "Contact Follow-up"),
+]
+
+
+def usable_user_sql(user, account, viewer_all_gid):
+    """The user (``res_users`` as ``user``) can receive what is routed for
+    the account (``res_partner`` as ``account``): active, not away, and
+    reads the account: its manager, in its account team, or a viewer of all
+    key accounts (an activity on a risk signal or a review is for who may
+    read it)."""
+    u = SQL.identifier(user)
+    return SQL(
+        """(%(u)s.active AND NOT COALESCE(%(u)s.kam_away, FALSE)
+            AND (%(u)s.id = %(p)s.kam_manager_id
+                 OR EXISTS (SELECT 1 FROM kam_partner_team_user_rel team
+                             WHERE team.partner_id = %(p)s.id AND team.user_id = %(u)s.id)
+                 OR EXISTS (SELECT 1 FROM res_groups_users_rel viewer
+                             WHERE viewer.uid = %(u)s.id AND viewer.gid = %(viewer_all)s)))""",
+        u=u,
+        p=SQL.identifier(account),
+        viewer_all=viewer_all_gid,
+    )
+
+
+class KamRoute(models.Model):
+    """Which duty a signal type or task goes to (one duty per key)."""
+
+    _name = "kam.route"
+    _description = "Key Account Routing"
+    _order = "key"
+    _rec_name = "key"
+
+    key = fields.Selection(ROUTE_KEYS, "Warning or Task", required=True)
+    duty_id = fields.Many2one(
+        "kam.duty",
+        required=True,
+        ondelete="cascade",
+        help="The owner of this duty in the responsibility matrix receives the warning or task; "
+        "the backup when the owner is away or left; the key account manager when nobody owns it.",
+    )
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        (
+            "key_uniq",
+            "unique(key)",
+            "Each warning or task goes to one duty: change the existing line instead of adding another.",
+        ),
+    ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        self.env.registry.clear_cache()
+        return records
+
+    def write(self, vals):
+        res = super().write(vals)
+        self.env.registry.clear_cache()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()
+        return res
+
+    @api.model
+    @tools.ormcache()
+    def _routed_keys(self):
+        """The keys of the active routes (cached: most senders have no route
+        to look up, and then read nothing). Whether their duty is still
+        active is read with the owners (archiving a duty clears no cache)."""
+        self.env.cr.execute("SELECT key FROM kam_route WHERE active")
+        return frozenset(row[0] for row in self.env.cr.fetchall())
+
+
+class KamRouting(models.AbstractModel):
+    """The one resolver of every sender (risk activities, reviews, contact
+    follow-ups, duty reminders)."""
+
+    _name = "kam.routing"
+    _description = "Key account routing of warnings and tasks"
+
+    @api.model
+    def _route(self, requests):
+        """``requests``: (account id, key, fallback user id) tuples; the user
+        of each, in the same order: the routed owner (or its backup), else
+        the fallback. One query for the whole list, none when no key of the
+        list is routed."""
+        requests = list(requests)
+        routed = self.env["kam.route"]._routed_keys()
+        if not any(key in routed for __, key, __ in requests):
+            return [fallback for __, __, fallback in requests]
+        self.env["kam.route"].flush_model()
+        self.env["kam.duty"].flush_model(["active"])
+        self.env["kam.responsibility"].flush_model(
+            ["partner_id", "duty_id", "user_id", "backup_user_id", "raci", "state", "active"]
+        )
+        self.env["res.users"].flush_model(["active", "kam_away"])
+        self.env["res.partner"].flush_model(["kam_manager_id", "kam_team_user_ids"])
+        viewer_all = self.env["ir.model.data"]._xmlid_to_res_id("key_account_management.group_kam_viewer_all")
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT req.n, owner.user_id
+                  FROM unnest(%(pids)s::int4[], %(keys)s::varchar[]) WITH ORDINALITY AS req(pid, key, n)
+                  JOIN res_partner p ON p.id = req.pid
+                  JOIN LATERAL (
+                        SELECT CASE WHEN %(user_ok)s THEN u.id ELSE b.id END AS user_id
+                          FROM kam_route rt
+                          JOIN kam_duty d ON d.id = rt.duty_id AND d.active
+                          JOIN kam_responsibility r ON r.duty_id = rt.duty_id AND r.partner_id = p.id
+                           AND r.active AND r.state = 'confirmed' AND r.raci IN ('responsible', 'accountable')
+                     LEFT JOIN res_users u ON u.id = r.user_id
+                     LEFT JOIN res_users b ON b.id = r.backup_user_id
+                         WHERE rt.key = req.key AND rt.active AND (%(user_ok)s OR %(backup_ok)s)
+                      ORDER BY r.raci = 'responsible' DESC, r.id
+                         LIMIT 1
+                  ) owner ON TRUE
+                """,
+                pids=[pid for pid, __, __ in requests],
+                keys=[key for __, key, __ in requests],
+                user_ok=usable_user_sql("u", "p", viewer_all),
+                backup_ok=usable_user_sql("b", "p", viewer_all),
+            )
+        )
+        owners = dict(self.env.cr.fetchall())
+        return [owners.get(n) or fallback for n, (__, __, fallback) in enumerate(requests, start=1)]
+
+    @api.model
+    def _route_one(self, partner, key, fallback=None):
+        """The user (record) who gets ``key`` for one account (default
+        fallback: its key account manager)."""
+        fallback = partner.kam_manager_id if fallback is None else fallback
+        return self.env["res.users"].browse(self._route([(partner.id, key, fallback.id)])[0] or ())
