@@ -19,6 +19,7 @@
         "data/kam_cadence_data.xml",
         "data/kam_duty_data.xml",
         "data/kam_preference_category_data.xml",
+        "data/kam_traffic_data.xml",
         "views/kam_tier_views.xml",
         "views/kam_tier_history_views.xml",
         "wizards/kam_account_export_views.xml",
@@ -48,6 +49,7 @@
         "demo/kam_preference_demo.xml",
         "demo/kam_sale_trend_demo.xml",
         "demo/kam_health_demo.xml",
+        "demo/kam_traffic_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -66,6 +66,11 @@ class ResConfigSettings(models.TransientModel):
     # Preferences
     kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")
 
+    # Contact from real traffic
+    kam_traffic_email = company_setting(fields.Boolean, "Count E-mails as Contact")
+    kam_traffic_activities = company_setting(fields.Boolean, "Count Done Calls and Meetings as Contact")
+    kam_traffic_calendar = company_setting(fields.Boolean, "Count Calendar Events as Contact")
+
     # Customer care
     kam_care_days_before = company_setting(fields.Integer, "Care Reminder Days Before")
 

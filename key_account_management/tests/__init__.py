@@ -22,6 +22,7 @@ from . import (
     test_tier,
     test_tier_config,
     test_tier_job,
+    test_traffic,
     test_trend_changed_rows,
     test_trend_review_jobs,
     test_ui,

@@ -1,0 +1,415 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Contact from real traffic: e-mails, done calls and meetings, calendar
+events with an account's contacts become its interactions.
+
+Stage ``contact_traffic`` of the daily pipeline, before ``figures_and_tiers``
+(the same day's figures, cadence and health see the contact). Each exchange
+becomes one done interaction of the account, created in bulk and marked with
+its source (``source_model``, ``source_id``: a unique index with the
+account), so that an exchange read twice is logged once.
+
+What counts as contact (each source can be turned off in the settings):
+
+* e-mails on the account, its contacts, its opportunities and its orders:
+  received from the account or one of its contacts (``email`` / ``comment``
+  messages they wrote), or sent to them by an internal user (they are among
+  the recipients); internal notes never count;
+* activities of a call or meeting type marked done on the same documents
+  (Odoo posts a message with ``mail_activity_type_id``);
+* past calendar events with the account or one of its contacts among the
+  attendees (not declined).
+
+The work happens in this job only, never while a user posts a message or
+marks an activity done: their flow cannot fail because of it.
+"""
+
+from collections import defaultdict
+from datetime import datetime, time
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .kam_job import CHANGE_MARGIN, key_account_sql
+
+#: the documents whose messages count for their account
+TRAFFIC_MODELS = ("res.partner", "crm.lead", "sale.order")
+#: the job's last run (kam.job ``_last_run``) and the message up to which it read
+JOB = "contact_traffic"
+WATERMARK_KEY = "key_account_management.traffic_message_watermark"
+
+
+class KamTrafficEngine(models.AbstractModel):
+    _name = "kam.traffic.engine"
+    _description = "Key account contact from e-mails, activities and meetings"
+
+    @api.model
+    def _cron_kam_contact_traffic(self, batch_size=None):
+        return self._run(batch_size=batch_size)
+
+    @api.model
+    def _run(self, batch_size=None):
+        """Log as interactions the traffic with key accounts since the last
+        run (the first run: over the trailing window), in batches of accounts.
+
+        New messages are those above the watermark, an id (the primary
+        key): the last message older than ``CHANGE_MARGIN`` at the previous
+        run, so that a message committed late by a long transaction is still
+        read (what is read again is not logged twice). The accounts marked
+        key since the last run get their traffic of the trailing window."""
+        job = self.env["kam.job"]
+        company = self.env.company
+        started = fields.Datetime.now()
+        last_run = job._last_run(JOB)
+        watermark = self._watermark() if last_run else None
+        trailing_start = datetime.combine(
+            fields.Date.context_today(self) - relativedelta(months=company.kam_trailing_months), time.min
+        )
+        new_accounts = self._new_key_accounts(last_run) if last_run else []
+        rows = []
+        if company.kam_traffic_email or company.kam_traffic_activities:
+            rows += self._message_rows(
+                watermark, trailing_start, new_accounts, company.kam_traffic_email, company.kam_traffic_activities
+            )
+        if company.kam_traffic_calendar:
+            rows += self._event_rows(last_run, trailing_start, new_accounts, started)
+        by_account = defaultdict(list)
+        for row in rows:
+            by_account[row["partner_id"]].append(row)
+
+        def log_batch(partners):
+            self._log_interactions([row for pid in partners.ids for row in by_account[pid]])
+            partners._kam_refresh_interaction_figures()
+
+        result = job._run_in_batches(sorted(by_account), log_batch, batch_size=batch_size)
+        if not result.running_elsewhere:
+            self._set_watermark(max(watermark or 0, self._new_watermark(started)))
+            job._set_last_run(JOB, started, full=not last_run)
+        return result
+
+    # ------------------------------------------------------------------
+    # Where the job left off
+    # ------------------------------------------------------------------
+    @api.model
+    def _watermark(self):
+        self.env["ir.config_parameter"].flush_model(["key", "value"])
+        self.env.cr.execute(SQL("SELECT value FROM ir_config_parameter WHERE key = %s", WATERMARK_KEY))
+        row = self.env.cr.fetchone()
+        return int(row[0]) if row and (row[0] or "").isdigit() else 0
+
+    @api.model
+    def _new_watermark(self, started):
+        """The last message created more than ``CHANGE_MARGIN`` before
+        ``started``: the primary key read backwards from the newest message
+        (a margin of messages, no index on the dates)."""
+        self.env["mail.message"].flush_model(["create_date"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM mail_message WHERE create_date < %s ORDER BY id DESC LIMIT 1",
+                started - CHANGE_MARGIN,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else 0
+
+    @api.model
+    def _set_watermark(self, value):
+        # in SQL, as kam.job _set_last_run: set_param would clear the caches of the registry
+        self.env["ir.config_parameter"].flush_model()
+        now, uid = self.env.cr.now(), self.env.uid
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO ir_config_parameter (key, value, create_uid, create_date, write_uid, write_date)
+                   VALUES (%s, %s, %s, %s, %s, %s)
+                   ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, write_uid = EXCLUDED.write_uid,
+                                                   write_date = EXCLUDED.write_date""",
+                WATERMARK_KEY,
+                str(value),
+                uid,
+                now,
+                uid,
+                now,
+            )
+        )
+        self.env["ir.config_parameter"].invalidate_model(["value"])
+
+    @api.model
+    def _new_key_accounts(self, last_run):
+        """Key accounts marked key since the last run: their past traffic
+        (trailing window) is read once."""
+        self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT p.id FROM res_partner p WHERE %s AND p.kam_key_account_since >= %s",
+                key_account_sql("p"),
+                last_run.date(),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    # ------------------------------------------------------------------
+    # Readers: one query per source
+    # ------------------------------------------------------------------
+    @api.model
+    def _message_rows(self, watermark, trailing_start, new_accounts, emails=True, activities=True):
+        """Messages to log: new ones (above ``watermark``; every message of
+        the trailing window when None) and those of the documents of
+        ``new_accounts`` in the trailing window. One query, from the new
+        messages (primary key range) to their document and account (primary
+        keys), grouped per message and account."""
+        self.env["mail.message"].flush_model(
+            [
+                "model",
+                "res_id",
+                "date",
+                "message_type",
+                "author_id",
+                "subject",
+                "mail_activity_type_id",
+                "is_internal",
+                "subtype_id",
+                "partner_ids",
+            ]
+        )
+        self.env["mail.message.subtype"].flush_model(["internal"])
+        self.env["mail.activity.type"].flush_model(["category"])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "kam_is_key_account", "active", "company_id"])
+        self.env["res.users"].flush_model(["partner_id", "share"])
+        self.env["crm.lead"].flush_model(["partner_id", "company_id"])
+        self.env["sale.order"].flush_model(["partner_id", "company_id"])
+        self.env["kam.interaction"].flush_model(["source_model", "source_id", "partner_id"])
+        new = SQL("m.date >= %s", trailing_start) if watermark is None else SQL("m.id > %s", watermark)
+        if new_accounts:
+            members = SQL("SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)", new_accounts)
+            new = SQL(
+                """(%(new)s OR (m.date >= %(start)s AND (
+                        (m.model = 'res.partner' AND m.res_id IN (%(members)s))
+                     OR (m.model = 'crm.lead'
+                         AND m.res_id IN (SELECT id FROM crm_lead WHERE partner_id IN (%(members)s)))
+                     OR (m.model = 'sale.order'
+                         AND m.res_id IN (SELECT id FROM sale_order WHERE partner_id IN (%(members)s))))))""",
+                new=new,
+                start=trailing_start,
+                members=members,
+            )
+        kinds = []
+        if emails:
+            # received: written by the account or one of its contacts (not an internal user)
+            kinds.append(
+                SQL(
+                    """(doc.mail_activity_type_id IS NULL AND doc.message_type IN ('email', 'comment')
+                        AND NOT COALESCE(doc.is_internal, FALSE) AND NOT COALESCE(st.internal, FALSE)
+                        AND author.commercial_partner_id = acc.id AND author_user.id IS NULL)"""
+                )
+            )
+            # sent: by an internal user, with the account or one of its contacts among the recipients
+            kinds.append(
+                SQL(
+                    """(doc.mail_activity_type_id IS NULL AND doc.message_type IN ('email', 'comment', 'email_outgoing')
+                        AND NOT COALESCE(doc.is_internal, FALSE) AND NOT COALESCE(st.internal, FALSE)
+                        AND author_user.id IS NOT NULL AND recipient.commercial_partner_id = acc.id)"""
+                )
+            )
+        if activities:
+            kinds.append(SQL("(act.category IN ('phonecall', 'meeting'))"))
+        if not kinds:
+            return []
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH msg AS (
+                    SELECT m.*
+                      FROM mail_message m
+                     WHERE m.model IN %(models)s AND m.res_id IS NOT NULL
+                       AND m.message_type IN ('email', 'comment', 'email_outgoing', 'notification')
+                       AND %(new)s
+                ), doc AS (
+                    SELECT msg.id, msg.date, msg.message_type, msg.author_id, msg.subtype_id, msg.is_internal,
+                           msg.mail_activity_type_id,
+                           CASE msg.model WHEN 'crm.lead' THEN msg.res_id END AS lead_id,
+                           CASE msg.model WHEN 'sale.order' THEN msg.res_id END AS order_id,
+                           COALESCE(so.company_id, lead.company_id) AS company_id,
+                           COALESCE(rp.commercial_partner_id, lp.commercial_partner_id, sp.commercial_partner_id)
+                               AS account_id
+                      FROM msg
+                 LEFT JOIN res_partner rp ON msg.model = 'res.partner' AND rp.id = msg.res_id
+                 LEFT JOIN crm_lead lead ON msg.model = 'crm.lead' AND lead.id = msg.res_id
+                 LEFT JOIN res_partner lp ON lp.id = lead.partner_id
+                 LEFT JOIN sale_order so ON msg.model = 'sale.order' AND so.id = msg.res_id
+                 LEFT JOIN res_partner sp ON sp.id = so.partner_id
+                )
+                SELECT doc.id, acc.id, MIN(doc.date), MIN(doc.lead_id), MIN(doc.order_id),
+                       COALESCE(MIN(doc.company_id), MIN(acc.company_id)), MIN(acc.kam_manager_id),
+                       MIN(act.category), BOOL_OR(author_user.id IS NOT NULL), MIN(author_user.id),
+                       ARRAY_REMOVE(ARRAY_AGG(DISTINCT CASE WHEN author.commercial_partner_id = acc.id
+                                                            THEN author.id END), NULL)
+                       || ARRAY_REMOVE(ARRAY_AGG(DISTINCT CASE WHEN recipient.commercial_partner_id = acc.id
+                                                               THEN recipient.id END), NULL)
+                  FROM doc
+                  JOIN res_partner acc ON acc.id = doc.account_id AND %(key_account)s
+             LEFT JOIN mail_message_subtype st ON st.id = doc.subtype_id
+             LEFT JOIN mail_activity_type act ON act.id = doc.mail_activity_type_id
+             LEFT JOIN res_partner author ON author.id = doc.author_id
+             LEFT JOIN res_users author_user ON author_user.partner_id = doc.author_id AND NOT author_user.share
+             LEFT JOIN mail_message_res_partner_rel mr ON mr.mail_message_id = doc.id
+             LEFT JOIN res_partner recipient ON recipient.id = mr.res_partner_id
+                 WHERE (%(kinds)s)
+                   AND NOT EXISTS (SELECT 1 FROM kam_interaction i
+                                    WHERE i.source_model = 'mail.message' AND i.source_id = doc.id
+                                      AND i.partner_id = acc.id)
+              GROUP BY doc.id, acc.id
+                """,
+                models=TRAFFIC_MODELS,
+                new=new,
+                key_account=key_account_sql("acc"),
+                kinds=SQL(" OR ").join(kinds),
+            )
+        )
+        rows = []
+        for row in self.env.cr.fetchall():
+            mid, account, date, lead, order, company, manager, category, by_user, user, contacts = row
+            if category:
+                channel, direction = ("phone" if category == "phonecall" else "meeting"), "outbound"
+            else:
+                channel, direction = "email", "outbound" if by_user else "inbound"
+            rows.append(
+                {
+                    "source_model": "mail.message",
+                    "source_id": mid,
+                    "partner_id": account,
+                    "date": date,
+                    "lead_id": lead,
+                    "sale_order_id": order,
+                    "company_id": company,
+                    "kam_manager_id": manager,
+                    "channel": channel,
+                    "direction": direction,
+                    "kind": category or direction,
+                    "user_ids": [user] if user else [],
+                    "contact_ids": [c for c in dict.fromkeys(contacts or []) if c != account],
+                }
+            )
+        return rows
+
+    @api.model
+    def _event_rows(self, last_run, trailing_start, new_accounts, now):
+        """Past calendar events with the account or one of its contacts among
+        the attendees (not declined): those that ended or were changed since
+        the last run (every one of the trailing window on the first run), and
+        those of ``new_accounts``. One query, grouped per event and account."""
+        self.env["calendar.event"].flush_model(["name", "stop", "active", "user_id", "opportunity_id"])
+        self.env["calendar.attendee"].flush_model(["event_id", "partner_id", "state"])
+        self.env["res.partner"].flush_model(["commercial_partner_id", "kam_is_key_account", "active", "company_id"])
+        self.env["kam.interaction"].flush_model(["source_model", "source_id", "partner_id"])
+        if last_run is None:
+            new = SQL("TRUE")
+        else:
+            since = last_run - CHANGE_MARGIN
+            new = SQL(
+                "(e.stop >= %s OR e.write_date >= %s OR acc.id = ANY(%s))", since, since, list(new_accounts or [])
+            )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT e.id, acc.id, MIN(e.stop), MIN(e.opportunity_id), MIN(acc.company_id),
+                       MIN(acc.kam_manager_id), MIN(u.id), ARRAY_AGG(DISTINCT att.partner_id), MIN(e.name)
+                  FROM calendar_event e
+                  JOIN calendar_attendee att ON att.event_id = e.id AND att.state IS DISTINCT FROM 'declined'
+                  JOIN res_partner c ON c.id = att.partner_id
+                  JOIN res_partner acc ON acc.id = c.commercial_partner_id AND %(key_account)s
+             LEFT JOIN res_users u ON u.id = e.user_id AND NOT u.share
+                 WHERE e.active AND e.stop <= %(now)s AND e.stop >= %(start)s
+                   AND %(new)s
+                   AND NOT EXISTS (SELECT 1 FROM kam_interaction i
+                                    WHERE i.source_model = 'calendar.event' AND i.source_id = e.id
+                                      AND i.partner_id = acc.id)
+              GROUP BY e.id, acc.id
+                """,
+                key_account=key_account_sql("acc"),
+                now=now,
+                start=trailing_start,
+                new=new,
+            )
+        )
+        return [
+            {
+                "source_model": "calendar.event",
+                "source_id": eid,
+                "partner_id": account,
+                "date": stop,
+                "lead_id": lead,
+                "sale_order_id": None,
+                "company_id": company,
+                "kam_manager_id": manager,
+                "channel": "meeting",
+                "direction": "outbound",
+                "kind": "event",
+                "name": name,
+                "user_ids": [user] if user else [],
+                "contact_ids": [c for c in attendees if c != account],
+            }
+            for eid, account, stop, lead, company, manager, user, attendees, name in self.env.cr.fetchall()
+        ]
+
+    # ------------------------------------------------------------------
+    # Writer
+    # ------------------------------------------------------------------
+    @api.model
+    def _log_interactions(self, rows):
+        """One done interaction per row, inserted in bulk (kam.job
+        ``_insert_rows``: no mail.thread, no follow-up), with its
+        participants; named in the language of the account's manager."""
+        if not rows:
+            return []
+        Interaction = self.env["kam.interaction"]
+        langs = {
+            user.id: user.lang
+            for user in self.env["res.users"].sudo().browse({r["kam_manager_id"] for r in rows if r["kam_manager_id"]})
+        }
+        contacts = self.env["res.partner"].sudo().browse({c for r in rows for c in r["contact_ids"]})
+        names = {c.id: c.name or c.display_name for c in contacts}
+        vals_list = []
+        for row in rows:
+            env = self.with_context(lang=langs.get(row["kam_manager_id"]) or self.env.lang).env
+            who = ", ".join(names[c] for c in row["contact_ids"][:3] if names.get(c))
+            labels = {
+                "inbound": env._("E-mail from %s", who) if who else env._("E-mail received"),
+                "outbound": env._("E-mail to %s", who) if who else env._("E-mail sent"),
+                "phonecall": env._("Call with %s", who) if who else env._("Call done"),
+                "meeting": env._("Meeting with %s", who) if who else env._("Meeting done"),
+            }
+            labels["event"] = labels["meeting"]
+            vals_list.append(
+                {
+                    "name": row.get("name") or labels[row["kind"]],
+                    "date": row["date"],
+                    "channel": row["channel"],
+                    "direction": row["direction"],
+                    "state": "done",
+                    "partner_id": row["partner_id"],
+                    "company_id": row["company_id"] or False,
+                    "kam_manager_id": row["kam_manager_id"] or False,
+                    "lead_id": row["lead_id"] or False,
+                    "sale_order_id": row["sale_order_id"] or False,
+                    "source_model": row["source_model"],
+                    "source_id": row["source_id"],
+                    "resolution_hours": 0.0,
+                }
+            )
+        ids = self.env["kam.job"]._insert_rows(Interaction, vals_list)
+        links = {"kam_interaction_contact_rel": "contact_ids", "kam_interaction_user_rel": "user_ids"}
+        columns = {"kam_interaction_contact_rel": "partner_id", "kam_interaction_user_rel": "user_id"}
+        for table, key in links.items():
+            pairs = [(iid, other) for iid, row in zip(ids, rows, strict=True) for other in row[key]]
+            if pairs:
+                self.env.cr.execute(
+                    SQL(
+                        "INSERT INTO %s (interaction_id, %s) VALUES %s ON CONFLICT DO NOTHING",
+                        SQL.identifier(table),
+                        SQL.identifier(columns[table]),
+                        SQL(", ".join(["(%s, %s)"] * len(pairs)), *[v for pair in pairs for v in pair]),
+                    )
+                )
+        Interaction.invalidate_model()
+        return ids

@@ -1,0 +1,285 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Contact from real traffic (kam.traffic.engine, pipeline stage
+``contact_traffic``): e-mails, done calls and meetings, calendar events with
+an account's contacts become its interactions, once."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import KamCommon
+
+
+@tagged("post_install", "-at_install")
+class TestTraffic(KamCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.contact.email = "buyer@acme.example.com"
+        cls.contact2 = cls.env["res.partner"].create(
+            {"name": "Acme Engineer", "parent_id": cls.account.id, "email": "engineer@acme.example.com"}
+        )
+        cls.stranger = cls.env["res.partner"].create({"name": "Not A Key Account", "is_company": True})
+        cls.stranger_contact = cls.env["res.partner"].create(
+            {"name": "Stranger Buyer", "parent_id": cls.stranger.id, "email": "buyer@stranger.example.com"}
+        )
+        # a salesman without the addon's groups, who e-mails customers and marks activities done
+        cls.seller = new_test_user(
+            cls.env,
+            "kam_traffic_seller",
+            groups="sales_team.group_sale_salesman",
+            name="Traffic Seller",
+            email="seller@example.com",
+        )
+        cls.company.write({"kam_traffic_email": True, "kam_traffic_activities": True, "kam_traffic_calendar": True})
+        cls.now = fields.Datetime.now()
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+    def _run(self):
+        result = self.env["kam.traffic.engine"]._run()
+        self.assertFalse(result.skipped)
+        self.env.invalidate_all()
+        return result
+
+    def _auto(self, account=None):
+        return self.env["kam.interaction"].search(
+            [("partner_id", "=", (account or self.account).id), ("source_model", "!=", False)]
+        )
+
+    def _dated(self, message, days_ago):
+        message.sudo().date = self.now - timedelta(days=days_ago)
+        return message
+
+    def _incoming(self, record, author, days_ago=2, **kwargs):
+        """An e-mail received from ``author`` on ``record`` (as the mail gateway posts it)."""
+        message = record.sudo().message_post(
+            body="<p>Please send the quotation</p>",
+            subject="Quotation",
+            message_type="email",
+            subtype_xmlid="mail.mt_comment",
+            author_id=author.id,
+            **kwargs,
+        )
+        return self._dated(message, days_ago)
+
+    def _figures(self):
+        account = self.account.with_user(self.kam_user)
+        return account.kam_last_interaction_date, account.kam_interaction_count, account.kam_channel_summary
+
+    # ------------------------------------------------------------------
+    # sources
+    # ------------------------------------------------------------------
+    def test_email_from_contact(self):
+        message = self._incoming(self.contact, self.contact, days_ago=2)
+        self._run()
+        interaction = self._auto()
+        self.assertEqual(len(interaction), 1)
+        self.assertRecordValues(
+            interaction,
+            [
+                {
+                    "channel": "email",
+                    "direction": "inbound",
+                    "state": "done",
+                    "date": message.date,
+                    "source_model": "mail.message",
+                    "source_id": message.id,
+                    "kam_manager_id": self.kam_user.id,
+                }
+            ],
+        )
+        self.assertEqual(interaction.contact_ids, self.contact)
+        self.assertEqual(interaction.name, "E-mail from Acme Buyer")
+        last, count, summary = self._figures()
+        self.assertEqual(last, message.date)
+        self.assertEqual(count, 1)
+        self.assertEqual(summary, "Email: 1")
+
+    def test_outgoing_email_by_salesman_without_our_groups(self):
+        # the salesman e-mails the key account's contact: no error, nothing done at that time
+        message = self.contact.with_user(self.seller).message_post(
+            body="<p>Here is our quotation</p>",
+            subject="Re: Quotation",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=self.contact.ids,
+        )
+        self.assertFalse(self._auto(), "logged by the job, not in the user's flow")
+        with self.assertRaises(AccessError):
+            self.env["kam.interaction"].with_user(self.seller).search([])
+        self._dated(message, 1)
+        self._run()
+        interaction = self._auto()
+        self.assertRecordValues(interaction, [{"channel": "email", "direction": "outbound", "date": message.date}])
+        self.assertEqual(interaction.user_ids, self.seller)
+        self.assertEqual(interaction.contact_ids, self.contact)
+        self.assertEqual(self._figures()[:2], (message.date, 1))
+
+    def test_done_call_on_opportunity_by_salesman(self):
+        lead = self.env["crm.lead"].create(
+            {"name": "Acme line 2", "type": "opportunity", "partner_id": self.contact2.id, "user_id": self.seller.id}
+        )
+        activity = lead.activity_schedule("mail.mail_activity_data_call", user_id=self.seller.id, summary="Call")
+        # marked done by the salesman, who has none of our groups
+        activity.with_user(self.seller).action_feedback(feedback="Agreed on the delivery dates")
+        self.assertFalse(self._auto())
+        self._run()
+        interaction = self._auto()
+        self.assertRecordValues(interaction, [{"channel": "phone", "lead_id": lead.id, "state": "done"}])
+        self.assertEqual(interaction.user_ids, self.seller)
+        last, count, summary = self._figures()
+        self.assertEqual(last, interaction.date)
+        self.assertEqual(count, 1)
+        self.assertEqual(summary, "Phone Call: 1")
+
+    def test_done_todo_activity_does_not_count(self):
+        activity = self.contact.activity_schedule("mail.mail_activity_data_todo", user_id=self.seller.id)
+        activity.with_user(self.seller).action_feedback(feedback="done")
+        self._run()
+        self.assertFalse(self._auto())
+
+    def test_past_meeting_with_contact(self):
+        start = self.now - timedelta(days=3)
+        event = self.env["calendar.event"].create(
+            {
+                "name": "Quarterly review",
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "partner_ids": [(6, 0, [self.contact.id, self.seller.partner_id.id])],
+                "user_id": self.seller.id,
+            }
+        )
+        future = self.env["calendar.event"].create(
+            {
+                "name": "Next review",
+                "start": self.now + timedelta(days=3),
+                "stop": self.now + timedelta(days=3, hours=1),
+                "partner_ids": [(6, 0, [self.contact.id])],
+            }
+        )
+        self._run()
+        interaction = self._auto()
+        self.assertRecordValues(
+            interaction,
+            [
+                {
+                    "channel": "meeting",
+                    "name": "Quarterly review",
+                    "source_model": "calendar.event",
+                    "source_id": event.id,
+                    "date": event.stop,
+                }
+            ],
+        )
+        self.assertEqual(interaction.contact_ids, self.contact)
+        self.assertNotIn(future.id, self._auto().mapped("source_id"))
+        self.assertEqual(self._figures()[:2], (event.stop, 1))
+
+    # ------------------------------------------------------------------
+    # once, settings, what does not count
+    # ------------------------------------------------------------------
+    def test_running_twice_logs_once(self):
+        self._incoming(self.contact, self.contact, days_ago=2)
+        lead = self.env["crm.lead"].create({"name": "Acme", "type": "opportunity", "partner_id": self.account.id})
+        lead.activity_schedule("mail.mail_activity_data_call").action_feedback(feedback="ok")
+        self._run()
+        first = self._auto()
+        self.assertEqual(len(first), 2)
+        self._run()
+        self.assertEqual(self._auto(), first)
+        self.assertEqual(self._figures()[1], 2)
+
+    def test_logged_by_hand_first_then_not_again(self):
+        message = self._incoming(self.contact, self.contact)
+        action = message.with_user(self.kam_user).action_kam_create_interaction()
+        by_hand = self.env["kam.interaction"].browse(action["res_id"])
+        self._run()
+        self.assertEqual(self._auto(), by_hand)
+        # and the button opens the interaction already logged
+        again = message.with_user(self.kam_user).action_kam_create_interaction()
+        self.assertEqual(again["res_id"], by_hand.id)
+
+    def test_settings_turn_sources_off(self):
+        self.company.write({"kam_traffic_email": False, "kam_traffic_calendar": False})
+        self._incoming(self.contact, self.contact)
+        self.contact.activity_schedule("mail.mail_activity_data_call").action_feedback(feedback="ok")
+        start = self.now - timedelta(days=1)
+        self.env["calendar.event"].create(
+            {"name": "Lunch", "start": start, "stop": start + timedelta(hours=1), "partner_ids": [(4, self.contact.id)]}
+        )
+        self._run()
+        self.assertEqual(self._auto().mapped("channel"), ["phone"], "only the done call counts")
+
+        self.company.kam_traffic_activities = False
+        self.account.activity_schedule("mail.mail_activity_data_call").action_feedback(feedback="ok")
+        self._run()
+        self.assertEqual(len(self._auto()), 1)
+
+    def test_settings_in_the_settings_form(self):
+        settings = self.env["res.config.settings"].with_user(self.env.ref("base.user_admin")).create({})
+        self.assertTrue(settings.kam_traffic_email)
+        settings.kam_traffic_email = False
+        settings.execute()
+        self.assertFalse(self.env.ref("base.user_admin").company_id.kam_traffic_email)
+
+    def test_unrelated_traffic_counts_for_nothing(self):
+        before = self._figures()
+        # a stranger's e-mail on a partner that is no key account
+        self._incoming(self.stranger_contact, self.stranger_contact)
+        # the stranger writing on the key account's contact is not the account talking
+        self._incoming(self.contact, self.stranger_contact)
+        # an e-mail to a stranger only, on the account's contact
+        self.contact.message_post(
+            body="<p>fwd</p>", message_type="comment", subtype_xmlid="mail.mt_comment", partner_ids=self.stranger.ids
+        )
+        self._run()
+        self.assertFalse(self._auto())
+        self.assertFalse(self._auto(self.stranger.commercial_partner_id))
+        self.assertEqual(self._figures(), before)
+
+    def test_internal_notes_do_not_count(self):
+        # a note mentioning the contact
+        self.contact.message_post(
+            body="<p>slow payer</p>",
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+            partner_ids=self.contact.ids,
+        )
+        # a comment marked internal (employees only)
+        self.account.message_post(
+            body="<p>internal</p>",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            partner_ids=self.contact.ids,
+            is_internal=True,
+        )
+        self._run()
+        self.assertFalse(self._auto())
+
+    def test_interactions_of_other_teams_stay_private(self):
+        self._incoming(self.contact, self.contact)
+        self._run()
+        interaction = self._auto()
+        self.assertTrue(interaction.with_user(self.kam_user).has_access("read"))
+        self.assertFalse(
+            self.env["kam.interaction"].with_user(self.kam_user2).search([("id", "=", interaction.id)]),
+            "another team's key account manager does not see them",
+        )
+        with self.assertRaises(AccessError):
+            interaction.with_user(self.salesman).read(["name"])
+
+    def test_pipeline_sees_the_contact_the_same_day(self):
+        self.account.sudo().write(
+            {"kam_contact_interval_days": 30, "kam_last_interaction_date": self.now - timedelta(days=400)}
+        )
+        self.assertTrue(self.account.sudo().kam_contact_overdue)
+        message = self._incoming(self.contact, self.contact, days_ago=1)
+        results = self.env["kam.pipeline"]._cron_daily(stages={"contact_traffic", "figures_and_tiers"})
+        self.assertEqual(list(results), ["contact_traffic", "figures_and_tiers"])
+        self.env.invalidate_all()
+        self.assertEqual(self.account.sudo().kam_last_interaction_date, message.date)
+        self.assertFalse(self.account.sudo().kam_contact_overdue)
