@@ -218,8 +218,9 @@ class KamTrafficEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                WITH msg AS (
-                    SELECT m.*
+                WITH msg AS MATERIALIZED (
+                    SELECT m.id, m.model, m.res_id, m.date, m.message_type, m.author_id, m.subtype_id,
+                           m.is_internal, m.mail_activity_type_id
                       FROM mail_message m
                      WHERE m.model IN %(models)s AND m.res_id IS NOT NULL
                        AND m.message_type IN ('email', 'comment', 'email_outgoing', 'notification')
@@ -306,25 +307,36 @@ class KamTrafficEngine(models.AbstractModel):
             new = SQL("TRUE")
         else:
             since = last_run - CHANGE_MARGIN
-            new = SQL(
-                "(e.stop >= %s OR e.write_date >= %s OR acc.id = ANY(%s))", since, since, list(new_accounts or [])
-            )
+            new = SQL("(e.stop >= %s OR e.write_date >= %s)", since, since)
+            if new_accounts:
+                new = SQL(
+                    """(%s OR e.id IN (SELECT a.event_id FROM calendar_attendee a
+                                        JOIN res_partner c ON c.id = a.partner_id
+                                       WHERE c.commercial_partner_id = ANY(%s)))""",
+                    new,
+                    list(new_accounts),
+                )
+        # the events first (MATERIALIZED: a fence), then their attendees: never all the key accounts' contacts
         self.env.cr.execute(
             SQL(
                 """
-                SELECT e.id, acc.id, MIN(e.stop), MIN(e.opportunity_id), MIN(acc.company_id),
-                       MIN(acc.kam_manager_id), MIN(u.id), ARRAY_AGG(DISTINCT att.partner_id), MIN(e.name)
-                  FROM calendar_event e
-                  JOIN calendar_attendee att ON att.event_id = e.id AND att.state IS DISTINCT FROM 'declined'
+                WITH ev AS MATERIALIZED (
+                    SELECT e.id, e.stop, e.opportunity_id, e.user_id, e.name
+                      FROM calendar_event e
+                     WHERE e.active AND e.stop <= %(now)s AND e.stop >= %(start)s
+                       AND %(new)s
+                )
+                SELECT ev.id, acc.id, MIN(ev.stop), MIN(ev.opportunity_id), MIN(acc.company_id),
+                       MIN(acc.kam_manager_id), MIN(u.id), ARRAY_AGG(DISTINCT att.partner_id), MIN(ev.name)
+                  FROM ev
+                  JOIN calendar_attendee att ON att.event_id = ev.id AND att.state IS DISTINCT FROM 'declined'
                   JOIN res_partner c ON c.id = att.partner_id
                   JOIN res_partner acc ON acc.id = c.commercial_partner_id AND %(key_account)s
-             LEFT JOIN res_users u ON u.id = e.user_id AND NOT u.share
-                 WHERE e.active AND e.stop <= %(now)s AND e.stop >= %(start)s
-                   AND %(new)s
-                   AND NOT EXISTS (SELECT 1 FROM kam_interaction i
-                                    WHERE i.source_model = 'calendar.event' AND i.source_id = e.id
+             LEFT JOIN res_users u ON u.id = ev.user_id AND NOT u.share
+                 WHERE NOT EXISTS (SELECT 1 FROM kam_interaction i
+                                    WHERE i.source_model = 'calendar.event' AND i.source_id = ev.id
                                       AND i.partner_id = acc.id)
-              GROUP BY e.id, acc.id
+              GROUP BY ev.id, acc.id
                 """,
                 key_account=key_account_sql("acc"),
                 now=now,

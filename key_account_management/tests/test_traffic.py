@@ -283,3 +283,20 @@ class TestTraffic(KamCommon):
         self.env.invalidate_all()
         self.assertEqual(self.account.sudo().kam_last_interaction_date, message.date)
         self.assertFalse(self.account.sudo().kam_contact_overdue)
+
+    def test_new_key_account_gets_its_past_traffic(self):
+        # e-mails with a partner that is not a key account yet
+        message = self._incoming(self.stranger_contact, self.stranger_contact, days_ago=20)
+        self._run()
+        self.assertFalse(self._auto(self.stranger))
+        # the next run reads the messages above the watermark only: make it the newest message
+        self.env["mail.message"].flush_model()
+        self.env.cr.execute("SELECT MAX(id) FROM mail_message")
+        self.env["kam.traffic.engine"]._set_watermark(self.env.cr.fetchone()[0])
+        self._run()
+        self.assertFalse(self._auto(self.stranger))
+        # marked key: its traffic of the trailing window is read once
+        self.stranger.write({"kam_is_key_account": True, "kam_manager_id": self.kam_user.id})
+        self._run()
+        self.assertEqual(self._auto(self.stranger).mapped("source_id"), [message.id])
+        self.assertEqual(self.stranger.sudo().kam_last_interaction_date, message.date)
