@@ -13,7 +13,8 @@ What counts as contact (each source can be turned off in the settings):
 * e-mails on the account, its contacts, its opportunities and its orders:
   received from the account or one of its contacts (``email`` / ``comment``
   messages they wrote), or sent to them by an internal user (they are among
-  the recipients); internal notes never count;
+  the recipients, named or notified as followers); internal notes never
+  count;
 * activities of a call or meeting type marked done on the same documents
   (Odoo posts a message with ``mail_activity_type_id``);
 * past calendar events with the account or one of its contacts among the
@@ -175,6 +176,7 @@ class KamTrafficEngine(models.AbstractModel):
         self.env["mail.message.subtype"].flush_model(["internal"])
         self.env["mail.activity.type"].flush_model(["category"])
         self.env["res.partner"].flush_model(["commercial_partner_id", "kam_is_key_account", "active", "company_id"])
+        self.env["mail.notification"].flush_model(["mail_message_id", "res_partner_id"])
         self.env["res.users"].flush_model(["partner_id", "share"])
         self.env["crm.lead"].flush_model(["partner_id", "company_id"])
         self.env["sale.order"].flush_model(["partner_id", "company_id"])
@@ -253,7 +255,12 @@ class KamTrafficEngine(models.AbstractModel):
              LEFT JOIN mail_activity_type act ON act.id = doc.mail_activity_type_id
              LEFT JOIN res_partner author ON author.id = doc.author_id
              LEFT JOIN res_users author_user ON author_user.partner_id = doc.author_id AND NOT author_user.share
-             LEFT JOIN mail_message_res_partner_rel mr ON mr.mail_message_id = doc.id
+             -- the recipients: those named on the message, and the followers it was sent to
+             LEFT JOIN LATERAL (SELECT r.res_partner_id FROM mail_message_res_partner_rel r
+                                 WHERE r.mail_message_id = doc.id
+                                 UNION
+                                SELECT n.res_partner_id FROM mail_notification n
+                                 WHERE n.mail_message_id = doc.id AND n.res_partner_id IS NOT NULL) mr ON TRUE
              LEFT JOIN res_partner recipient ON recipient.id = mr.res_partner_id
                  WHERE (%(kinds)s)
                    AND NOT EXISTS (SELECT 1 FROM kam_interaction i

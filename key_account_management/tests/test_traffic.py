@@ -119,6 +119,22 @@ class TestTraffic(KamCommon):
         self.assertEqual(interaction.contact_ids, self.contact)
         self.assertEqual(self._figures()[:2], (message.date, 1))
 
+    def test_email_to_following_contact(self):
+        # sent to the opportunity's followers, the contact among them, no recipient named
+        lead = self.env["crm.lead"].create(
+            {"name": "Acme line 3", "type": "opportunity", "partner_id": self.account.id, "user_id": self.seller.id}
+        )
+        lead.message_subscribe(partner_ids=self.contact2.ids)
+        message = lead.with_user(self.seller).message_post(
+            body="<p>Our offer</p>", message_type="comment", subtype_xmlid="mail.mt_comment"
+        )
+        self.assertFalse(message.partner_ids)
+        self.assertIn(self.contact2, message.notification_ids.res_partner_id)
+        self._run()
+        interaction = self._auto()
+        self.assertRecordValues(interaction, [{"channel": "email", "direction": "outbound", "lead_id": lead.id}])
+        self.assertEqual(interaction.contact_ids, self.contact2)
+
     def test_done_call_on_opportunity_by_salesman(self):
         lead = self.env["crm.lead"].create(
             {"name": "Acme line 2", "type": "opportunity", "partner_id": self.contact2.id, "user_id": self.seller.id}
