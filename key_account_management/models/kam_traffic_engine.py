@@ -139,10 +139,14 @@ class KamTrafficEngine(models.AbstractModel):
     def _new_key_accounts(self, last_run):
         """Key accounts marked key since the last run: their past traffic
         (trailing window) is read once."""
-        self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
+        self.env["res.partner"].flush_model(
+            ["kam_is_key_account", "commercial_partner_id", "active", "kam_key_account_since"]
+        )
         self.env.cr.execute(
             SQL(
-                "SELECT p.id FROM res_partner p WHERE %s AND p.kam_key_account_since >= %s",
+                # marking an account key writes it: the recent rows only (index on write_date)
+                "SELECT p.id FROM res_partner p WHERE p.write_date >= %s AND %s AND p.kam_key_account_since >= %s",
+                last_run - CHANGE_MARGIN,
                 key_account_sql("p"),
                 last_run.date(),
             )
@@ -228,19 +232,19 @@ class KamTrafficEngine(models.AbstractModel):
                        AND m.message_type IN ('email', 'comment', 'email_outgoing', 'notification')
                        AND %(new)s
                 ), doc AS (
-                    SELECT msg.id, msg.date, msg.message_type, msg.author_id, msg.subtype_id, msg.is_internal,
-                           msg.mail_activity_type_id,
-                           CASE msg.model WHEN 'crm.lead' THEN msg.res_id END AS lead_id,
-                           CASE msg.model WHEN 'sale.order' THEN msg.res_id END AS order_id,
-                           COALESCE(so.company_id, lead.company_id) AS company_id,
-                           COALESCE(rp.commercial_partner_id, lp.commercial_partner_id, sp.commercial_partner_id)
-                               AS account_id
-                      FROM msg
-                 LEFT JOIN res_partner rp ON msg.model = 'res.partner' AND rp.id = msg.res_id
-                 LEFT JOIN crm_lead lead ON msg.model = 'crm.lead' AND lead.id = msg.res_id
-                 LEFT JOIN res_partner lp ON lp.id = lead.partner_id
-                 LEFT JOIN sale_order so ON msg.model = 'sale.order' AND so.id = msg.res_id
-                 LEFT JOIN res_partner sp ON sp.id = so.partner_id
+                    -- the account of each message's document: one join per model, on primary keys
+                    SELECT msg.*, NULL::int AS lead_id, NULL::int AS order_id, NULL::int AS company_id,
+                           rp.commercial_partner_id AS account_id
+                      FROM msg JOIN res_partner rp ON rp.id = msg.res_id
+                     WHERE msg.model = 'res.partner'
+                     UNION ALL
+                    SELECT msg.*, lead.id, NULL, lead.company_id, lp.commercial_partner_id
+                      FROM msg JOIN crm_lead lead ON lead.id = msg.res_id JOIN res_partner lp ON lp.id = lead.partner_id
+                     WHERE msg.model = 'crm.lead'
+                     UNION ALL
+                    SELECT msg.*, NULL, so.id, so.company_id, sp.commercial_partner_id
+                      FROM msg JOIN sale_order so ON so.id = msg.res_id JOIN res_partner sp ON sp.id = so.partner_id
+                     WHERE msg.model = 'sale.order'
                 )
                 SELECT doc.id, acc.id, MIN(doc.date), MIN(doc.lead_id), MIN(doc.order_id),
                        COALESCE(MIN(doc.company_id), MIN(acc.company_id)), MIN(acc.kam_manager_id),
