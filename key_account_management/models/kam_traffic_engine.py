@@ -13,8 +13,8 @@ What counts as contact (each source can be turned off in the settings):
 * e-mails on the account, its contacts, its opportunities and its orders:
   received from the account or one of its contacts (``email`` / ``comment``
   messages they wrote), or sent to them by an internal user (they are among
-  the recipients, named or notified as followers); internal notes never
-  count;
+  the recipients, named or notified as followers); notes written by
+  employees never count;
 * activities of a call or meeting type marked done on the same documents
   (Odoo posts a message with ``mail_activity_type_id``);
 * past calendar events with the account or one of its contacts among the
@@ -201,12 +201,16 @@ class KamTrafficEngine(models.AbstractModel):
             )
         kinds = []
         if emails:
-            # received: written by the account or one of its contacts (not an internal user)
+            # received: written by the account or one of its contacts (not an internal user); an incoming
+            # e-mail whatever its subtype (Odoo files a reply to a note, or the e-mail that creates a record,
+            # under an internal subtype: it is still the customer writing)
             kinds.append(
                 SQL(
-                    """(doc.mail_activity_type_id IS NULL AND doc.message_type IN ('email', 'comment')
-                        AND NOT COALESCE(doc.is_internal, FALSE) AND NOT COALESCE(st.internal, FALSE)
-                        AND author.commercial_partner_id = acc.id AND author_user.id IS NULL)"""
+                    """(doc.mail_activity_type_id IS NULL AND author.commercial_partner_id = acc.id
+                        AND author_user.id IS NULL
+                        AND (doc.message_type = 'email'
+                             OR (doc.message_type = 'comment' AND NOT COALESCE(doc.is_internal, FALSE)
+                                 AND NOT COALESCE(st.internal, FALSE))))"""
                 )
             )
             # sent: by an internal user, with the account or one of its contacts among the recipients

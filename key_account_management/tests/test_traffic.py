@@ -99,6 +99,15 @@ class TestTraffic(KamCommon):
         self.assertEqual(count, 1)
         self.assertEqual(summary, "Email: 1")
 
+    def test_email_from_contact_filed_as_note(self):
+        # Odoo files a reply to an internal message (or the e-mail that creates a record) under an
+        # internal subtype: still the customer writing
+        message = self.contact2.sudo().message_post(
+            body="<p>Answer</p>", message_type="email", subtype_xmlid="mail.mt_note", author_id=self.contact2.id
+        )
+        self._run()
+        self.assertRecordValues(self._auto(), [{"direction": "inbound", "source_id": message.id}])
+
     def test_outgoing_email_by_salesman_without_our_groups(self):
         # the salesman e-mails the key account's contact: no error, nothing done at that time
         message = self.contact.with_user(self.seller).message_post(
@@ -316,3 +325,47 @@ class TestTraffic(KamCommon):
         self._run()
         self.assertEqual(self._auto(self.stranger).mapped("source_id"), [message.id])
         self.assertEqual(self.stranger.sudo().kam_last_interaction_date, message.date)
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestTrafficQueryCount(KamCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bulk = cls.env["res.partner"]
+        for index in range(12):
+            cls.bulk |= cls._make_account(f"Bulk traffic {index}", manager=cls.kam_user)
+        cls.contacts = cls.env["res.partner"].create(
+            [{"name": f"Buyer {index}", "parent_id": account.id} for index, account in enumerate(cls.bulk)]
+        )
+
+    def _traffic(self, contacts):
+        for contact in contacts:
+            contact.message_post(body="<p>in</p>", message_type="email", author_id=contact.id)
+            contact.message_post(
+                body="<p>out</p>", message_type="comment", subtype_xmlid="mail.mt_comment", partner_ids=contact.ids
+            )
+            contact.activity_schedule("mail.mail_activity_data_call").action_feedback(feedback="ok")
+
+    def _queries_for(self, contacts):
+        self._traffic(contacts)
+        self.env.invalidate_all()
+        self.env.flush_all()
+        self.env.cr.flush()
+        before = self.env.cr.sql_log_count
+        self.env["kam.traffic.engine"]._run()
+        self.env.flush_all()
+        self.env.cr.flush()
+        return self.env.cr.sql_log_count - before
+
+    def test_queries_do_not_grow_with_the_traffic(self):
+        self._queries_for(self.contacts[:1])  # warm the caches (and the first run)
+        few = self._queries_for(self.contacts[1:3])
+        many = self._queries_for(self.contacts[3:])
+        self.assertEqual(many, few, "9 accounts' traffic, as many queries as 2 accounts'")
+        logged = self.env["kam.interaction"].search(
+            [("partner_id", "in", self.bulk.ids), ("source_model", "!=", False)]
+        )
+        self.assertEqual(len(logged), 36)
+        # nothing new: nothing logged, fewer queries
+        self.assertLess(self._queries_for(self.contacts[:0]), few)
