@@ -69,18 +69,20 @@ class KamTrafficEngine(models.AbstractModel):
         )
         new_accounts = self._new_key_accounts(last_run) if last_run else []
         rows = []
-        if company.kam_traffic_email or company.kam_traffic_activities:
-            rows += self._message_rows(
-                watermark, trailing_start, new_accounts, company.kam_traffic_email, company.kam_traffic_activities
-            )
+        sources = (company.kam_traffic_email, company.kam_traffic_activities)
+        if any(sources):
+            new = SQL("m.date >= %s", trailing_start) if watermark is None else SQL("m.id > %s", watermark)
+            rows += self._message_rows(new, *sources)
+            if new_accounts:
+                rows += self._message_rows(self._documents_sql(new_accounts, trailing_start), *sources)
         if company.kam_traffic_calendar:
             rows += self._event_rows(last_run, trailing_start, new_accounts, started)
-        by_account = defaultdict(list)
+        by_account = defaultdict(dict)  # {account: {source: row}}: a message both new and of a new account once
         for row in rows:
-            by_account[row["partner_id"]].append(row)
+            by_account[row["partner_id"]][row["source_model"], row["source_id"]] = row
 
         def log_batch(partners):
-            self._log_interactions([row for pid in partners.ids for row in by_account[pid]])
+            self._log_interactions([row for pid in partners.ids for row in by_account[pid].values()])
             partners._kam_refresh_interaction_figures()
 
         result = job._run_in_batches(sorted(by_account), log_batch, batch_size=batch_size)
@@ -157,12 +159,37 @@ class KamTrafficEngine(models.AbstractModel):
     # Readers: one query per source
     # ------------------------------------------------------------------
     @api.model
-    def _message_rows(self, watermark, trailing_start, new_accounts, emails=True, activities=True):
-        """Messages to log: new ones (above ``watermark``; every message of
-        the trailing window when None) and those of the documents of
-        ``new_accounts`` in the trailing window. One query, from the new
-        messages (primary key range) to their document and account (primary
-        keys), grouped per message and account."""
+    def _documents_sql(self, accounts, since):
+        """The messages since ``since`` on the documents of ``accounts``
+        (the accounts, their contacts, opportunities and orders), as a
+        condition on ``mail_message m`` the index on (model, res_id) answers."""
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["crm.lead"].flush_model(["partner_id"])
+        self.env["sale.order"].flush_model(["partner_id"])
+        cr = self.env.cr
+        cr.execute(SQL("SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)", list(accounts)))
+        members = [row[0] for row in cr.fetchall()]
+        cr.execute(SQL("SELECT id FROM crm_lead WHERE partner_id = ANY(%s)", members))
+        leads = [row[0] for row in cr.fetchall()]
+        cr.execute(SQL("SELECT id FROM sale_order WHERE partner_id = ANY(%s)", members))
+        orders = [row[0] for row in cr.fetchall()]
+        return SQL(
+            """m.date >= %s AND ((m.model = 'res.partner' AND m.res_id = ANY(%s))
+                               OR (m.model = 'crm.lead' AND m.res_id = ANY(%s))
+                               OR (m.model = 'sale.order' AND m.res_id = ANY(%s)))""",
+            since,
+            members,
+            leads,
+            orders,
+        )
+
+    @api.model
+    def _message_rows(self, new, emails=True, activities=True):
+        """Messages to log among those ``new`` selects (a condition on
+        ``mail_message m``: above the watermark, or of the documents of new
+        key accounts). One query, from these messages (primary key range, or
+        (model, res_id)) to their document and account (primary keys),
+        grouped per message and account."""
         self.env["mail.message"].flush_model(
             [
                 "model",
@@ -185,20 +212,6 @@ class KamTrafficEngine(models.AbstractModel):
         self.env["crm.lead"].flush_model(["partner_id", "company_id"])
         self.env["sale.order"].flush_model(["partner_id", "company_id"])
         self.env["kam.interaction"].flush_model(["source_model", "source_id", "partner_id"])
-        new = SQL("m.date >= %s", trailing_start) if watermark is None else SQL("m.id > %s", watermark)
-        if new_accounts:
-            members = SQL("SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s)", new_accounts)
-            new = SQL(
-                """(%(new)s OR (m.date >= %(start)s AND (
-                        (m.model = 'res.partner' AND m.res_id IN (%(members)s))
-                     OR (m.model = 'crm.lead'
-                         AND m.res_id IN (SELECT id FROM crm_lead WHERE partner_id IN (%(members)s)))
-                     OR (m.model = 'sale.order'
-                         AND m.res_id IN (SELECT id FROM sale_order WHERE partner_id IN (%(members)s))))))""",
-                new=new,
-                start=trailing_start,
-                members=members,
-            )
         kinds = []
         if emails:
             # received: written by the account or one of its contacts (not an internal user); an incoming
