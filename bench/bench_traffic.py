@@ -12,7 +12,8 @@ copy:
 * ``first``: the first run (every message of the trailing window);
 * ``daily``: the next day (the last run a day earlier), after 1 % of the
   accounts exchanged 2 e-mails, a done call and 5 notifications, and half of
-  them had a meeting;
+  them had a meeting, and 10 accounts were marked key (their year of traffic
+  read once);
 * ``nothing new``: a run right after, with no new traffic (the stage's cost
   in a pipeline whose data has no traffic, as ``bench_pipeline.py``'s).
 
@@ -105,7 +106,13 @@ def explain(env):
         text = query.code if isinstance(query, SQL) else str(query)
         if any(
             marker in text
-            for marker in ("WITH msg AS", "WITH ev AS", "kam_key_account_since", "FROM mail_message WHERE create_date")
+            for marker in (
+                "WITH msg AS",
+                "FROM calendar_event e",
+                "JOIN res_partner acc ON acc.id = c.commercial",
+                "kam_key_account_since",
+                "FROM mail_message WHERE create_date",
+            )
         ):
             plan = SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query) if isinstance(query, SQL) else "EXPLAIN " + query
             execute(plan, params)
@@ -156,6 +163,16 @@ def main():
                                   'key_account_management.last_full_run.contact_traffic')"""
             )
             add_traffic(cr, limit=max(accounts // 100, 1), daily=True)
+            # and 10 accounts were marked key since (their year of traffic is read once)
+            cr.execute(
+                """UPDATE res_partner SET kam_key_account_since = CURRENT_DATE, write_date = now() AT TIME ZONE 'UTC'
+                    WHERE id IN (SELECT id FROM res_partner WHERE kam_is_key_account AND commercial_partner_id = id
+                                  ORDER BY id DESC LIMIT 10)"""
+            )
+            cr.execute(
+                """DELETE FROM kam_interaction WHERE source_model IS NOT NULL AND partner_id IN (
+                       SELECT id FROM res_partner WHERE kam_key_account_since = CURRENT_DATE)"""
+            )
             cr.execute("ANALYZE kam_interaction")
             cr.commit()
             if args.explain:

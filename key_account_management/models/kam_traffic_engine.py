@@ -326,7 +326,7 @@ class KamTrafficEngine(models.AbstractModel):
         """Past calendar events with the account or one of its contacts among
         the attendees (not declined): those that ended or were changed since
         the last run (every one of the trailing window on the first run), and
-        those of ``new_accounts``. One query, grouped per event and account."""
+        those of ``new_accounts``. One row per event and account."""
         self.env["calendar.event"].flush_model(["name", "stop", "active", "user_id", "opportunity_id"])
         self.env["calendar.attendee"].flush_model(["event_id", "partner_id", "state"])
         self.env["res.partner"].flush_model(["commercial_partner_id", "kam_is_key_account", "active", "company_id"])
@@ -344,53 +344,75 @@ class KamTrafficEngine(models.AbstractModel):
                     new,
                     list(new_accounts),
                 )
-        # the events first (MATERIALIZED: a fence), then their attendees: never all the key accounts' contacts
-        self.env.cr.execute(
+        # three narrow queries, each on its own keys, not one join that the planner may start from every
+        # key account's contacts: the events' attendees (calendar tables), their accounts (primary keys),
+        # the events already logged (unique index)
+        cr = self.env.cr
+        cr.execute(
             SQL(
                 """
-                WITH ev AS MATERIALIZED (
-                    SELECT e.id, e.stop, e.opportunity_id, e.user_id, e.name
-                      FROM calendar_event e
-                     WHERE e.active AND e.stop <= %(now)s AND e.stop >= %(start)s
-                       AND %(new)s
-                )
-                SELECT ev.id, acc.id, MIN(ev.stop), MIN(ev.opportunity_id), MIN(acc.company_id),
-                       MIN(acc.kam_manager_id), MIN(u.id), ARRAY_AGG(DISTINCT att.partner_id), MIN(ev.name)
-                  FROM ev
-                  JOIN calendar_attendee att ON att.event_id = ev.id AND att.state IS DISTINCT FROM 'declined'
-                  JOIN res_partner c ON c.id = att.partner_id
-                  JOIN res_partner acc ON acc.id = c.commercial_partner_id AND %(key_account)s
-             LEFT JOIN res_users u ON u.id = ev.user_id AND NOT u.share
-                 WHERE NOT EXISTS (SELECT 1 FROM kam_interaction i
-                                    WHERE i.source_model = 'calendar.event' AND i.source_id = ev.id
-                                      AND i.partner_id = acc.id)
-              GROUP BY ev.id, acc.id
+                SELECT e.id, e.stop, e.opportunity_id, e.user_id, e.name, a.partner_id
+                  FROM calendar_event e
+                  JOIN calendar_attendee a ON a.event_id = e.id AND a.state IS DISTINCT FROM 'declined'
+                 WHERE e.active AND e.stop <= %(now)s AND e.stop >= %(start)s AND %(new)s
                 """,
-                key_account=key_account_sql("acc"),
                 now=now,
                 start=trailing_start,
                 new=new,
             )
         )
-        return [
-            {
-                "source_model": "calendar.event",
-                "source_id": eid,
-                "partner_id": account,
-                "date": stop,
-                "lead_id": lead,
-                "sale_order_id": None,
-                "company_id": company,
-                "kam_manager_id": manager,
-                "channel": "meeting",
-                "direction": "outbound",
-                "kind": "event",
-                "name": name,
-                "user_ids": [user] if user else [],
-                "contact_ids": [c for c in attendees if c != account],
-            }
-            for eid, account, stop, lead, company, manager, user, attendees, name in self.env.cr.fetchall()
-        ]
+        attendees = cr.fetchall()
+        if not attendees:
+            return []
+        cr.execute(
+            SQL(
+                """
+                SELECT c.id, acc.id, acc.company_id, acc.kam_manager_id
+                  FROM res_partner c
+                  JOIN res_partner acc ON acc.id = c.commercial_partner_id AND %s
+                 WHERE c.id = ANY(%s)
+                """,
+                key_account_sql("acc"),
+                list({row[5] for row in attendees}),
+            )
+        )
+        accounts = {pid: (account, company, manager) for pid, account, company, manager in cr.fetchall()}
+        cr.execute(
+            SQL(
+                "SELECT source_id, partner_id FROM kam_interaction WHERE source_model = 'calendar.event' "
+                "AND source_id = ANY(%s)",
+                list({row[0] for row in attendees}),
+            )
+        )
+        logged = set(cr.fetchall())
+        internal = set(self.env["res.users"].sudo().search([("share", "=", False)]).ids)
+        rows = {}
+        for eid, stop, lead, user, name, pid in attendees:
+            if pid not in accounts or (eid, accounts[pid][0]) in logged:
+                continue
+            account, company, manager = accounts[pid]
+            row = rows.setdefault(
+                (eid, account),
+                {
+                    "source_model": "calendar.event",
+                    "source_id": eid,
+                    "partner_id": account,
+                    "date": stop,
+                    "lead_id": lead,
+                    "sale_order_id": None,
+                    "company_id": company,
+                    "kam_manager_id": manager,
+                    "channel": "meeting",
+                    "direction": "outbound",
+                    "kind": "event",
+                    "name": name,
+                    "user_ids": [user] if user in internal else [],
+                    "contact_ids": [],
+                },
+            )
+            if pid != account and pid not in row["contact_ids"]:
+                row["contact_ids"].append(pid)
+        return list(rows.values())
 
     # ------------------------------------------------------------------
     # Writer
