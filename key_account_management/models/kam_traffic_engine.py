@@ -251,15 +251,15 @@ class KamTrafficEngine(models.AbstractModel):
                 ), doc AS (
                     -- the account of each message's document: one join per model, on primary keys
                     SELECT msg.*, NULL::int AS lead_id, NULL::int AS order_id, NULL::int AS company_id,
-                           rp.commercial_partner_id AS account_id
+                           rp.commercial_partner_id AS account_id, rp.id AS doc_partner_id
                       FROM msg JOIN res_partner rp ON rp.id = msg.res_id
                      WHERE msg.model = 'res.partner'
                      UNION ALL
-                    SELECT msg.*, lead.id, NULL, lead.company_id, lp.commercial_partner_id
+                    SELECT msg.*, lead.id, NULL, lead.company_id, lp.commercial_partner_id, lp.id
                       FROM msg JOIN crm_lead lead ON lead.id = msg.res_id JOIN res_partner lp ON lp.id = lead.partner_id
                      WHERE msg.model = 'crm.lead'
                      UNION ALL
-                    SELECT msg.*, NULL, so.id, so.company_id, sp.commercial_partner_id
+                    SELECT msg.*, NULL, so.id, so.company_id, sp.commercial_partner_id, sp.id
                       FROM msg JOIN sale_order so ON so.id = msg.res_id JOIN res_partner sp ON sp.id = so.partner_id
                      WHERE msg.model = 'sale.order'
                 )
@@ -269,7 +269,8 @@ class KamTrafficEngine(models.AbstractModel):
                        ARRAY_REMOVE(ARRAY_AGG(DISTINCT CASE WHEN author.commercial_partner_id = acc.id
                                                             THEN author.id END), NULL)
                        || ARRAY_REMOVE(ARRAY_AGG(DISTINCT CASE WHEN recipient.commercial_partner_id = acc.id
-                                                               THEN recipient.id END), NULL)
+                                                               THEN recipient.id END), NULL),
+                       MIN(doc.doc_partner_id)
                   FROM doc
                   JOIN res_partner acc ON acc.id = doc.account_id AND %(key_account)s
              LEFT JOIN mail_message_subtype st ON st.id = doc.subtype_id
@@ -297,9 +298,11 @@ class KamTrafficEngine(models.AbstractModel):
         )
         rows = []
         for row in self.env.cr.fetchall():
-            mid, account, date, lead, order, company, manager, category, by_user, user, contacts = row
+            mid, account, date, lead, order, company, manager, category, by_user, user, contacts, doc_partner = row
             if category:
                 channel, direction = ("phone" if category == "phonecall" else "meeting"), "outbound"
+                # a call or a meeting done on a contact's record, or on a document of a contact: with them
+                contacts = [doc_partner]
             else:
                 channel, direction = "email", "outbound" if by_user else "inbound"
             rows.append(

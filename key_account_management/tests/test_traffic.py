@@ -154,8 +154,12 @@ class TestTraffic(KamCommon):
         self.assertFalse(self._auto())
         self._run()
         interaction = self._auto()
-        self.assertRecordValues(interaction, [{"channel": "phone", "lead_id": lead.id, "state": "done"}])
+        self.assertRecordValues(
+            interaction,
+            [{"channel": "phone", "lead_id": lead.id, "state": "done", "name": "Call with Acme Engineer"}],
+        )
         self.assertEqual(interaction.user_ids, self.seller)
+        self.assertEqual(interaction.contact_ids, self.contact2, "the opportunity's contact")
         last, count, summary = self._figures()
         self.assertEqual(last, interaction.date)
         self.assertEqual(count, 1)
