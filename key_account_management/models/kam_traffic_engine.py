@@ -86,7 +86,9 @@ class KamTrafficEngine(models.AbstractModel):
             partners._kam_refresh_interaction_figures()
 
         result = job._run_in_batches(sorted(by_account), log_batch, batch_size=batch_size)
-        if not result.running_elsewhere:
+        if not result.running_elsewhere and not result.skipped:
+            # an account skipped (a user logged the same e-mail by hand meanwhile...) is read again
+            # next time, with what the others got (logged once: the unique key)
             self._set_watermark(max(watermark or 0, self._new_watermark(started)))
             job._set_last_run(JOB, started, full=not last_run)
         return result
