@@ -68,15 +68,25 @@ class KamTrafficEngine(models.AbstractModel):
             fields.Date.context_today(self) - relativedelta(months=company.kam_trailing_months), time.min
         )
         new_accounts = self._new_key_accounts(last_run) if last_run else []
+        # each source as the settings of the interaction's company say (the document's, else the
+        # account's, else the company the job runs in); read when one company counts it
+        settings = {
+            c.id: {"email": c.kam_traffic_email, "activity": c.kam_traffic_activities, "event": c.kam_traffic_calendar}
+            for c in self.env["res.company"].sudo().search([])
+        }
+        counted = {source for values in settings.values() for source, on in values.items() if on}
         rows = []
-        sources = (company.kam_traffic_email, company.kam_traffic_activities)
+        sources = ("email" in counted, "activity" in counted)
         if any(sources):
             new = SQL("m.date >= %s", trailing_start) if watermark is None else SQL("m.id > %s", watermark)
             rows += self._message_rows(new, *sources)
             if new_accounts:
                 rows += self._message_rows(self._documents_sql(new_accounts, trailing_start), *sources)
-        if company.kam_traffic_calendar:
+        if "event" in counted:
             rows += self._event_rows(last_run, trailing_start, new_accounts, started)
+        rows = [
+            row for row in rows if settings.get(row["company_id"] or company.id, settings[company.id])[row["source"]]
+        ]
         by_account = defaultdict(dict)  # {account: {source: row}}: a message both new and of a new account once
         for row in rows:
             by_account[row["partner_id"]][row["source_model"], row["source_id"]] = row
@@ -320,6 +330,7 @@ class KamTrafficEngine(models.AbstractModel):
                     "channel": channel,
                     "direction": direction,
                     "kind": category or direction,
+                    "source": "activity" if category else "email",
                     "user_ids": [user] if user else [],
                     "contact_ids": [c for c in dict.fromkeys(contacts or []) if c != account],
                 }
@@ -410,6 +421,7 @@ class KamTrafficEngine(models.AbstractModel):
                     "channel": "meeting",
                     "direction": "outbound",
                     "kind": "event",
+                    "source": "event",
                     "name": name,
                     "user_ids": [user] if user in internal else [],
                     "contact_ids": [],

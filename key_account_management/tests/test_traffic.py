@@ -248,6 +248,20 @@ class TestTraffic(KamCommon):
         self._run()
         self.assertEqual(len(self._auto()), 1)
 
+    def test_settings_of_the_accounts_company(self):
+        company_b = self.env["res.company"].create({"name": "Traffic Company B", "kam_traffic_email": False})
+        account_b = self._make_account("Key Account in B", manager=self.kam_user, company_id=company_b.id)
+        self.assertEqual(account_b.company_id, company_b)
+        contact_b = self.env["res.partner"].create({"name": "B Buyer", "parent_id": account_b.id})
+        for contact in (self.contact, contact_b):
+            self._incoming(contact, contact)
+            contact.activity_schedule("mail.mail_activity_data_call").action_feedback(feedback="ok")
+        self._run()
+        self.assertEqual(sorted(self._auto().mapped("channel")), ["email", "phone"])
+        logged_b = self._auto(account_b)
+        self.assertEqual(logged_b.mapped("channel"), ["phone"], "company B counts its done calls, not its e-mails")
+        self.assertEqual(logged_b.company_id, company_b)
+
     def test_settings_in_the_settings_form(self):
         settings = self.env["res.config.settings"].with_user(self.env.ref("base.user_admin")).create({})
         self.assertTrue(settings.kam_traffic_email)
