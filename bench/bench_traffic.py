@@ -17,6 +17,9 @@ copy:
 * ``nothing new``: a run right after, with no new traffic (the stage's cost
   in a pipeline whose data has no traffic, as ``bench_pipeline.py``'s).
 
+Each run is the pipeline's stage (``_run_in_pipeline``): the interactions;
+the figures of their accounts are the next stage's work.
+
 With ``--explain``, prints the plan of the stage's queries on the daily run.
 Usage (from the repository root)::
 
@@ -121,7 +124,7 @@ def explain(env):
 
     cr.execute = explained
     try:
-        env["kam.traffic.engine"]._run()
+        env["kam.traffic.engine"]._run_in_pipeline()
     finally:
         cr.execute = execute
         cr.rollback()
@@ -147,7 +150,7 @@ def main():
             add_traffic(cr)
             cr.commit()
             t0 = time.perf_counter()
-            result = engine._run()
+            result = engine._run_in_pipeline()
             cr.commit()
             log(f"{accounts} accounts: first run {time.perf_counter() - t0:.2f}s ({result!r})")
             cr.execute(
@@ -178,11 +181,11 @@ def main():
             if args.explain:
                 explain(env)
             t0 = time.perf_counter()
-            result = engine._run()
+            result = engine._run_in_pipeline()
             cr.commit()
             log(f"daily (1 %): {time.perf_counter() - t0:.3f}s ({result!r})")
             t0 = time.perf_counter()
-            result = engine._run()
+            result = engine._run_in_pipeline()
             cr.rollback()
             log(f"nothing new: {time.perf_counter() - t0:.3f}s ({result!r})")
     finally:

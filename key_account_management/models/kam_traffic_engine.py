@@ -50,7 +50,14 @@ class KamTrafficEngine(models.AbstractModel):
         return self._run(batch_size=batch_size)
 
     @api.model
-    def _run(self, batch_size=None):
+    def _run_in_pipeline(self):
+        """The pipeline's stage: the interactions only; the next stage
+        (figures_and_tiers) refreshes the figures of the accounts whose
+        interactions were written, once."""
+        return self._run(refresh=False)
+
+    @api.model
+    def _run(self, batch_size=None, refresh=True):
         """Log as interactions the traffic with key accounts since the last
         run (the first run: over the trailing window), in batches of accounts.
 
@@ -58,7 +65,9 @@ class KamTrafficEngine(models.AbstractModel):
         key): the last message older than ``CHANGE_MARGIN`` at the previous
         run, so that a message committed late by a long transaction is still
         read (what is read again is not logged twice). The accounts marked
-        key since the last run get their traffic of the trailing window."""
+        key since the last run get their traffic of the trailing window.
+        ``refresh``: the interaction figures of these accounts refreshed
+        too (last contact, counts), as a hand-logged interaction does."""
         job = self.env["kam.job"]
         company = self.env.company
         started = fields.Datetime.now()
@@ -93,7 +102,8 @@ class KamTrafficEngine(models.AbstractModel):
 
         def log_batch(partners):
             self._log_interactions([row for pid in partners.ids for row in by_account[pid].values()])
-            partners._kam_refresh_interaction_figures()
+            if refresh:
+                partners._kam_refresh_interaction_figures()
 
         result = job._run_in_batches(sorted(by_account), log_batch, batch_size=batch_size)
         if not result.running_elsewhere and not result.skipped:

@@ -320,7 +320,16 @@ class TestTraffic(KamCommon):
             {"kam_contact_interval_days": 30, "kam_last_interaction_date": self.now - timedelta(days=400)}
         )
         self.assertTrue(self.account.sudo().kam_contact_overdue)
+        # yesterday's run, then today's traffic: the stage logs it, the next stage (incremental) refreshes
+        self.env["kam.pipeline"]._cron_daily(stages={"contact_traffic", "figures_and_tiers"})
+        self.account.sudo().kam_last_interaction_date = self.now - timedelta(days=400)
         message = self._incoming(self.contact, self.contact, days_ago=1)
+        self.env["kam.pipeline"]._cron_daily(stages={"contact_traffic"})
+        self.env.invalidate_all()
+        self.assertEqual(self._auto().date, message.date)
+        self.assertNotEqual(
+            self.account.sudo().kam_last_interaction_date, message.date, "in the pipeline, the next stage refreshes"
+        )
         results = self.env["kam.pipeline"]._cron_daily(stages={"contact_traffic", "figures_and_tiers"})
         self.assertEqual(list(results), ["contact_traffic", "figures_and_tiers"])
         self.env.invalidate_all()
