@@ -7,6 +7,10 @@ Example: the Key Accounts kanban of ``make run``::
 
     .venv/bin/python scripts/screenshot.py \
         "/odoo/action-key_account_management.kam_account_action" kanban.png
+
+``--lang zh_CN`` takes it in that language (installed on the database): the
+user's language is set for the screenshot and put back afterwards. ``--db``
+names the database when the server has several.
 """
 
 import argparse
@@ -18,6 +22,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+import xmlrpc.client
 
 import websocket
 
@@ -26,6 +31,38 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class UserLanguage:
+    """Set the language of the user ``login`` over XML-RPC for the time of
+    the screenshot, then put the previous one back."""
+
+    def __init__(self, base, db, login, password, lang):
+        common = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/common")
+        self.models = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
+        if not db:
+            databases = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/db").list()
+            if len(databases) != 1:
+                raise SystemExit(f"several databases ({', '.join(databases)}): give one with --db")
+            db = databases[0]
+        self.auth = (db, common.authenticate(db, login, password, {}), password)
+        if not self.auth[1]:
+            raise SystemExit(f"cannot log in as {login} on {db}")
+        installed = self._call("res.lang", "search_count", [[("code", "=", lang)]])
+        if not installed:
+            raise SystemExit(f"the language {lang} is not installed on {db} (make run RUN_LANG={lang} loads it)")
+        self.lang = lang
+        self.previous = self._call("res.users", "read", [[self.auth[1]], ["lang"]])[0]["lang"]
+
+    def _call(self, model, method, args):
+        return self.models.execute_kw(*self.auth, model, method, args)
+
+    def __enter__(self):
+        self._call("res.users", "write", [[self.auth[1]], {"lang": self.lang}])
+        return self
+
+    def __exit__(self, *exc):
+        self._call("res.users", "write", [[self.auth[1]], {"lang": self.previous}])
 
 
 class Page:
@@ -62,8 +99,17 @@ def main():
     parser.add_argument("--login", default="admin")
     parser.add_argument("--password", default="admin")
     parser.add_argument("--wait", default=".o_kanban_record, .o_list_table, .o_form_view")
-    parser.add_argument("--lang", default="")
+    parser.add_argument("--lang", default="", help="language code, e.g. zh_CN (default: the user's)")
+    parser.add_argument("--db", default="", help="database (default: the only one of the server)")
     args = parser.parse_args()
+    if args.lang:
+        with UserLanguage(args.base, args.db, args.login, args.password, args.lang):
+            shoot(args)
+    else:
+        shoot(args)
+
+
+def shoot(args):
     port = free_port()
     profile = tempfile.mkdtemp()
     chrome = subprocess.Popen(

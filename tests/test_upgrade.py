@@ -33,13 +33,24 @@ shared = Partner.create({{"name": "Upgrade Shared Account", "is_company": True}}
 shared.write({{"kam_is_key_account": True, "kam_manager_id": admin.id}})
 env.flush_all()
 env.cr.execute("UPDATE res_partner SET company_id = NULL WHERE id = %s", [shared.id])
+# a risk signal of a version that stored its description as English text (before 18.0.1.8.0):
+# the 18.0.1.8.0 migration keeps it as a typed text
+signal = env["kam.risk.signal"].sudo().create({{
+    "partner_id": account.id, "signal_type": "complaint", "severity": "high", "value": 3, "threshold": 2,
+}})
+env.flush_all()
+env.cr.execute("ALTER TABLE kam_risk_signal ADD COLUMN IF NOT EXISTS description varchar")
+env.cr.execute(
+    "UPDATE kam_risk_signal SET description = %s, description_data = NULL WHERE id = %s",
+    ["3 open complaint(s) (threshold 2).", signal.id],
+)
 env.cr.execute("UPDATE ir_module_module SET latest_version = '18.0.1.3.0' WHERE name = %s", ["{MODULE}"])
 # 18.0.1.3.0 ran each job on a scheduled action of its own
 for cron in env["ir.cron"].with_context(active_test=False).search([]):
     if cron.get_external_id()[cron.id].startswith("{MODULE}.ir_cron_kam_"):
         cron.active = True
 env.cr.commit()
-emit({{"partner_id": account.id, "shared_id": shared.id}})
+emit({{"partner_id": account.id, "shared_id": shared.id, "signal_id": signal.id}})
 """
 
 READ_STATE = f"""
@@ -66,6 +77,7 @@ emit({{
         if xmlid.startswith("{MODULE}.")
     ),
     "main_company_id": env.ref("base.main_company").id,
+    "signal_description": env["kam.risk.signal"].sudo().browse(int(SIGNAL_ID)).with_context(lang="en_US").description,
 }})
 """
 
@@ -75,13 +87,17 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     log = "pytest-upgrade.log"
 
     created = odoo_shell(db, CREATE_DATA, log_name=log)
-    read_state = f"PARTNER_ID = {created['partner_id']}\nSHARED_ID = {created['shared_id']}\n{READ_STATE}"
+    read_state = (
+        f"PARTNER_ID = {created['partner_id']}\nSHARED_ID = {created['shared_id']}\n"
+        f"SIGNAL_ID = {created['signal_id']}\n{READ_STATE}"
+    )
     before = odoo_shell(db, read_state, log_name=log)
     assert before["is_key_account"] and before["tier_xmlid"] == f"{MODULE}.kam_tier_key"
     assert before["manager_id"] == 2
     assert len(before["history_ids"]) >= 2
     assert before["tier_names"][str(before["default_tiers"][RENAMED_TIER])] == RENAMED_TO
     assert not before["shared_company_id"]
+    assert not before["signal_description"], "the old description column is not read by the new code"
 
     update = run_odoo(["-d", db, "-u", MODULE, "--stop-after-init", "--no-http"], log_name=log, timeout=600)
     assert update.returncode == 0, f"-u {MODULE} exited with {update.returncode}:\n{update.stderr[-4000:]}"
@@ -101,6 +117,8 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     assert after["history_ids"] == before["history_ids"]
     assert after["history_total"] == before["history_total"]
     assert after["shared_company_id"] == after["main_company_id"], "the account without company got its manager's"
+    # the description stored as text before 18.0.1.8.0 is kept
+    assert after["signal_description"] == "3 open complaint(s) (threshold 2)."
     # record rules are noupdate: the migration writes the rule that changed, as the XML has it
     xml = ElementTree.parse(Path(__file__).parent.parent / MODULE / "security" / "ir_rules.xml")
     record = xml.find(".//record[@id='mail_activity_rule_kam_viewer']/field[@name='domain_force']")

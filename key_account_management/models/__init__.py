@@ -9,6 +9,7 @@
 #   kam_review.py           4. periodic reviews
 #   kam_cadence_engine.py   5-6. contact cadence, then customer care
 #   kam_activity.py         the activities every stage raises, once
+# kam_digest.py (weekly, its own scheduled action): the digest e-mail of each manager.
 # res_partner.py, sale_order.py, crm_lead.py, res_company.py and
 # res_config_settings.py hold the fields of the core models and thin glue.
 from . import (
@@ -22,6 +23,7 @@ from . import (
     kam_competitor_note,
     kam_dashboard,
     kam_demo,
+    kam_digest,
     kam_health_engine,
     kam_health_snapshot,
     kam_input,
@@ -32,6 +34,7 @@ from . import (
     kam_plan,
     kam_preference,
     kam_responsibility,
+    kam_responsibility_matrix,
     kam_review,
     kam_risk_signal,
     kam_sale_trend,
@@ -39,11 +42,13 @@ from . import (
     kam_tier_engine,
     kam_tier_history,
     kam_traffic_engine,
+    kam_transaction_history,
     mail_activity_plan_template,
     mail_message,
     mail_tracking_value,
     res_company,
     res_config_settings,
     res_partner,
+    res_users,
     sale_order,
 )

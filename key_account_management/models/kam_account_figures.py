@@ -29,8 +29,9 @@ class KamAccountFigures(models.AbstractModel):
     the sale windows (``_sale_figures``), the monthly sales
     (``_monthly_sales_sql``, read by ``_monthly_sales`` and by the purchase
     trend ``kam.sale.trend``), the periods of plan objectives
-    (``_period_sale_figures``), cancellations, the sales analysis and the
-    margin all use it. Sums are converted into the currency asked for
+    (``_period_sale_figures``), cancellations, the sales analysis, the
+    margin and the transaction history (orders and their lines) all use
+    it. Sums are converted into the currency asked for
     afterwards, at the rate of the day (``_converter``).
     """
 
@@ -58,7 +59,7 @@ class KamAccountFigures(models.AbstractModel):
     ORDER_FIELDS = ("partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id")
 
     @api.model
-    def _order_amount_sql(self, alias="so", column="amount_untaxed"):
+    def _order_amount_sql(self, alias="so", column="amount_untaxed", amount_alias=None):
         """SQL of an amount of the order ``alias`` in the currency of the
         order's company, at the order's own rate: ``column / currency_rate``,
         as ``sale.report`` does (``currency_rate`` is the rate of the order's
@@ -67,16 +68,19 @@ class KamAccountFigures(models.AbstractModel):
 
         The one formula of an order amount: sale windows, monthly sales,
         the purchase trend, plan objectives, cancellations, the sales
-        analysis and the margin all use it. Amounts are summed in company
+        analysis, the margin and the transaction history all use it. Amounts are summed in company
         currency; a sum is converted into another currency afterwards, at
         the rate of the day (``_converter``).
 
         :param alias: alias of ``sale_order`` in the query
         :param column: the amount column (``amount_untaxed``, ``margin``...)
+        :param amount_alias: alias of the table holding ``column`` when it is
+            not the order, e.g. an order line (``price_subtotal``), converted
+            at its order's rate
         """
         return SQL(
             "%s / COALESCE(NULLIF(%s, 0), 1.0)",
-            SQL.identifier(alias, column),
+            SQL.identifier(amount_alias or alias, column),
             SQL.identifier(alias, "currency_rate"),
         )
 

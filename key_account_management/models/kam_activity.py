@@ -6,7 +6,10 @@ from odoo.tools import SQL
 
 #: One activity to raise on a key account, unless one for the same reason
 #: is already there. ``partner_id`` and ``user_id`` are ids; ``note`` is HTML
-#: (or plain text); ``date_deadline`` a date (today when empty).
+#: (or plain text); ``date_deadline`` a date (today when empty). ``summary``
+#: and ``note`` may also be functions of an environment, called in the
+#: language of the user the activity is for: the text is written in the
+#: reader's language, not in the job's.
 ActivityRequest = namedtuple(
     "ActivityRequest",
     ["partner_id", "reason", "user_id", "summary", "note", "date_deadline"],
@@ -179,9 +182,29 @@ class KamActivity(models.AbstractModel):
             vals_list = [vals for vals in vals_list if vals["user_id"] in active]
         if not vals_list:
             return Activity.browse()
+        self._render_in_user_language(vals_list)
         if bulk and not notify:
             return self._create_in_bulk(vals_list, res_model, names=names)
         return Activity.with_context(mail_activity_quick_update=not notify, active_test=True).create(vals_list)
+
+    @api.model
+    def _render_in_user_language(self, vals_list):
+        """Call the ``summary`` and ``note`` functions of ``vals_list`` with
+        an environment in the language of each activity's user (one read of
+        the users' languages)."""
+        to_render = [vals for vals in vals_list if callable(vals["summary"]) or callable(vals["note"])]
+        if not to_render:
+            return
+        users = self.env["res.users"].sudo().browse({vals["user_id"] for vals in to_render})
+        lang_of = {user.id: user.lang or "en_US" for user in users}
+        envs = {}
+        for vals in to_render:
+            lang = lang_of[vals["user_id"]]
+            if lang not in envs:
+                envs[lang] = self.with_context(lang=lang).env
+            for key in ("summary", "note"):
+                if callable(vals[key]):
+                    vals[key] = vals[key](envs[lang])
 
     @api.model
     def _create_in_bulk(self, vals_list, res_model, names=None):

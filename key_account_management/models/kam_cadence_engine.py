@@ -14,6 +14,7 @@ Activities are raised once, in bulk, by ``kam.activity``.
 """
 
 import calendar
+import functools
 import logging
 from datetime import timedelta
 
@@ -170,8 +171,11 @@ class KamCadenceEngine(models.AbstractModel):
         names = {}
         for account_id, name, manager_id, display_name in rows:
             # neutral text: the activity (and its "done" note in the chatter) is
-            # seen by whoever reads the partner; the figures stay on the account
-            summary = self.env._("Follow up with %s: contact is due", name)
+            # seen by whoever reads the partner; the figures stay on the account.
+            # In the language of the manager it is for.
+            def summary(env, name=name):
+                return env._("Follow up with %s: contact is due", name)
+
             requests.append(ActivityRequest(account_id, "cadence", manager_id, summary))
             if display_name and display_name == display_name.strip():
                 names[account_id] = display_name
@@ -229,31 +233,34 @@ class KamCadenceEngine(models.AbstractModel):
         for account_id, reason, user_id, when, kind, account_name, name, years in self._care_occasions(
             today, accounts.ids
         ):
-            date_text = fields.Date.to_string(when)
-            if kind == "birthday":
-                summary = self.env._(
-                    "Birthday of %(contact)s (%(account)s) on %(date)s",
-                    contact=name,
-                    account=account_name,
-                    date=date_text,
-                )
-            elif kind == "anniversary":
-                summary = self.env._(
-                    "%(years)s-year contract anniversary of %(account)s on %(date)s",
-                    years=years,
-                    account=account_name,
-                    date=date_text,
-                )
-            else:
-                summary = self.env._(
-                    "%(holiday)s greetings for %(account)s on %(date)s",
-                    holiday=name,
-                    account=account_name,
-                    date=date_text,
-                )
+            # in the language of the user it is for (a holiday by its name in that language)
+            summary = functools.partial(
+                self._care_summary, kind=kind, account=account_name, name=name, years=years, when=when, reason=reason
+            )
             requests.append(ActivityRequest(account_id, reason, user_id, summary, "", when))
         return self.env["kam.activity"]._raise_once(
             requests, CARE_TYPE, include_done=True, bulk=len(requests) >= self.BULK_MIN
+        )
+
+    @api.model
+    def _care_summary(self, env, kind, account, name, years, when, reason):
+        """The summary of a care reminder, in the language of ``env``."""
+        date_text = fields.Date.to_string(when)
+        if kind == "birthday":
+            return env._(
+                "Birthday of %(contact)s (%(account)s) on %(date)s", contact=name, account=account, date=date_text
+            )
+        if kind == "anniversary":
+            return env._(
+                "%(years)s-year contract anniversary of %(account)s on %(date)s",
+                years=years,
+                account=account,
+                date=date_text,
+            )
+        # "care:holiday:<kam.care.date id>:<year>": its name in the reader's language
+        holiday = env["kam.care.date"].sudo().browse(int(reason.split(":")[2])).name or name
+        return env._(
+            "%(holiday)s greetings for %(account)s on %(date)s", holiday=holiday, account=account, date=date_text
         )
 
     @api.model

@@ -27,13 +27,15 @@ latest its weekly snapshot.
 
 from collections import defaultdict, namedtuple
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
-from odoo.tools.misc import get_lang
+from odoo.tools.misc import format_date, get_lang
+from odoo.tools.translate import LazyTranslate
 
 from .kam_activity import ActivityRequest
 from .kam_cadence_engine import effective_interval_sql
@@ -52,6 +54,50 @@ HEALTH_TRENDS = [
     ("flat", "Stable"),
     ("down", "Declining"),
 ]
+
+_lt = LazyTranslate(__name__)
+
+#: What a signal measured, in words: a signal stores its rule's key and
+#: figures (``kam.risk.signal.description_data``) and shows this text in the
+#: language of whoever reads it (the job runs in no user's language).
+#: Lazy texts: no environment here, they are translated where shown.
+# pylint: disable=prefer-env-translation
+DESCRIPTIONS = {
+    "overdue": _lt(
+        "%(amount)s overdue on %(count)s invoice(s), the oldest %(days)s days past due "
+        "(threshold %(threshold)s, grace %(grace)s days)."
+    ),
+    "late_payment": _lt(
+        "%(late)s of %(count)s invoices paid late (%(share)s %%, threshold %(threshold)s %%), "
+        "%(days)s days late on average."
+    ),
+    "cancellation": _lt(
+        "%(cancelled)s of %(count)s orders cancelled in the last %(days)s days, %(share)s %% of the "
+        "amount ordered (threshold %(threshold)s %%)."
+    ),
+    "spend_drop": _lt(
+        "Revenue of the last %(months)s months %(current)s: down %(drop)s %% from the %(months)s "
+        "months before (%(previous)s) and %(drop_year)s %% from the same months last year "
+        "(%(year)s); threshold %(threshold)s %%."
+    ),
+    "order_gap": _lt(
+        "No order for %(days)s days (last on %(last)s); the account usually orders every "
+        "%(median)s days (threshold %(threshold)s days)."
+    ),
+    "silence": _lt("No contact for %(days)s days (interval %(interval)s days)."),
+    "silence_never": _lt(
+        "Never contacted since it became a key account %(days)s days ago (interval %(interval)s days)."
+    ),
+    "low_satisfaction": _lt("Average satisfaction %(value)s out of 5 (minimum %(minimum)s)."),
+    "complaint": _lt("%(count)s open complaint(s) (threshold %(threshold)s)."),
+}
+# pylint: enable=prefer-env-translation
+#: Figures of a description that are amounts (in the company currency) or dates.
+DESCRIPTION_AMOUNTS = {
+    "overdue": ("amount", "threshold"),
+    "spend_drop": ("current", "previous", "year"),
+}
+DESCRIPTION_DATES = {"order_gap": ("last",)}
 
 #: Health score components, in the order of HEALTH_WEIGHT_FIELDS.
 COMPONENTS = ["spend", "recency", "payment", "engagement", "satisfaction"]
@@ -74,8 +120,9 @@ SIGNAL_UPDATE_COLUMNS = {
     "threshold": "numeric",
     "severity": "varchar",
     "severity_rank": "int4",
-    "description": "varchar",
+    "description_data": "jsonb",
     "last_seen": "date",
+    "worsened_on": "date",
 }
 CANCELLATION_DAYS = 90  # window of the cancelled orders signal
 GAP_MONTHS = 24  # orders whose gaps give an account's usual rhythm
@@ -85,7 +132,9 @@ TREND_POINTS = 3  # score change against the previous snapshot that counts as up
 
 #: What a signal rule measured: ``severity`` None means no signal (the
 #: condition does not hold); ``recheck`` the first later day on which days
-#: passing alone may change the rule's outcome (None: only new data may).
+#: passing alone may change the rule's outcome (None: only new data may);
+#: ``description`` the key of its text in :data:`DESCRIPTIONS` and its
+#: figures (see :meth:`KamHealthEngine._describe_data`).
 Measure = namedtuple("Measure", ["value", "threshold", "description", "severity", "recheck"], defaults=(None,) * 5)
 
 #: The signal rules, evaluated in this order: each signal type (a value of
@@ -421,7 +470,6 @@ class KamHealthEngine(models.AbstractModel):
             "good_from": company.kam_health_good_from,
             "watch_from": company.kam_health_watch_from,
             "currency": company.currency_id,
-            "money": self._money_formatter(company.currency_id),
         }
 
     @api.model
@@ -439,6 +487,52 @@ class KamHealthEngine(models.AbstractModel):
             return f"{text}\N{NO-BREAK SPACE}{symbol}" if after else f"{symbol}\N{NO-BREAK SPACE}{text}"
 
         return money
+
+    @api.model
+    def _describe_data(self, key, cfg, **figures):
+        """What a rule stores to describe its measure: the key of its text in
+        :data:`DESCRIPTIONS`, the company currency of its amounts and its
+        figures (dates as ISO text), shown by :meth:`_describe`."""
+        values = {
+            name: value.isoformat()
+            if hasattr(value, "isoformat")
+            else float(value)
+            if isinstance(value, Decimal)
+            else value
+            for name, value in figures.items()
+        }
+        return {"key": key, "currency_id": cfg["currency"].id, "figures": values}
+
+    @api.model
+    def _describe(self, data, formatters=None):
+        """The text of a signal's ``description_data`` in this environment's
+        language: amounts formatted in that language with their currency,
+        dates in its date format. ``{"text": ...}`` (a risk entered or
+        annotated by hand) is shown as it is. ``formatters`` caches the
+        amount formatters across calls."""
+        if not data:
+            return False
+        if "text" in data:
+            return data["text"]
+        key, figures = data.get("key"), dict(data.get("figures") or {})
+        if key not in DESCRIPTIONS:
+            return False
+        formatters = {} if formatters is None else formatters
+        currency_id = data.get("currency_id")
+        money = formatters.get((self.env.lang, currency_id))
+        if money is None:
+            currency = self.env["res.currency"].browse(currency_id).exists() or self.env.company.currency_id
+            money = formatters[self.env.lang, currency_id] = self._money_formatter(currency)
+        for name in DESCRIPTION_AMOUNTS.get(key, ()):
+            figures[name] = money(figures[name] or 0.0)
+        for name in DESCRIPTION_DATES.get(key, ()):
+            figures[name] = format_date(self.env, figures[name]) if figures[name] else "-"
+        template = self.env._(DESCRIPTIONS[key])
+        try:
+            return template % figures
+        except (KeyError, TypeError, ValueError):
+            # a translation that lost a placeholder: the English text
+            return DESCRIPTIONS[key]._source % figures
 
     # ------------------------------------------------------------------
     # Signal rules: one per signal type, in SIGNAL_RULES
@@ -460,7 +554,7 @@ class KamHealthEngine(models.AbstractModel):
                     "value": round(measure.value, 2),
                     "threshold": round(measure.threshold, 2),
                     "severity": measure.severity,
-                    "description": measure.description,
+                    "description_data": measure.description,
                 }
         return signals, min(rechecks, default=None)
 
@@ -476,13 +570,13 @@ class KamHealthEngine(models.AbstractModel):
             severity = "critical"
         elif cfg["overdue_critical_days"] - rec["oldest_overdue_days"] <= SNAPSHOT_DAYS:
             recheck = today + timedelta(days=cfg["overdue_critical_days"] - rec["oldest_overdue_days"])
-        description = self.env._(
-            "%(amount)s overdue on %(count)s invoice(s), the oldest %(days)s days past due "
-            "(threshold %(threshold)s, grace %(grace)s days).",
-            amount=cfg["money"](rec["overdue_amount"]),
+        description = self._describe_data(
+            "overdue",
+            cfg,
+            amount=rec["overdue_amount"],
             count=rec["overdue_count"],
             days=rec["oldest_overdue_days"],
-            threshold=cfg["money"](threshold),
+            threshold=threshold,
             grace=cfg["grace"],
         )
         return Measure(rec["overdue_amount"], threshold, description, severity, recheck)
@@ -497,9 +591,9 @@ class KamHealthEngine(models.AbstractModel):
         severity = by_ratio(pay["late_share"], cfg["late_share"])
         if not severity:
             return None
-        description = self.env._(
-            "%(late)s of %(count)s invoices paid late (%(share)s %%, threshold %(threshold)s %%), "
-            "%(days)s days late on average.",
+        description = self._describe_data(
+            "late_payment",
+            cfg,
             late=pay["late_count"],
             count=pay["invoice_count"],
             share=pay["late_share"],
@@ -515,9 +609,9 @@ class KamHealthEngine(models.AbstractModel):
         severity = can["cancel_count"] and by_ratio(can["cancel_share"], cfg["cancel_share"])
         if not severity:
             return None
-        description = self.env._(
-            "%(cancelled)s of %(count)s orders cancelled in the last %(days)s days, %(share)s %% of the "
-            "amount ordered (threshold %(threshold)s %%).",
+        description = self._describe_data(
+            "cancellation",
+            cfg,
             cancelled=can["cancel_count"],
             count=can["order_count"],
             days=CANCELLATION_DAYS,
@@ -541,16 +635,15 @@ class KamHealthEngine(models.AbstractModel):
         severity = by_ratio(drop, cfg["spend_drop"])
         if not severity:
             return None
-        description = self.env._(
-            "Revenue of the last %(months)s months %(current)s: down %(drop)s %% from the %(months)s "
-            "months before (%(previous)s) and %(drop_year)s %% from the same months last year "
-            "(%(year)s); threshold %(threshold)s %%.",
+        description = self._describe_data(
+            "spend_drop",
+            cfg,
             months=cfg["spend_months"],
-            current=cfg["money"](spend["revenue_current"]),
+            current=spend["revenue_current"],
             drop=drop,
-            previous=cfg["money"](spend["revenue_previous"]),
+            previous=spend["revenue_previous"],
             drop_year=drop_year if year_revenue else "-",
-            year=cfg["money"](year_revenue),
+            year=year_revenue,
             threshold=cfg["spend_drop"],
         )
         return Measure(drop, cfg["spend_drop"], description, severity)
@@ -568,9 +661,9 @@ class KamHealthEngine(models.AbstractModel):
         severity = days > threshold and by_ratio(days, threshold)
         if not severity:
             return Measure(recheck=recheck)
-        description = self.env._(
-            "No order for %(days)s days (last on %(last)s); the account usually orders every "
-            "%(median)s days (threshold %(threshold)s days).",
+        description = self._describe_data(
+            "order_gap",
+            cfg,
             days=days,
             last=gap["last_order_date"],
             median=round(gap["median_gap"], 1),
@@ -593,15 +686,9 @@ class KamHealthEngine(models.AbstractModel):
         if not severity:
             return Measure(recheck=recheck)
         if last:
-            description = self.env._(
-                "No contact for %(days)s days (interval %(interval)s days).", days=days, interval=interval
-            )
+            description = self._describe_data("silence", cfg, days=days, interval=interval)
         else:
-            description = self.env._(
-                "Never contacted since it became a key account %(days)s days ago (interval %(interval)s days).",
-                days=days,
-                interval=interval,
-            )
+            description = self._describe_data("silence_never", cfg, days=days, interval=interval)
         return Measure(days, interval, description, severity, recheck)
 
     @api.model
@@ -613,9 +700,7 @@ class KamHealthEngine(models.AbstractModel):
             return None
         gap_points = minimum - satisfaction
         severity = "critical" if gap_points >= 2 else "high" if gap_points >= 1 else "medium"
-        description = self.env._(
-            "Average satisfaction %(value)s out of 5 (minimum %(minimum)s).", value=satisfaction, minimum=minimum
-        )
+        description = self._describe_data("low_satisfaction", cfg, value=satisfaction, minimum=minimum)
         return Measure(satisfaction, minimum, description, severity)
 
     @api.model
@@ -625,9 +710,7 @@ class KamHealthEngine(models.AbstractModel):
         severity = complaints >= threshold and by_ratio(complaints, threshold)
         if not severity:
             return None
-        description = self.env._(
-            "%(count)s open complaint(s) (threshold %(threshold)s).", count=complaints, threshold=threshold
-        )
+        description = self._describe_data("complaint", cfg, count=complaints, threshold=threshold)
         return Measure(complaints, threshold, description, severity)
 
     # ------------------------------------------------------------------
@@ -716,8 +799,8 @@ class KamHealthEngine(models.AbstractModel):
         Signal.flush_model()
         self.env.cr.execute(
             SQL(
-                """SELECT id, partner_id, signal_type, severity, value, threshold, description, last_seen,
-                          state, snoozed_until, answered_rank
+                """SELECT id, partner_id, signal_type, severity, value, threshold, description_data, last_seen,
+                          state, snoozed_until, answered_rank, worsened_on
                      FROM kam_risk_signal
                     WHERE resolved_on IS NULL AND partner_id = ANY(%s) AND signal_type != %s""",
                 list(states),
@@ -744,13 +827,15 @@ class KamHealthEngine(models.AbstractModel):
                         )
                     )
                     continue
+                rank = SEVERITY_RANK[values["severity"]]
                 updates[row["id"]] = dict(
-                    {k: values[k] for k in ("value", "threshold", "severity", "description")},
-                    severity_rank=SEVERITY_RANK[values["severity"]],
+                    {k: values[k] for k in ("value", "threshold", "severity", "description_data")},
+                    severity_rank=rank,
                     last_seen=today,
+                    # the day it got more severe (the weekly digest lists the risks that got worse)
+                    worsened_on=today if rank > SEVERITY_RANK[row["severity"]] else row["worsened_on"],
                 )
                 update_current[row["id"]] = dict(row, severity_rank=SEVERITY_RANK[row["severity"]])
-                rank = SEVERITY_RANK[values["severity"]]
                 if row["state"] == "dismissed" or (row["snoozed_until"] and row["snoozed_until"] > today):
                     # answered: quiet, unless more severe than when it was dismissed or snoozed
                     if rank > max(row["answered_rank"] or 0, SEVERITY_RANK[row["severity"]]):
@@ -874,8 +959,18 @@ class KamHealthEngine(models.AbstractModel):
         and, when critical, one for the leader of the manager's sales team
         (``risk:<type>:<signal id>:critical``). Keyed by signal id, a new
         episode of the same signal raises again; never twice while open."""
-        labels = dict(self.env["kam.risk.signal"]._fields["signal_type"]._description_selection(self.env))
-        severities = dict(self.env["kam.risk.signal"]._fields["severity"]._description_selection(self.env))
+        labels, formatters = {}, {}
+
+        def labels_in(env):
+            """{signal type: label}, {severity: label} in the language of ``env``."""
+            if env.lang not in labels:
+                fields_ = env["kam.risk.signal"]._fields
+                labels[env.lang] = (
+                    dict(fields_["signal_type"]._description_selection(env)),
+                    dict(fields_["severity"]._description_selection(env)),
+                )
+            return labels[env.lang]
+
         high = SEVERITY_RANK["high"]
         critical = SEVERITY_RANK["critical"]
         requests = []
@@ -884,14 +979,21 @@ class KamHealthEngine(models.AbstractModel):
             if rank < high:
                 continue
             state = states[pid]
-            summary = self.env._(
-                "%(severity)s risk: %(signal)s (%(value)s, threshold %(threshold)s)",
-                severity=severities[values["severity"]],
-                signal=labels[signal_type],
-                value=values["value"],
-                threshold=values["threshold"],
-            )
-            note = Markup("<p>%s</p>") % values["description"]
+
+            # written in the language of the user each activity is for
+            def summary(env, signal_type=signal_type, values=values):
+                types, severities = labels_in(env)
+                return env._(
+                    "%(severity)s risk: %(signal)s (%(value)s, threshold %(threshold)s)",
+                    severity=severities[values["severity"]],
+                    signal=types[signal_type],
+                    value=values["value"],
+                    threshold=values["threshold"],
+                )
+
+            def note(env, data=values["description_data"]):
+                return Markup("<p>%s</p>") % (env["kam.health.engine"]._describe(data, formatters) or "")
+
             reason = f"risk:{signal_type}:{signal_id}"
             # on the signal, not on the partner: the figures in the summary
             # reach only those who may read the signal

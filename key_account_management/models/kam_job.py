@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import psycopg2
+from psycopg2.extras import Json as PsycopgJson
 
 from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError
@@ -344,7 +345,8 @@ class KamJob(models.AbstractModel):
         per record (no commercial sync, no tracking: these are figures).
 
         :param column_types: {column: SQL type} of the columns to write
-            (numbers, ``date``, ``timestamp``, ``varchar``)
+            (numbers, ``date``, ``timestamp``, ``varchar``, ``jsonb`` from
+            Python values)
         :param current: {id: {column: current value}}
         :param new_values: {id: {column: new value}}
         :return: number of rows written
@@ -373,10 +375,19 @@ class KamJob(models.AbstractModel):
                     by_column[column].append(pid)
         if not changed_ids:
             return 0
+        json_columns = {c for c in columns if column_types[c] == "jsonb"}
+
+        def column_value(column, value):
+            if column in number_columns:
+                return value
+            if column in json_columns and value:
+                return PsycopgJson(value)
+            return value or None
+
         rows = values_sql(
             "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
             (
-                (pid, *[vals[c] if c in number_columns else vals[c] or None for c in columns])
+                (pid, *[column_value(c, vals[c]) for c in columns])
                 for pid, vals in ((pid, new_values[pid]) for pid in changed_ids)
             ),
         )
@@ -421,13 +432,16 @@ class KamJob(models.AbstractModel):
         now, uid = self.env.cr.now(), self.env.uid
         # False is NULL but in a boolean column, as the ORM stores it
         nullable = {c for c in columns if model._fields[c].type != "boolean"}
-        # HTML stored as the ORM stores it: sanitized (an activity's note may quote users' text)
-        html = [model._fields[c] for c in columns if model._fields[c].type == "html"]
+        # HTML stored as the ORM stores it: sanitized (an activity's note may quote users' text);
+        # JSON as JSON
+        converted = [model._fields[c] for c in columns if model._fields[c].type in ("html", "json")]
         params = []
         for vals in vals_list:
-            if html:
-                sanitized = {f.name: f.convert_to_column(vals[f.name], model) for f in html if vals.get(f.name)}
-                vals = dict(vals, **sanitized)
+            if converted:
+                column_values = {
+                    f.name: f.convert_to_column(vals[f.name], model) for f in converted if vals.get(f.name)
+                }
+                vals = dict(vals, **column_values)
             params += [None if c in nullable and vals.get(c) is False else vals.get(c) for c in columns]
             params += [uid, now, uid, now]
         row = "(" + ", ".join(["%s"] * (len(columns) + 4)) + ")"

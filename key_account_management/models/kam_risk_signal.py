@@ -68,7 +68,17 @@ class KamRiskSignal(models.Model):
     severity_rank = fields.Integer(compute="_compute_severity_rank", store=True)
     value = fields.Float(digits=(16, 2), help="Measured value (unit depends on the signal, see Description).")
     threshold = fields.Float(digits=(16, 2), help="Threshold configured for this signal when it was last seen.")
-    description = fields.Char(help="What was measured, in words: value, unit and threshold.")
+    description = fields.Char(
+        compute="_compute_description",
+        inverse="_inverse_description",
+        help="What was measured, in words: value, unit and threshold (in the reader's language).",
+    )
+    description_data = fields.Json(
+        readonly=True,
+        copy=False,
+        help="What the description is made of: the key of the health rule's text and its figures "
+        "(or the text a user typed).",
+    )
     first_seen = fields.Date(required=True, default=fields.Date.context_today, index=True)
     last_seen = fields.Date(required=True, default=fields.Date.context_today)
     resolved_on = fields.Date(index=True, copy=False)
@@ -100,6 +110,13 @@ class KamRiskSignal(models.Model):
         copy=False,
         help="Severity rank when the risk was dismissed or snoozed: the risk comes back only above it.",
     )
+    worsened_on = fields.Date(
+        "Got Worse On",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The last day the risk got more severe (the weekly digest lists the risks that got worse).",
+    )
 
     #: Free space left in each page of the table: the health job rewrites every open signal of
     #: the accounts it looks at (last seen, value); with room in the page, PostgreSQL writes the
@@ -117,6 +134,13 @@ class KamRiskSignal(models.Model):
         # the chatter is there for the risk activities raised on the signal
         vals_list = [dict({"signal_type": MANUAL}, **vals) if not self.env.su else vals for vals in vals_list]
         self._kam_check_create(vals_list)
+        # a typed description is stored as typed (checked with the rest at the creation)
+        vals_list = [
+            dict({k: v for k, v in vals.items() if k != "description"}, description_data={"text": vals["description"]})
+            if vals.get("description")
+            else vals
+            for vals in vals_list
+        ]
         signals = super(KamRiskSignal, self.with_context(mail_create_nolog=True, mail_create_nosubscribe=True)).create(
             vals_list
         )
@@ -145,7 +169,12 @@ class KamRiskSignal(models.Model):
                     ", ".join(sorted(self._fields[fname].string for fname in measured)),
                 )
             )
+        ranks = {signal.id: signal.severity_rank for signal in self} if "severity" in vals else {}
         res = super().write(vals)
+        worse = self.filtered(lambda signal: signal.severity_rank > ranks.get(signal.id, signal.severity_rank))
+        if worse:
+            # a risk entered by hand made more severe (the health job writes the measured ones in bulk)
+            worse.sudo().write({"worsened_on": fields.Date.context_today(self)})
         self._kam_after_write(vals)
         return res
 
@@ -194,6 +223,7 @@ class KamRiskSignal(models.Model):
     @api.model
     def _kam_job_fields(self):
         return {
+            "description_data",
             "partner_id",
             "company_id",
             "signal_type",
@@ -203,6 +233,7 @@ class KamRiskSignal(models.Model):
             "first_seen",
             "last_seen",
             "resolved_on",
+            "worsened_on",
         }
 
     @api.depends("severity")
@@ -272,7 +303,21 @@ class KamRiskSignal(models.Model):
                     )
                 )
 
-    @api.constrains("state", "state_reason", "description")
+    @api.depends("description_data")
+    @api.depends_context("lang")
+    def _compute_description(self):
+        # measured: the health rule's text in the reader's language; typed by hand: as typed
+        formatters = {}
+        Engine = self.env["kam.health.engine"]
+        for signal in self:
+            signal.description = Engine._describe(signal.description_data, formatters)
+
+    def _inverse_description(self):
+        # (the write or create of ``description`` already checked the access to the records)
+        for signal in self:
+            signal.sudo().description_data = {"text": signal.description} if signal.description else False
+
+    @api.constrains("state", "state_reason", "description_data")
     def _check_answer(self):
         # (the dates are within the application's range: kam.account.mixin checks every input)
         for signal in self:

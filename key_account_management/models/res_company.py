@@ -109,6 +109,16 @@ class ResCompany(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # Weekly digest (kam.digest)
+    # ------------------------------------------------------------------
+    kam_digest_enabled = fields.Boolean(
+        "Weekly Key Account Digest",
+        default=True,
+        help="Every week, e-mail each key account manager (and each member of Key Account: Manager) a digest of "
+        "their accounts: tier changes, new and worse risks, overdue follow-ups and duties, plan attainment.",
+    )
+
+    # ------------------------------------------------------------------
     # Customer care
     # ------------------------------------------------------------------
     kam_care_days_before = fields.Integer(

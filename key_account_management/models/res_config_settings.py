@@ -71,6 +71,9 @@ class ResConfigSettings(models.TransientModel):
     kam_traffic_activities = company_setting(fields.Boolean, "Count Done Calls and Meetings as Contact")
     kam_traffic_calendar = company_setting(fields.Boolean, "Count Calendar Events as Contact")
 
+    # Weekly digest
+    kam_digest_enabled = company_setting(fields.Boolean, "Weekly Key Account Digest")
+
     # Customer care
     kam_care_days_before = company_setting(fields.Integer, "Care Reminder Days Before")
 

@@ -496,6 +496,13 @@ class ResPartner(models.Model):
     kam_review_ids = fields.One2many(
         "kam.review", "partner_id", "Reviews", groups="key_account_management.group_kam_viewer"
     )
+    # Transaction history (历史交易记录), read live when the form opens (kam_transaction_history.py)
+    kam_transaction_history_html = private.Html(
+        "Transaction History",
+        compute="_compute_kam_transaction_history_html",
+        sanitize=True,
+        groups="key_account_management.group_kam_viewer",
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -1817,3 +1824,71 @@ class ResPartner(models.Model):
         chatter entry are written): the duties the new tier requires
         (responsibility matrix, kam.responsibility ``_propose_for``)."""
         self._kam_propose_responsibilities()
+
+    # ------------------------------------------------------------------
+    # Glue: transaction history
+    # ------------------------------------------------------------------
+    @api.depends_context("uid", "lang", "allowed_company_ids")
+    def _compute_kam_transaction_history_html(self):
+        """The history of the key accounts the user sees, rendered by the
+        template the PDF profile prints too; empty on contacts, on other
+        partners and on the accounts of other teams."""
+        shown = self.filtered(
+            lambda partner: (
+                partner._origin
+                and partner.kam_is_key_account
+                and partner._origin == partner._origin.commercial_partner_id
+                and partner._kam_sees_account()
+            )
+        )
+        histories = self.env["kam.transaction.history"]._history(shown._origin) if shown else {}
+        for partner in self:
+            history = histories.get(partner._origin.id)
+            partner.kam_transaction_history_html = (
+                self.env["kam.transaction.history"]._render(history) if history else False
+            )
+
+    @api.readonly
+    def kam_transaction_history(self):
+        """{account id: transaction history} of the key accounts of these
+        partners (contacts give their account): last orders with their
+        lines, invoices with payment state and days to pay, credit notes
+        (users of the invoicing groups only) and the products bought most.
+        See ``kam.transaction.history._history``.
+
+        :raise AccessError: for users without the key-account groups and on
+            accounts the user may not read or does not manage or is not in
+            the team of (key account managers and all-accounts viewers read
+            every account)
+        """
+        accounts = self._kam_check_transaction_history()
+        return self.env["kam.transaction.history"]._history(accounts)
+
+    def _kam_check_transaction_history(self):
+        """The key accounts of these partners, after checking that the user
+        may read their transaction history."""
+        partners = self.exists()
+        if not self.env.su and not self.env.user.has_group("key_account_management.group_kam_viewer"):
+            raise AccessError(self.env._("Only key account users can read the transaction history of key accounts."))
+        partners.check_access("read")
+        accounts = partners.sudo().commercial_partner_id.with_env(self.env)
+        accounts.check_access("read")
+        not_key = accounts.filtered(lambda account: not account.kam_is_key_account)
+        if not_key:
+            raise UserError(
+                self.env._(
+                    "Only key accounts have a transaction history here, and these partners are not key accounts: "
+                    "%(partners)s.",
+                    partners=", ".join(not_key.mapped("display_name")),
+                )
+            )
+        foreign = accounts.filtered(lambda account: not account._kam_sees_account())
+        if foreign:
+            raise AccessError(
+                self.env._(
+                    "You can only read the transaction history of key accounts you manage or whose team you "
+                    "belong to (%(accounts)s).",
+                    accounts=", ".join(foreign.mapped("display_name")),
+                )
+            )
+        return accounts

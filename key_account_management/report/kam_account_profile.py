@@ -103,6 +103,7 @@ class ReportKamAccountProfile(models.AbstractModel):
         )
         snapshots = self._latest_per_account("kam.health.snapshot", ids, SNAPSHOT_LIMIT).grouped("partner_id")
         competitors = self.env["kam.competitor.note"].search([("partner_id", "in", ids)]).grouped("partner_id")
+        histories = self._transaction_histories(accounts)
         empty = {
             model: self.env[model]
             for model in (
@@ -140,8 +141,22 @@ class ReportKamAccountProfile(models.AbstractModel):
                 "resolved_signals": account_signals.filtered(lambda s: not s.is_open),
                 "snapshots": account_snapshots.sorted(lambda s: (s.date, s.id), reverse=True),
                 "competitors": in_lang(competitors.get(account), "kam.competitor.note"),
+                "history": histories[account.id],
             }
         return profiles
+
+    @api.model
+    def _transaction_histories(self, accounts):
+        """{account id: transaction history, ready for the template}, with
+        names and labels in the account's language: one read per language
+        of the printed accounts."""
+        History = self.env["kam.transaction.history"]
+        result = {}
+        for lang, lang_accounts in accounts.grouped(lambda account: account.lang or self.env.lang).items():
+            in_lang = History.with_context(lang=lang)
+            for account_id, history in in_lang._history(lang_accounts).items():
+                result[account_id] = in_lang._render_values(history, links=False)
+        return result
 
     @api.model
     def _latest_per_account(self, model, partner_ids, limit, domain=None):

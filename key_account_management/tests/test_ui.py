@@ -83,3 +83,38 @@ class TestPlanTour(HttpCase):
         self.start_tour("/odoo/action-key_account_management.kam_plan_action", "kam_plan_tour", login=user.login)
         plan = self.env["kam.plan"].search([("partner_id", "=", account.id)])
         self.assertEqual(plan.objective_ids.progress, 50.0)
+
+
+@tagged("post_install", "-at_install")
+class TestResponsibilityMatrixTour(HttpCase):
+    def test_matrix_tour(self):
+        """A key account user fills a gap of the responsibility matrix in place."""
+        user = new_test_user(self.env, "kam_tour_matrix", groups="key_account_management.group_kam_user")
+        other = new_test_user(self.env, "kam_tour_matrix2", groups="key_account_management.group_kam_user")
+        owner = new_test_user(
+            self.env, "kam_tour_matrix_owner", groups="key_account_management.group_kam_user", name="Tour Matrix Owner"
+        )
+        self.env["kam.duty"].search([]).active = False
+        duty = self.env["kam.duty"].create({"name": "Tour Matrix Duty", "function": "sales", "required": True})
+        Partner = self.env["res.partner"]
+        account = Partner.create(
+            {"name": "Tour Matrix Co.", "is_company": True, "kam_is_key_account": True, "kam_manager_id": user.id}
+        )
+        Partner.create(
+            {
+                "name": "Tour Matrix Hidden Co.",
+                "is_company": True,
+                "kam_is_key_account": True,
+                "kam_manager_id": other.id,
+            }
+        )
+        self.assertTrue(self.env["kam.responsibility.gap"].search([("partner_id", "=", account.id)]))
+        self.start_tour(
+            "/odoo/action-key_account_management.kam_responsibility_matrix_action", "kam_matrix_tour", login=user.login
+        )
+        lines = self.env["kam.responsibility"].search([("partner_id", "=", account.id), ("duty_id", "=", duty.id)])
+        self.assertEqual(
+            [(line.user_id, line.raci, line.state, str(line.deadline)) for line in lines],
+            [(owner, "responsible", "confirmed", "2030-12-31"), (owner, "consulted", "confirmed", "False")],
+        )
+        self.assertFalse(self.env["kam.responsibility.gap"].search([("partner_id", "=", account.id)]))

@@ -64,6 +64,9 @@ class TestViewLayout(TransactionCase):
                     "action_kam_view_risk_signals",
                 ):
                     self.assertIn(button, buttons)
-        self.assertEqual(pages["user"], ["key_account", "kam_contacts", "kam_health", "kam_responsibilities"])
-        self.assertEqual(pages["viewer"], ["key_account", "kam_contacts"])
+        self.assertEqual(
+            pages["user"],
+            ["key_account", "kam_contacts", "kam_transaction_history", "kam_health", "kam_responsibilities"],
+        )
+        self.assertEqual(pages["viewer"], ["key_account", "kam_contacts", "kam_transaction_history"])
         self.assertEqual(pages["salesman"], [])

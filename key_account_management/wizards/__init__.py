@@ -1,1 +1,1 @@
-from . import kam_account_export
+from . import kam_account_export, kam_digest_preview

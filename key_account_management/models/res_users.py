@@ -1,0 +1,67 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+from odoo.exceptions import AccessError, UserError
+
+
+class ResUsers(models.Model):
+    """The weekly key-account digest of a user (kam.digest): opting out, the
+    week it was last prepared, and the buttons of the preferences form."""
+
+    _inherit = "res.users"
+
+    kam_digest_opt_out = fields.Boolean(
+        "No Weekly Key Account Digest",
+        help="Do not e-mail me the weekly digest of my key accounts.",
+    )
+    kam_digest_sent_on = fields.Date(
+        "Key Account Digest Prepared On",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="The last day the weekly digest was prepared for this user (sent, or nothing to report): "
+        "it is prepared once a week.",
+    )
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + ["kam_digest_opt_out"]
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + ["kam_digest_opt_out"]
+
+    def _kam_digest_check_self(self):
+        """Only one's own digest, and only with the key-account user group."""
+        self.ensure_one()
+        if self != self.env.user or not self.env.user.has_group("key_account_management.group_kam_user"):
+            raise AccessError(self.env._("Only a key account user can preview or send their own key account digest."))
+
+    def action_kam_digest_preview(self):
+        """The digest this user would get now, without sending it."""
+        self._kam_digest_check_self()
+        preview = self.env["kam.digest.preview"].create({})
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("My Key Account Digest"),
+            "res_model": "kam.digest.preview",
+            "res_id": preview.id,
+            "view_mode": "form",
+            "target": "new",
+        }
+
+    def action_kam_digest_send(self):
+        """E-mail the digest to this user now (queued), whatever the week."""
+        self._kam_digest_check_self()
+        if not self.email:
+            raise UserError(self.env._("Give your user an e-mail address first (in your preferences)."))
+        self.env["kam.digest"]._check_enabled(self)
+        mails = self.env["kam.digest"]._send(self, force=True)
+        if not mails:
+            message = self.env._("Nothing to report on your key accounts this week: no digest was sent.")
+        else:
+            message = self.env._("Your key account digest is on its way to %s.", self.email)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": "success" if mails else "info", "sticky": False},
+        }
