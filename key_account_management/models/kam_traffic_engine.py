@@ -25,7 +25,7 @@ marks an activity done: their flow cannot fail because of it.
 """
 
 from collections import defaultdict
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -96,6 +96,9 @@ class KamTrafficEngine(models.AbstractModel):
         rows = [
             row for row in rows if settings.get(row["company_id"] or company.id, settings[company.id])[row["source"]]
         ]
+        rows = self._without_event_meetings(
+            rows, {cid for cid, values in settings.items() if values["event"]}, company.id
+        )
         by_account = defaultdict(dict)  # {account: {source: row}}: a message both new and of a new account once
         for row in rows:
             by_account[row["partner_id"]][row["source_model"], row["source_id"]] = row
@@ -335,6 +338,12 @@ class KamTrafficEngine(models.AbstractModel):
                     "date": date,
                     "lead_id": lead,
                     "sale_order_id": order,
+                    # the document the message is on
+                    "document": ("crm.lead", lead)
+                    if lead
+                    else ("sale.order", order)
+                    if order
+                    else ("res.partner", doc_partner),
                     "company_id": company,
                     "kam_manager_id": manager,
                     "channel": channel,
@@ -440,6 +449,44 @@ class KamTrafficEngine(models.AbstractModel):
             if pid != account and pid not in row["contact_ids"]:
                 row["contact_ids"].append(pid)
         return list(rows.values())
+
+    @api.model
+    def _without_event_meetings(self, rows, event_companies, default_company):
+        """``rows`` but the meetings done as activities that are the meeting
+        of a calendar event, when events count (the company's setting):
+        Odoo gives an event created from a document (an opportunity...) a
+        meeting activity on it, marked done after the meeting. The event
+        counts, not its activity: a meeting activity done on a document
+        with a calendar event of that document in the week before or after."""
+        meetings = [
+            row
+            for row in rows
+            if row["kind"] == "meeting"
+            and row["source"] == "activity"
+            and (row["company_id"] or default_company) in event_companies
+        ]
+        if not meetings:
+            return rows
+        self.env["calendar.event"].flush_model(["res_model", "res_id", "stop", "active"])
+        documents = {row["document"] for row in meetings}
+        self.env.cr.execute(
+            SQL(
+                """SELECT e.res_model, e.res_id, e.stop FROM calendar_event e
+                    WHERE e.active AND e.res_id = ANY(%s) AND e.res_model = ANY(%s)""",
+                list({res_id for __, res_id in documents}),
+                list({model for model, __ in documents}),
+            )
+        )
+        events = defaultdict(list)
+        for model, res_id, stop in self.env.cr.fetchall():
+            events[model, res_id].append(stop)
+        week = timedelta(days=7)
+        same = {
+            id(row)
+            for row in meetings
+            if any(abs(stop - row["date"]) <= week for stop in events.get(row["document"], ()))
+        }
+        return [row for row in rows if id(row) not in same]
 
     # ------------------------------------------------------------------
     # Writer

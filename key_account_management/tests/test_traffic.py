@@ -208,6 +208,52 @@ class TestTraffic(KamCommon):
         self.assertNotIn(future.id, self._auto().mapped("source_id"))
         self.assertEqual(self._figures()[:2], (event.stop, 1))
 
+    def test_meeting_of_an_event_counts_once(self):
+        """A meeting scheduled from an opportunity is a calendar event with a meeting activity on the
+        opportunity (Odoo's flow): marked done after the meeting, it is the same meeting."""
+        lead = self.env["crm.lead"].create(
+            {"name": "Acme meeting", "type": "opportunity", "partner_id": self.contact.id, "user_id": self.seller.id}
+        )
+        start = self.now - timedelta(days=2)
+        event = self.env["calendar.event"].create(
+            {
+                "name": "Plant visit",
+                "start": start,
+                "stop": start + timedelta(hours=2),
+                "partner_ids": [(6, 0, [self.contact.id, self.seller.partner_id.id])],
+                "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "res_id": lead.id,
+                "opportunity_id": lead.id,
+                "user_id": self.seller.id,
+            }
+        )
+        activity = lead.activity_ids.filtered(lambda a: a.activity_type_id.category == "meeting")
+        self.assertEqual(activity.calendar_event_id, event, "Odoo's meeting activity of the event")
+        activity.with_user(self.seller).action_feedback(feedback="Met the plant manager")
+        self._run()
+        self.assertRecordValues(self._auto(), [{"channel": "meeting", "source_model": "calendar.event"}])
+
+        # without calendar events counted, the done meeting counts
+        self.company.kam_traffic_calendar = False
+        other = self.env["crm.lead"].create({"name": "Acme 2", "type": "opportunity", "partner_id": self.contact.id})
+        self.env["calendar.event"].create(
+            {
+                "name": "Lunch",
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "partner_ids": [(6, 0, [self.contact.id])],
+                "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                "res_id": other.id,
+            }
+        )
+        other.activity_ids.action_feedback(feedback="ok")
+        self._run()
+        self.assertEqual(
+            self._auto().filtered(lambda i: i.lead_id == other).mapped("source_model"),
+            ["mail.message"],
+            "the done meeting this time",
+        )
+
     # ------------------------------------------------------------------
     # once, settings, what does not count
     # ------------------------------------------------------------------
