@@ -2,6 +2,7 @@
 # in their order; each engine is a file named after what it decides:
 #   kam_job.py              batches, locks, last runs, bulk reader and writer
 #   kam_account_figures.py  every figure the stages read (one order amount)
+#   kam_traffic_engine.py   0. e-mails, done calls, meetings logged as interactions
 #   kam_tier_engine.py      1. figures stored, tiers decided, history
 #   kam_sale_trend.py       2. the monthly purchase trend
 #   kam_health_engine.py    3. risk signals (one rule each), health, snapshots
@@ -44,6 +45,7 @@ from . import (
     kam_tier,
     kam_tier_engine,
     kam_tier_history,
+    kam_traffic_engine,
     kam_transaction_history,
     mail_activity_plan_template,
     mail_message,

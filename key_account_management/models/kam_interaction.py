@@ -33,6 +33,14 @@ class KamInteraction(models.Model):
     _inherit = ["kam.account.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "date desc, id desc"
 
+    _sql_constraints = [
+        (
+            "source_uniq",
+            "unique(source_model, source_id, partner_id)",
+            "This e-mail, activity or calendar event is already logged as an interaction of the account.",
+        )
+    ]
+
     name = fields.Char("Subject", required=True, tracking=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now, tracking=True, index=True)
     channel = fields.Selection(CHANNELS, required=True, default="meeting", tracking=True, index=True)
@@ -91,6 +99,16 @@ class KamInteraction(models.Model):
     resolution_hours = fields.Float(
         "Time to Resolve (h)", compute="_compute_resolution_hours", store=True, aggregator="avg", digits=(16, 1)
     )
+    # logged from Odoo's own traffic (kam.traffic.engine): the exchange it comes from, logged once per account
+    source_model = fields.Selection(
+        [("mail.message", "E-mail or Done Activity"), ("calendar.event", "Calendar Event")],
+        "Logged From",
+        readonly=True,
+        copy=False,
+        help="Set when the interaction was logged automatically from an e-mail, a done call or meeting, "
+        "or a calendar event.",
+    )
+    source_id = fields.Integer("Source Record", readonly=True, copy=False)
 
     @api.depends("channel")
     def _compute_is_case(self):

@@ -13,6 +13,10 @@ class KamPipeline(models.AbstractModel):
     in this order, each reading what the ones before wrote (the order is
     code, not cron hours):
 
+    0. ``contact_traffic``: e-mails, done calls and meetings, calendar
+       events with the accounts' contacts logged as interactions, so that
+       the figures, cadence and health of the same day see them
+       (kam.traffic.engine ``_run_in_pipeline``);
     1. ``figures_and_tiers``: sale and interaction figures of every key
        account, then its tier (kam.tier.engine ``_run``);
     2. ``purchase_trend``: the monthly purchase trend rows, which carry the
@@ -39,6 +43,7 @@ class KamPipeline(models.AbstractModel):
     _description = "Key account daily pipeline"
 
     STAGES = (
+        ("contact_traffic", "kam.traffic.engine", "_run_in_pipeline"),
         ("figures_and_tiers", "kam.tier.engine", "_run"),
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
         ("health_and_risk", "kam.health.engine", "_run"),

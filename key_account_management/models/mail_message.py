@@ -35,8 +35,14 @@ class MailMessage(models.Model):
         contacts = people.filtered(lambda p: p.commercial_partner_id == account and p != account)
         users = people.user_ids.filtered(lambda u: not u.share) or self.env.user
         inbound = self.author_id.commercial_partner_id == account
-        interaction = self.env["kam.interaction"].create(
+        # the e-mail logged once per account, by hand or by the traffic stage (kam.traffic.engine)
+        interaction = self.env["kam.interaction"].search(
+            [("source_model", "=", "mail.message"), ("source_id", "=", self.id), ("partner_id", "=", account.id)],
+            limit=1,
+        ) or self.env["kam.interaction"].create(
             {
+                "source_model": "mail.message",
+                "source_id": self.id,
                 "partner_id": account.id,
                 "lead_id": lead.id,
                 "name": self.subject or self.record_name or self.env._("E-mail"),

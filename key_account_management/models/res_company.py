@@ -88,6 +88,27 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The preference review period is between 1 and 120 months."))
 
     # ------------------------------------------------------------------
+    # Contact from real traffic (kam.traffic.engine)
+    # ------------------------------------------------------------------
+    kam_traffic_email = fields.Boolean(
+        "Count E-mails as Contact",
+        default=True,
+        help="E-mails received from a key account's contacts, or sent to them, on the account, its contacts, "
+        "opportunities and orders are logged as interactions.",
+    )
+    kam_traffic_activities = fields.Boolean(
+        "Count Done Calls and Meetings as Contact",
+        default=True,
+        help="Activities of a call or meeting type marked done on a key account, its contacts, opportunities "
+        "and orders are logged as interactions.",
+    )
+    kam_traffic_calendar = fields.Boolean(
+        "Count Calendar Events as Contact",
+        default=True,
+        help="Past calendar events with a key account's contacts among the attendees are logged as interactions.",
+    )
+
+    # ------------------------------------------------------------------
     # Weekly digest (kam.digest)
     # ------------------------------------------------------------------
     kam_digest_enabled = fields.Boolean(

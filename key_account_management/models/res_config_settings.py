@@ -66,6 +66,11 @@ class ResConfigSettings(models.TransientModel):
     # Preferences
     kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")
 
+    # Contact from real traffic
+    kam_traffic_email = company_setting(fields.Boolean, "Count E-mails as Contact")
+    kam_traffic_activities = company_setting(fields.Boolean, "Count Done Calls and Meetings as Contact")
+    kam_traffic_calendar = company_setting(fields.Boolean, "Count Calendar Events as Contact")
+
     # Weekly digest
     kam_digest_enabled = company_setting(fields.Boolean, "Weekly Key Account Digest")
 

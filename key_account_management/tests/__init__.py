@@ -26,6 +26,7 @@ from . import (
     test_tier,
     test_tier_config,
     test_tier_job,
+    test_traffic,
     test_transaction_history,
     test_trend_changed_rows,
     test_trend_review_jobs,
