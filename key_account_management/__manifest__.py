@@ -20,7 +20,6 @@
         "data/kam_duty_data.xml",
         "data/kam_route_data.xml",
         "data/kam_preference_category_data.xml",
-        "data/kam_traffic_data.xml",
         "data/kam_digest_data.xml",
         "views/kam_tier_views.xml",
         "views/kam_tier_history_views.xml",

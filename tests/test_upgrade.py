@@ -125,4 +125,5 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     assert after["activity_rule_domain"] == record.text
     # one daily pipeline: the jobs' own scheduled actions are deactivated
     assert len(before["active_crons"]) > 1
-    assert after["active_crons"] == [f"{MODULE}.ir_cron_kam_daily_pipeline"]
+    # (and the weekly digest, which is no stage of the pipeline, runs on its own)
+    assert after["active_crons"] == [f"{MODULE}.ir_cron_kam_daily_pipeline", f"{MODULE}.ir_cron_kam_weekly_digest"]

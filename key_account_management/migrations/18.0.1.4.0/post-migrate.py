@@ -32,6 +32,7 @@ STAGE_CRONS = (
     # stages added later: the update creates them inactive (and tests/test_upgrade.py, which
     # makes a database of today look like 18.0.1.3.0, finds them active)
     "ir_cron_kam_duties",
+    "ir_cron_kam_contact_traffic",
 )
 ACTIVITY_RULE_DOMAIN = (
     "['|', ('kam_account_id', '=', False), '|', ('kam_account_id.kam_manager_id', '=', user.id), "
