@@ -213,7 +213,10 @@ class KamDigest(models.AbstractModel):
                 + member("kam_account_id."),
                 "date_deadline, id",
             ),
-            "duties": ([("deadline", "<", today)] + member("partner_id."), "deadline, id"),
+            "duties": (
+                env["kam.responsibility"]._overdue_domain(today) + member("partner_id."),
+                "next_due_date, id",
+            ),
             "plans": ([("state", "=", "active")] + member("partner_id."), "date_end, id"),
         }
         ids, more = {}, {}
@@ -283,7 +286,7 @@ class KamDigest(models.AbstractModel):
                     "account": duty.partner_id.display_name,
                     "duty": duty.duty_id.name or "",
                     "user": duty.user_id.name or "",
-                    "deadline": duty.deadline,
+                    "deadline": duty.next_due_date,
                     "url": url(duty._name, duty.id),
                 }
                 for duty in records["duties"]

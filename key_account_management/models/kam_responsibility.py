@@ -247,6 +247,19 @@ class KamResponsibility(models.Model):
     def action_confirm(self):
         self.write({"state": "confirmed"})
 
+    @api.model
+    def _overdue_domain(self, today):
+        """The responsibilities overdue on ``today``: confirmed, and their next
+        due date (the deadline, else the last time done plus the cadence)
+        passed. The one meaning of "overdue duty" of the duty reminders, the
+        weekly digest, the matrix and the filters of the views."""
+        return [("state", "=", "confirmed"), ("next_due_date", "<", today)]
+
+    def _is_overdue(self, today):
+        """Whether this responsibility is overdue on ``today`` (as ``_overdue_domain``)."""
+        self.ensure_one()
+        return self.state == "confirmed" and bool(self.next_due_date) and self.next_due_date < today
+
     def action_done(self):
         """Done for this period: the last done date recorded, on time or late
         in the done log, the deadline moved by the cadence (cleared when the

@@ -112,7 +112,7 @@ class KamResponsibilityMatrix(models.AbstractModel):
         tier_duties = {tier.id: set(tier.duty_ids.ids) for tier in accounts.kam_tier_id}
         lines = Responsibility.search_fetch(
             [("partner_id", "in", accounts.ids), ("duty_id", "in", duties.ids)],
-            ["partner_id", "duty_id", "user_id", "raci", "deadline", "state"],
+            ["partner_id", "duty_id", "user_id", "raci", "deadline", "next_due_date", "state"],
             order="partner_id, duty_sequence, id",
         )
         # owners' names and whether they still work here, in one read
@@ -145,7 +145,7 @@ class KamResponsibilityMatrix(models.AbstractModel):
                 "letter": RACI_LETTERS[line.raci],
                 "raci_label": raci_labels[line.raci],
                 "deadline": fields.Date.to_string(line.deadline) if line.deadline else False,
-                "overdue": bool(line.deadline and line.deadline < today),
+                "overdue": line._is_overdue(today),
                 "state": line.state,
                 "state_label": state_labels[line.state],
             }

@@ -243,6 +243,45 @@ class TestDigest(KamCommon):
         self.assertIn(f"/odoo/kam.plan/{plan.id}", body)
         self.assertIn("40%", body)
 
+    def test_overdue_duty_by_its_cadence(self):
+        """A duty without deadline is overdue when its cadence has passed
+        since it was last done, as for the duty reminders; a proposed one or
+        one done in time is not."""
+        Duty, Resp = self.env["kam.duty"], self.env["kam.responsibility"]
+        duty, other_duty, third_duty = Duty.create(
+            [{"name": f"Digest Weekly Duty {n}", "function": "sales"} for n in range(3)]
+        )
+        late = Resp.create(
+            {
+                "partner_id": self.quiet_account.id,
+                "duty_id": duty.id,
+                "user_id": self.quiet_user.id,
+                "cadence": "weekly",
+            }
+        )
+        late.last_done_date = self.today - timedelta(days=10)
+        in_time = Resp.create(
+            {
+                "partner_id": self.quiet_account.id,
+                "duty_id": other_duty.id,
+                "user_id": self.quiet_user.id,
+                "cadence": "weekly",
+            }
+        )
+        in_time.last_done_date = self.today - timedelta(days=2)
+        proposed = Resp.create(
+            {
+                "partner_id": self.quiet_account.id,
+                "duty_id": third_duty.id,
+                "state": "draft",
+                "deadline": self.today - timedelta(days=2),
+            }
+        )
+        duties = self.Digest._gather(self.quiet_user)[self.quiet_user.id]["duties"]
+        self.assertEqual([line["url"].rsplit("/", 1)[1] for line in duties], [str(late.id)])
+        self.assertEqual(duties[0]["deadline"], self.today - timedelta(days=3), "its next due date")
+        self.assertFalse(in_time.next_due_date < self.today or proposed.next_due_date)
+
     def test_refusals(self):
         """The jobs' methods are private (refused over RPC); the buttons act
         on one's own digest only, with the key-account user group."""

@@ -124,6 +124,24 @@ class TestResponsibilityMatrix(MatrixCommon):
             (False, left.name, True),
         )
 
+    def test_overdue_by_cadence_without_deadline(self):
+        """A cell is overdue as the duty reminders say: the next due date
+        (the deadline, else last done plus the cadence) has passed."""
+        resp = self.env["kam.responsibility"].create(
+            {
+                "partner_id": self.account.id,
+                "duty_id": self.duty_info.id,
+                "user_id": self.kam_user.id,
+                "cadence": "weekly",
+            }
+        )
+        resp.last_done_date = self.today - relativedelta(days=10)
+        entry = self._cell(self._matrix(self.kam_user), self.account, self.duty_info)["entries"][0]
+        self.assertEqual((entry["deadline"], entry["overdue"]), (False, True))
+        resp.last_done_date = self.today
+        entry = self._cell(self._matrix(self.kam_user), self.account, self.duty_info)["entries"][0]
+        self.assertFalse(entry["overdue"])
+
     def test_manager_sees_all_and_pages_by_name(self):
         for name in ("Matrix Page C", "Matrix Page A", "Matrix Page B"):
             self._make_account(name, manager=self.kam_user2)
