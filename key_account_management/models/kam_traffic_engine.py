@@ -25,9 +25,7 @@ marks an activity done: their flow cannot fail because of it.
 """
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta
-
-from dateutil.relativedelta import relativedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -73,9 +71,8 @@ class KamTrafficEngine(models.AbstractModel):
         started = fields.Datetime.now()
         last_run = job._last_run(JOB)
         watermark = self._watermark() if last_run else None
-        trailing_start = datetime.combine(
-            fields.Date.context_today(self) - relativedelta(months=company.kam_trailing_months), time.min
-        )
+        # the trailing window of the figures (kam.account.figures), whose contact counts it feeds
+        trailing_start = self.env["kam.account.figures"]._window(company.kam_trailing_months)[1]
         new_accounts = self._new_key_accounts(last_run) if last_run else []
         # each source as the settings of the interaction's company say (the document's, else the
         # account's, else the company the job runs in); read when one company counts it

@@ -99,6 +99,17 @@ class TestTraffic(KamCommon):
         self.assertEqual(count, 1)
         self.assertEqual(summary, "Email: 1")
 
+    def test_first_run_reads_the_figures_trailing_window(self):
+        """The first run reads the trailing window of the figures (the window
+        of the interaction counts it feeds), not a day more."""
+        start = self.env["kam.account.figures"]._window(self.company.kam_trailing_months)[1]
+        inside = self._incoming(self.contact, self.contact)
+        inside.sudo().date = start + timedelta(hours=1)
+        outside = self._incoming(self.contact2, self.contact2)
+        outside.sudo().date = start - timedelta(hours=1)
+        self._run()
+        self.assertEqual(self._auto().mapped("source_id"), [inside.id])
+
     def test_email_from_contact_filed_as_note(self):
         # Odoo files a reply to an internal message (or the e-mail that creates a record) under an
         # internal subtype: still the customer writing
