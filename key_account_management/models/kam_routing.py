@@ -93,7 +93,9 @@ class KamRoute(models.Model):
         """The keys of the active routes (cached: most senders have no route
         to look up, and then read nothing). Whether their duty is still
         active is read with the owners (archiving a duty clears no cache)."""
-        self.env.cr.execute("SELECT key FROM kam_route WHERE active")
+        # what was just written counts (the writes clear this cache, before they are flushed)
+        self.env["kam.route"].flush_model(["key", "active"])
+        self.env.cr.execute(SQL("SELECT key FROM kam_route WHERE active"))
         return frozenset(row[0] for row in self.env.cr.fetchall())
 
 

@@ -139,6 +139,18 @@ class TestRoutingSignals(RoutingMixin, KamHealthCommon):
         self.collector.with_user(self.collector).kam_away = True
         self.assertEqual(complaint_owner("Wrong parts"), self.backup)
 
+    def test_route_changes_apply_at_once(self):
+        """A route given another warning, or archived, routes the next one of
+        the same transaction accordingly (nothing read before the change is flushed)."""
+        self._own(self.analysis, self.analyst)
+        Routing = self.env["kam.routing"]
+        self.assertEqual(Routing._route_one(self.account, "order_gap"), self.kam_user, "not routed")
+        route = self.env.ref("key_account_management.kam_route_spend_drop").with_user(self.kam_manager)
+        route.key = "order_gap"
+        self.assertEqual(Routing._route_one(self.account, "order_gap"), self.analyst)
+        route.active = False
+        self.assertEqual(Routing._route_one(self.account, "order_gap"), self.kam_user)
+
     def test_routing_configuration_by_managers_only(self):
         route = self.env.ref("key_account_management.kam_route_overdue")
         self.assertEqual(route.with_user(self.kam_user).duty_id, self.collections, "users read the routing")
