@@ -196,15 +196,11 @@ class KamActivity(models.AbstractModel):
         if not to_render:
             return
         users = self.env["res.users"].sudo().browse({vals["user_id"] for vals in to_render})
-        lang_of = {user.id: user.lang or "en_US" for user in users}
-        envs = {}
+        envs = {user.id: user._kam_reader_env(self.env) for user in users}
         for vals in to_render:
-            lang = lang_of[vals["user_id"]]
-            if lang not in envs:
-                envs[lang] = self.with_context(lang=lang).env
             for key in ("summary", "note"):
                 if callable(vals[key]):
-                    vals[key] = vals[key](envs[lang])
+                    vals[key] = vals[key](envs[vals["user_id"]])
 
     @api.model
     def _create_in_bulk(self, vals_list, res_model, names=None):

@@ -173,7 +173,7 @@ class KamDigest(models.AbstractModel):
         for user, (ids, more) in found.items():
             if not any(ids.values()):
                 continue
-            env = self.with_context(lang=user.lang or "en_US", tz=user.tz or "UTC").sudo().env
+            env = user._kam_reader_env(self.sudo().env)
             # in the order each was searched in, read with the whole batch (its prefetch)
             records = {
                 key: union[key].with_env(env).browse(ids[key]).with_prefetch(union[key]._prefetch_ids)

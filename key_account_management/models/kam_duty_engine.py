@@ -182,7 +182,7 @@ class KamDutyEngine(models.AbstractModel):
         for activity in activities:
             row = by_reason[activity.kam_reason]
             user = activity.user_id
-            resp = Resp.with_context(lang=user.lang or self.env.lang).browse(row["id"])
+            resp = Resp.with_env(user._kam_reader_env(Resp.env)).browse(row["id"])
             body = Markup("<p>%s</p>") % resp.env._(
                 "Not done by its due date %(date)s: escalated to %(user)s.",
                 date=format_date(resp.env, row["due"]),

@@ -496,15 +496,13 @@ class KamTrafficEngine(models.AbstractModel):
         if not rows:
             return []
         Interaction = self.env["kam.interaction"]
-        langs = {
-            user.id: user.lang
-            for user in self.env["res.users"].sudo().browse({r["kam_manager_id"] for r in rows if r["kam_manager_id"]})
-        }
+        managers = self.env["res.users"].sudo().browse({r["kam_manager_id"] for r in rows if r["kam_manager_id"]})
+        envs = {user.id: user._kam_reader_env(self.env) for user in managers}
         contacts = self.env["res.partner"].sudo().browse({c for r in rows for c in r["contact_ids"]})
         names = {c.id: c.name or c.display_name for c in contacts}
         vals_list = []
         for row in rows:
-            env = self.with_context(lang=langs.get(row["kam_manager_id"]) or self.env.lang).env
+            env = envs.get(row["kam_manager_id"], self.env)
             who = ", ".join(names[c] for c in row["contact_ids"][:3] if names.get(c))
             labels = {
                 "inbound": env._("E-mail from %s", who) if who else env._("E-mail received"),

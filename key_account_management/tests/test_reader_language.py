@@ -61,6 +61,18 @@ class TestReaderLanguage(KamHealthCommon):
         self.assertIn("Overdue Receivables", by_user[self.kam_manager].summary)
         self.assertIn("days past due", str(by_user[self.kam_manager].note))
 
+    def test_reader_env(self):
+        """One place gives the language and time zone texts for a user are
+        written in: theirs, else the writer's language and UTC."""
+        self.kam_user.tz = "Asia/Shanghai"
+        writer = self.env["res.partner"].with_context(lang="en_US", tz="Europe/Brussels").env
+        env = self.kam_user._kam_reader_env(writer)
+        self.assertEqual(
+            (env.lang, env.context["tz"], env.uid, env.su), ("zh_CN", "Asia/Shanghai", writer.uid, writer.su)
+        )
+        self.kam_manager.tz = False
+        self.assertEqual(self.kam_manager._kam_reader_env(writer).context["tz"], "UTC")
+
     def test_typed_description_is_shown_as_typed(self):
         risk = (
             self.env["kam.risk.signal"]
