@@ -318,5 +318,8 @@ class KamDigest(models.AbstractModel):
     def _check_enabled(self, user):
         if not user.company_id.kam_digest_enabled:
             raise UserError(
-                self.env._("The weekly key account digest is turned off for %s (Settings).", user.company_id.name)
+                self.env._(
+                    "The weekly key account digest is turned off for %(company)s (Settings).",
+                    company=user.company_id.name,
+                )
             )

@@ -51,7 +51,7 @@ class KamResponsibilityMatrix(models.AbstractModel):
         if search is not None and search is not False and not isinstance(search, str):
             raise UserError(self.env._("Search the matrix with a text (got %r).", search))
         if search and len(search) > MATRIX_MAX_SEARCH:
-            raise UserError(self.env._("Search the matrix with at most %s characters.", MATRIX_MAX_SEARCH))
+            raise UserError(self.env._("Search the matrix with at most %(max)s characters.", max=MATRIX_MAX_SEARCH))
         if not isinstance(mine, bool):
             raise UserError(self.env._("The “my accounts” filter is on or off (got %r).", mine))
         if not isinstance(gaps, bool):

@@ -117,7 +117,7 @@ class KamReview(models.Model):
         )
 
         def summary(env, account):
-            return env._("Review the key account %s", account)
+            return env._("Review the key account %(account)s", account=account)
 
         requests, names = [], {}
         for review_id, user_id, date_due, name, account in self.env.cr.fetchall():

@@ -505,10 +505,10 @@ class KamTrafficEngine(models.AbstractModel):
             env = envs.get(row["kam_manager_id"], self.env)
             who = ", ".join(names[c] for c in row["contact_ids"][:3] if names.get(c))
             labels = {
-                "inbound": env._("E-mail from %s", who) if who else env._("E-mail received"),
-                "outbound": env._("E-mail to %s", who) if who else env._("E-mail sent"),
-                "phonecall": env._("Call with %s", who) if who else env._("Call done"),
-                "meeting": env._("Meeting with %s", who) if who else env._("Meeting done"),
+                "inbound": env._("E-mail from %(who)s", who=who) if who else env._("E-mail received"),
+                "outbound": env._("E-mail to %(who)s", who=who) if who else env._("E-mail sent"),
+                "phonecall": env._("Call with %(who)s", who=who) if who else env._("Call done"),
+                "meeting": env._("Meeting with %(who)s", who=who) if who else env._("Meeting done"),
             }
             labels["event"] = labels["meeting"]
             vals_list.append(

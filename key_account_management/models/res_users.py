@@ -86,7 +86,7 @@ class ResUsers(models.Model):
         if not mails:
             message = self.env._("Nothing to report on your key accounts this week: no digest was sent.")
         else:
-            message = self.env._("Your key account digest is on its way to %s.", self.email)
+            message = self.env._("Your key account digest is on its way to %(email)s.", email=self.email)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
