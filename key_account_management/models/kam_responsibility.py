@@ -38,6 +38,18 @@ CADENCE_INTERVALS = {
     "quarterly": "3 months",
     "yearly": "1 year",
 }
+#: Fields whose change makes the open duty reminders and escalations out of date (see ``write``).
+DUTY_ACTIVITY_FIELDS = {
+    "partner_id",
+    "user_id",
+    "backup_user_id",
+    "escalation_user_id",
+    "state",
+    "active",
+    "deadline",
+    "cadence",
+    "last_done_date",
+}
 RACI = [
     ("responsible", "Responsible (R)"),
     ("accountable", "Accountable (A)"),
@@ -244,6 +256,21 @@ class KamResponsibility(models.Model):
                     self.env._("Choose the responsible user of “%s” before confirming it.", rec.duty_id.name)
                 )
 
+    def write(self, vals):
+        watched = DUTY_ACTIVITY_FIELDS & vals.keys()
+        before = {rec.id: rec._duty_people_and_due() for rec in self} if watched else {}
+        res = super().write(vals)
+        if watched:
+            # another owner, backup or escalation user, another due date, archived or proposed
+            # again: the open reminders and escalations go (the next run of kam.duty.engine raises
+            # them again for the people and the due date of now; done ones are kept)
+            self.filtered(lambda rec: rec._duty_people_and_due() != before[rec.id])._duty_activities().unlink()
+        return res
+
+    def unlink(self):
+        self._duty_activities().unlink()
+        return super().unlink()
+
     def action_confirm(self):
         self.write({"state": "confirmed"})
 
@@ -282,6 +309,8 @@ class KamResponsibility(models.Model):
                     )
                 )
         today = fields.Date.context_today(self)
+        # closed (kept done) before the writes below move the due date (which drops the open ones)
+        self._close_duty_activities()
         logs = []
         for rec in self.sudo():
             due = rec.next_due_date
@@ -301,16 +330,34 @@ class KamResponsibility(models.Model):
                 vals["deadline"] = following if following > today else today + period
             rec.write(vals)
         self.env["kam.responsibility.done"].sudo().create(logs)
-        self._close_duty_activities()
         return True
+
+    def _duty_activities(self):
+        """The open reminders and escalations of these responsibilities
+        (kam.duty.engine: on the account, reason ``duty:<id>:<due date>...``)."""
+        if not self:
+            return self.env["mail.activity"]
+        domain = [("res_model", "=", "res.partner")]
+        domain += ["|"] * (len(self) - 1) + [("kam_reason", "=like", f"duty:{rec.id}:%") for rec in self]
+        return self.env["mail.activity"].sudo().search(domain)
 
     def _close_duty_activities(self):
         """Mark done the open reminders and escalations of these responsibilities."""
-        if not self:
-            return
-        domain = [("res_model", "=", "res.partner"), ("res_id", "in", self.partner_id.ids)]
-        domain += ["|"] * (len(self) - 1) + [("kam_reason", "=like", f"duty:{rec.id}:%") for rec in self]
-        self.env["mail.activity"].sudo().search(domain)._action_done()
+        self._duty_activities()._action_done()
+
+    def _duty_people_and_due(self):
+        """Who gets this responsibility's reminders and escalations, and for
+        which due date: when it changes, the open ones are out of date."""
+        self.ensure_one()
+        return (
+            self.partner_id,
+            self.user_id,
+            self.backup_user_id,
+            self.escalation_user_id,
+            self.state,
+            self.active,
+            self.next_due_date,
+        )
 
     @api.model
     def _propose_for(self, accounts):

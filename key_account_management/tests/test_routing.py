@@ -340,6 +340,33 @@ class TestDutyDeadlines(RoutingMixin, KamCommon):
         perf = self.env["kam.responsibility.performance"].search([("user_id", "=", self.collector.id)])
         self.assertEqual((perf.owned_count, perf.overdue_count), (1, 1))
 
+    def test_reminder_follows_the_owner_and_the_due_date(self):
+        """A duty given to someone else, or moved to another date, does not
+        leave its reminder with the former owner or for the former date: the
+        next run raises it for the people and date of now. One done stays done."""
+        resp = self._own(self.collections, self.collector, deadline=self.today + relativedelta(days=1))
+        self.Engine._cron_kam_duties()
+        self.assertEqual(self._duty_activities(resp).user_id, self.collector)
+        resp.write({"user_id": self.analyst.id, "deadline": resp.deadline})
+        self.assertFalse(self._duty_activities(resp).filtered("active"), "out of date: gone")
+        self.Engine._cron_kam_duties()
+        self.assertEqual(self._duty_activities(resp).user_id, self.analyst)
+        resp.deadline = self.today + relativedelta(days=2)
+        self.Engine._cron_kam_duties()
+        reminder = self._duty_activities(resp)
+        self.assertEqual((reminder.date_deadline, reminder.user_id), (resp.deadline, self.analyst))
+        # done, then given back to the collector: the done reminder is kept
+        reminder.action_feedback("noted")
+        resp.user_id = self.collector
+        self.assertEqual(self._duty_activities(resp), reminder, "kept, done")
+        self.assertFalse(reminder.active)
+        # archived: its open reminder goes
+        resp.deadline = self.today
+        self.Engine._cron_kam_duties()
+        self.assertTrue(self._duty_activities(resp).filtered("active"))
+        resp.active = False
+        self.assertFalse(self._duty_activities(resp).filtered("active"))
+
     def test_mark_done_rights(self):
         resp = self._own(self.collections, self.collector, backup=self.backup, deadline=self.today)
         # kam_user2: a user of the addon, not one of the people of this duty (and not of this account)
