@@ -30,7 +30,6 @@ from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
 from .kam_job import key_account_sql
-from .kam_routing import usable_user_sql
 
 #: kept when done: a reminder done is not raised again for the same due date
 DUTY_TYPE = "key_account_management.mail_activity_type_kam_duty"
@@ -111,9 +110,7 @@ class KamDutyEngine(models.AbstractModel):
         self.env["kam.responsibility"].flush_model(
             ["partner_id", "duty_id", "user_id", "backup_user_id", "escalation_user_id", "next_due_date"]
         )
-        self.env["res.users"].flush_model(["active", "kam_away"])
-        self.env["res.partner"].flush_model(["kam_manager_id", "kam_team_user_ids"])
-        viewer_all = self.env["ir.model.data"]._xmlid_to_res_id("key_account_management.group_kam_viewer_all")
+        Routing = self.env["kam.routing"]
         self.env.cr.execute(
             SQL(
                 """
@@ -131,8 +128,8 @@ class KamDutyEngine(models.AbstractModel):
               ORDER BY r.id
                 """,
                 ids=list(ids),
-                user_ok=usable_user_sql("u", "p", viewer_all),
-                backup_ok=usable_user_sql("b", "p", viewer_all),
+                user_ok=Routing._usable_user_sql("u", "p"),
+                backup_ok=Routing._usable_user_sql("b", "p"),
             )
         )
         keys = ["id", "partner_id", "duty_id", "due", "delay", "owner_id", "escalation_id"]

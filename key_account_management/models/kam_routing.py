@@ -15,6 +15,7 @@ key account manager, as before routing). Never an archived user.
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from .kam_account_privacy import VIEWER_ALL
 from .kam_risk_signal import SIGNAL_TYPES
 
 #: What can be routed: the risk signal types and the tasks of the jobs.
@@ -23,26 +24,6 @@ ROUTE_KEYS = [
     ("review", "Periodic Review"),
     ("cadence", "Contact Follow-up"),
 ]
-
-
-def usable_user_sql(user, account, viewer_all_gid):
-    """The user (``res_users`` as ``user``) can receive what is routed for
-    the account (``res_partner`` as ``account``): active, not away, and
-    reads the account: its manager, in its account team, or a viewer of all
-    key accounts (an activity on a risk signal or a review is for who may
-    read it)."""
-    u = SQL.identifier(user)
-    return SQL(
-        """(%(u)s.active AND NOT COALESCE(%(u)s.kam_away, FALSE)
-            AND (%(u)s.id = %(p)s.kam_manager_id
-                 OR EXISTS (SELECT 1 FROM kam_partner_team_user_rel team
-                             WHERE team.partner_id = %(p)s.id AND team.user_id = %(u)s.id)
-                 OR EXISTS (SELECT 1 FROM res_groups_users_rel viewer
-                             WHERE viewer.uid = %(u)s.id AND viewer.gid = %(viewer_all)s)))""",
-        u=u,
-        p=SQL.identifier(account),
-        viewer_all=viewer_all_gid,
-    )
 
 
 class KamRoute(models.Model):
@@ -107,6 +88,29 @@ class KamRouting(models.AbstractModel):
     _description = "Key account routing of warnings and tasks"
 
     @api.model
+    def _usable_user_sql(self, user, account):
+        """SQL condition: the user (``res_users`` as ``user``) can receive
+        what is routed for the account (``res_partner`` as ``account``):
+        active, not away, and reads the account: its manager, in its account
+        team, or a viewer of all key accounts (an activity on a risk signal
+        or a review is for who may read it). Flushes what it reads. The duty
+        reminders (kam.duty.engine) choose their receiver with it too."""
+        self.env["res.users"].flush_model(["active", "kam_away"])
+        self.env["res.partner"].flush_model(["kam_manager_id", "kam_team_user_ids"])
+        u = SQL.identifier(user)
+        return SQL(
+            """(%(u)s.active AND NOT COALESCE(%(u)s.kam_away, FALSE)
+                AND (%(u)s.id = %(p)s.kam_manager_id
+                     OR EXISTS (SELECT 1 FROM kam_partner_team_user_rel team
+                                 WHERE team.partner_id = %(p)s.id AND team.user_id = %(u)s.id)
+                     OR EXISTS (SELECT 1 FROM res_groups_users_rel viewer
+                                 WHERE viewer.uid = %(u)s.id AND viewer.gid = %(viewer_all)s)))""",
+            u=u,
+            p=SQL.identifier(account),
+            viewer_all=self.env["ir.model.data"]._xmlid_to_res_id(VIEWER_ALL),
+        )
+
+    @api.model
     def _route(self, requests):
         """``requests``: (account id, key, fallback user id) tuples; the user
         of each, in the same order: the routed owner (or its backup), else
@@ -121,9 +125,6 @@ class KamRouting(models.AbstractModel):
         self.env["kam.responsibility"].flush_model(
             ["partner_id", "duty_id", "user_id", "backup_user_id", "raci", "state", "active"]
         )
-        self.env["res.users"].flush_model(["active", "kam_away"])
-        self.env["res.partner"].flush_model(["kam_manager_id", "kam_team_user_ids"])
-        viewer_all = self.env["ir.model.data"]._xmlid_to_res_id("key_account_management.group_kam_viewer_all")
         self.env.cr.execute(
             SQL(
                 """
@@ -145,8 +146,8 @@ class KamRouting(models.AbstractModel):
                 """,
                 pids=[pid for pid, __, __ in requests],
                 keys=[key for __, key, __ in requests],
-                user_ok=usable_user_sql("u", "p", viewer_all),
-                backup_ok=usable_user_sql("b", "p", viewer_all),
+                user_ok=self._usable_user_sql("u", "p"),
+                backup_ok=self._usable_user_sql("b", "p"),
             )
         )
         owners = dict(self.env.cr.fetchall())
