@@ -152,3 +152,10 @@ class KamInvoicingCommon(AccountTestInvoicingCommon, KamCommon):
     @classmethod
     def setup_independent_user(cls):
         return None
+
+    @classmethod
+    def _pay(cls, invoice, days_ago):
+        """Register the payment of ``invoice`` made ``days_ago`` days ago."""
+        cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
+            {"payment_date": cls.today - relativedelta(days=days_ago)}
+        )._create_payments()

@@ -68,12 +68,6 @@ class KamHealthCommon(KamInvoicingCommon):
         return move
 
     @classmethod
-    def _pay(cls, invoice, days_ago):
-        cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
-            {"payment_date": cls.today - relativedelta(days=days_ago)}
-        )._create_payments()
-
-    @classmethod
     def _interaction(cls, partner, days_ago, **vals):
         return cls.env["kam.interaction"].create(
             dict(

@@ -82,12 +82,6 @@ class TestKamTransactionHistory(KamInvoicingCommon):
         move.action_post()
         return move
 
-    @classmethod
-    def _pay(cls, invoice, days_ago):
-        cls.env["account.payment.register"].with_context(active_model="account.move", active_ids=invoice.ids).create(
-            {"payment_date": cls.today - relativedelta(days=days_ago)}
-        )._create_payments()
-
     def _history(self, user, account=None):
         account = account or self.account
         return account.with_user(user).kam_transaction_history()[account.id]
