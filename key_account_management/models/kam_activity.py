@@ -188,6 +188,13 @@ class KamActivity(models.AbstractModel):
         return Activity.with_context(mail_activity_quick_update=not notify, active_test=True).create(vals_list)
 
     @api.model
+    def _user_langs(self, user_ids):
+        """{user id: language code} of ``user_ids`` (one read; ``en_US`` for
+        a user without language): the language to write to each of them in."""
+        users = self.env["res.users"].sudo().browse(uid for uid in user_ids if uid)
+        return {user.id: user.lang or "en_US" for user in users}
+
+    @api.model
     def _render_in_user_language(self, vals_list):
         """Call the ``summary`` and ``note`` functions of ``vals_list`` with
         an environment in the language of each activity's user (one read of
@@ -195,8 +202,7 @@ class KamActivity(models.AbstractModel):
         to_render = [vals for vals in vals_list if callable(vals["summary"]) or callable(vals["note"])]
         if not to_render:
             return
-        users = self.env["res.users"].sudo().browse({vals["user_id"] for vals in to_render})
-        lang_of = {user.id: user.lang or "en_US" for user in users}
+        lang_of = self._user_langs({vals["user_id"] for vals in to_render})
         envs = {}
         for vals in to_render:
             lang = lang_of[vals["user_id"]]
