@@ -188,6 +188,13 @@ class KamActivity(models.AbstractModel):
         return Activity.with_context(mail_activity_quick_update=not notify, active_test=True).create(vals_list)
 
     @api.model
+    def _user_langs(self, user_ids):
+        """{user id: language code} of ``user_ids`` (one read; ``en_US`` for
+        a user without language): the language to write to each of them in."""
+        users = self.env["res.users"].sudo().browse(uid for uid in user_ids if uid)
+        return {user.id: user._kam_reader_env(self.env).lang for user in users}
+
+    @api.model
     def _render_in_user_language(self, vals_list):
         """Call the ``summary`` and ``note`` functions of ``vals_list`` with
         an environment in the language of each activity's user (one read of

@@ -236,14 +236,17 @@ class KamReview(models.Model):
         reviewers = self.env["kam.routing"]._route(
             (pid, "review", manager_id) for pid, (manager_id, __, __) in due.items()
         )
+        # named in the language of its reviewer
+        lang_of = self.env["kam.activity"]._user_langs(set(reviewers))
         for (pid, (__, months, start)), manager_id in zip(due.items(), reviewers, strict=True):
             start = start or today - relativedelta(months=months)
             if start + relativedelta(months=months) > today:
                 continue
+            env = self.with_context(lang=lang_of.get(manager_id, self.env.lang)).env
             vals_list.append(
                 {
                     "partner_id": pid,
-                    "name": self.env._("Review %(from)s – %(to)s", **{"from": start, "to": today}),
+                    "name": env._("Review %(from)s – %(to)s", **{"from": start, "to": today}),
                     "date_from": start,
                     "date_to": today,
                     "date_due": today + relativedelta(days=14),
@@ -331,9 +334,23 @@ class KamReview(models.Model):
     def _log_creation_notes(self, reviews):
         """The "Review created" notes of new ``reviews``, as ``mail.thread``
         logs them at creation (``_message_log_batch``: internal notes, no
-        notification), in one INSERT for all of them."""
+        notification), in one INSERT per language of their reviewers (each
+        note is written in its reviewer's)."""
         if not reviews:
             return
+        lang_of = self.env["kam.activity"]._user_langs(set(reviews.user_id.ids))
+        by_lang = defaultdict(list)
+        for review in reviews:
+            by_lang[lang_of.get(review.user_id.id, self.env.lang or "en_US")].append(review.id)
+        for lang, ids in by_lang.items():
+            in_lang = reviews.with_context(lang=lang)
+            in_lang._log_creation_notes_in(in_lang.browse(ids))
+        # what mail.message._invalidate_documents does after a create
+        reviews.invalidate_recordset(["message_ids", "message_needaction", "message_needaction_counter"])
+
+    @api.model
+    def _log_creation_notes_in(self, reviews):
+        """The creation notes of ``reviews`` in this environment's language, one INSERT."""
         author_id, email_from = reviews._message_compute_author(raise_on_email=False)
         reply_to = self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False]
         now = self.env.cr.now()
@@ -363,8 +380,6 @@ class KamReview(models.Model):
                 ids=reviews.ids,
             )
         )
-        # what mail.message._invalidate_documents does after a create
-        reviews.invalidate_recordset(["message_ids", "message_needaction", "message_needaction_counter"])
 
     @api.model
     def _insert_default_lines(self, reviews):

@@ -40,13 +40,12 @@ class ResUsers(models.Model):
     def _kam_reader_env(self, env=None):
         """``env`` (default: this record's) in the language and time zone of
         this user: where the texts the addon writes for them are rendered
-        (activities, chatter notes, e-mails, interaction names). A user
-        without language gets the one of ``env``, else English; without time
-        zone, UTC."""
+        (activities, chatter notes, e-mails, interaction names, reviews). A
+        user without language gets English; without time zone, UTC."""
         self.ensure_one()
         env = self.env if env is None else env
         user = self.sudo()
-        return env(context=dict(env.context, lang=user.lang or env.lang or "en_US", tz=user.tz or "UTC"))
+        return env(context=dict(env.context, lang=user.lang or "en_US", tz=user.tz or "UTC"))
 
     def _kam_set_away(self, away):
         """Mark these users away (or back): themselves, or a key account

@@ -5,9 +5,10 @@ language of the user it is for (issue 12, "Chinese first")."""
 
 from datetime import datetime
 
+from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from .test_health import KamHealthCommon
@@ -63,7 +64,7 @@ class TestReaderLanguage(KamHealthCommon):
 
     def test_reader_env(self):
         """One place gives the language and time zone texts for a user are
-        written in: theirs, else the writer's language and UTC."""
+        written in: theirs, else English and UTC."""
         self.kam_user.tz = "Asia/Shanghai"
         writer = self.env["res.partner"].with_context(lang="en_US", tz="Europe/Brussels").env
         env = self.kam_user._kam_reader_env(writer)
@@ -95,3 +96,33 @@ class TestReaderLanguage(KamHealthCommon):
         english = Activity.search([("res_id", "=", self.other_account.id), ("kam_reason", "=", "cadence")])
         self.assertEqual(chinese.summary, f"跟进 {self.account.name}：已到联系时间")
         self.assertEqual(english.summary, f"Follow up with {self.other_account.name}: contact is due")
+
+    def test_review_named_and_noted_in_the_reviewers_language(self):
+        # the "... created" of the note is mail's
+        self.env["ir.module.module"]._load_module_terms(["mail"], ["zh_CN"], overwrite=True)
+        today = fields.Date.today()
+        self.tier_b.review_interval_months = 3
+        self.account.write({"kam_tier_id": self.tier_b.id, "kam_key_account_since": today - relativedelta(months=4)})
+        # the reviewer of the other account reads English
+        self.other_account.write(
+            {
+                "kam_tier_id": self.tier_b.id,
+                "kam_manager_id": self.kam_manager.id,
+                "kam_key_account_since": today - relativedelta(months=4),
+            }
+        )
+        self.env.cr.precommit.run()
+        Review = self.env["kam.review"]
+        Review._cron_schedule_reviews()
+        self.env.cr.precommit.run()
+        chinese = Review.search([("partner_id", "=", self.account.id)])
+        english = Review.search([("partner_id", "=", self.other_account.id)])
+        self.assertEqual((chinese.user_id, english.user_id), (self.kam_user, self.kam_manager))
+        self.assertTrue(chinese.name.startswith("审查 "), chinese.name)
+        self.assertTrue(english.name.startswith("Review "), english.name)
+        notes = {
+            review: review.message_ids.filtered(lambda m: m.message_type == "notification").mapped("body")
+            for review in chinese | english
+        }
+        self.assertTrue(notes[english] and all("created" in str(body) for body in notes[english]), notes[english])
+        self.assertTrue(notes[chinese] and not any("created" in str(body) for body in notes[chinese]), notes[chinese])
