@@ -36,6 +36,7 @@
         "report/kam_account_profile_report.xml",
         "views/kam_risk_signal_views.xml",
         "views/kam_health_snapshot_views.xml",
+        "views/kam_white_space_views.xml",
         "views/kam_cadence_views.xml",
         "views/kam_routing_views.xml",
         # the one inherit of each core view, after the actions its buttons open
