@@ -60,6 +60,7 @@
         "demo/kam_responsibility_matrix_demo.xml",
         "demo/kam_transaction_history_demo.xml",
         "demo/kam_routing_demo.xml",
+        "demo/kam_white_space_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -43,7 +43,7 @@ class KamWhiteSpaceEngine(models.AbstractModel):
     _description = "Key account white space engine"
 
     @api.model
-    def _run(self, full=False, today=None, batch_size=None):
+    def _cron_kam_white_space(self, full=False, today=None, batch_size=None):
         Job = self.env["kam.job"]
         cr = self.env.cr
         started = cr.now()

@@ -87,7 +87,7 @@ class TestWhiteSpace(KamCommon):
         return self.env["kam.white.space"].search([("partner_id", "=", partner.id)])
 
     def test_gap_of_the_tier_peers(self):
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         rows = self._rows(self.account)
         # common: bought by the account; rare and industry: one peer of the tier only
         self.assertEqual(rows.categ_id, self.cat_gap)
@@ -104,16 +104,16 @@ class TestWhiteSpace(KamCommon):
         self.assertFalse(self._rows(self.peer1))
         # a lower minimum of peers lists the rare category (one of the three other peers bought it)
         self.env.company.kam_white_space_min_peers = 1
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         self.assertEqual(self._rows(self.account).categ_id, self.cat_gap | self.cat_rare | self.cat_industry)
         # a share of peers above 1 in 3 drops them again
         self.env.company.kam_white_space_min_share = 50
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         self.assertEqual(self._rows(self.account).categ_id, self.cat_gap)
 
     def test_industry_basis(self):
         self.env.company.kam_white_space_basis = "industry"
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         rows = self._rows(self.account)
         # peers of the industry: peer 1, 4 and 5 buy the industry category; only peer 1 the gap one
         self.assertEqual(rows.categ_id, self.cat_industry)
@@ -125,15 +125,15 @@ class TestWhiteSpace(KamCommon):
         self.assertEqual(self._rows(self.account).categ_id, self.cat_gap)
         # the account buys the category: its row goes at the next refresh
         self._lines_order(self.account, {self.cat_gap: 100})
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         self.assertFalse(self._rows(self.account))
         # no longer a key account: no rows
         self._lines_order(self.peer1, {self.cat_common: 10})
         self.env.company.kam_white_space_min_peers = 1
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         self.assertTrue(self._rows(self.peer2))
         self.peer2.kam_is_key_account = False
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         self.assertFalse(self._rows(self.peer2))
 
     def test_other_company_orders_ignored(self):
@@ -150,7 +150,7 @@ class TestWhiteSpace(KamCommon):
         for partner in (self.peer1, self.peer2, self.peer3):
             self._lines_order(partner, {self.cat_rare: 100}, company=company2, pricelist=pricelist2)
         accounts.company_id = self.env.company
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         rows = self._rows(self.account)
         # as if the other company's orders did not exist
         self.assertEqual(rows.categ_id, self.cat_gap)
@@ -160,7 +160,7 @@ class TestWhiteSpace(KamCommon):
         self.assertFalse(self.env["kam.white.space"].search([("company_id", "=", company2.id)]))
 
     def test_objective_button_as_user(self):
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         row = self._rows(self.account).with_user(self.kam_user)
         self.assertFalse(self.env["kam.plan"].search([("partner_id", "=", self.account.id)]))
         action = row.action_create_objective()
@@ -180,9 +180,9 @@ class TestWhiteSpace(KamCommon):
         self.assertEqual(self.env["kam.plan"].search_count([("partner_id", "=", self.account.id)]), 1)
 
     def test_access(self):
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         self.env.company.kam_white_space_min_peers = 1
-        self.Engine._run(full=True)
+        self.Engine._cron_kam_white_space(full=True)
         Rows = self.env["kam.white.space"]
         with self.assertRaises(AccessError):
             Rows.with_user(self.salesman).search([])
@@ -218,15 +218,40 @@ class TestWhiteSpace(KamCommon):
         self.assertEqual(company.kam_white_space_min_peers, 3)
 
     def test_query_count(self):
-        self.Engine._run(full=True)  # warm the caches
+        self.Engine._cron_kam_white_space(full=True)  # warm the caches
         self.env.cr.flush()
         with self.assertQueryCount(14):
-            self.Engine._run(full=True)
+            self.Engine._cron_kam_white_space(full=True)
         # more accounts, same number of queries
         for index in range(10):
             partner = self._make_account(f"WS More {index}", kam_tier_id=self.tier_a.id)
             self._lines_order(partner, {self.cat_common: 100 + index})
         self.env.cr.flush()
         with self.assertQueryCount(14):
-            self.Engine._run(full=True)
+            self.Engine._cron_kam_white_space(full=True)
         self.assertEqual(len(self.env["kam.white.space"].search([("categ_id", "=", self.cat_gap.id)])), 11)
+
+    def test_dashboard_and_profile(self):
+        self.Engine._cron_kam_white_space(full=True)
+        data = self.env["kam.dashboard"].with_user(self.kam_user).get_dashboard_data()
+        self.assertFalse(data["errors"])
+        block = data["white_space"]
+        self.assertEqual(block["count"], 1)
+        self.assertEqual(
+            [(row["partner_id"], row["category"], row["peer_count"]) for row in block["rows"]],
+            [(self.account.id, "WS Gap", 3)],
+        )
+        self.assertAlmostEqual(block["rows"][0]["gap"], 285.71)
+        # the other user's accounts have no white space at 3 peers
+        self.assertEqual(
+            self.env["kam.dashboard"].with_user(self.kam_user2).get_dashboard_data()["white_space"]["count"], 0
+        )
+        html, __ = (
+            self.env["ir.actions.report"]
+            .with_user(self.kam_user)
+            ._render_qweb_html("key_account_management.action_report_kam_account_profile", self.account.ids)
+        )
+        html = html.decode()
+        self.assertIn("White Space", html)
+        self.assertIn("WS Gap", html)
+        self.assertIn("285.71", html)
