@@ -206,23 +206,20 @@ class KamWhiteSpaceEngine(models.AbstractModel):
         """Replace the white-space rows of these accounts (one DELETE, one
         INSERT ... SELECT from the working tables)."""
         cr = self.env.cr
-        now = fields.Datetime.now()
         cr.execute(SQL("DELETE FROM kam_white_space WHERE partner_id = ANY(%s)", list(partner_ids)))
         cr.execute(
             SQL(
                 """
-                INSERT INTO kam_white_space (partner_id, company_id, categ_id, currency_id, kam_manager_id,
+                INSERT INTO kam_white_space (partner_id, company_id, categ_id, kam_manager_id,
                                              peer_count, peer_share, peer_revenue, account_revenue,
-                                             peer_account_revenue, estimated_gap,
-                                             create_uid, create_date, write_uid, write_date)
-                SELECT a.partner_id, a.company_id, g.categ_id, c.currency_id, p.kam_manager_id,
+                                             peer_account_revenue, estimated_gap)
+                SELECT a.partner_id, a.company_id, g.categ_id, p.kam_manager_id,
                        g.buyers,
                        ROUND(g.buyers * 100.0 / (g.accounts - 1), 1),
                        ROUND(g.spend / g.buyers, 2),
                        ROUND(a.revenue, 2),
                        ROUND(g.revenue / g.buyers, 2),
-                       ROUND(CASE WHEN g.revenue > 0 THEN g.spend / g.revenue * a.revenue ELSE 0.0 END, 2),
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
+                       ROUND(CASE WHEN g.revenue > 0 THEN g.spend / g.revenue * a.revenue ELSE 0.0 END, 2)
                   FROM %(accounts)s a
                   JOIN %(peers)s g ON g.company_id = a.company_id AND g.group_id = a.group_id
                   JOIN res_company c ON c.id = a.company_id
@@ -242,8 +239,6 @@ class KamWhiteSpaceEngine(models.AbstractModel):
                 peers=SQL.identifier(PEER_TABLE),
                 spend=SQL.identifier(SPEND_TABLE),
                 ids=list(partner_ids),
-                uid=self.env.uid,
-                now=now,
             )
         )
         self.env["kam.white.space"].invalidate_model()
