@@ -81,7 +81,8 @@ class KamWhiteSpace(models.Model):
     def action_create_objective(self):
         """Add the objective "Sell <category>" (revenue, the estimated gap as
         target) to the account's active plan, or to a draft plan of the
-        current year (created when there is none), and open the plan."""
+        current year (created when there is none), and open the plan. A plan
+        that already has the objective is only opened."""
         self.ensure_one()
         Plan = self.env["kam.plan"]
         today = fields.Date.context_today(self)
@@ -103,15 +104,22 @@ class KamWhiteSpace(models.Model):
                     "date_end": date(today.year, 12, 31),
                 }
             )
+        name = self.env._("Sell %s", self.categ_id.name)
+        if name in plan.objective_ids.mapped("name"):
+            # clicked twice: the plan already has it
+            return self._plan_action(plan)
         self.env["kam.plan.objective"].create(
             {
                 "plan_id": plan.id,
-                "name": self.env._("Sell %s", self.categ_id.display_name),
+                "name": name,
                 "metric": "revenue",
                 "target": self.currency_id.round(self.estimated_gap) if self.currency_id else self.estimated_gap,
                 "due_date": plan.date_end,
             }
         )
+        return self._plan_action(plan)
+
+    def _plan_action(self, plan):
         return {
             "type": "ir.actions.act_window",
             "res_model": "kam.plan",

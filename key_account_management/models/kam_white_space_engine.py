@@ -52,42 +52,46 @@ class KamWhiteSpaceEngine(models.AbstractModel):
             return KamJobResult(0)
         today = today or fields.Date.context_today(self)
         self._prepare(today)
-        try:
-            WhiteSpace = self.env["kam.white.space"]
-            # rows of accounts without a white space any more (no longer key accounts, no peer group,
-            # no orders in the window)
-            cr.execute(
-                SQL(
-                    "DELETE FROM kam_white_space w WHERE NOT EXISTS "
-                    "(SELECT 1 FROM %s a WHERE a.partner_id = w.partner_id AND a.group_id IS NOT NULL)",
-                    SQL.identifier(ACCOUNT_TABLE),
-                )
+        WhiteSpace = self.env["kam.white.space"]
+        # rows of accounts without a white space any more (no longer key accounts, no peer group,
+        # no orders in the window)
+        cr.execute(
+            SQL(
+                "DELETE FROM kam_white_space w WHERE NOT EXISTS "
+                "(SELECT 1 FROM %s a WHERE a.partner_id = w.partner_id AND a.group_id IS NOT NULL)",
+                SQL.identifier(ACCOUNT_TABLE),
             )
-            cr.execute(
-                SQL(
-                    "SELECT DISTINCT partner_id FROM %s WHERE group_id IS NOT NULL ORDER BY partner_id",
-                    SQL.identifier(ACCOUNT_TABLE),
-                )
+        )
+        cr.execute(
+            SQL(
+                "SELECT DISTINCT partner_id FROM %s WHERE group_id IS NOT NULL ORDER BY partner_id",
+                SQL.identifier(ACCOUNT_TABLE),
             )
-            ids = [row[0] for row in cr.fetchall()]
-            WhiteSpace.invalidate_model()
+        )
+        ids = [row[0] for row in cr.fetchall()]
+        WhiteSpace.invalidate_model()
 
-            def refresh_white_space(batch):
-                self._replace_rows(batch.ids)
+        def refresh_white_space(batch):
+            self._replace_rows(batch.ids)
 
-            result = Job._run_in_batches(ids, refresh_white_space, batch_size=batch_size or WHITE_SPACE_BATCH_SIZE)
-        finally:
-            cr.execute(
-                SQL(
-                    "DROP TABLE IF EXISTS %s, %s, %s",
-                    SQL.identifier(PEER_TABLE),
-                    SQL.identifier(ACCOUNT_TABLE),
-                    SQL.identifier(SPEND_TABLE),
-                )
-            )
+        result = Job._run_in_batches(ids, refresh_white_space, batch_size=batch_size or WHITE_SPACE_BATCH_SIZE)
+        # (after a failure, the transaction is rolled back, or the tables stay on this connection
+        # until the next run drops them)
+        self._drop_working_tables()
         if not result.running_elsewhere:
             Job._set_last_run("white_space", started, full=True)
         return result
+
+    @api.model
+    def _drop_working_tables(self):
+        self.env.cr.execute(
+            SQL(
+                "DROP TABLE IF EXISTS %s, %s, %s",
+                SQL.identifier(PEER_TABLE),
+                SQL.identifier(ACCOUNT_TABLE),
+                SQL.identifier(SPEND_TABLE),
+            )
+        )
 
     @api.model
     def _prepare(self, today):
@@ -114,14 +118,7 @@ class KamWhiteSpaceEngine(models.AbstractModel):
         self.env["kam.white.space"].flush_model()
         cr = self.env.cr
         end = Figures._day_end(today)
-        cr.execute(
-            SQL(
-                "DROP TABLE IF EXISTS %s, %s, %s",
-                SQL.identifier(PEER_TABLE),
-                SQL.identifier(ACCOUNT_TABLE),
-                SQL.identifier(SPEND_TABLE),
-            )
-        )
+        self._drop_working_tables()
         # 1. one pass over the confirmed lines of the window
         cr.execute(
             SQL(

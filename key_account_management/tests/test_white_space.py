@@ -173,10 +173,16 @@ class TestWhiteSpace(KamCommon):
         self.assertEqual(objective.metric, "revenue")
         self.assertAlmostEqual(objective.target, 285.71)
         self.assertEqual(objective.create_uid, self.kam_user)
-        # an active plan gets the next objective
-        plan.action_activate()
+        # clicked twice: no second objective
         row.action_create_objective()
-        self.assertEqual(len(plan.objective_ids), 2)
+        self.assertEqual(len(plan.objective_ids), 1)
+        # the active plan gets the objective of another category
+        plan.action_activate()
+        self.env.company.kam_white_space_min_peers = 1
+        self.Engine._cron_kam_white_space(full=True)
+        rare = self._rows(self.account).filtered(lambda r: r.categ_id == self.cat_rare).with_user(self.kam_user)
+        self.assertEqual(rare.action_create_objective()["res_id"], plan.id)
+        self.assertEqual(plan.objective_ids.mapped("name"), ["Sell WS Gap", "Sell WS Rare"])
         self.assertEqual(self.env["kam.plan"].search_count([("partner_id", "=", self.account.id)]), 1)
 
     def test_access(self):
