@@ -36,6 +36,7 @@
         "report/kam_account_profile_report.xml",
         "views/kam_risk_signal_views.xml",
         "views/kam_health_snapshot_views.xml",
+        "views/kam_white_space_views.xml",
         "views/kam_cadence_views.xml",
         "views/kam_routing_views.xml",
         # the one inherit of each core view, after the actions its buttons open
@@ -59,6 +60,7 @@
         "demo/kam_responsibility_matrix_demo.xml",
         "demo/kam_transaction_history_demo.xml",
         "demo/kam_routing_demo.xml",
+        "demo/kam_white_space_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

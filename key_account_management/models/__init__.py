@@ -5,6 +5,7 @@
 #   kam_traffic_engine.py   0. e-mails, done calls, meetings logged as interactions
 #   kam_tier_engine.py      1. figures stored, tiers decided, history
 #   kam_sale_trend.py       2. the monthly purchase trend
+#   kam_white_space_engine.py  2b. categories comparable accounts buy and an account does not
 #   kam_health_engine.py    3. risk signals (one rule each), health, snapshots
 #   kam_review.py           4. periodic reviews
 #   kam_duty_engine.py      5. duty reminders and escalations (responsibility matrix)
@@ -47,6 +48,8 @@ from . import (
     kam_tier_history,
     kam_traffic_engine,
     kam_transaction_history,
+    kam_white_space,
+    kam_white_space_engine,
     mail_activity_plan_template,
     mail_message,
     mail_tracking_value,

@@ -67,6 +67,7 @@ class KamDashboard(models.AbstractModel):
                 },
             ),
             "risks": (self._dashboard_risks, {"count": 0, "domain": [], "by_severity": [], "signals": []}),
+            "white_space": (self._dashboard_white_space, {"count": 0, "domain": [], "rows": []}),
             "plans": (
                 self._dashboard_plans,
                 {
@@ -172,6 +173,34 @@ class KamDashboard(models.AbstractModel):
                     "tier": partner.kam_tier_id.display_name or "",
                 }
                 for partner in partners
+            ],
+        }
+
+    @api.model
+    def _dashboard_white_space(self):
+        """The largest white-space gaps of the user's accounts (all of
+        them for managers and all-accounts viewers): categories comparable
+        accounts buy and the account does not."""
+        domain = []
+        if not self.env.user.has_group("key_account_management.group_kam_viewer_all"):
+            domain = self.env["kam.job"]._member_domain(path="partner_id.")
+        WhiteSpace = self.env["kam.white.space"]
+        rows = WhiteSpace.search_fetch(
+            domain, ["partner_id", "categ_id", "peer_count", "estimated_gap"], limit=TOP_ACCOUNTS
+        )
+        return {
+            "count": WhiteSpace.search_count(domain),
+            "domain": domain,
+            "rows": [
+                {
+                    "id": row.id,
+                    "partner_id": row.partner_id.id,
+                    "partner": row.partner_id.display_name,
+                    "category": row.categ_id.display_name,
+                    "peer_count": row.peer_count,
+                    "gap": row.estimated_gap,
+                }
+                for row in rows
             ],
         }
 

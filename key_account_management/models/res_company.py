@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from .kam_input import FLOAT_MAX, MAX_INTERVAL_DAYS, check_input
+from .kam_white_space import BASES as WHITE_SPACE_BASES
 
 #: Health score components and their weight field on the company.
 HEALTH_WEIGHT_FIELDS = [
@@ -335,3 +336,42 @@ class ResCompany(models.Model):
                 )
             if not 1 <= company.kam_risk_min_satisfaction <= 5:
                 raise ValidationError(self.env._("The minimum satisfaction is on the 1-5 scale of interactions."))
+
+    # ------------------------------------------------------------------
+    # White space
+    # ------------------------------------------------------------------
+    kam_white_space_basis = fields.Selection(
+        WHITE_SPACE_BASES,
+        "White Space Comparison",
+        default="tier",
+        required=True,
+        help="Key accounts compared with each other to find the categories an account does not buy: "
+        "those of the same tier, or those of the same industry.",
+    )
+    kam_white_space_min_peers = fields.Integer(
+        "White Space Minimum Peers",
+        default=3,
+        help="A category is listed only when at least this many comparable accounts bought it.",
+    )
+    kam_white_space_min_share = fields.Float(
+        "White Space Minimum Share of Peers (%)",
+        default=0.0,
+        help="A category is listed only when at least this share of the comparable accounts bought it (0: no minimum).",
+    )
+    kam_white_space_months = fields.Integer(
+        "White Space Window (months)",
+        default=12,
+        help="Months of confirmed orders compared (trailing window ending today).",
+    )
+
+    @api.constrains(
+        "kam_white_space_basis", "kam_white_space_min_peers", "kam_white_space_min_share", "kam_white_space_months"
+    )
+    def _check_kam_white_space(self):
+        for company in self:
+            if not 1 <= company.kam_white_space_min_peers <= 1000:
+                raise ValidationError(self.env._("The white space minimum of peers is between 1 and 1000."))
+            if not 0 <= company.kam_white_space_min_share <= 100:
+                raise ValidationError(self.env._("The white space minimum share of peers is between 0 and 100 %."))
+            if not 3 <= company.kam_white_space_months <= 60:
+                raise ValidationError(self.env._("The white space window is between 3 and 60 months."))

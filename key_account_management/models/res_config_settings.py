@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 
 from .kam_input import check_input
+from .kam_white_space import BASES as WHITE_SPACE_BASES
 
 
 def company_setting(field_class, string, **kwargs):
@@ -62,6 +63,14 @@ class ResConfigSettings(models.TransientModel):
 
     # Purchase trend
     kam_trend_drop_pct = company_setting(fields.Integer, "Purchase Drop Threshold (%)")
+
+    # White space
+    kam_white_space_basis = company_setting(
+        lambda string, **kwargs: fields.Selection(WHITE_SPACE_BASES, string, **kwargs), "White Space Comparison"
+    )
+    kam_white_space_min_peers = company_setting(fields.Integer, "White Space Minimum Peers")
+    kam_white_space_min_share = company_setting(fields.Float, "White Space Minimum Share of Peers (%)")
+    kam_white_space_months = company_setting(fields.Integer, "White Space Window (months)")
 
     # Preferences
     kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")

@@ -444,6 +444,9 @@ class ResPartner(models.Model):
     kam_health_snapshot_ids = fields.One2many(
         "kam.health.snapshot", "partner_id", "Health Snapshots", groups="key_account_management.group_kam_viewer"
     )
+    kam_white_space_ids = fields.One2many(
+        "kam.white.space", "partner_id", "White Space", groups="key_account_management.group_kam_viewer"
+    )
     # computed rather than a one2many with a domain: creating signals in bulk
     # would then check the domain on each new signal (one query each)
     kam_open_risk_signal_ids = fields.Many2many(

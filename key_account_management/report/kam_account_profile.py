@@ -9,6 +9,8 @@ from odoo.tools import SQL
 TREND_MONTHS = 24
 INTERACTION_LIMIT = 10
 SNAPSHOT_LIMIT = 12
+# White-space categories shown (largest estimated gaps).
+WHITE_SPACE_LIMIT = 5
 RESOLVED_SIGNAL_DAYS = 90
 
 
@@ -104,6 +106,8 @@ class ReportKamAccountProfile(models.AbstractModel):
         snapshots = self._latest_per_account("kam.health.snapshot", ids, SNAPSHOT_LIMIT).grouped("partner_id")
         competitors = self.env["kam.competitor.note"].search([("partner_id", "in", ids)]).grouped("partner_id")
         histories = self._transaction_histories(accounts)
+        # white space: the largest gaps first (the template shows the first WHITE_SPACE_LIMIT)
+        white_space = self.env["kam.white.space"].search([("partner_id", "in", ids)]).grouped("partner_id")
         empty = {
             model: self.env[model]
             for model in (
@@ -114,6 +118,7 @@ class ReportKamAccountProfile(models.AbstractModel):
                 "kam.risk.signal",
                 "kam.health.snapshot",
                 "kam.competitor.note",
+                "kam.white.space",
             )
         }
         profiles = {}
@@ -142,6 +147,7 @@ class ReportKamAccountProfile(models.AbstractModel):
                 "snapshots": account_snapshots.sorted(lambda s: (s.date, s.id), reverse=True),
                 "competitors": in_lang(competitors.get(account), "kam.competitor.note"),
                 "history": histories[account.id],
+                "white_space": in_lang(white_space.get(account), "kam.white.space")[:WHITE_SPACE_LIMIT],
             }
         return profiles
 

@@ -33,4 +33,5 @@ from . import (
     test_ui,
     test_ui_dashboard,
     test_views,
+    test_white_space,
 )

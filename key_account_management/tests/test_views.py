@@ -66,7 +66,14 @@ class TestViewLayout(TransactionCase):
                     self.assertIn(button, buttons)
         self.assertEqual(
             pages["user"],
-            ["key_account", "kam_contacts", "kam_transaction_history", "kam_health", "kam_responsibilities"],
+            [
+                "key_account",
+                "kam_contacts",
+                "kam_transaction_history",
+                "kam_health",
+                "kam_white_space",
+                "kam_responsibilities",
+            ],
         )
-        self.assertEqual(pages["viewer"], ["key_account", "kam_contacts", "kam_transaction_history"])
+        self.assertEqual(pages["viewer"], ["key_account", "kam_contacts", "kam_transaction_history", "kam_white_space"])
         self.assertEqual(pages["salesman"], [])

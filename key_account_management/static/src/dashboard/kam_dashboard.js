@@ -115,6 +115,10 @@ export class KamDashboard extends Component {
         return this.openRecords("kam.risk.signal", _t("Open High Risks"), this.data.risks.domain);
     }
 
+    openWhiteSpace() {
+        return this.openRecords("kam.white.space", _t("White Space"), this.data.white_space.domain);
+    }
+
     openPlans() {
         return this.openRecords("kam.plan", _t("Active Plans"), this.data.plans.plan_domain);
     }
