@@ -21,6 +21,7 @@
         "data/kam_route_data.xml",
         "data/kam_preference_category_data.xml",
         "data/kam_digest_data.xml",
+        "data/kam_reorder_data.xml",
         "views/kam_tier_views.xml",
         "views/kam_tier_history_views.xml",
         "wizards/kam_account_export_views.xml",
@@ -38,6 +39,7 @@
         "views/kam_health_snapshot_views.xml",
         "views/kam_cadence_views.xml",
         "views/kam_routing_views.xml",
+        "views/kam_reorder_views.xml",
         # the one inherit of each core view, after the actions its buttons open
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
@@ -59,6 +61,7 @@
         "demo/kam_responsibility_matrix_demo.xml",
         "demo/kam_transaction_history_demo.xml",
         "demo/kam_routing_demo.xml",
+        "demo/kam_reorder_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

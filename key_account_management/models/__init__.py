@@ -36,6 +36,8 @@ from . import (
     kam_pipeline,
     kam_plan,
     kam_preference,
+    kam_reorder,
+    kam_reorder_engine,
     kam_responsibility,
     kam_responsibility_matrix,
     kam_review,

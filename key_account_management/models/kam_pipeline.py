@@ -21,6 +21,9 @@ class KamPipeline(models.AbstractModel):
        account, then its tier (kam.tier.engine ``_run``);
     2. ``purchase_trend``: the monthly purchase trend rows, which carry the
        account's tier (kam.sale.trend ``_cron_kam_refresh_trend``);
+    2b. ``reorder_radar``: the rhythm of the products each account buys
+       regularly, their expected and late orders, warnings for the late
+       ones (kam.reorder.engine ``_run``);
     3. ``health_and_risk``: risk signals, health score and risk level, from
        the figures, only for the accounts whose data changed or whose day to
        be looked at came (kam.health.engine ``_run``);
@@ -46,6 +49,7 @@ class KamPipeline(models.AbstractModel):
         ("contact_traffic", "kam.traffic.engine", "_run_in_pipeline"),
         ("figures_and_tiers", "kam.tier.engine", "_run"),
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
+        ("reorder_radar", "kam.reorder.engine", "_run"),
         ("health_and_risk", "kam.health.engine", "_run"),
         ("reviews", "kam.review", "_cron_schedule_reviews"),
         ("duties", "kam.duty.engine", "_cron_kam_duties"),

@@ -63,6 +63,11 @@ class ResConfigSettings(models.TransientModel):
     # Purchase trend
     kam_trend_drop_pct = company_setting(fields.Integer, "Purchase Drop Threshold (%)")
 
+    # Reorder radar
+    kam_reorder_min_orders = company_setting(fields.Integer, "Reorder Radar: Minimum Orders")
+    kam_reorder_min_late_days = company_setting(fields.Integer, "Reorder Radar: Minimum Lateness (days)")
+    kam_reorder_months = company_setting(fields.Integer, "Reorder Radar: Trailing Window (months)")
+
     # Preferences
     kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")
 
