@@ -30,11 +30,16 @@ class KamReorder(models.Model):
     product_id = fields.Many2one("product.product", required=True, readonly=True, ondelete="cascade")
     order_count = fields.Integer("Orders", readonly=True, help="Days the product was ordered in the trailing window.")
     median_interval_days = fields.Float(
-        "Usual Interval (days)", readonly=True, digits=(16, 1), help="Median of the days between two orders."
+        "Usual Interval (days)",
+        readonly=True,
+        digits=(16, 1),
+        aggregator="avg",
+        help="Median of the days between two orders.",
     )
     spread_days = fields.Float(
         "Spread (days)",
         readonly=True,
+        aggregator="avg",
         digits=(16, 1),
         help="Median absolute deviation of the intervals from the usual interval.",
     )
@@ -46,7 +51,7 @@ class KamReorder(models.Model):
     tolerance_days = fields.Integer(
         "Tolerance (days)", readonly=True, help="The spread, at least the minimum lateness of the company's settings."
     )
-    late_days = fields.Integer("Days Late", readonly=True, help="Days past the expected order date.")
+    late_days = fields.Integer("Days Late", readonly=True, aggregator="max", help="Days past the expected order date.")
     state = fields.Selection(
         REORDER_STATES,
         "Status",

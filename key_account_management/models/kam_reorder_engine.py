@@ -232,8 +232,11 @@ class KamReorderEngine(models.AbstractModel):
     @api.model
     def _date_rows(self, today=None):
         """Tolerance, days late and state of every row on ``today``, written
-        only where they changed. Returns the (id, partner, company, manager,
-        product name, expected date) of the rows that became late."""
+        only where they changed. Returns the (id, partner, manager, product,
+        expected date) of the rows that became late, to warn: not those
+        found late by more than a whole interval on their first dating (a
+        product the account stopped buying long ago, on the first run or
+        when its rhythm is first learnt, shows as late but warns nobody)."""
         today = today or fields.Date.context_today(self)
         self.env["res.company"].flush_model(["kam_reorder_min_late_days"])
         self.env["kam.reorder"].flush_model()
@@ -263,7 +266,8 @@ class KamReorderEngine(models.AbstractModel):
                    AND (r.tolerance_days, r.late_days, r.state)
                        IS DISTINCT FROM (n.tolerance_days, n.late_days, n.state)
              RETURNING r.id, r.partner_id, r.kam_manager_id, r.product_id, r.expected_date,
-                       n.state = 'late' AND n.old_state IS DISTINCT FROM 'late' AS became_late
+                       n.state = 'late' AND n.old_state IS DISTINCT FROM 'late'
+                       AND n.late_days <= COALESCE(r.median_interval_days, 0) + n.tolerance_days AS became_late
                 """,
                 today=today,
                 ahead=DUE_AHEAD_DAYS,

@@ -126,6 +126,34 @@ class TestReorderRadar(KamCommon):
         self.assertFalse(self._rows(product=self.desks))
         self.assertTrue(self._rows(product=self.boxes))
 
+    def test_long_lost_product_warns_nobody(self):
+        """A product the account stopped buying long ago shows as late, but
+        its first dating raises no activity (only a rhythm that has just
+        been missed does)."""
+        for days_ago in (400, 370, 340, 310):
+            self._order_product(self.account, self.desks, 1, days_ago)
+        self._run()
+        row = self._rows(product=self.desks)
+        self.assertEqual((row.state, row.late_days), ("late", 280))
+        self.assertFalse(self.env["mail.activity"].search_count([("kam_reason", "=like", f"reorder:{row.id}:%")]))
+        self.assertTrue(
+            self.env["mail.activity"].search_count(
+                [("kam_reason", "=like", f"reorder:{self._rows(product=self.boxes).id}:%")]
+            )
+        )
+
+    def test_incremental_run(self):
+        """After a full run, a daily run learns the accounts whose orders
+        changed: a new regular customer gets its rows."""
+        self._run()
+        for days_ago in (100, 75, 50, 25):
+            self._order_product(self.other_account, self.chairs, 4, days_ago)
+        self.env["kam.reorder.engine"]._run(today=self.today)
+        row = self._rows(account=self.other_account)
+        self.assertEqual((row.product_id, row.median_interval_days, row.usual_qty), (self.chairs, 25.0, 4.0))
+        self.assertEqual(row.state, "due", "expected today")
+        self.assertEqual(row.kam_manager_id, self.kam_user2)
+
     def test_quotation_as_key_account_user(self):
         self.account.property_product_pricelist = self.pricelist_other
         self._run()

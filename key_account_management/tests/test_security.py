@@ -143,6 +143,7 @@ class TestAccessMatrix(KamSecurityCommon):
         "kam.health.snapshot": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
         "kam.sale.analysis": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
         "kam.sale.trend": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        "kam.reorder": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
         "kam.care.date": {"kam_user": "r", "kam_manager": "rwcu"},
         "kam.account.export": {"kam_user": "rwc", "kam_manager": "rwc"},
     }
