@@ -108,11 +108,16 @@ class KamReorderEngine(models.AbstractModel):
                 SELECT p.commercial_partner_id AS partner_id, so.company_id, sol.product_id,
                        (so.date_order AT TIME ZONE 'UTC')::date AS day,
                        MIN(c.kam_reorder_min_orders) AS min_orders,
-                       SUM(sol.product_uom_qty) AS qty
+                       -- in the product's unit (the unit of the quotation lines)
+                       SUM(sol.product_uom_qty / COALESCE(NULLIF(lu.factor, 0), 1.0) * COALESCE(pu.factor, 1.0)) AS qty
                   FROM sale_order so
                   JOIN res_partner p ON p.id = so.partner_id
                   JOIN res_company c ON c.id = so.company_id
                   JOIN sale_order_line sol ON sol.order_id = so.id
+                  JOIN product_product pp ON pp.id = sol.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
+             LEFT JOIN uom_uom lu ON lu.id = sol.product_uom
+             LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
                  WHERE so.state = 'sale'
                    AND p.commercial_partner_id = ANY(%(ids)s)
                    AND so.date_order < %(end)s
@@ -179,7 +184,9 @@ class KamReorderEngine(models.AbstractModel):
         self.env["res.partner"].flush_model(["kam_manager_id", "commercial_partner_id"])
         self.env["res.company"].flush_model(["kam_reorder_min_orders", "kam_reorder_months"])
         self.env["sale.order"].flush_model(["state", "partner_id", "company_id", "date_order"])
-        self.env["sale.order.line"].flush_model(["order_id", "product_id", "product_uom_qty", "display_type"])
+        self.env["sale.order.line"].flush_model(
+            ["order_id", "product_id", "product_uom_qty", "product_uom", "display_type"]
+        )
         Reorder = self.env["kam.reorder"]
         Reorder.flush_model()
         columns = [SQL.identifier(name) for name in LEARNT_COLUMNS]

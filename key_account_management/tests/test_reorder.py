@@ -38,13 +38,11 @@ class TestReorderRadar(KamCommon):
         cls.env["res.company"].invalidate_model()
 
     @classmethod
-    def _order_product(cls, partner, product, qty, days_ago, company=None):
-        vals = {
-            "partner_id": partner.id,
-            "order_line": [
-                Command.create({"product_id": product.id, "product_uom_qty": qty, "tax_id": [Command.clear()]})
-            ],
-        }
+    def _order_product(cls, partner, product, qty, days_ago, company=None, uom=None):
+        line = {"product_id": product.id, "product_uom_qty": qty, "tax_id": [Command.clear()]}
+        if uom:
+            line["product_uom"] = uom.id
+        vals = {"partner_id": partner.id, "order_line": [Command.create(line)]}
         if company:
             vals["company_id"] = company.id
         order = cls.env["sale.order"].with_company(company or cls.env.company).create(vals)
@@ -141,6 +139,15 @@ class TestReorderRadar(KamCommon):
                 [("kam_reason", "=like", f"reorder:{self._rows(product=self.boxes).id}:%")]
             )
         )
+
+    def test_quantity_in_product_unit(self):
+        """The usual quantity is in the product's unit, whatever the unit of
+        the order lines (a dozen boxes is 12 boxes)."""
+        dozens = self.env.ref("uom.product_uom_dozen")
+        for days_ago in (95, 65, 35, 5):
+            self._order_product(self.account, self.desks, 1, days_ago, uom=dozens)
+        self._run()
+        self.assertEqual(self._rows(product=self.desks).usual_qty, 12.0)
 
     def test_incremental_run(self):
         """After a full run, a daily run learns the accounts whose orders
