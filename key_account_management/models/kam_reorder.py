@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
 
 REORDER_STATES = [("regular", "On Rhythm"), ("due", "Due"), ("late", "Late")]
 
@@ -51,7 +51,9 @@ class KamReorder(models.Model):
     tolerance_days = fields.Integer(
         "Tolerance (days)", readonly=True, help="The spread, at least the minimum lateness of the company's settings."
     )
-    late_days = fields.Integer("Days Late", readonly=True, aggregator="max", help="Days past the expected order date.")
+    # moves with today: computed when read (the daily pass stores only the state, which changes
+    # far less often, so that a late row is not rewritten every day)
+    late_days = fields.Integer("Days Late", compute="_compute_late_days", help="Days past the expected order date.")
     state = fields.Selection(
         REORDER_STATES,
         "Status",
@@ -68,6 +70,13 @@ class KamReorder(models.Model):
             "One reorder row per account, company and product.",
         ),
     ]
+
+    @api.depends("expected_date")
+    @api.depends_context("tz")
+    def _compute_late_days(self):
+        today = fields.Date.context_today(self)
+        for row in self:
+            row.late_days = max((today - row.expected_date).days, 0) if row.expected_date else 0
 
     # ------------------------------------------------------------------
     # Actions

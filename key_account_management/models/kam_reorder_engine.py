@@ -238,8 +238,8 @@ class KamReorderEngine(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _date_rows(self, today=None):
-        """Tolerance, days late and state of every row on ``today``, written
-        only where they changed. Returns the (id, partner, manager, product,
+        """Tolerance and state of every row on ``today``, written only where
+        they changed (the days late are computed when read). Returns the (id, partner, manager, product,
         expected date) of the rows that became late, to warn: not those
         found late by more than a whole interval on their first dating (a
         product the account stopped buying long ago, on the first run or
@@ -266,12 +266,11 @@ class KamReorderEngine(models.AbstractModel):
                       FROM d JOIN kam_reorder r ON r.id = d.id
                 )
                 UPDATE kam_reorder r
-                   SET tolerance_days = n.tolerance_days, late_days = n.late_days, state = n.state,
+                   SET tolerance_days = n.tolerance_days, state = n.state,
                        write_uid = %(uid)s, write_date = %(now)s
                   FROM n
                  WHERE n.id = r.id
-                   AND (r.tolerance_days, r.late_days, r.state)
-                       IS DISTINCT FROM (n.tolerance_days, n.late_days, n.state)
+                   AND (r.tolerance_days, r.state) IS DISTINCT FROM (n.tolerance_days, n.state)
              RETURNING r.id, r.partner_id, r.kam_manager_id, r.product_id, r.expected_date,
                        n.state = 'late' AND n.old_state IS DISTINCT FROM 'late'
                        AND n.late_days <= COALESCE(r.median_interval_days, 0) + n.tolerance_days AS became_late
