@@ -124,7 +124,8 @@ class KamReorderEngine(models.AbstractModel):
                    AND so.date_order >= %(end)s - make_interval(months => COALESCE(c.kam_reorder_months, 24))
                    AND sol.display_type IS NULL
                    AND sol.product_id IS NOT NULL
-                   AND sol.product_uom_qty > 0
+                   -- (a quantity of NaN or infinity, written around the ORM, is no quantity)
+                   AND sol.product_uom_qty > 0 AND sol.product_uom_qty < 1e15
                    %(company_filter)s
               GROUP BY 1, 2, 3, 4
             ),

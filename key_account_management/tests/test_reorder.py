@@ -149,6 +149,27 @@ class TestReorderRadar(KamCommon):
         self._run()
         self.assertEqual(self._rows(product=self.desks).usual_qty, 12.0)
 
+    def test_broken_quantities_ignored(self):
+        """Quantities of NaN or infinity written around the ORM do not
+        count: the rhythm and the usual quantity of the other days stand."""
+        self._order_product(self.account, self.boxes, 10, 65)
+        self._order_product(self.account, self.boxes, 10, 35)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sale_order_line SET product_uom_qty = 'NaN' WHERE id = %s",
+            [self._order_product(self.account, self.boxes, 10, 20).order_line.id],
+        )
+        self.env.cr.execute(
+            "UPDATE sale_order_line SET product_uom_qty = 'Infinity' WHERE id = %s",
+            [self._order_product(self.account, self.boxes, 10, 5).order_line.id],
+        )
+        self.env.invalidate_all()
+        self._run()
+        row = self._rows(product=self.boxes)
+        self.assertEqual(
+            (row.order_count, row.usual_qty, row.last_order_date), (7, 10.0, self.today - timedelta(days=35))
+        )
+
     def test_incremental_run(self):
         """After a full run, a daily run learns the accounts whose orders
         changed: a new regular customer gets its rows."""
