@@ -273,3 +273,27 @@ class TestReorderRadar(KamCommon):
             Engine._learn(accounts.ids, today=self.today)
             Engine._date_rows(self.today)
         self.assertEqual(len(self.env["kam.reorder"].search([("partner_id", "in", accounts.ids)])), 5)
+
+    def test_stage_query_count_does_not_grow_with_accounts(self):
+        """The whole stage (a full run through the pipeline) reads and writes
+        in as many queries for 4 more accounts with regular orders."""
+        Pipeline = self.env["kam.pipeline"]
+        Pipeline._cron_daily(stages=["reorder_radar"])  # the first run: rows and warnings of the database
+
+        def queries():
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            result = self.env["kam.reorder.engine"]._run(full=True, today=self.today)
+            self.assertFalse(result.skipped)
+            return self.env.cr.sql_log_count - before
+
+        baseline = queries()
+        accounts = self.env["res.partner"]
+        for n in range(4):
+            account = self._make_account(f"Reorder Account {n}", manager=self.kam_user)
+            for days_ago in (120, 90, 60, 30, 5):
+                self._order_product(account, self.boxes, 5, days_ago)
+            accounts |= account
+        self.assertEqual(queries(), baseline)
+        self.assertEqual(self.env["kam.reorder"].search_count([("partner_id", "in", accounts.ids)]), 4)
