@@ -6,6 +6,7 @@
 #   kam_tier_engine.py      1. figures stored, tiers decided, history
 #   kam_sale_trend.py       2. the monthly purchase trend
 #   kam_white_space_engine.py  2b. categories comparable accounts buy and an account does not
+#   kam_reorder_engine.py   2c. the rhythm of each product an account buys regularly, late reorders
 #   kam_health_engine.py    3. risk signals (one rule each), health, snapshots
 #   kam_review.py           4. periodic reviews
 #   kam_duty_engine.py      5. duty reminders and escalations (responsibility matrix)
@@ -37,6 +38,8 @@ from . import (
     kam_pipeline,
     kam_plan,
     kam_preference,
+    kam_reorder,
+    kam_reorder_engine,
     kam_responsibility,
     kam_responsibility_matrix,
     kam_review,

@@ -24,6 +24,9 @@ class KamPipeline(models.AbstractModel):
     2b. ``white_space``: the product categories that comparable accounts
        (same tier or industry) buy and an account does not, weekly or when
        the settings changed (kam.white.space.engine ``_cron_kam_white_space``);
+    2c. ``reorder_radar``: the rhythm of the products each account buys
+       regularly, their expected and late orders, warnings for the late
+       ones (kam.reorder.engine ``_run``);
     3. ``health_and_risk``: risk signals, health score and risk level, from
        the figures, only for the accounts whose data changed or whose day to
        be looked at came (kam.health.engine ``_run``);
@@ -50,6 +53,7 @@ class KamPipeline(models.AbstractModel):
         ("figures_and_tiers", "kam.tier.engine", "_run"),
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
         ("white_space", "kam.white.space.engine", "_cron_kam_white_space"),
+        ("reorder_radar", "kam.reorder.engine", "_run"),
         ("health_and_risk", "kam.health.engine", "_run"),
         ("reviews", "kam.review", "_cron_schedule_reviews"),
         ("duties", "kam.duty.engine", "_cron_kam_duties"),

@@ -23,6 +23,7 @@ ROUTE_KEYS = [
     *SIGNAL_TYPES,
     ("review", "Periodic Review"),
     ("cadence", "Contact Follow-up"),
+    ("reorder", "Late Reorder"),
 ]
 
 

@@ -74,6 +74,37 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The purchase drop threshold is a percentage between 1 and 100."))
 
     # ------------------------------------------------------------------
+    # Reorder radar
+    # ------------------------------------------------------------------
+    kam_reorder_min_orders = fields.Integer(
+        "Reorder Radar: Minimum Orders",
+        default=4,
+        help="A product is bought regularly when the account ordered it on at least this many days "
+        "in the trailing window.",
+    )
+    kam_reorder_min_late_days = fields.Integer(
+        "Reorder Radar: Minimum Lateness (days)",
+        default=7,
+        help="A regular order is late when past its expected date by more than its spread, "
+        "and at least by this many days.",
+    )
+    kam_reorder_months = fields.Integer(
+        "Reorder Radar: Trailing Window (months)",
+        default=24,
+        help="Months of confirmed orders the rhythm of each product is learnt from.",
+    )
+
+    @api.constrains("kam_reorder_min_orders", "kam_reorder_min_late_days", "kam_reorder_months")
+    def _check_kam_reorder_settings(self):
+        for company in self:
+            if not 2 <= company.kam_reorder_min_orders <= 50:
+                raise ValidationError(self.env._("The reorder radar's minimum orders is between 2 and 50."))
+            if not 0 <= company.kam_reorder_min_late_days <= 365:
+                raise ValidationError(self.env._("The reorder radar's minimum lateness is between 0 and 365 days."))
+            if not 6 <= company.kam_reorder_months <= 60:
+                raise ValidationError(self.env._("The reorder radar's trailing window is between 6 and 60 months."))
+
+    # ------------------------------------------------------------------
     # Preferences
     # ------------------------------------------------------------------
     kam_preference_stale_months = fields.Integer(

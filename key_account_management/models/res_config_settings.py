@@ -71,6 +71,10 @@ class ResConfigSettings(models.TransientModel):
     kam_white_space_min_peers = company_setting(fields.Integer, "White Space Minimum Peers")
     kam_white_space_min_share = company_setting(fields.Float, "White Space Minimum Share of Peers (%)")
     kam_white_space_months = company_setting(fields.Integer, "White Space Window (months)")
+    # Reorder radar
+    kam_reorder_min_orders = company_setting(fields.Integer, "Reorder Radar: Minimum Orders")
+    kam_reorder_min_late_days = company_setting(fields.Integer, "Reorder Radar: Minimum Lateness (days)")
+    kam_reorder_months = company_setting(fields.Integer, "Reorder Radar: Trailing Window (months)")
 
     # Preferences
     kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")

@@ -1810,6 +1810,36 @@ class ResPartner(models.Model):
             "key_account_management.kam_preference_action", create=True, search_default_group_category=1
         )
 
+    # reorder radar (kam_reorder.py)
+    def action_kam_reorder_basket(self):
+        """Reorder the usual basket: a draft quotation with the usual
+        quantities of the account's due and late reorders (those the user
+        may read)."""
+        self.ensure_one()
+        Reorder = self.env["kam.reorder"]
+        Reorder.check_access("read")
+        account = self.commercial_partner_id
+        user = self.env.user
+        if not (
+            user.has_group("key_account_management.group_kam_viewer_all")
+            or account.kam_manager_id == user
+            or user in account.kam_team_user_ids
+        ):
+            raise AccessError(self.env._("Only the account's manager and team can reorder its usual basket."))
+        rows = Reorder.search(
+            [
+                ("partner_id", "=", account.id),
+                ("company_id", "=", self.env.company.id),
+                ("state", "in", ("due", "late")),
+            ]
+        )
+        if not rows:
+            raise UserError(self.env._("No regular order of %s is due or late.", account.display_name))
+        return rows._kam_open_quotation()
+
+    def action_kam_view_reorders(self):
+        return self._kam_account_action("key_account_management.kam_reorder_action")
+
     # ------------------------------------------------------------------
     # Figures and tiers
     # ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from . import (
     test_preference,
     test_profile_report,
     test_reader_language,
+    test_reorder,
     test_responsibility,
     test_responsibility_matrix,
     test_review,

@@ -149,6 +149,7 @@ class TestBadDataIsolation(KamCommon):
             Partner._cron_kam_customer_care,
             self.env["kam.review"]._cron_schedule_reviews,
             self.env["kam.sale.trend"]._cron_kam_refresh_trend,
+            self.env["kam.reorder.engine"]._cron_kam_reorder_radar,
         ):
             with self.subTest(job=job.__name__):
                 result = job()

@@ -33,6 +33,8 @@ STAGE_CRONS = (
     # makes a database of today look like 18.0.1.3.0, finds them active)
     "ir_cron_kam_duties",
     "ir_cron_kam_contact_traffic",
+    "ir_cron_kam_white_space",
+    "ir_cron_kam_reorder_radar",
 )
 ACTIVITY_RULE_DOMAIN = (
     "['|', ('kam_account_id', '=', False), '|', ('kam_account_id.kam_manager_id', '=', user.id), "
