@@ -269,6 +269,9 @@ class KamTrafficEngine(models.AbstractModel):
                       FROM mail_message m
                      WHERE m.model IN %(models)s AND m.res_id IS NOT NULL
                        AND m.message_type IN ('email', 'comment', 'email_outgoing', 'notification')
+                       -- a notification counts only as a done activity: the jobs' own notes (tier
+                       -- changes, reviews...) go no further than this
+                       AND (m.message_type != 'notification' OR m.mail_activity_type_id IS NOT NULL)
                        AND %(new)s
                 ), doc AS (
                     -- the account of each message's document: one join per model, on primary keys
