@@ -1,0 +1,53 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Holes found by attacking the features of issue 12 (traffic, routing and
+duties, matrix, transaction history, digest, risk descriptions in the
+reader's language) as the roles that might misuse them. Each test failed
+before its fix."""
+
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import KamCommon
+from .test_routing import RoutingMixin
+
+
+@tagged("post_install", "-at_install")
+class TestAttacksIssue12(RoutingMixin, KamCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._routing_users()
+
+    # ------------------------------------------------------------------
+    # Interactions logged from traffic: their source is not typed
+    # ------------------------------------------------------------------
+    def test_interaction_source_not_forged(self):
+        """A key account user cannot pass a row of their own for an e-mail or
+        a meeting logged from Odoo's traffic (nor claim a message the traffic
+        stage has not logged yet, which it would then skip)."""
+        Interaction = self.env["kam.interaction"].with_user(self.kam_user)
+        vals = {"partner_id": self.account.id, "name": "Forged", "channel": "email", "state": "done"}
+        with self.assertRaisesMessage(AccessError, "Logged From"):
+            Interaction.create(dict(vals, source_model="mail.message", source_id=987654))
+        with self.assertRaises(AccessError):
+            Interaction.create(dict(vals, source_id=987654))
+        mine = Interaction.create(vals)
+        with self.assertRaises(AccessError):
+            mine.write({"source_model": "calendar.event", "source_id": 7})
+        self.assertRecordValues(mine, [{"source_model": False, "source_id": 0}])
+        self.assertFalse(mine.copy().source_model)
+        # logging an e-mail of the chatter by hand still records where it comes from
+        message = self.env["mail.message"].create(
+            {
+                "model": "res.partner",
+                "res_id": self.account.id,
+                "body": "<p>Quote please</p>",
+                "subject": "RFQ",
+                "message_type": "email",
+                "author_id": self.contact.id,
+            }
+        )
+        action = message.with_user(self.kam_user).action_kam_create_interaction()
+        logged = self.env["kam.interaction"].browse(action["res_id"])
+        self.assertRecordValues(logged, [{"source_model": "mail.message", "source_id": message.id}])
+        self.assertEqual(message.with_user(self.kam_user).action_kam_create_interaction()["res_id"], logged.id)
