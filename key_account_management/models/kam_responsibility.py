@@ -2,7 +2,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, sql
 
 from .kam_job import key_account_sql, partners_sql
@@ -269,6 +269,25 @@ class KamResponsibility(models.Model):
                     )
                 )
         today = fields.Date.context_today(self)
+        for rec in self:
+            if rec.state != "confirmed":
+                # proposed: nobody owns it yet, nothing is due (the buttons show on confirmed lines only)
+                raise UserError(
+                    self.env._(
+                        "Confirm “%(duty)s” for %(account)s before marking it done.",
+                        duty=rec.duty_id.name,
+                        account=rec.partner_id.display_name,
+                    )
+                )
+            if rec.last_done_date == today:
+                # a second Done the same day would skip a whole period and log it done on time
+                raise UserError(
+                    self.env._(
+                        "“%(duty)s” for %(account)s is already marked done today.",
+                        duty=rec.duty_id.name,
+                        account=rec.partner_id.display_name,
+                    )
+                )
         logs = []
         for rec in self.sudo():
             due = rec.next_due_date

@@ -4,7 +4,9 @@ duties, matrix, transaction history, digest, risk descriptions in the
 reader's language) as the roles that might misuse them. Each test failed
 before its fix."""
 
-from odoo.exceptions import AccessError
+from dateutil.relativedelta import relativedelta
+
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import KamCommon
@@ -51,3 +53,39 @@ class TestAttacksIssue12(RoutingMixin, KamCommon):
         logged = self.env["kam.interaction"].browse(action["res_id"])
         self.assertRecordValues(logged, [{"source_model": "mail.message", "source_id": message.id}])
         self.assertEqual(message.with_user(self.kam_user).action_kam_create_interaction()["res_id"], logged.id)
+
+    # ------------------------------------------------------------------
+    # Duties marked done: only confirmed ones, once a day
+    # ------------------------------------------------------------------
+    def test_done_only_confirmed_once_a_day(self):
+        """Done on a proposed line (nobody owns it) logged an on-time done for
+        nobody; Done twice in a day moved the deadline two periods ahead and
+        logged the skipped period done on time."""
+        Done = self.env["kam.responsibility.done"]
+        proposed = self.env["kam.responsibility"].create(
+            {
+                "partner_id": self.account.id,
+                "duty_id": self.information.id,
+                "raci": "responsible",
+                "state": "draft",
+                "cadence": "monthly",
+            }
+        )
+        with self.assertRaisesMessage(UserError, "Confirm"):
+            proposed.with_user(self.kam_user).action_done()
+        self.assertFalse(proposed.last_done_date)
+        self.assertFalse(Done.search([("responsibility_id", "=", proposed.id)]))
+
+        due = self.today + relativedelta(days=2)
+        resp = self._own(self.collections, self.collector, cadence="monthly", deadline=due)
+        resp.with_user(self.collector).action_done()
+        self.assertEqual(resp.deadline, due + relativedelta(months=1))
+        with self.assertRaisesMessage(UserError, "already marked done today"):
+            resp.with_user(self.collector).action_done()
+        with self.assertRaises(UserError):
+            resp.with_user(self.kam_manager).action_done()
+        self.assertEqual(resp.deadline, due + relativedelta(months=1), "the next period is not skipped")
+        self.assertEqual(len(Done.search([("responsibility_id", "=", resp.id)])), 1)
+        # the rights are checked first: someone else is told they may not, not that it is done
+        with self.assertRaises(AccessError):
+            resp.with_user(self.analyst).action_done()
