@@ -6,7 +6,7 @@ before its fix."""
 
 from dateutil.relativedelta import relativedelta
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import KamCommon
@@ -89,3 +89,46 @@ class TestAttacksIssue12(RoutingMixin, KamCommon):
         # the rights are checked first: someone else is told they may not, not that it is done
         with self.assertRaises(AccessError):
             resp.with_user(self.analyst).action_done()
+
+    # ------------------------------------------------------------------
+    # Risk descriptions, now computed in the reader's language, are searched
+    # ------------------------------------------------------------------
+    def test_search_risk_description(self):
+        """Searching the description (a list column, a custom filter) returned
+        every risk: the computed field was not searchable."""
+        Signal = self.env["kam.risk.signal"]
+        typed = Signal.with_user(self.kam_user).create(
+            {
+                "partner_id": self.account.id,
+                "signal_type": "manual",
+                "severity": "high",
+                "description": "Buyer 100% moving to a rival",
+            }
+        )
+        measured = Signal.sudo().create(
+            {
+                "partner_id": self.account.id,
+                "signal_type": "overdue",
+                "severity": "high",
+                "description_data": {
+                    "key": "overdue",
+                    "currency_id": self.usd.id,
+                    "figures": {"amount": 500.0, "count": 1, "days": 40, "threshold": 100.0, "grace": 0},
+                },
+            }
+        )
+        mine = Signal.with_user(self.kam_user)
+        both = typed | measured
+        self.assertEqual(mine.search([("id", "in", both.ids), ("description", "ilike", "RIVAL")]), typed)
+        self.assertEqual(mine.search([("id", "in", both.ids), ("description", "ilike", "100%")]), typed)
+        self.assertFalse(mine.search([("id", "in", both.ids), ("description", "ilike", "10_%")]))
+        self.assertEqual(mine.search([("id", "in", both.ids), ("description", "ilike", "past due")]), measured)
+        self.assertFalse(mine.search([("id", "in", both.ids), ("description", "ilike", "zzz nowhere")]))
+        self.assertEqual(mine.search([("id", "in", both.ids), ("description", "not ilike", "rival")]), measured)
+        self.assertEqual(mine.search([("id", "in", both.ids), ("description", "!=", False)]), both)
+        # another team's user finds nothing of this account's risks by their text
+        self.assertFalse(
+            Signal.with_user(self.kam_user2).search([("id", "in", both.ids), ("description", "ilike", "rival")])
+        )
+        with self.assertRaises(ValidationError):
+            mine.search([("description", "in", ["x"])])
