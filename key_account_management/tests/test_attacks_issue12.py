@@ -6,8 +6,9 @@ before its fix."""
 
 from dateutil.relativedelta import relativedelta
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import KamCommon
 from .test_routing import RoutingMixin
@@ -132,3 +133,43 @@ class TestAttacksIssue12(RoutingMixin, KamCommon):
         )
         with self.assertRaises(ValidationError):
             mine.search([("description", "in", ["x"])])
+
+    # ------------------------------------------------------------------
+    # Away: a manager of another company does not mark this company's users away
+    # ------------------------------------------------------------------
+    def test_away_not_by_manager_of_another_company(self):
+        """A key account manager of company 2 only named a company-1 user on a
+        responsibility of their own account and marked them away through it:
+        away holds for every company, so the user's company-1 warnings and
+        tasks went to their backups."""
+        company2 = self.env["res.company"].create({"name": "Second Company"})
+        manager2 = new_test_user(
+            self.env,
+            "kam_manager_c2",
+            groups="key_account_management.group_kam_manager",
+            company_id=company2.id,
+            company_ids=[Command.set(company2.ids)],
+        )
+        account2 = self._make_account("Company 2 Account", manager=manager2, company_id=company2.id)
+        resp = (
+            self.env["kam.responsibility"]
+            .with_user(manager2)
+            .with_company(company2)
+            .create(
+                {
+                    "partner_id": account2.id,
+                    "duty_id": self.information.id,
+                    "user_id": self.collector.id,
+                    "raci": "informed",
+                    "state": "confirmed",
+                }
+            )
+        )
+        with self.assertRaisesMessage(AccessError, "users of their companies"):
+            resp.with_user(manager2).with_company(company2).user_away = True
+        self.assertFalse(self.collector.kam_away)
+        # a manager of the user's company still does; the user themselves too
+        self.collector.with_user(self.kam_manager)._kam_set_away(True)
+        self.assertTrue(self.collector.kam_away)
+        self.collector.with_user(self.collector)._kam_set_away(False)
+        self.assertFalse(self.collector.kam_away)
