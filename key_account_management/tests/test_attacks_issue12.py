@@ -4,9 +4,11 @@ duties, matrix, transaction history, digest, risk descriptions in the
 reader's language) as the roles that might misuse them. Each test failed
 before its fix."""
 
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -173,3 +175,38 @@ class TestAttacksIssue12(RoutingMixin, KamCommon):
         self.assertTrue(self.collector.kam_away)
         self.collector.with_user(self.collector)._kam_set_away(False)
         self.assertFalse(self.collector.kam_away)
+
+    # ------------------------------------------------------------------
+    # Contact from traffic: a private calendar event's title stays private
+    # ------------------------------------------------------------------
+    def test_private_event_title_not_logged(self):
+        """A salesman's private meeting with a contact was logged with its
+        title, which the account's whole team then read (Odoo shows them
+        "Busy")."""
+        seller = new_test_user(self.env, "kam_private_seller", groups="sales_team.group_sale_salesman")
+        self.company.kam_traffic_calendar = True
+        start = fields.Datetime.now() - timedelta(days=2)
+        Event = self.env["calendar.event"].with_user(seller)
+        vals = {
+            "start": start,
+            "stop": start + timedelta(hours=1),
+            "partner_ids": [Command.set([self.contact.id, seller.partner_id.id])],
+            "user_id": seller.id,
+        }
+        private = Event.create(dict(vals, name="Job offer for the buyer", privacy="private"))
+        public = Event.create(dict(vals, name="Quarterly review", privacy="public"))
+        # private by the organizer's default privacy
+        seller.with_user(seller).calendar_default_privacy = "private"
+        default_private = Event.create(dict(vals, name="Buyer's divorce lunch"))
+        self.env["kam.traffic.engine"]._run()
+        logged = self.env["kam.interaction"].search(
+            [("partner_id", "=", self.account.id), ("source_model", "!=", False)]
+        )
+        names = {interaction.source_id: interaction.name for interaction in logged}
+        self.assertEqual(set(names), {private.id, public.id, default_private.id}, "each meeting counts")
+        self.assertEqual(names[public.id], "Quarterly review")
+        self.assertEqual(names[private.id], f"Meeting with {self.contact.name}")
+        self.assertEqual(names[default_private.id], f"Meeting with {self.contact.name}")
+        # the team member who is no attendee reads no private title
+        readable = self.env["kam.interaction"].with_user(self.kam_user).search([("id", "in", logged.ids)])
+        self.assertNotIn("Job offer", " ".join(readable.mapped("name")))
