@@ -236,6 +236,20 @@ class KamResponsibility(models.Model):
                     self.env._("The backup of “%s” must be someone else than the responsible user.", rec.duty_id.name)
                 )
 
+    @api.constrains("user_id", "backup_user_id", "escalation_user_id")
+    def _check_internal_users(self):
+        """The people of a duty are internal users: its warnings and tasks go to them (kam.routing)."""
+        for rec in self.sudo():
+            external = (rec.user_id | rec.backup_user_id | rec.escalation_user_id).filtered("share")
+            if external:
+                raise ValidationError(
+                    self.env._(
+                        "The people of “%(duty)s” are internal users, not %(users)s.",
+                        duty=rec.duty_id.name,
+                        users=", ".join(external.mapped("name")),
+                    )
+                )
+
     @api.constrains("state", "user_id")
     def _check_confirmed_user(self):
         for rec in self:

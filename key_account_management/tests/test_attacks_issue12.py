@@ -210,3 +210,35 @@ class TestAttacksIssue12(RoutingMixin, KamCommon):
         # the team member who is no attendee reads no private title
         readable = self.env["kam.interaction"].with_user(self.kam_user).search([("id", "in", logged.ids)])
         self.assertNotIn("Job offer", " ".join(readable.mapped("name")))
+
+    # ------------------------------------------------------------------
+    # Warnings and tasks go to internal users only
+    # ------------------------------------------------------------------
+    def test_no_portal_user_in_the_account_team_or_duties(self):
+        """A key account user made a customer's portal user the key account
+        manager, a team member or the backup of a duty (the field's domain
+        is the form's only): routing then sent the account's warnings and
+        tasks, and their e-mails, outside the company."""
+        portal = new_test_user(self.env, "kam_portal_customer", groups="base.group_portal")
+        account = self.account.with_user(self.kam_user)
+        with self.assertRaisesMessage(ValidationError, "internal users"):
+            account.kam_team_user_ids = [Command.link(portal.id)]
+        with self.assertRaisesMessage(ValidationError, "internal users"):
+            account.kam_manager_id = portal
+        self.assertEqual(self.account.kam_manager_id, self.kam_user)
+        # (the field reads internal users only: its table says who is in the team)
+        self.env.flush_all()
+        self.env.cr.execute("SELECT user_id FROM kam_partner_team_user_rel WHERE partner_id = %s", [self.account.id])
+        self.assertNotIn(portal.id, [row[0] for row in self.env.cr.fetchall()])
+        resp = self._own(self.collections, self.collector)
+        for fname in ("backup_user_id", "escalation_user_id", "user_id"):
+            with self.assertRaisesMessage(ValidationError, "internal users"):
+                resp.with_user(self.kam_user).write({fname: portal.id})
+        Resp = self.env["kam.responsibility"].with_user(self.kam_user)
+        with self.assertRaises(ValidationError):
+            Resp.create(
+                {"partner_id": self.account.id, "duty_id": self.analysis.id, "user_id": portal.id, "raci": "informed"}
+            )
+        # internal users still do
+        account.kam_team_user_ids = [Command.link(self.kam_user2.id)]
+        resp.with_user(self.kam_user).backup_user_id = self.backup
