@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 CHANNELS = [
     ("meeting", "Meeting"),
@@ -185,8 +185,25 @@ class KamInteraction(models.Model):
         if self.channel != "service":
             self.service_type = False
 
+    @api.model
+    def _kam_check_source(self, fnames):
+        """Where an interaction was logged from is set by the traffic stage
+        (kam.traffic.engine) and by “Log as Interaction” on a message
+        (mail.message), never typed: a forged source would pass a user's row
+        for an e-mail or a meeting, and keep the real one from being logged."""
+        forged = set(fnames) & {"source_model", "source_id"}
+        if forged and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "Where an interaction was logged from is set when it is logged from an e-mail, a done "
+                    "activity or a calendar event; it cannot be written (%s).",
+                    ", ".join(sorted(self._fields[fname].string for fname in forged)),
+                )
+            )
+
     @api.model_create_multi
     def create(self, vals_list):
+        self._kam_check_source({fname for vals in vals_list for fname in vals})
         for vals in vals_list:
             if vals.get("channel") in CASE_CHANNELS and not vals.get("resolution_state"):
                 vals["resolution_state"] = "open"
@@ -235,6 +252,7 @@ class KamInteraction(models.Model):
                 )
 
     def write(self, vals):
+        self._kam_check_source(vals)
         if vals.get("resolution_state") == "resolved" and "resolved_date" not in vals:
             vals = dict(vals, resolved_date=fields.Datetime.now())
         partners = self.partner_id

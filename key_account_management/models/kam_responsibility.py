@@ -2,7 +2,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, sql
 
 from .kam_job import key_account_sql, partners_sql
@@ -248,6 +248,20 @@ class KamResponsibility(models.Model):
                     self.env._("The backup of “%s” must be someone else than the responsible user.", rec.duty_id.name)
                 )
 
+    @api.constrains("user_id", "backup_user_id", "escalation_user_id")
+    def _check_internal_users(self):
+        """The people of a duty are internal users: its warnings and tasks go to them (kam.routing)."""
+        for rec in self.sudo():
+            external = (rec.user_id | rec.backup_user_id | rec.escalation_user_id).filtered("share")
+            if external:
+                raise ValidationError(
+                    self.env._(
+                        "The people of “%(duty)s” are internal users, not %(users)s.",
+                        duty=rec.duty_id.name,
+                        users=", ".join(external.mapped("name")),
+                    )
+                )
+
     @api.constrains("state", "user_id")
     def _check_confirmed_user(self):
         for rec in self:
@@ -309,6 +323,25 @@ class KamResponsibility(models.Model):
                     )
                 )
         today = fields.Date.context_today(self)
+        for rec in self:
+            if rec.state != "confirmed":
+                # proposed: nobody owns it yet, nothing is due (the buttons show on confirmed lines only)
+                raise UserError(
+                    self.env._(
+                        "Confirm “%(duty)s” for %(account)s before marking it done.",
+                        duty=rec.duty_id.name,
+                        account=rec.partner_id.display_name,
+                    )
+                )
+            if rec.last_done_date == today:
+                # a second Done the same day would skip a whole period and log it done on time
+                raise UserError(
+                    self.env._(
+                        "“%(duty)s” for %(account)s is already marked done today.",
+                        duty=rec.duty_id.name,
+                        account=rec.partner_id.display_name,
+                    )
+                )
         # closed (kept done) before the writes below move the due date (which drops the open ones)
         self._close_duty_activities()
         logs = []

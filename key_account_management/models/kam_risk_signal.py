@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, escape_psql
 
 from .kam_activity import ActivityRequest
 from .kam_job import set_fillfactor
@@ -71,6 +72,7 @@ class KamRiskSignal(models.Model):
     description = fields.Char(
         compute="_compute_description",
         inverse="_inverse_description",
+        search="_search_description",
         help="What was measured, in words: value, unit and threshold (in the reader's language).",
     )
     description_data = fields.Json(
@@ -311,6 +313,29 @@ class KamRiskSignal(models.Model):
         Engine = self.env["kam.health.engine"]
         for signal in self:
             signal.description = Engine._describe(signal.description_data, formatters)
+
+    def _search_description(self, operator, value):
+        """A text typed by hand containing ``value``, or a measure whose
+        rule's text (in the reader's language or in English) contains it."""
+        if operator in ("=", "!=") and value is False:
+            return [("description_data", operator, False)]
+        if operator not in ("ilike", "not ilike") or not isinstance(value, str):
+            raise ValidationError(self.env._("Search risk descriptions with a text they contain or do not contain."))
+        from .kam_health_engine import DESCRIPTIONS  # noqa: PLC0415 (it imports this module)
+
+        needle = value.casefold()
+        keys = [
+            key
+            for key, text in DESCRIPTIONS.items()
+            if needle in self.env._(text).casefold() or needle in text._source.casefold()
+        ]
+        matching = SQL(
+            "(SELECT id FROM kam_risk_signal"
+            " WHERE description_data->>'text' ILIKE %s OR description_data->>'key' IN %s)",
+            f"%{escape_psql(value)}%",
+            tuple(keys) or (None,),
+        )
+        return [("id", "in" if operator == "ilike" else "not in", matching)]
 
     def _inverse_description(self):
         # (the write or create of ``description`` already checked the access to the records)

@@ -362,7 +362,8 @@ class KamTrafficEngine(models.AbstractModel):
         the attendees (not declined): those that ended or were changed since
         the last run (every one of the trailing window on the first run), and
         those of ``new_accounts``. One row per event and account."""
-        self.env["calendar.event"].flush_model(["name", "stop", "active", "user_id", "opportunity_id"])
+        self.env["calendar.event"].flush_model(["name", "stop", "active", "user_id", "opportunity_id", "privacy"])
+        self.env["res.users.settings"].flush_model(["user_id", "calendar_default_privacy"])
         self.env["calendar.attendee"].flush_model(["event_id", "partner_id", "state"])
         self.env["res.partner"].flush_model(["commercial_partner_id", "kam_is_key_account", "active", "company_id"])
         self.env["kam.interaction"].flush_model(["source_model", "source_id", "partner_id"])
@@ -386,7 +387,14 @@ class KamTrafficEngine(models.AbstractModel):
         cr.execute(
             SQL(
                 """
-                SELECT e.id, e.stop, e.opportunity_id, e.user_id, e.name, a.partner_id
+                SELECT e.id, e.stop, e.opportunity_id, e.user_id,
+                       -- a private event's title is its organizer's and attendees' (Odoo shows others "Busy")
+                       CASE WHEN e.privacy = 'private'
+                              OR (e.privacy IS NULL AND EXISTS (
+                                    SELECT 1 FROM res_users_settings s
+                                     WHERE s.user_id = e.user_id AND s.calendar_default_privacy = 'private'))
+                            THEN NULL ELSE e.name END,
+                       a.partner_id
                   FROM calendar_event e
                   JOIN calendar_attendee a ON a.event_id = e.id AND a.state IS DISTINCT FROM 'declined'
                  WHERE e.active AND e.stop <= %(now)s AND e.stop >= %(start)s AND %(new)s

@@ -41,8 +41,6 @@ class MailMessage(models.Model):
             limit=1,
         ) or self.env["kam.interaction"].create(
             {
-                "source_model": "mail.message",
-                "source_id": self.id,
                 "partner_id": account.id,
                 "lead_id": lead.id,
                 "name": self.subject or self.record_name or self.env._("E-mail"),
@@ -54,6 +52,10 @@ class MailMessage(models.Model):
                 "summary": self.body,
             }
         )
+        if not interaction.source_model:
+            # its source, which users do not write (kam.interaction._kam_check_source): the message
+            # was read above, the interaction created as the user
+            interaction.sudo().write({"source_model": "mail.message", "source_id": self.id})
         return {
             "type": "ir.actions.act_window",
             "res_model": "kam.interaction",

@@ -631,6 +631,22 @@ class ResPartner(models.Model):
                     )
                 )
 
+    @api.constrains("kam_manager_id", "kam_team_user_ids")
+    def _check_kam_internal_team(self):
+        """The key account manager and the account team are internal users:
+        a portal user there would get the account's warnings and tasks (kam.routing)."""
+        for partner in self.sudo():
+            external = (partner.kam_manager_id | partner.kam_team_user_ids).filtered("share")
+            if external:
+                raise ValidationError(
+                    self.env._(
+                        "The key account manager and the account team of “%(account)s” are internal users, "
+                        "not %(users)s.",
+                        account=partner.display_name,
+                        users=", ".join(external.mapped("name")),
+                    )
+                )
+
     @api.constrains("kam_tier_locked", "kam_tier_lock_reason", "kam_tier_id")
     def _check_kam_tier_lock(self):
         for partner in self.sudo():

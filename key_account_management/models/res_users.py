@@ -50,10 +50,19 @@ class ResUsers(models.Model):
     def _kam_set_away(self, away):
         """Mark these users away (or back): themselves, or a key account
         manager for anyone."""
-        if any(user != self.env.user for user in self) and not self.env.user.has_group(
-            "key_account_management.group_kam_manager"
-        ):
-            raise AccessError(self.env._("Only a key account manager marks someone else away."))
+        others = self - self.env.user
+        if others:
+            if not self.env.user.has_group("key_account_management.group_kam_manager"):
+                raise AccessError(self.env._("Only a key account manager marks someone else away."))
+            # away is for all companies: a manager of one company does not reroute another's warnings
+            foreign = others.sudo().filtered(lambda user: not user.company_ids & self.env.user.company_ids)
+            if foreign:
+                raise AccessError(
+                    self.env._(
+                        "A key account manager marks away only the users of their companies (%s).",
+                        ", ".join(foreign.mapped("name")),
+                    )
+                )
         self.sudo().write({"kam_away": bool(away)})
 
     def _kam_digest_check_self(self):
