@@ -242,6 +242,16 @@ def flows(user):
         all_fields = Model.fields_get(attributes=["type", "exportable"])
         Model.default_get(list(all_fields))
         records = Model.search([], limit=5, order="id desc")
+        if Model._name == "res.partner" and user != admin:
+            # core's rule: a salesman reads customer invoices and credit notes, not the journal
+            # entries of payments, which a partner's "Invoices" (invoice_ids) also lists; exporting
+            # that field of a paid customer is refused without this addon too (the addon's demo
+            # pays invoices of its key accounts, kept after the uninstall)
+            newest = Model.search([], limit=50, order="id desc")
+            records = newest.filtered(
+                lambda partner: "entry" not in partner.sudo().invoice_ids.mapped("move_type")
+            )[:5]
+            assert len(records) == 5, records
         assert records, Model._name
         records.read(list(all_fields))
         records.web_read({{name: {{}} for name in all_fields}})
