@@ -4,9 +4,9 @@
 
 from datetime import datetime, time, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import KamCommon
 
@@ -206,3 +206,41 @@ class TestPlacesDigest(PlacesCommon):
         body = self.Digest._preview(self.kam_user)
         self.assertIn("And 3 more", body)
         self.assertIn(digest["more_urls"]["reorders"], body)
+
+
+@tagged("post_install", "-at_install")
+class TestPlacesDashboardTour(HttpCase):
+    def test_late_reorders_tour(self):
+        """A key account user clicks through the Late Reorders block."""
+        user = new_test_user(self.env, "kam_tour_late", groups="key_account_management.group_kam_user")
+        other_user = new_test_user(self.env, "kam_tour_late2", groups="key_account_management.group_kam_user")
+        Partner = self.env["res.partner"]
+
+        def account(name, manager):
+            return Partner.create(
+                {"name": name, "is_company": True, "kam_is_key_account": True, "kam_manager_id": manager.id}
+            )
+
+        mine = account("Tour Late Co.", user)
+        hidden = account("Tour Late Hidden Co.", other_user)
+        Product = self.env["product.product"]
+        late_box, rhythm_box = Product.create([{"name": "Tour Late Box"}, {"name": "Tour Rhythm Box"}])
+        today = fields.Date.context_today(Partner)
+        # the rows the reorder engine writes (the engine itself: tests/test_reorder.py)
+        self.env["kam.reorder"].create(
+            [
+                {
+                    "company_id": self.env.company.id,
+                    "partner_id": partner.id,
+                    "product_id": product.id,
+                    "expected_date": today - timedelta(days=days),
+                    "state": state,
+                }
+                for partner, product, days, state in (
+                    (mine, late_box, 25, "late"),
+                    (mine, rhythm_box, -10, "regular"),
+                    (hidden, late_box, 40, "late"),
+                )
+            ]
+        )
+        self.start_tour("/odoo", "kam_late_reorders_tour", login=user.login)
