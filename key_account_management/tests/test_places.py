@@ -3,6 +3,7 @@
 (issue 13: "its place in the weekly digest and the dashboard")."""
 
 from datetime import datetime, time, timedelta
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
@@ -99,11 +100,74 @@ class TestPlacesDashboard(PlacesCommon):
         self.assertEqual(block["count"], 0)
         self.assertEqual(block["rows"], [])
 
+    def test_failing_block_shows_a_message(self):
+        """The block fails (the database refuses its query): it shows the
+        message, the other blocks still show."""
+        Dashboard = type(self.env["kam.dashboard"])
+        original = Dashboard._dashboard_late_reorders
+
+        def failing(dashboard):
+            dashboard.env.cr.execute("SELECT 'x'::date", log_exceptions=False)
+            return original(dashboard)
+
+        with (
+            patch.object(Dashboard, "_dashboard_late_reorders", failing),
+            self.assertLogs("odoo.addons.key_account_management.models.kam_dashboard", "WARNING"),
+        ):
+            data = self.env["kam.dashboard"].with_user(self.kam_user).get_dashboard_data()
+        self.assertEqual(list(data["errors"]), ["late_reorders"])
+        self.assertIn("cannot be shown", data["errors"]["late_reorders"])
+        self.assertEqual(data["late_reorders"]["rows"], [])
+        self.assertEqual(data["late_reorders"]["count"], 0)
+        self.assertEqual(data["account_count"], 1, "the other blocks still show")
+
     def test_salesman_is_refused(self):
         with self.assertRaises(AccessError):
             self.env["kam.dashboard"].with_user(self.salesman)._dashboard_late_reorders()
         with self.assertRaises(AccessError):
             self.env["kam.dashboard"].with_user(self.salesman).get_dashboard_data()
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestPlacesDashboardQueryCount(PlacesCommon):
+    """The Late Reorders block costs as many queries for many late reorders
+    as for one."""
+
+    def _queries(self):
+        self.env.invalidate_all()
+        self.env.flush_all()
+        self.env.cr.flush()
+        before = self.env.cr.sql_log_count
+        self.env["kam.dashboard"].with_user(self.kam_manager)._dashboard_late_reorders()
+        self.env.cr.flush()
+        return self.env.cr.sql_log_count - before
+
+    def test_query_count(self):
+        Reorder = self.env["kam.reorder"]
+        Reorder.search([("id", "!=", self.late.id)]).unlink()
+        self._queries()  # warm the caches
+        few = self._queries()
+        for index in range(6):
+            account = self._make_account(f"Places counted {index}", manager=self.kam_user2)
+            product = self.env["product.product"].create(
+                {"name": f"Places counted {index}", "default_code": f"PC{index}"}
+            )
+            Reorder.create(
+                {
+                    "company_id": self.env.company.id,
+                    "partner_id": account.id,
+                    "product_id": product.id,
+                    "expected_date": self.today - timedelta(days=40 + index),
+                    "state": "late",
+                }
+            )
+        self._queries()  # warm the caches again (creating products clears the registry's caches)
+        with self.assertQueryCount(few):
+            self.env.invalidate_all()
+            block = self.env["kam.dashboard"].with_user(self.kam_manager)._dashboard_late_reorders()
+        self.assertEqual(block["count"], 7)
+        self.assertEqual(len(block["rows"]), 5)
+        self.assertEqual(block["rows"][0]["late_days"], 45)
 
 
 @tagged("post_install", "-at_install")
