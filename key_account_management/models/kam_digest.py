@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import formatLang
 
 _logger = logging.getLogger(__name__)
 
@@ -327,7 +328,7 @@ class KamDigest(models.AbstractModel):
                 {
                     "account": reorder.partner_id.display_name,
                     "product": reorder.product_id.display_name,
-                    "qty": reorder.usual_qty,
+                    "qty": formatLang(env, reorder.usual_qty, dp="Product Unit of Measure"),
                     "expected": reorder.expected_date,
                     "late_days": (today - reorder.expected_date).days,
                     # late since its expected date plus its tolerance: this week or before

@@ -218,6 +218,7 @@ class TestPlacesDigest(PlacesCommon):
         self.assertIn(f"/odoo/kam.reorder/{self.other_late.id}", body)
         self.assertIn("Places Storage Box", body)
         self.assertIn("20 days late", body)
+        self.assertIn("10.00", body, "the usual quantity, in the product unit's digits")
         self.assertIn("30 days late", body)
         # the manager's white space: all accounts' gaps, largest first
         self.assertIn("White space", body)
