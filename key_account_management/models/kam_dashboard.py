@@ -68,6 +68,7 @@ class KamDashboard(models.AbstractModel):
             ),
             "risks": (self._dashboard_risks, {"count": 0, "domain": [], "by_severity": [], "signals": []}),
             "white_space": (self._dashboard_white_space, {"count": 0, "domain": [], "rows": []}),
+            "late_reorders": (self._dashboard_late_reorders, {"count": 0, "domain": [], "rows": []}),
             "plans": (
                 self._dashboard_plans,
                 {
@@ -199,6 +200,39 @@ class KamDashboard(models.AbstractModel):
                     "category": row.categ_id.display_name,
                     "peer_count": row.peer_count,
                     "gap": row.estimated_gap,
+                }
+                for row in rows
+            ],
+        }
+
+    @api.model
+    def _dashboard_late_reorders(self):
+        """The late reorders of the user's accounts (all of them for
+        managers and all-accounts viewers), most days late first: regular
+        orders past their expected date by more than their tolerance."""
+        if not self.env.user.has_group("key_account_management.group_kam_viewer"):
+            raise AccessError(self.env._("The key account dashboard is for key account users and managers."))
+        domain = [("state", "=", "late")]
+        if not self.env.user.has_group("key_account_management.group_kam_viewer_all"):
+            domain += self.env["kam.job"]._member_domain(path="partner_id.")
+        Reorder = self.env["kam.reorder"]
+        rows = Reorder.search_fetch(
+            domain,
+            ["partner_id", "product_id", "expected_date", "usual_qty"],  # late_days: from expected_date
+            order="expected_date, id",
+            limit=TOP_ACCOUNTS,
+        )
+        return {
+            "count": Reorder.search_count(domain),
+            "domain": domain,
+            "rows": [
+                {
+                    "id": row.id,
+                    "partner_id": row.partner_id.id,
+                    "partner": row.partner_id.display_name,
+                    "product": row.product_id.display_name,
+                    "late_days": row.late_days,
+                    "usual_qty": row.usual_qty,
                 }
                 for row in rows
             ],

@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The weekly digest (自动报告): one e-mail a week to each key account manager
 and each member of Key Account: Manager, listing what happened on their
-accounts and what is overdue, each line linked to its record.
+accounts and what is overdue (late reorders included), each line linked to
+its record, and their largest white space when there is news to send.
 
 What a recipient reads is what they may read: the records of each section
 are searched as the recipient (``with_user``: access rights and record
@@ -16,6 +17,7 @@ from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import formatLang
 
 _logger = logging.getLogger(__name__)
 
@@ -35,7 +37,14 @@ SECTIONS = {
     "followups": ("mail.activity", "key_account_management.kam_account_action"),
     "duties": ("kam.responsibility", "key_account_management.kam_responsibility_action"),
     "plans": ("kam.plan", "key_account_management.kam_plan_action"),
+    "reorders": ("kam.reorder", "key_account_management.kam_reorder_action"),
+    "white_space": ("kam.white.space", "key_account_management.kam_white_space_action"),
 }
+#: Sections that are news: a digest is sent when one of them has a line. White space is a standing
+#: figure (the same gaps week after week), not news: alone, it would send the same e-mail every week.
+NEWS = ("tiers", "risks", "followups", "duties", "plans", "reorders")
+#: Lines of the sections shown shorter than MAX_LINES: the largest white-space gaps only.
+SECTION_LINES = {"white_space": 5}
 
 
 class KamDigest(models.AbstractModel):
@@ -171,8 +180,8 @@ class KamDigest(models.AbstractModel):
         union["plans"].mapped("progress")
         digests = {}
         for user, (ids, more) in found.items():
-            if not any(ids.values()):
-                continue
+            if not any(ids[key] for key in NEWS):
+                continue  # white space alone is no news (see NEWS)
             env = user._kam_reader_env(self.sudo().env)
             # in the order each was searched in, read with the whole batch (its prefetch)
             records = {
@@ -218,12 +227,17 @@ class KamDigest(models.AbstractModel):
                 "next_due_date, id",
             ),
             "plans": ([("state", "=", "active")] + member("partner_id."), "date_end, id"),
+            # late now, whether it became late this week or earlier (expected in the last 7 days or
+            # before): a late regular order stays news until the account orders again
+            "reorders": ([("state", "=", "late")] + member("partner_id."), "expected_date, id"),
+            "white_space": (member("partner_id."), "estimated_gap desc, id"),
         }
         ids, more = {}, {}
         for key, (domain, order) in domains.items():
             Model = env[SECTIONS[key][0]]
-            ids[key] = Model.search(domain, order=order, limit=MAX_LINES).ids
-            more[key] = Model.search_count(domain) - MAX_LINES if len(ids[key]) == MAX_LINES else 0
+            limit = SECTION_LINES.get(key, MAX_LINES)
+            ids[key] = Model.search(domain, order=order, limit=limit).ids
+            more[key] = Model.search_count(domain) - limit if len(ids[key]) == limit else 0
         return ids, more
 
     @api.model
@@ -309,6 +323,30 @@ class KamDigest(models.AbstractModel):
                     "url": url(plan._name, plan.id),
                 }
                 for plan in records["plans"]
+            ],
+            "reorders": [
+                {
+                    "account": reorder.partner_id.display_name,
+                    "product": reorder.product_id.display_name,
+                    "qty": formatLang(env, reorder.usual_qty, dp="Product Unit of Measure"),
+                    "expected": reorder.expected_date,
+                    "late_days": (today - reorder.expected_date).days,
+                    # late since its expected date plus its tolerance: this week or before
+                    "new": reorder.expected_date + timedelta(days=reorder.tolerance_days) >= date_from,
+                    "url": url(reorder._name, reorder.id),
+                }
+                for reorder in records["reorders"]
+            ],
+            "white_space": [
+                {
+                    "account": gap.partner_id.display_name,
+                    "category": gap.categ_id.display_name,
+                    "peers": gap.peer_count,
+                    "gap": gap.estimated_gap,
+                    "currency": gap.currency_id,
+                    "url": url(gap._name, gap.id),
+                }
+                for gap in records["white_space"]
             ],
             "more": more,
             "more_urls": {key: f"{base_url}/odoo/action-{action}" for key, (__, action) in SECTIONS.items()},

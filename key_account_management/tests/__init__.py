@@ -13,6 +13,7 @@ from . import (
     test_import_export,
     test_interaction,
     test_pipeline,
+    test_places,
     test_plan,
     test_preference,
     test_profile_report,

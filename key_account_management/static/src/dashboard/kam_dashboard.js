@@ -10,8 +10,8 @@ import { Layout } from "@web/search/layout";
 
 /**
  * Key account dashboard: accounts by tier and risk level, top growing and
- * shrinking accounts, overdue follow-ups, open high risks and plan goal
- * attainment. The figures come from one call to
+ * shrinking accounts, overdue follow-ups, open high risks, the largest white
+ * space, late reorders and plan goal attainment. The figures come from one call to
  * ``kam.dashboard.get_dashboard_data`` (computed as the current user, record
  * rules apply); every number opens the records behind it, with the domain
  * the server counted them with.
@@ -117,6 +117,23 @@ export class KamDashboard extends Component {
 
     openWhiteSpace() {
         return this.openRecords("kam.white.space", _t("White Space"), this.data.white_space.domain);
+    }
+
+    openLateReorders() {
+        // the Late filter of the reorder radar; the record rules keep the user's accounts
+        // (all of them for managers), as the dashboard counted them
+        return this.action.doAction("key_account_management.kam_reorder_action", {
+            additionalContext: { search_default_late: 1, search_default_my_accounts: 0 },
+        });
+    }
+
+    openReorder(id) {
+        return this.action.doAction({
+            type: "ir.actions.act_window",
+            res_model: "kam.reorder",
+            res_id: id,
+            views: [[false, "form"]],
+        });
     }
 
     openPlans() {
