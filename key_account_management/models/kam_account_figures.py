@@ -59,6 +59,20 @@ class KamAccountFigures(models.AbstractModel):
     ORDER_FIELDS = ("partner_id", "state", "date_order", "amount_untaxed", "currency_rate", "company_id")
 
     @api.model
+    def _line_product_qty_sql(self, line="sol", line_uom="lu", product_uom="pu"):
+        """SQL of the quantity of the order line ``line`` in its product's
+        unit of measure: in its own unit (``line_uom``, a join of uom_uom on
+        ``product_uom``) converted by the factors of the two units (the
+        product's unit ``product_uom``, a join on ``product_template.uom_id``);
+        a unit without factor counts as 1."""
+        return SQL(
+            "%s.product_uom_qty / COALESCE(NULLIF(%s.factor, 0), 1.0) * COALESCE(%s.factor, 1.0)",
+            SQL.identifier(line),
+            SQL.identifier(line_uom),
+            SQL.identifier(product_uom),
+        )
+
+    @api.model
     def _order_amount_sql(self, alias="so", column="amount_untaxed", amount_alias=None):
         """SQL of an amount of the order ``alias`` in the currency of the
         order's company, at the order's own rate: ``column / currency_rate``,

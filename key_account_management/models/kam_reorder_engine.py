@@ -109,7 +109,7 @@ class KamReorderEngine(models.AbstractModel):
                        (so.date_order AT TIME ZONE 'UTC')::date AS day,
                        MIN(c.kam_reorder_min_orders) AS min_orders,
                        -- in the product's unit (the unit of the quotation lines)
-                       SUM(sol.product_uom_qty / COALESCE(NULLIF(lu.factor, 0), 1.0) * COALESCE(pu.factor, 1.0)) AS qty
+                       SUM(%(qty)s) AS qty
                   FROM sale_order so
                   JOIN res_partner p ON p.id = so.partner_id
                   JOIN res_company c ON c.id = so.company_id
@@ -168,6 +168,7 @@ class KamReorderEngine(models.AbstractModel):
             """,
             ids=list(partner_ids),
             end=end,
+            qty=self.env["kam.account.figures"]._line_product_qty_sql("sol", "lu", "pu"),
             company_filter=self.env["kam.account.figures"]._company_filter(),
         )
 

@@ -282,7 +282,7 @@ class KamTransactionHistory(models.AbstractModel):
                 """
                 SELECT p.commercial_partner_id, c.currency_id, sol.product_id, pt.uom_id,
                        SUM(%(amount)s),
-                       SUM(sol.product_uom_qty / COALESCE(NULLIF(u.factor, 0), 1.0) * COALESCE(u2.factor, 1.0)),
+                       SUM(%(qty)s),
                        COUNT(DISTINCT so.id)
                   FROM res_partner p
                   JOIN sale_order so ON so.partner_id = p.id
@@ -303,6 +303,7 @@ class KamTransactionHistory(models.AbstractModel):
               GROUP BY p.commercial_partner_id, c.currency_id, sol.product_id, pt.uom_id
                 """,
                 amount=Figures._order_amount_sql("so", "price_subtotal", amount_alias="sol"),
+                qty=Figures._line_product_qty_sql("sol", "u", "u2"),
                 ids=ids,
                 start=start,
                 end=end,
