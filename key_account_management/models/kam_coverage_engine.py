@@ -426,8 +426,7 @@ class KamCoverageEngine(models.AbstractModel):
                      LEFT JOIN kam_relationship r ON r.partner_id = a.id AND r.user_id IS NULL
                       GROUP BY a.id) n
                  WHERE p.id = n.id
-                   AND (COALESCE(p.kam_unreached_count, 0), COALESCE(p.kam_silent_count, 0))
-                       IS DISTINCT FROM (n.unreached, n.silent)
+                   AND (p.kam_unreached_count, p.kam_silent_count) IS DISTINCT FROM (n.unreached, n.silent)
                 """,
                 list(partner_ids),
             )

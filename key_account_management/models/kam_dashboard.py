@@ -260,7 +260,7 @@ class KamDashboard(models.AbstractModel):
         rows = Partner.search_fetch(
             either,
             ["display_name", "kam_single_threaded", "kam_unreached_count", "kam_coverage_top_share"],
-            order="kam_unreached_count desc, id",
+            order="kam_unreached_count desc nulls last, id",
             limit=TOP_ACCOUNTS,
         )
         return {

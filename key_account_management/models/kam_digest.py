@@ -238,7 +238,7 @@ class KamDigest(models.AbstractModel):
                 env["kam.job"]._key_account_domain()
                 + ["|", ("kam_single_threaded", "=", True), ("kam_unreached_count", ">", 0)]
                 + member(""),
-                "kam_unreached_count desc, id",
+                "kam_unreached_count desc nulls last, id",
             ),
         }
         ids, more = {}, {}

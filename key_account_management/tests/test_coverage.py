@@ -3,8 +3,9 @@ from datetime import datetime, timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..models.kam_digest import SECTIONS
 from .common import KamCommon
 
 OLD_WRITE = datetime(2000, 1, 1)
@@ -272,6 +273,31 @@ class TestRelationshipCoverage(KamCommon):
         self.assertLess(names.index("figures_and_tiers"), names.index("relationship_coverage"))
         self.assertLess(names.index("relationship_coverage"), names.index("health_and_risk"))
 
+    def test_digest_and_dashboard(self):
+        """The single-threaded account in its manager's digest and dashboard;
+        not in another team's."""
+        for days_ago in (10, 20, 30, 40, 50):
+            self._touch(self.solo, self.solo_contact, days_ago)
+        self._touch(self.other_account, self.other_contact, 10, users=self.kam_user2)
+        self._run()
+        self.assertEqual(self.account.kam_unreached_count, 2, "Acme's director and champion never reached")
+        Digest = self.env["kam.digest"]
+        date_from = self.today - timedelta(days=7)
+        ids, __ = Digest._visible(self.kam_user, date_from, self.today)
+        self.assertEqual(ids["coverage"], [self.account.id, self.solo.id], "most key people not reached first")
+        ids2, __ = Digest._visible(self.kam_user2, date_from, self.today)
+        self.assertEqual(ids2["coverage"], [], "the other team's account is reached through its one contact")
+        env = self.kam_user._kam_reader_env(self.env)
+        records = {key: self.env[model].with_env(env).browse(ids[key]) for key, (model, __) in SECTIONS.items()}
+        lines = Digest._digest(env, self.kam_user, records, {key: 0 for key in SECTIONS}, date_from, self.today)
+        solo = next(line for line in lines["coverage"] if line["account"] == "Solo Key Account")
+        self.assertEqual((solo["single_threaded"], solo["share"], solo["main_contact"]), (True, 100, "Solo Buyer"))
+        block = self.env["kam.dashboard"].with_user(self.kam_user).get_dashboard_data()["coverage"]
+        self.assertEqual((block["single_count"], block["unreached_count"]), (1, 1))
+        self.assertEqual([row["name"] for row in block["rows"]], ["Acme Key Account", "Solo Key Account"])
+        block2 = self.env["kam.dashboard"].with_user(self.kam_user2).get_dashboard_data()["coverage"]
+        self.assertEqual((block2["single_count"], block2["rows"]), (0, []))
+
     # ------------------------------------------------------------------
     # Reports To
     # ------------------------------------------------------------------
@@ -400,3 +426,53 @@ class TestRelationshipCoverage(KamCommon):
         self.assertEqual(people, 8)
         self.assertEqual(many, few)
         self.assertLessEqual(many, 20)
+
+
+@tagged("post_install", "-at_install")
+class TestRelationshipMapTour(HttpCase):
+    def test_relationship_map_tour(self):
+        """A key account user opens the relationship map of their
+        single-threaded account from the dashboard, then from its form."""
+        user = new_test_user(
+            self.env, "kam_tour_map", groups="key_account_management.group_kam_user", name="Tour Map User"
+        )
+        other_user = new_test_user(self.env, "kam_tour_map2", groups="key_account_management.group_kam_user")
+        Partner = self.env["res.partner"]
+
+        def account(name, manager):
+            return Partner.create(
+                {"name": name, "is_company": True, "kam_is_key_account": True, "kam_manager_id": manager.id}
+            )
+
+        mine = account("Tour Map Co.", user)
+        hidden = account("Tour Map Hidden Co.", other_user)
+        director = Partner.create({"name": "Tour Director", "parent_id": mine.id, "kam_buying_role": "decision_maker"})
+        buyer = Partner.create({"name": "Tour Buyer", "parent_id": mine.id, "kam_reports_to_id": director.id})
+        Partner.create({"name": "Tour Champion", "parent_id": mine.id, "kam_buying_role": "champion"})
+        hidden_buyer = Partner.create({"name": "Tour Hidden Buyer", "parent_id": hidden.id})
+        now = fields.Datetime.now()
+        for partner, contact, manager in ((mine, buyer, user), (hidden, hidden_buyer, other_user)):
+            for days_ago in (3, 20, 40, 60, 80):
+                self.env["kam.interaction"].create(
+                    {
+                        "name": "Tour call",
+                        "partner_id": partner.id,
+                        "channel": "phone",
+                        "date": now - timedelta(days=days_ago),
+                        "contact_ids": [Command.set(contact.ids)],
+                        "user_ids": [Command.set(manager.ids)],
+                    }
+                )
+        self.env["kam.interaction"].create(
+            {
+                "name": "Tour lunch",
+                "partner_id": mine.id,
+                "channel": "meeting",
+                "date": now - timedelta(days=30),
+                "contact_ids": [Command.set(director.ids)],
+                "user_ids": [Command.set(user.ids)],
+            }
+        )
+        self.env["kam.coverage.engine"]._refresh([mine.id, hidden.id])
+        self.assertTrue(mine.kam_single_threaded)  # 5 of 6 touches with the buyer
+        self.start_tour("/odoo", "kam_relationship_map_tour", login=user.login)
