@@ -216,6 +216,32 @@ class TestRelationshipCoverage(KamCommon):
         self.assertEqual(self._row(self.contact, self.colleague).touches, 1, "the colleague sent it")
         self.assertFalse(self._row(self.contact, self.kam_user))
 
+    def test_from_calendar_event(self):
+        """A past meeting in the calendar: each of our people attending is
+        in touch with each of the account's people attending."""
+        self.company.write({"kam_traffic_calendar": True})
+        start = self.now - timedelta(days=4)
+        self.env["calendar.event"].create(
+            {
+                "name": "Plant tour",
+                "start": start,
+                "stop": start + timedelta(hours=2),
+                "partner_ids": [
+                    Command.set(
+                        [self.boss.id, self.champion.id, self.colleague.partner_id.id, self.kam_user.partner_id.id]
+                    )
+                ],
+                "user_id": self.kam_user.id,
+            }
+        )
+        self.env["kam.traffic.engine"]._run()
+        self._run()
+        for person in (self.boss, self.champion):
+            self.assertEqual(self._row(person).last_channel, "meeting")
+            self.assertEqual(self._row(person, self.kam_user).touches, 1, "the organizer")
+            self.assertEqual(self._row(person, self.colleague).touches, 1, "a colleague attending")
+        self.assertEqual(self.account.kam_unreached_count, 0)
+
     def test_contact_leaving_account(self):
         self._touch(self.account, self.contact, 10)
         self._run()
