@@ -293,6 +293,32 @@ class TestRelationshipCoverage(KamCommon):
         changed = self.env["kam.coverage.engine"]._changed_since(self.now - timedelta(minutes=1), self.today)
         self.assertIn(self.account.id, changed)
 
+    def test_stage_query_count(self):
+        """A run costs as many queries for 2 key accounts as for 7 (a fixed
+        number per batch, none per account)."""
+        for account, contact in ((self.account, self.contact), (self.solo, self.solo_contact)):
+            self._touch(account, contact, 10)
+
+        def count():
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            result = self.env["kam.coverage.engine"]._run(full=True, today=self.today)
+            return self.env.cr.sql_log_count - before, result.done
+
+        count()
+        few, done_few = count()
+        for index in range(5):
+            account = self._make_account(f"Batch Account {index}", manager=self.kam_user2)
+            people = self.env["res.partner"].create(
+                [{"name": f"Batch Person {index}.{n}", "parent_id": account.id} for n in range(3)]
+            )
+            for n, person in enumerate(people):
+                self._touch(account, person, 5 + n, users=self.kam_user2 | self.colleague)
+        count()
+        many, done_many = count()
+        self.assertEqual(done_many - done_few, 5)
+        self.assertEqual(many, few)
+
     def test_pipeline_stage_before_health(self):
         names = [name for name, __, __ in self.env["kam.pipeline"].STAGES]
         self.assertLess(names.index("contact_traffic"), names.index("relationship_coverage"))
