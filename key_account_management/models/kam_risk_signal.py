@@ -17,6 +17,9 @@ SIGNAL_TYPES = [
     ("silence", "No Contact"),
     ("low_satisfaction", "Low Satisfaction"),
     ("complaint", "Open Complaints"),
+    ("single_threaded", "Single-Threaded"),
+    ("key_people_unreached", "Key People Not Reached"),
+    ("contacts_silent", "Contacts Gone Silent"),
     ("manual", "Entered by Hand"),
 ]
 #: the signal type of the risks users enter (a rumour, a reorganisation at the customer...): the

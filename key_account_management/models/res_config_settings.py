@@ -76,6 +76,13 @@ class ResConfigSettings(models.TransientModel):
     kam_reorder_min_late_days = company_setting(fields.Integer, "Reorder Radar: Minimum Lateness (days)")
     kam_reorder_months = company_setting(fields.Integer, "Reorder Radar: Trailing Window (months)")
 
+    # Relationship coverage
+    kam_coverage_window_days = company_setting(fields.Integer, "Relationship Coverage: Window (days)")
+    kam_coverage_single_share = company_setting(fields.Integer, "Single-Threaded From (%)")
+    kam_coverage_min_touches = company_setting(fields.Integer, "Single-Threaded: Minimum Touches")
+    kam_coverage_reach_days = company_setting(fields.Integer, "Key People Reached Within (days)")
+    kam_coverage_silent_days = company_setting(fields.Integer, "Contact Silent After (days)")
+
     # Preferences
     kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")
 
