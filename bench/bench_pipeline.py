@@ -55,6 +55,8 @@ from common import (  # noqa: E402
     build_data,
     build_interactions,
     build_invoices,
+    build_lines,
+    build_participants,
     copy_database,
     cron_context,
     db_exists,
@@ -80,14 +82,21 @@ def code_version():
         return ast.literal_eval(manifest.read())["version"]
 
 
-def ensure_base(base, accounts, interactions):
+def ensure_base(base, accounts, interactions, lines):
     t0 = time.time()
     created = not db_exists(base)
     ensure_database(base)
+    if not created and lines and psql(base, "SELECT count(*) FROM sale_order_line") == "0":
+        # a base of older code without order lines: its module at this code first (the lines are made
+        # through the ORM); the data stays a base (no job runs on an update)
+        log(f"{base} has no order lines: updating its module before adding them")
+        update_module(base)
     with open_env(base) as env:
         build_data(env, accounts)
+        build_lines(env, lines)
         build_invoices(env, accounts)
         build_interactions(env, accounts, per_account=interactions)
+        build_participants(env)
         env.cr.execute("SELECT count(*) FROM res_partner WHERE kam_tier_id IS NOT NULL")
         if env.cr.fetchone()[0]:
             sys.exit(f"{base} is not a base database: some accounts have a tier (a job ran on it); drop it")
@@ -98,11 +107,12 @@ def ensure_base(base, accounts, interactions):
         """SELECT (SELECT count(*) FROM res_partner WHERE ref = 'BENCH-ACCOUNT'),
                   (SELECT count(*) FROM res_partner WHERE ref = 'BENCH-CONTACT'),
                   (SELECT count(*) FROM sale_order),
+                  (SELECT count(*) FROM sale_order_line),
                   (SELECT count(*) FROM account_move WHERE ref = 'BENCH-INV'),
                   (SELECT count(*) FROM kam_interaction),
                   (SELECT pg_size_pretty(pg_database_size(current_database())))""",
     )
-    keys = ("accounts", "contacts", "orders", "invoices", "interactions", "size")
+    keys = ("accounts", "contacts", "orders", "order lines", "invoices", "interactions", "size")
     return dict(zip(keys, counts.split("|"), strict=True))
 
 
@@ -219,6 +229,13 @@ def main():
     parser.add_argument("--base", help="base database with the data (default <db>_base), built once and kept")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the floor query (median)")
     parser.add_argument("--interactions", type=int, default=2, help="interactions per account in the data")
+    parser.add_argument(
+        "--lines",
+        type=int,
+        default=5,
+        help="order lines per order in the data (products of 20 categories; the reorder radar, white space and "
+        "transaction history read them)",
+    )
     parser.add_argument("--stages", help="comma-separated stages to run (default: all of kam.pipeline.STAGES)")
     parser.add_argument("--scope", choices=(*SCOPES, "both"), default="both", help="stage by stage, whole, or both")
     parser.add_argument("--update", action="store_true", help="update the module on each copy (odoo-bin -u)")
@@ -232,7 +249,7 @@ def main():
     if args.db == args.base:
         sys.exit("--db and --base must differ: the runs change the database")
 
-    sizes = ensure_base(args.base, args.accounts, args.interactions)
+    sizes = ensure_base(args.base, args.accounts, args.interactions, args.lines)
     log("base data: " + ", ".join(f"{k} {v}" for k, v in sizes.items()))
     if args.build_only:
         return

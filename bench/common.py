@@ -311,38 +311,6 @@ def build_data(env, accounts, lines_per_order=0):
             "client_order_ref": "'BENCH'",
         },
     )
-    if lines_per_order:
-        # the template line copied lines_per_order times per order, each line
-        # an equal share of the order's untaxed amount, in the order's currency
-        share = f"round(g.amount_untaxed / {lines_per_order}, 2)"
-        insert_copies(
-            cr,
-            "sale_order_line",
-            template_order.order_line.id,
-            orders * lines_per_order,
-            {
-                "order_id": "g.id",
-                "order_partner_id": "g.partner_id",
-                "currency_id": "g.currency_id",
-                "state": "g.state",
-                "sequence": "g.k",
-                "price_unit": share,
-                "price_subtotal": share,
-                "price_total": share,
-                "price_tax": "0.0",
-                "price_reduce_taxexcl": share,
-                "price_reduce_taxinc": share,
-                "create_date": "g.date_order",
-                "write_date": "g.date_order",
-            },
-            source=SQL(
-                """(SELECT so.id, so.partner_id, so.currency_id, so.state, so.amount_untaxed, so.date_order, k
-                      FROM sale_order so, generate_series(1, %s) k
-                     WHERE so.client_order_ref = 'BENCH' AND so.id != %s) g""",
-                lines_per_order,
-                template_order.id,
-            ),
-        )
     cr.execute("DELETE FROM sale_order WHERE id = %s", [template_order.id])
     cr.execute(
         "UPDATE sale_order SET partner_invoice_id = partner_id, partner_shipping_id = partner_id"
@@ -352,6 +320,93 @@ def build_data(env, accounts, lines_per_order=0):
     cr.execute("ANALYZE res_partner; ANALYZE sale_order; ANALYZE sale_order_line")
     cr.commit()
     log(f"data built in {time.time() - t0:.1f}s")
+    if lines_per_order:
+        build_lines(env, lines_per_order)
+
+
+#: products of the order lines of the bench: PRODUCTS_PER_CATEGORY in each of CATEGORIES categories
+CATEGORIES = 20
+PRODUCTS_PER_CATEGORY = 5
+
+
+def build_lines(env, lines_per_order, categories=CATEGORIES):
+    """``lines_per_order`` lines for each bench order, sharing its untaxed
+    amount, in its currency and state, each of a product among
+    ``categories`` x ``PRODUCTS_PER_CATEGORY`` (chosen by the order and the
+    line's rank: an account buys a few categories, not all), 1 to 5 units.
+    Done once: orders that have lines keep them."""
+    cr = env.cr
+    cr.execute(
+        """SELECT count(*) FROM sale_order_line l JOIN sale_order so ON so.id = l.order_id
+            WHERE so.client_order_ref = 'BENCH'"""
+    )
+    if cr.fetchone()[0]:
+        log("order lines already there")
+        return
+    t0 = time.time()
+    categs = env["product.category"].create([{"name": f"Bench category {i + 1}"} for i in range(categories)])
+    products = env["product.product"].create(
+        [
+            {"name": f"Bench product {c + 1}.{k + 1}", "categ_id": categ.id, "list_price": 10 + k}
+            for c, categ in enumerate(categs)
+            for k in range(PRODUCTS_PER_CATEGORY)
+        ]
+    )
+    template_partner = env["res.partner"].create({"name": "Bench line template", "is_company": True})
+    template_order = env["sale.order"].create(
+        {
+            "partner_id": template_partner.id,
+            "order_line": [(0, 0, {"product_id": products[0].id, "price_unit": 10})],
+        }
+    )
+    env.flush_all()
+    # the account's own categories: 3 of them, from its id (c0 + 0, 7, 13 modulo the categories), the
+    # product within the category from the order and the line's rank
+    product_ids = "ARRAY[" + ",".join(str(pid) for pid in products.ids) + "]"
+    share = f"round(g.amount_untaxed / {lines_per_order}, 2)"
+    qty = "(1 + (g.id + g.k) %% 5)"
+    insert_copies(
+        cr,
+        "sale_order_line",
+        template_order.order_line.id,
+        0,
+        {
+            "order_id": "g.id",
+            "order_partner_id": "g.partner_id",
+            "currency_id": "g.currency_id",
+            "state": "g.state",
+            "sequence": "g.k",
+            "product_id": (
+                f"({product_ids})[1 + ((g.account_id + (ARRAY[0, 7, 13])[1 + g.k %% 3]) %% {categories})"
+                f" * {PRODUCTS_PER_CATEGORY} + (g.id + g.k) %% {PRODUCTS_PER_CATEGORY}]"
+            ),
+            "name": "'Bench line'",
+            "product_uom_qty": qty,
+            "qty_delivered": "0",
+            "price_unit": f"round({share} / {qty}, 2)",
+            "price_subtotal": share,
+            "price_total": share,
+            "price_tax": "0.0",
+            "price_reduce_taxexcl": f"round({share} / {qty}, 2)",
+            "price_reduce_taxinc": f"round({share} / {qty}, 2)",
+            "create_date": "g.date_order",
+            "write_date": "g.date_order",
+        },
+        source=SQL(
+            """(SELECT so.id, so.partner_id, p.commercial_partner_id AS account_id, so.currency_id, so.state,
+                       so.amount_untaxed, so.date_order, k
+                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id, generate_series(1, %s) k
+                 WHERE so.client_order_ref = 'BENCH') g""",
+            lines_per_order,
+        ),
+    )
+    cr.execute("SELECT count(*) FROM sale_order_line WHERE name = 'Bench line'")
+    count = cr.fetchone()[0]
+    cr.execute("DELETE FROM sale_order WHERE id = %s", [template_order.id])
+    cr.execute("DELETE FROM res_partner WHERE id = %s", [template_partner.id])
+    cr.execute("ANALYZE sale_order_line")
+    cr.commit()
+    log(f"{count} order lines of {len(products)} products in {categories} categories built in {time.time() - t0:.1f}s")
 
 
 def build_invoices(env, accounts):
@@ -481,6 +536,39 @@ def build_interactions(env, accounts, per_account=2):
     cr.execute("ANALYZE kam_interaction")
     cr.commit()
     log(f"interactions built in {time.time() - t0:.1f}s")
+
+
+def build_participants(env):
+    """Participants of the bench interactions (relationship coverage reads
+    them): one contact of the account (the contacts in turn) and the
+    accounts' manager. Done once."""
+    cr = env.cr
+    cr.execute("SELECT count(*) FROM kam_interaction_contact_rel")
+    if cr.fetchone()[0]:
+        log("interaction participants already there")
+        return
+    t0 = time.time()
+    cr.execute(
+        """WITH contacts AS (
+               SELECT id, parent_id, row_number() OVER (PARTITION BY parent_id ORDER BY id) - 1 AS rank,
+                      COUNT(*) OVER (PARTITION BY parent_id) AS n
+                 FROM res_partner WHERE ref = 'BENCH-CONTACT')
+           INSERT INTO kam_interaction_contact_rel (interaction_id, partner_id)
+           SELECT i.id, c.id
+             FROM kam_interaction i
+             JOIN contacts c ON c.parent_id = i.partner_id AND c.rank = i.id %% c.n
+            WHERE i.name LIKE 'Bench interaction%%'"""
+    )
+    contacts = cr.rowcount
+    cr.execute(
+        """INSERT INTO kam_interaction_user_rel (interaction_id, user_id)
+           SELECT i.id, (SELECT id FROM res_users WHERE login = %s)
+             FROM kam_interaction i WHERE i.name LIKE 'Bench interaction%%'""",
+        [MANAGER_LOGIN],
+    )
+    cr.execute("ANALYZE kam_interaction_contact_rel; ANALYZE kam_interaction_user_rel")
+    cr.commit()
+    log(f"{contacts} interactions got a contact and the manager in {time.time() - t0:.1f}s")
 
 
 # ---------------------------------------------------------------- days

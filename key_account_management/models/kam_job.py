@@ -22,6 +22,8 @@ FULL_RUN_DAYS = 7
 #: (``write_date``): a transaction that began before the last run and
 #: committed after it wrote dates older than the run.
 CHANGE_MARGIN = timedelta(hours=1)
+#: The least memory of a job's statement over a batch of accounts (kam.job._execute_large)
+LARGE_WORK_MEM_KB = 64 * 1024
 
 #: First key of the PostgreSQL advisory locks the jobs take (the second one is
 #: the job's name hashed): "KAM" in ASCII, apart from other addons' locks.
@@ -322,6 +324,30 @@ class KamJob(models.AbstractModel):
             )
         )
         return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _execute_large(self, query, work_mem_kb=LARGE_WORK_MEM_KB):
+        """Execute ``query``, a statement of a job over a batch of thousands
+        of accounts, without JIT (PostgreSQL compiled it for every batch, its
+        cost estimate being large, which took longer than running it) and
+        with the memory to sort and hash a batch's rows without spilling to
+        disk (at least ``work_mem_kb``); both for this statement only, as
+        they were before it. Returns the first row of its result, if any."""
+        cr = self.env.cr
+        cr.execute(
+            "SELECT current_setting('jit'), current_setting('work_mem'), setting::bigint"
+            "  FROM pg_settings WHERE name = 'work_mem'"
+        )
+        jit, work_mem, current_kb = cr.fetchone()
+        cr.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+            [f"{max(current_kb, work_mem_kb)}kB"],
+        )
+        # (on an error the transaction, or the batch's savepoint, ends with the settings)
+        cr.execute(query)
+        row = cr.fetchone() if cr.description else None
+        cr.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
+        return row
 
     @api.model
     def _read_columns(self, model, ids, columns):

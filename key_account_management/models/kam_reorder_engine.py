@@ -4,7 +4,7 @@ import functools
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
-from .kam_job import FULL_RUN_DAYS, key_account_sql
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql
 
 #: Accounts learnt per statement.
 REORDER_BATCH_SIZE = 5000
@@ -49,7 +49,7 @@ class KamReorderEngine(models.AbstractModel):
         started = cr.now()
         today = today or fields.Date.context_today(self)
         last_run = None if full else Job._last_run("reorder", full_every_days=FULL_RUN_DAYS)
-        changed = self.env["kam.sale.trend"]._changed_since(last_run) if last_run else None
+        changed, products = self._changed_since(last_run) if last_run else (None, None)
         self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
         self.env["kam.reorder"].flush_model()
         if changed is None:
@@ -82,25 +82,76 @@ class KamReorderEngine(models.AbstractModel):
         self.env["kam.reorder"].invalidate_model()
 
         def learn_reorders(batch):
-            self._learn(batch.ids, today=today)
+            self._learn(batch.ids, today=today, products=products)
 
         result = Job._run_in_batches(ids, learn_reorders, batch_size=batch_size or REORDER_BATCH_SIZE)
         if result.running_elsewhere:
             return result
-        became_late = self._date_rows(today)
+        # (after a full run, every row: a company's minimum lateness may have changed)
+        became_late = self._date_rows(today, since=None if changed is None else last_run - CHANGE_MARGIN)
         self._warn_late(became_late)
         Job._set_last_run("reorder", started, full=changed is None)
         return result
+
+    @api.model
+    def _changed_since(self, last_run):
+        """(accounts, products) whose rows may have changed since ``last_run``
+        (the start of the last run), or (None, None) when every account's may
+        have (a company's settings changed):
+
+        * ``accounts``: ids of the commercial partners written since (the
+          account or a contact: its manager, marked or not, archived, moved)
+          or whose orders were (confirmed, cancelled, dates, lines);
+        * ``products``: {account id: product ids} of the accounts changed by
+          their orders only: the products of the lines of those orders, the
+          only rhythms their change can move (the others are learnt again by
+          the weekly full run, as the orders leaving the window).
+        """
+        self.env.flush_all()
+        since = last_run - CHANGE_MARGIN
+        if self.env["kam.job"]._written_since(["res_company"], since):
+            return None, None
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT p.commercial_partner_id, NULL::int[] FROM res_partner p WHERE p.write_date >= %(since)s
+                 UNION ALL
+                SELECT p.commercial_partner_id,
+                       COALESCE(ARRAY_AGG(DISTINCT sol.product_id) FILTER (WHERE sol.product_id IS NOT NULL), '{}')
+                  FROM sale_order so
+                  JOIN res_partner p ON p.id = so.partner_id
+             LEFT JOIN sale_order_line sol ON sol.order_id = so.id
+                 WHERE so.write_date >= %(since)s
+              GROUP BY p.commercial_partner_id
+                """,
+                since=since,
+            )
+        )
+        products = {}
+        everything = set()
+        for account_id, product_ids in cr.fetchall():
+            if not account_id:
+                continue
+            if product_ids is None:
+                everything.add(account_id)
+            else:
+                products.setdefault(account_id, set()).update(product_ids)
+        for account_id in everything:
+            products[account_id] = None
+        return list(products), products
 
     # ------------------------------------------------------------------
     # Rhythm: one statement per batch of accounts
     # ------------------------------------------------------------------
     @api.model
-    def _rhythm_query(self, partner_ids, today):
+    def _rhythm_query(self, partner_ids, today, scope=None):
         """SQL of the learnt rows of these accounts: per (account, company,
         product), the days it was ordered (confirmed orders of the account
         and its contacts, within the company's trailing window up to today),
-        with at least the company's minimum of order days."""
+        with at least the company's minimum of order days. ``scope``: an SQL
+        condition on ``p.commercial_partner_id`` and ``sol.product_id`` (the
+        rows to learn again, see :meth:`_learn`)."""
         end = self.env["kam.account.figures"]._day_end(today)
         return SQL(
             """
@@ -126,6 +177,7 @@ class KamReorderEngine(models.AbstractModel):
                    AND sol.product_id IS NOT NULL
                    -- (a quantity of NaN or infinity, written around the ORM, is no quantity)
                    AND sol.product_uom_qty > 0 AND sol.product_uom_qty < 1e15
+                   AND %(scope)s
                    %(company_filter)s
               GROUP BY 1, 2, 3, 4
             ),
@@ -170,14 +222,19 @@ class KamReorderEngine(models.AbstractModel):
             ids=list(partner_ids),
             end=end,
             qty=self.env["kam.account.figures"]._line_product_qty_sql("sol", "lu", "pu"),
+            scope=scope or SQL("TRUE"),
             company_filter=self.env["kam.account.figures"]._company_filter(),
         )
 
     @api.model
-    def _learn(self, partner_ids, today=None):
+    def _learn(self, partner_ids, today=None, products=None):
         """Write the learnt rows of these accounts: insert the new ones,
         update only those whose values changed, delete the products no
         longer bought regularly. One statement.
+
+        ``products``: {account id: product ids, or None for all} (see
+        :meth:`_changed_since`): only these products of an account listed
+        there are learnt again; all the products of the others.
 
         :return: (updated, inserted, deleted) row counts
         """
@@ -195,6 +252,30 @@ class KamReorderEngine(models.AbstractModel):
         columns = [SQL.identifier(name) for name in LEARNT_COLUMNS]
         key = SQL("r.partner_id = n.partner_id AND r.company_id = n.company_id AND r.product_id = n.product_id")
         now = fields.Datetime.now()
+        pairs = [
+            (pid, product_id)
+            for pid in partner_ids
+            if (products or {}).get(pid) is not None
+            for product_id in products[pid]
+        ]
+        if pairs:
+            some = {pid for pid, __ in pairs}
+            whole = [pid for pid in partner_ids if pid not in some]
+
+            def scope(account, product):
+                return SQL(
+                    "(%s = ANY(%s) OR (%s, %s) IN (SELECT * FROM unnest(%s::int[], %s::int[])))",
+                    SQL(account),
+                    whole,
+                    SQL(account),
+                    SQL(product),
+                    [pid for pid, __ in pairs],
+                    [product_id for __, product_id in pairs],
+                )
+
+            learnt, deleted = scope("p.commercial_partner_id", "sol.product_id"), scope("r.partner_id", "r.product_id")
+        else:
+            learnt = deleted = SQL("TRUE")
         self.env.cr.execute(
             SQL(
                 """
@@ -214,6 +295,7 @@ class KamReorderEngine(models.AbstractModel):
                 deleted AS (
                     DELETE FROM kam_reorder r
                      WHERE r.partner_id = ANY(%(ids)s)
+                       AND %(deleted)s
                        AND NOT EXISTS (SELECT 1 FROM n WHERE %(key)s)
                  RETURNING r.id
                 )
@@ -221,7 +303,8 @@ class KamReorderEngine(models.AbstractModel):
                        (SELECT COUNT(*) FROM written WHERE inserted),
                        (SELECT COUNT(*) FROM deleted)
                 """,
-                new=self._rhythm_query(partner_ids, today),
+                new=self._rhythm_query(partner_ids, today, scope=learnt),
+                deleted=deleted,
                 columns=SQL(", ").join(columns),
                 new_columns=SQL(", ").join(SQL("n.%s", column) for column in columns),
                 excluded=SQL(", ").join(SQL("EXCLUDED.%s", column) for column in columns),
@@ -240,38 +323,53 @@ class KamReorderEngine(models.AbstractModel):
     # Dates: the state moves with today, one UPDATE of the dated columns
     # ------------------------------------------------------------------
     @api.model
-    def _date_rows(self, today=None):
-        """Tolerance and state of every row on ``today``, written only where
+    def _date_rows(self, today=None, since=None):
+        """Tolerance and state of the rows on ``today``, written only where
         they changed (the days late are computed when read). Returns the (id, partner, manager, product,
         expected date) of the rows that became late, to warn: not those
         found late by more than a whole interval on their first dating (a
         product the account stopped buying long ago, on the first run or
-        when its rhythm is first learnt, shows as late but warns nobody)."""
+        when its rhythm is first learnt, shows as late but warns nobody).
+
+        With ``since``, only the rows whose state can have changed: those
+        learnt (written) since then, and those not late whose expected date
+        is near (days passing move a row from regular to due to late, never
+        back: only a new rhythm, or a company's minimum lateness, does, and
+        a change of the latter makes a full run). Without, every row."""
         today = today or fields.Date.context_today(self)
+        scope = (
+            SQL("TRUE")
+            if since is None
+            else SQL(
+                "(r.write_date >= %s OR (r.expected_date <= %s::date + %s AND r.state IS DISTINCT FROM 'late'))",
+                since,
+                today,
+                DUE_AHEAD_DAYS,
+            )
+        )
         self.env["res.company"].flush_model(["kam_reorder_min_late_days"])
         self.env["kam.reorder"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                WITH d AS (
-                    SELECT r.id,
-                           GREATEST(CEIL(COALESCE(r.spread_days, 0)), COALESCE(c.kam_reorder_min_late_days, 7))::int
-                               AS tolerance_days,
-                           GREATEST(%(today)s::date - r.expected_date, 0) AS late_days
-                      FROM kam_reorder r
-                      JOIN res_company c ON c.id = r.company_id
-                ),
-                n AS (
-                    SELECT d.id, d.tolerance_days, d.late_days, r.state AS old_state,
-                           CASE WHEN d.late_days > d.tolerance_days THEN 'late'
-                                WHEN r.expected_date <= %(today)s::date + %(ahead)s THEN 'due'
-                                ELSE 'regular' END AS state
-                      FROM d JOIN kam_reorder r ON r.id = d.id
-                )
                 UPDATE kam_reorder r
                    SET tolerance_days = n.tolerance_days, state = n.state,
                        write_uid = %(uid)s, write_date = %(now)s
-                  FROM n
+                  FROM (
+                        SELECT d.*,
+                               CASE WHEN d.late_days > d.tolerance_days THEN 'late'
+                                    WHEN d.expected_date <= %(today)s::date + %(ahead)s THEN 'due'
+                                    ELSE 'regular' END AS state
+                          FROM (
+                                SELECT r.id, r.state AS old_state, r.expected_date,
+                                       GREATEST(CEIL(COALESCE(r.spread_days, 0)),
+                                                COALESCE(c.kam_reorder_min_late_days, 7))::int AS tolerance_days,
+                                       GREATEST(%(today)s::date - r.expected_date, 0) AS late_days
+                                  FROM kam_reorder r
+                                  JOIN res_company c ON c.id = r.company_id
+                                 WHERE %(scope)s
+                               ) AS d
+                       ) AS n
                  WHERE n.id = r.id
                    AND (r.tolerance_days, r.state) IS DISTINCT FROM (n.tolerance_days, n.state)
              RETURNING r.id, r.partner_id, r.kam_manager_id, r.product_id, r.expected_date,
@@ -280,6 +378,7 @@ class KamReorderEngine(models.AbstractModel):
                 """,
                 today=today,
                 ahead=DUE_AHEAD_DAYS,
+                scope=scope,
                 uid=self.env.uid,
                 now=fields.Datetime.now(),
             )

@@ -400,24 +400,7 @@ class KamSaleTrend(models.Model):
             uid=self.env.uid,
             now=now,
         )
-        cr = self.env.cr
-        # For this statement only: no JIT (PostgreSQL compiled it for every
-        # batch, its cost estimate being large, which took longer than running
-        # it), and the memory to sort and hash a batch's months without
-        # spilling to disk (a sixth faster at 10,000 accounts than the
-        # default 4 MB).
-        cr.execute(
-            "SELECT current_setting('jit'), current_setting('work_mem'), setting::bigint"
-            "  FROM pg_settings WHERE name = 'work_mem'"
-        )
-        jit, work_mem, work_mem_kb = cr.fetchone()
-        cr.execute(
-            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
-            [f"{max(work_mem_kb, TREND_WORK_MEM_KB)}kB"],
-        )
-        cr.execute(query)
-        counts = cr.fetchone()
-        cr.execute("SELECT set_config('jit', %s, true), set_config('work_mem', %s, true)", [jit, work_mem])
+        counts = self.env["kam.job"]._execute_large(query, TREND_WORK_MEM_KB)
         self.invalidate_model()
         return counts
 

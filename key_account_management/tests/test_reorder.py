@@ -182,6 +182,34 @@ class TestReorderRadar(KamCommon):
         self.assertEqual(row.state, "due", "expected today")
         self.assertEqual(row.kam_manager_id, self.kam_user2)
 
+    def test_incremental_learns_the_products_of_the_changed_orders(self):
+        """A daily run learns again the products of the orders written since
+        the last run, not the account's other products; all of them when the
+        account itself was written (its manager, a contact moved...)."""
+        for days_ago in (100, 75, 50, 25):
+            self._order_product(self.account, self.desks, 4, days_ago)
+        self._run()
+        self.assertEqual(self._rows(product=self.desks).usual_qty, 4.0)
+        # a stored value the data no longer gives, and everything written before the last run
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE kam_reorder SET usual_qty = 999 WHERE product_id = %s AND partner_id = %s",
+            [self.desks.id, self.account.id],
+        )
+        for table in ("sale_order", "res_partner", "res_company"):
+            self.env.cr.execute(f"UPDATE {table} SET write_date = write_date - interval '2 days'")  # noqa: S608
+        self.env["kam.reorder"].invalidate_model()
+        # a new order of boxes: the boxes' rhythm learnt again, not the desks'
+        self._order_product(self.account, self.boxes, 12, 20)
+        self.env["kam.reorder.engine"]._run(today=self.today)
+        self.assertEqual(self._rows(product=self.boxes).last_order_date, self.today - timedelta(days=20))
+        self.assertEqual(self._rows(product=self.desks).usual_qty, 999.0)
+        # the account written: all its products
+        self.account.kam_manager_id = self.kam_user2
+        self.env["kam.reorder.engine"]._run(today=self.today)
+        self.assertEqual(self._rows(product=self.desks).usual_qty, 4.0)
+        self.assertEqual(self._rows(product=self.desks).kam_manager_id, self.kam_user2)
+
     def test_quotation_as_key_account_user(self):
         self.account.property_product_pricelist = self.pricelist_other
         self._run()
