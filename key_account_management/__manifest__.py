@@ -40,6 +40,7 @@
         "views/kam_cadence_views.xml",
         "views/kam_routing_views.xml",
         "views/kam_reorder_views.xml",
+        "views/kam_profit_views.xml",
         # the one inherit of each core view, after the actions its buttons open
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",

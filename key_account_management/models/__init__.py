@@ -7,6 +7,7 @@
 #   kam_sale_trend.py       2. the monthly purchase trend
 #   kam_white_space_engine.py  2b. categories comparable accounts buy and an account does not
 #   kam_reorder_engine.py   2c. the rhythm of each product an account buys regularly, late reorders
+#   kam_profit_engine.py    1b. profit after cost to serve of each account, discount creep
 #   kam_health_engine.py    3. risk signals (one rule each), health, snapshots
 #   kam_review.py           4. periodic reviews
 #   kam_duty_engine.py      5. duty reminders and escalations (responsibility matrix)
@@ -38,6 +39,8 @@ from . import (
     kam_pipeline,
     kam_plan,
     kam_preference,
+    kam_profit,
+    kam_profit_engine,
     kam_reorder,
     kam_reorder_engine,
     kam_responsibility,

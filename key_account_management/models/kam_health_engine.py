@@ -90,12 +90,21 @@ DESCRIPTIONS = {
     ),
     "low_satisfaction": _lt("Average satisfaction %(value)s out of 5 (minimum %(minimum)s)."),
     "complaint": _lt("%(count)s open complaint(s) (threshold %(threshold)s)."),
+    "unprofitable": _lt(
+        "Profit after cost to serve %(profit)s on a revenue of %(revenue)s over the last %(months)s months: "
+        "%(percent)s %% (minimum %(threshold)s %%)."
+    ),
+    "discount_creep": _lt(
+        "Average discount up %(quarters)s quarters in a row, from %(first)s %% to %(last)s %% "
+        "(at least %(step)s points a quarter)."
+    ),
 }
 # pylint: enable=prefer-env-translation
 #: Figures of a description that are amounts (in the company currency) or dates.
 DESCRIPTION_AMOUNTS = {
     "overdue": ("amount", "threshold"),
     "spend_drop": ("current", "previous", "year"),
+    "unprofitable": ("profit", "revenue"),
 }
 DESCRIPTION_DATES = {"order_gap": ("last",)}
 
@@ -150,7 +159,12 @@ SIGNAL_RULES = (
     "silence",
     "low_satisfaction",
     "complaint",
+    "unprofitable",
+    "discount_creep",
 )
+#: Share of an account's revenue whose cost must be known to call it unprofitable (the
+#: margin counts only the lines with a known cost).
+UNPROFITABLE_MIN_KNOWN_COST = 50
 
 
 def by_ratio(value, threshold):
@@ -316,6 +330,9 @@ class KamHealthEngine(models.AbstractModel):
                  UNION
                 SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %(since)s OR %(interactions)s
                  UNION
+                -- profitability written by its stage (after the tiers, before this one)
+                SELECT r.partner_id FROM kam_profit r WHERE r.write_date >= %(since)s
+                 UNION
                 -- (two branches: each by the index of the check date)
                 SELECT p.id FROM res_partner p WHERE p.kam_health_check_date <= %(today)s AND %(key_account)s
                  UNION
@@ -449,8 +466,9 @@ class KamHealthEngine(models.AbstractModel):
             "payments": Figures._payment_figures(ids, months, grace, today),
             "cancellations": orders["cancellations"],
             "gaps": orders["gaps"],
+            "profit": self.env["kam.profit.engine"]._profit_figures(ids, company.id),
         }
-        return {pid: {source: values[pid] for source, values in sources.items()} for pid in ids}
+        return {pid: {source: values.get(pid) for source, values in sources.items()} for pid in ids}
 
     @api.model
     def _settings(self, company):
@@ -466,6 +484,10 @@ class KamHealthEngine(models.AbstractModel):
             "gap_factor": company.kam_risk_gap_factor,
             "min_satisfaction": company.kam_risk_min_satisfaction,
             "complaint_count": company.kam_risk_complaint_count,
+            "profit_min_percent": company.kam_profit_min_percent,
+            "creep_quarters": company.kam_profit_creep_quarters,
+            "creep_step": company.kam_profit_creep_step,
+            "trailing_months": company.kam_trailing_months,
             "weights": {key: company[fname] for key, fname in zip(COMPONENTS, HEALTH_WEIGHT_FIELDS, strict=True)},
             "good_from": company.kam_health_good_from,
             "watch_from": company.kam_health_watch_from,
@@ -712,6 +734,52 @@ class KamHealthEngine(models.AbstractModel):
             return None
         description = self._describe_data("complaint", cfg, count=complaints, threshold=threshold)
         return Measure(complaints, threshold, description, severity)
+
+    @api.model
+    def _signal_unprofitable(self, state, fig, cfg, today):
+        """Profit after cost to serve (kam.profit) below the company's share
+        of the revenue, once the cost of at least half the revenue is known:
+        medium, high 10 points below, critical 25 points below."""
+        profit, threshold = fig.get("profit"), cfg["profit_min_percent"]
+        if not profit or (profit["revenue"] or 0) <= 0:
+            return None
+        if profit["revenue_known_cost"] * 100 < profit["revenue"] * UNPROFITABLE_MIN_KNOWN_COST:
+            return None
+        percent = profit["profit_percent"] or 0.0
+        if percent >= threshold:
+            return None
+        gap_points = threshold - percent
+        severity = "critical" if gap_points >= 25 else "high" if gap_points >= 10 else "medium"
+        description = self._describe_data(
+            "unprofitable",
+            cfg,
+            profit=profit["profit"],
+            revenue=profit["revenue"],
+            months=cfg["trailing_months"],
+            percent=percent,
+            threshold=threshold,
+        )
+        return Measure(percent, threshold, description, severity)
+
+    @api.model
+    def _signal_discount_creep(self, state, fig, cfg, today):
+        """The average discount rose quarter after quarter (kam.profit):
+        medium at the configured quarters in a row, high two more."""
+        profit = fig.get("profit")
+        if not profit or not profit["discount_creep"]:
+            return None
+        rising = profit["creep_quarters"]
+        quarters = profit["discount_quarters"][-(rising + 1) :]
+        severity = "high" if rising >= cfg["creep_quarters"] + 2 else "medium"
+        description = self._describe_data(
+            "discount_creep",
+            cfg,
+            quarters=rising,
+            first=quarters[0][1] if quarters else 0.0,
+            last=quarters[-1][1] if quarters else 0.0,
+            step=cfg["creep_step"],
+        )
+        return Measure(rising, cfg["creep_quarters"], description, severity)
 
     # ------------------------------------------------------------------
     # Health score

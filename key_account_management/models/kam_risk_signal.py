@@ -17,6 +17,8 @@ SIGNAL_TYPES = [
     ("silence", "No Contact"),
     ("low_satisfaction", "Low Satisfaction"),
     ("complaint", "Open Complaints"),
+    ("unprofitable", "Unprofitable Account"),
+    ("discount_creep", "Discount Creep"),
     ("manual", "Entered by Hand"),
 ]
 #: the signal type of the risks users enter (a rumour, a reorganisation at the customer...): the

@@ -131,6 +131,9 @@ class KamTierEngine(models.AbstractModel):
                 SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %(since)s
                  UNION
                 SELECT i.partner_id FROM kam_interaction i WHERE %(interactions_moved)s
+                 UNION
+                -- the profitability (a tier criterion) its stage wrote after the last run
+                SELECT r.partner_id FROM kam_profit r WHERE r.write_date >= %(since)s
                 """,
                 since=since,
                 orders_moved=self._date_ranges_sql(SQL("so.date_order"), moved["sale"]),
@@ -237,6 +240,9 @@ class KamTierEngine(models.AbstractModel):
                     currency_by_partner=dict.fromkeys(ids, company.currency_id),
                 )
             )
+            # the profit after cost to serve of the last profitability run (a tier criterion)
+            for pid, profit in self.env["kam.profit.engine"]._profit_figures(ids, company_id).items():
+                figures[pid]["profit"] = profit["profit"]
         return figures
 
     # ------------------------------------------------------------------

@@ -35,6 +35,7 @@ STAGE_CRONS = (
     "ir_cron_kam_contact_traffic",
     "ir_cron_kam_white_space",
     "ir_cron_kam_reorder_radar",
+    "ir_cron_kam_profitability",
 )
 ACTIVITY_RULE_DOMAIN = (
     "['|', ('kam_account_id', '=', False), '|', ('kam_account_id.kam_manager_id', '=', user.id), "
