@@ -39,12 +39,14 @@ SECTIONS = {
     "plans": ("kam.plan", "key_account_management.kam_plan_action"),
     "reorders": ("kam.reorder", "key_account_management.kam_reorder_action"),
     "white_space": ("kam.white.space", "key_account_management.kam_white_space_action"),
+    "profit": ("kam.profit", "key_account_management.kam_profit_action"),
 }
 #: Sections that are news: a digest is sent when one of them has a line. White space is a standing
 #: figure (the same gaps week after week), not news: alone, it would send the same e-mail every week.
 NEWS = ("tiers", "risks", "followups", "duties", "plans", "reorders")
-#: Lines of the sections shown shorter than MAX_LINES: the largest white-space gaps only.
-SECTION_LINES = {"white_space": 5}
+#: Lines of the sections shown shorter than MAX_LINES: the largest white-space gaps and the least
+#: profitable accounts (a standing figure too, not news) only.
+SECTION_LINES = {"white_space": 5, "profit": 5}
 
 
 class KamDigest(models.AbstractModel):
@@ -231,6 +233,7 @@ class KamDigest(models.AbstractModel):
             # before): a late regular order stays news until the account orders again
             "reorders": ([("state", "=", "late")] + member("partner_id."), "expected_date, id"),
             "white_space": (member("partner_id."), "estimated_gap desc, id"),
+            "profit": (member("partner_id."), "profit, id"),
         }
         ids, more = {}, {}
         for key, (domain, order) in domains.items():
@@ -347,6 +350,17 @@ class KamDigest(models.AbstractModel):
                     "url": url(gap._name, gap.id),
                 }
                 for gap in records["white_space"]
+            ],
+            "profit": [
+                {
+                    "account": row.partner_id.display_name,
+                    "revenue": row.revenue,
+                    "profit": row.profit,
+                    "percent": row.profit_percent,
+                    "currency": row.currency_id,
+                    "url": url(row._name, row.id),
+                }
+                for row in records["profit"]
             ],
             "more": more,
             "more_urls": {key: f"{base_url}/odoo/action-{action}" for key, (__, action) in SECTIONS.items()},

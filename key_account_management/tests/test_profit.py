@@ -449,3 +449,31 @@ class TestKamProfit(KamInvoicingCommon):
         self.assertLessEqual(one, 4)
         self.assertEqual(queries(accounts.ids), one)
         self.assertEqual(self.env["kam.profit"].search_count([("partner_id", "in", accounts.ids)]), 5)
+
+    # ------------------------------------------------------------------
+    # Digest and dashboard
+    # ------------------------------------------------------------------
+    def test_digest_and_dashboard(self):
+        self._build_account_documents()
+        self._run()
+        self.account._kam_refresh_health()  # the unprofitable signal: news of the week
+        digest = self.env["kam.digest"]._gather(self.kam_user)[self.kam_user.id]
+        self.assertEqual([line["account"] for line in digest["profit"]], [self.account.display_name])
+        self.assertAlmostEqual(digest["profit"][0]["profit"], 160.0)
+        body = self.env["kam.digest"]._preview(self.kam_user)
+        self.assertIn("Least profitable accounts", body)
+        # another manager's digest does not list the account
+        self.assertFalse(self.env["kam.digest"]._gather(self.kam_user2).get(self.kam_user2.id, {}).get("profit"))
+
+        data = self.env["kam.dashboard"].with_user(self.kam_user).get_dashboard_data()
+        self.assertTrue(data["profit"]["visible"])
+        self.assertEqual(data["profit"]["rows"][0]["partner_id"], self.account.id)
+        self.assertFalse(data["errors"].get("profit"))
+        # a viewer (no access to profitability) gets the dashboard without the block
+        viewer = new_test_user(
+            self.env, "kam_profit_viewer", groups="key_account_management.group_kam_viewer_all", name="Viewer"
+        )
+        data = self.env["kam.dashboard"].with_user(viewer).get_dashboard_data()
+        self.assertFalse(data["profit"]["visible"])
+        self.assertFalse(data["profit"]["rows"])
+        self.assertFalse(data["errors"])
