@@ -477,3 +477,20 @@ class TestKamProfit(KamInvoicingCommon):
         self.assertFalse(data["profit"]["visible"])
         self.assertFalse(data["profit"]["rows"])
         self.assertFalse(data["errors"])
+
+    def test_profile_pdf_section(self):
+        self._quarterly_discounts(self.account, [2.0, 4.0, 6.0, 9.0, 12.0])
+        self._run()
+        report = self.env["ir.actions.report"].with_user(self.kam_user)
+        html = report._render_qweb_html("key_account_management.action_report_kam_account_profile", self.account.ids)
+        html = html[0].decode()
+        self.assertIn("Profit after Cost to Serve", html)
+        self.assertIn("Discount creep:", html)
+        self.assertIn("12.0 %", html)
+        # an account without profitability: no section
+        html = (
+            report.with_user(self.kam_user2)
+            ._render_qweb_html("key_account_management.action_report_kam_account_profile", self.other_account.ids)[0]
+            .decode()
+        )
+        self.assertNotIn("Profit after Cost to Serve", html)
