@@ -64,6 +64,7 @@
         "demo/kam_routing_demo.xml",
         "demo/kam_white_space_demo.xml",
         "demo/kam_reorder_demo.xml",
+        "demo/kam_profit_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

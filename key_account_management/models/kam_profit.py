@@ -29,8 +29,13 @@ class KamProfit(models.Model):
     company_id = fields.Many2one(required=True, readonly=True)
     partner_id = fields.Many2one(readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
+    date_computed = fields.Date(
+        "Computed On",
+        readonly=True,
+        help="The day the figures were computed (they are written only when they change): the last day of "
+        "the window, up to which the open invoices are counted late.",
+    )
     date_from = fields.Date("Window From", compute="_compute_window", help="First day of the trailing window.")
-    date_to = fields.Date("Window To", compute="_compute_window", help="Last day of the trailing window (today).")
     revenue = fields.Monetary(
         readonly=True,
         help="Confirmed order lines of the window, untaxed, in company currency at each order's rate.",
@@ -118,15 +123,12 @@ class KamProfit(models.Model):
         tools.create_index(self.env.cr, "kam_profit_write_date_index", self._table, ["write_date"])
         return res
 
-    @api.depends("company_id")
-    @api.depends_context("tz")
+    @api.depends("company_id", "date_computed")
     def _compute_window(self):
         Figures = self.env["kam.account.figures"]
-        today = fields.Date.context_today(self)
         for row in self:
             months = row.company_id.kam_trailing_months or 12
-            row.date_from = Figures._window(months, today)[1].date()
-            row.date_to = today
+            row.date_from = Figures._window(months, row.date_computed)[1].date() if row.date_computed else False
 
     @api.depends("revenue", "revenue_known_cost")
     def _compute_revenue_unknown_cost(self):

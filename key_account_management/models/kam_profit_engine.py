@@ -55,11 +55,14 @@ class KamProfitEngine(models.AbstractModel):
     of accounts without any of these any more.
 
     Incremental: the accounts whose orders, invoices (payments change them),
-    interactions or record changed since the last run, those with an open
-    overdue instalment (its financing cost grows every day) and those whose
+    interactions or record changed since the last run and those whose
     window moved over an order, an invoice or an interaction; every account
     on the first run, weekly, when a company's settings changed and when a
-    new quarter began."""
+    new quarter began. The financing cost of an instalment still open grows
+    every day: it is counted up to the day the row was computed
+    (``date_computed``), at the latest a week ago (recomputing every account
+    with an open overdue invoice every day would recompute most accounts,
+    and then their health, every day)."""
 
     _name = "kam.profit.engine"
     _description = "Key account profitability engine"
@@ -144,15 +147,11 @@ class KamProfitEngine(models.AbstractModel):
                 SELECT am.commercial_partner_id
                   FROM account_move am
                  WHERE am.move_type IN ('out_invoice', 'out_refund') AND am.state = 'posted'
-                   AND (am.write_date >= %(since)s
-                        OR (am.move_type = 'out_invoice' AND am.payment_state IN ('not_paid', 'partial')
-                            AND am.invoice_date_due < %(today)s)
-                        OR %(due_moved)s OR %(refunds_moved)s)
+                   AND (am.write_date >= %(since)s OR %(due_moved)s OR %(refunds_moved)s)
                  UNION
                 SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %(since)s OR %(interactions_moved)s
                 """,
                 since=since,
-                today=today,
                 orders_moved=TierEngine._date_ranges_sql(SQL("so.date_order"), starts),
                 due_moved=TierEngine._date_ranges_sql(SQL("am.invoice_date_due"), date_ranges),
                 refunds_moved=TierEngine._date_ranges_sql(SQL("am.invoice_date"), date_ranges),
@@ -444,14 +443,15 @@ class KamProfitEngine(models.AbstractModel):
                 """
                 WITH n AS MATERIALIZED (%(new)s),
                 written AS (
-                    INSERT INTO kam_profit (partner_id, company_id, %(columns)s,
+                    INSERT INTO kam_profit (partner_id, company_id, %(columns)s, date_computed,
                                             create_uid, create_date, write_uid, write_date)
-                    SELECT n.partner_id, n.company_id, %(new_columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                    SELECT n.partner_id, n.company_id, %(new_columns)s, %(today)s,
+                           %(uid)s, %(now)s, %(uid)s, %(now)s
                       FROM n
                   ORDER BY n.partner_id, n.company_id
                     ON CONFLICT (partner_id, company_id) DO UPDATE
-                       SET (%(columns)s, write_uid, write_date) =
-                           (%(excluded)s, EXCLUDED.write_uid, EXCLUDED.write_date)
+                       SET (%(columns)s, date_computed, write_uid, write_date) =
+                           (%(excluded)s, EXCLUDED.date_computed, EXCLUDED.write_uid, EXCLUDED.write_date)
                      WHERE (%(old_columns)s) IS DISTINCT FROM (%(excluded)s)
                  RETURNING (xmax = 0) AS inserted
                 ),
@@ -474,6 +474,7 @@ class KamProfitEngine(models.AbstractModel):
                 ids=list(partner_ids),
                 uid=self.env.uid,
                 now=now,
+                today=today,
             )
         )
         counts = self.env.cr.fetchone()

@@ -3,7 +3,7 @@ from datetime import datetime, time
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, fields
+from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
 
@@ -181,7 +181,8 @@ class TestKamProfit(KamInvoicingCommon):
         self.assertAlmostEqual(row.profit, 160.0)
         self.assertAlmostEqual(row.profit_percent, 11.4)
         self.assertEqual(row.kam_manager_id, self.kam_user)
-        self.assertEqual(row.date_to, fields.Date.context_today(row))
+        self.assertEqual(row.date_computed, self.today)
+        self.assertEqual(row.date_from, self.today - relativedelta(months=12, days=-1))
 
         # the health stage reads it: 11.4 % is below the 20 % of the company, with the cost of
         # 93 % of the revenue known
@@ -411,11 +412,21 @@ class TestKamProfit(KamInvoicingCommon):
         result = Engine._run(today=self.today)
         self.assertEqual(result.done, len(key_accounts), "only the accounts that changed")
         self.assertAlmostEqual(self._row().revenue, 1500.0)
-        # an open overdue invoice: its financing cost grows every day, the account is looked at daily
+        # an open overdue invoice is counted late up to the day its row was computed: the next day,
+        # only its row's own change brings it back (at the latest the weekly full run)
         self._invoice(self.other_account, 100.0, self._days_ago(3))
+        Engine._run(today=self.today)
+        row = self._row(self.other_account)
+        self.assertAlmostEqual(row.late_amount_days, 300.0)
+        self.assertEqual(row.date_computed, self.today)
         self.env.flush_all()
         self.env.cr.execute("UPDATE account_move SET write_date = %s", [OLD_WRITE])
-        self.assertIn(self.other_account.id, Engine._changed_since(last_run, self.today))
+        tomorrow = self.today + relativedelta(days=1)
+        self.assertNotIn(self.other_account.id, Engine._changed_since(last_run, tomorrow))
+        self.env["kam.profit.engine"]._run(full=True, today=tomorrow)
+        row.invalidate_recordset()
+        self.assertAlmostEqual(row.late_amount_days, 400.0)
+        self.assertEqual(row.date_computed, tomorrow)
 
     def test_stage_in_pipeline(self):
         self._build_account_documents()
