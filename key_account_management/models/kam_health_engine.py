@@ -775,8 +775,8 @@ class KamHealthEngine(models.AbstractModel):
             "discount_creep",
             cfg,
             quarters=rising,
-            first=quarters[0][1] if quarters else 0.0,
-            last=quarters[-1][1] if quarters else 0.0,
+            first=round(quarters[0][1], 1) if quarters else 0.0,
+            last=round(quarters[-1][1], 1) if quarters else 0.0,
             step=cfg["creep_step"],
         )
         return Measure(rising, cfg["creep_quarters"], description, severity)
