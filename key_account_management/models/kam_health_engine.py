@@ -330,9 +330,6 @@ class KamHealthEngine(models.AbstractModel):
                  UNION
                 SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %(since)s OR %(interactions)s
                  UNION
-                -- profitability written by its stage (after the tiers, before this one)
-                SELECT r.partner_id FROM kam_profit r WHERE r.write_date >= %(since)s
-                 UNION
                 -- (two branches: each by the index of the check date)
                 SELECT p.id FROM res_partner p WHERE p.kam_health_check_date <= %(today)s AND %(key_account)s
                  UNION

@@ -299,6 +299,20 @@ class TestKamProfit(KamInvoicingCommon):
         self.tier_a.min_profit = 1000
         Engine._recompute(self.account)
         self.assertEqual(self.account.kam_tier_id, self.tier_a)
+        # the tier stage (before the profitability stage) looks again the next day at the accounts
+        # whose profitability changed, as long as a tier asks a minimum profit
+        self.env.flush_all()
+        for table in ("res_partner", "sale_order", "kam_interaction", "kam_tier", "res_company"):
+            self.env.cr.execute(f"UPDATE {table} SET write_date = %s", [OLD_WRITE])  # noqa: S608
+        self.env.cr.execute("UPDATE kam_profit SET write_date = clock_timestamp() at time zone 'UTC'")
+        self.env.invalidate_all()
+        last_run = datetime.now() - relativedelta(minutes=5)
+        self.assertIn(self.account.id, Engine._changed_since(last_run))
+        self.tier_a.profit_criterion = False
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE kam_tier SET write_date = %s", [OLD_WRITE])
+        self.assertNotIn(self.account.id, Engine._changed_since(last_run))
+        self.tier_a.write({"profit_criterion": True, "min_profit": 1000})
         # a lower tier cannot ask a higher profit than the tier above it
         with self.assertRaisesMessage(ValidationError, "minimum profit after cost to serve"):
             self.tier_b.write({"profit_criterion": True, "min_profit": 5000})
