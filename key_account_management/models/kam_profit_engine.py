@@ -333,31 +333,50 @@ class KamProfitEngine(models.AbstractModel):
                    AND i.date < w.date_to
               GROUP BY i.partner_id, w.company_id
             ),
-            keys AS (
-                SELECT partner_id, company_id FROM sales
-                 UNION SELECT partner_id, company_id FROM late
-                 UNION SELECT partner_id, company_id FROM refunds
-                 UNION SELECT partner_id, company_id FROM service
+            -- every part of an account in one aggregate (left joins of the parts on a list of keys
+            -- were planned as nested loops over the CTEs: 3 s for 1,000 accounts)
+            summed AS (
+                SELECT u.partner_id, u.company_id,
+                       SUM(u.revenue) AS revenue, SUM(u.revenue_known_cost) AS revenue_known_cost,
+                       SUM(u.cost) AS cost, SUM(u.discount) AS discount, SUM(u.refund) AS refund,
+                       SUM(u.amount_days) AS amount_days, SUM(u.service) AS service,
+                       (ARRAY_AGG(u.series) FILTER (WHERE u.series IS NOT NULL))[1] AS series,
+                       MAX(u.last_percent) AS last_percent, MAX(u.rising) AS rising
+                  FROM (
+                        SELECT partner_id, company_id, revenue, revenue_known_cost, cost, discount,
+                               NULL::numeric AS refund, NULL::numeric AS amount_days, NULL::int8 AS service,
+                               NULL::jsonb AS series, NULL::numeric AS last_percent, NULL::int AS rising
+                          FROM sales
+                     UNION ALL
+                        SELECT partner_id, company_id, NULL, NULL, NULL, NULL, NULL, amount_days, NULL, NULL, NULL, NULL
+                          FROM late
+                     UNION ALL
+                        SELECT partner_id, company_id, NULL, NULL, NULL, NULL, amount, NULL, NULL, NULL, NULL, NULL
+                          FROM refunds
+                     UNION ALL
+                        SELECT partner_id, company_id, NULL, NULL, NULL, NULL, NULL, NULL, count, NULL, NULL, NULL
+                          FROM service
+                     UNION ALL
+                        SELECT partner_id, company_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, series,
+                               last_percent, rising
+                          FROM creep
+                       ) u
+              GROUP BY u.partner_id, u.company_id
             ),
             parts AS (
                 SELECT k.partner_id, k.company_id, w.digits,
-                       ROUND(COALESCE(s.revenue, 0)::numeric, w.digits) AS revenue,
-                       ROUND(COALESCE(s.revenue_known_cost, 0)::numeric, w.digits) AS revenue_known_cost,
-                       ROUND(COALESCE(s.cost, 0)::numeric, w.digits) AS cost,
-                       ROUND(COALESCE(s.discount, 0)::numeric, w.digits) AS discount_amount,
-                       ROUND(COALESCE(r.amount, 0)::numeric, w.digits) AS refund_amount,
-                       ROUND(COALESCE(l.amount_days, 0)::numeric, 0) AS late_amount_days,
-                       ROUND((COALESCE(l.amount_days, 0) * w.rate / 100 / 365)::numeric, w.digits) AS financing_cost,
-                       COALESCE(sv.count, 0)::int AS service_count,
-                       ROUND(COALESCE(sv.count, 0) * w.service_cost, w.digits) AS service_cost,
-                       c.series, c.last_percent, COALESCE(c.rising, 0) AS rising, w.creep_quarters
-                  FROM keys k
+                       ROUND(COALESCE(k.revenue, 0)::numeric, w.digits) AS revenue,
+                       ROUND(COALESCE(k.revenue_known_cost, 0)::numeric, w.digits) AS revenue_known_cost,
+                       ROUND(COALESCE(k.cost, 0)::numeric, w.digits) AS cost,
+                       ROUND(COALESCE(k.discount, 0)::numeric, w.digits) AS discount_amount,
+                       ROUND(COALESCE(k.refund, 0)::numeric, w.digits) AS refund_amount,
+                       ROUND(COALESCE(k.amount_days, 0)::numeric, 0) AS late_amount_days,
+                       ROUND((COALESCE(k.amount_days, 0) * w.rate / 100 / 365)::numeric, w.digits) AS financing_cost,
+                       COALESCE(k.service, 0)::int AS service_count,
+                       ROUND(COALESCE(k.service, 0) * w.service_cost, w.digits) AS service_cost,
+                       k.series, k.last_percent, COALESCE(k.rising, 0) AS rising, w.creep_quarters
+                  FROM summed k
                   JOIN w ON w.company_id = k.company_id
-             LEFT JOIN sales s ON s.partner_id = k.partner_id AND s.company_id = k.company_id
-             LEFT JOIN late l ON l.partner_id = k.partner_id AND l.company_id = k.company_id
-             LEFT JOIN refunds r ON r.partner_id = k.partner_id AND r.company_id = k.company_id
-             LEFT JOIN service sv ON sv.partner_id = k.partner_id AND sv.company_id = k.company_id
-             LEFT JOIN creep c ON c.partner_id = k.partner_id AND c.company_id = k.company_id
             )
             SELECT x.partner_id, x.company_id,
                    a.kam_manager_id,
@@ -458,8 +477,8 @@ class KamProfitEngine(models.AbstractModel):
                 deleted AS (
                     DELETE FROM kam_profit r
                      WHERE r.partner_id = ANY(%(ids)s)
-                       AND NOT EXISTS (SELECT 1 FROM n WHERE n.partner_id = r.partner_id
-                                                         AND n.company_id = r.company_id)
+                       -- (a hashed subplan: NOT EXISTS on the CTE was planned as a nested loop)
+                       AND (r.partner_id, r.company_id) NOT IN (SELECT n.partner_id, n.company_id FROM n)
                  RETURNING r.id
                 )
                 SELECT (SELECT COUNT(*) FROM written WHERE NOT inserted),
