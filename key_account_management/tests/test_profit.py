@@ -6,8 +6,9 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
-from ..models.kam_profit_engine import quarter_start
+from ..models.kam_profit_engine import KamProfitEngine, quarter_start
 from .common import KamInvoicingCommon
 
 OLD_WRITE = datetime(2000, 1, 1)
@@ -525,3 +526,27 @@ class TestKamProfit(KamProfitCommon):
             .decode()
         )
         self.assertNotIn("Profit after Cost to Serve", html)
+
+    def test_core_cost_without_sale_margin(self):
+        """Without sale_margin (the core addon alone), the cost of a line is the
+        product's cost in the order's company x the quantity in the product's
+        unit: 1 dozen widgets at 60 a unit cost 720; a product without cost has none."""
+        Engine = self.env["kam.profit.engine"]
+        dozen = self.env.ref("uom.product_uom_dozen")
+        order = self._sell(self.account, [(self.widget, 1, 1000.0, 0.0), (self.service_pack, 3, 50.0, 0.0)], self.today)
+        order.order_line[0].product_uom = dozen
+        self.env.flush_all()
+        # the addon's own formula (key_account_management_margin replaces it when installed)
+        cost = KamProfitEngine._line_cost_sql(Engine)
+        self.env.cr.execute(
+            SQL(
+                """SELECT %s FROM sale_order_line sol JOIN sale_order so ON so.id = sol.order_id
+                     JOIN product_product pp ON pp.id = sol.product_id
+                     JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                     JOIN uom_uom lu ON lu.id = sol.product_uom JOIN uom_uom pu ON pu.id = pt.uom_id
+                    WHERE sol.order_id = %s ORDER BY sol.id""",
+                cost,
+                order.id,
+            )
+        )
+        self.assertEqual([row[0] and float(row[0]) for row in self.env.cr.fetchall()], [720.0, None])
