@@ -8,6 +8,7 @@
 #   kam_white_space_engine.py  2b. categories comparable accounts buy and an account does not
 #   kam_reorder_engine.py   2c. the rhythm of each product an account buys regularly, late reorders
 #   kam_profit_engine.py    1b. profit after cost to serve of each account, discount creep
+#   kam_coverage_engine.py  2d. who at each account is in touch with whom, single-threaded accounts
 #   kam_health_engine.py    3. risk signals (one rule each), health, snapshots
 #   kam_review.py           4. periodic reviews
 #   kam_duty_engine.py      5. duty reminders and escalations (responsibility matrix)
@@ -26,6 +27,7 @@ from . import (
     kam_cadence_engine,
     kam_care_date,
     kam_competitor_note,
+    kam_coverage_engine,
     kam_dashboard,
     kam_demo,
     kam_digest,
@@ -41,6 +43,7 @@ from . import (
     kam_preference,
     kam_profit,
     kam_profit_engine,
+    kam_relationship,
     kam_reorder,
     kam_reorder_engine,
     kam_responsibility,

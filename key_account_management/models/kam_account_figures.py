@@ -520,7 +520,7 @@ class KamAccountFigures(models.AbstractModel):
         )
 
     @api.model
-    def _period_sale_figures(self, periods, amounts=None, currency_by_key=None, today=None):
+    def _period_sale_figures(self, periods, amounts=None, currency_by_key=None, today=None, categories=None):
         """Sales of confirmed orders of accounts, each over a period of its
         own (plan objectives), in one grouped query.
 
@@ -534,37 +534,87 @@ class KamAccountFigures(models.AbstractModel):
             expressed (default: the current company's currency); a company
             of another currency is converted at today's rate, as in
             ``_sale_figures``
+        :param categories: {key: product.category}: the sales of these
+            periods are those of the order lines of products of the category
+            or of its subcategories (the same column of the order line, e.g.
+            ``price_subtotal`` for ``amount_untaxed``, see
+            ``LINE_AMOUNT_COLUMNS``; the orders counted are those with such
+            a line)
         :return: {key: dict(order_count, **{name: amount rounded to the
             currency})} for the periods with orders
         """
         if not periods:
             return {}
         amounts = {"revenue": "amount_untaxed"} if amounts is None else amounts
+        categories = categories or {}
         self._flush_orders(list(amounts.values()))
-        keys, values = self._period_values(periods)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT v.position, c.currency_id, COUNT(so.id) %(sums)s
-                  FROM (VALUES %(values)s) AS v(position, partner_id, date_from, date_to)
-                  JOIN res_partner p ON p.commercial_partner_id = v.partner_id
-                  JOIN sale_order so ON so.partner_id = p.id AND so.state = 'sale'
-                   AND so.date_order >= v.date_from AND so.date_order < v.date_to
-                  JOIN res_company c ON c.id = so.company_id
-                 WHERE TRUE %(company_filter)s
-              GROUP BY v.position, c.currency_id
-                """,
-                sums=SQL("").join(SQL(", SUM(%s)", self._order_amount_sql("so", col)) for col in amounts.values()),
-                values=values,
-                company_filter=self._company_filter(partner_column="v.partner_id"),
+        by_order = [period for period in periods if not categories.get(period[0])]
+        by_line = [period for period in periods if categories.get(period[0])]
+        rows = []
+        if by_order:
+            keys, values = self._period_values(by_order)
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT v.position, c.currency_id, COUNT(so.id) %(sums)s
+                      FROM (VALUES %(values)s) AS v(position, partner_id, date_from, date_to)
+                      JOIN res_partner p ON p.commercial_partner_id = v.partner_id
+                      JOIN sale_order so ON so.partner_id = p.id AND so.state = 'sale'
+                       AND so.date_order >= v.date_from AND so.date_order < v.date_to
+                      JOIN res_company c ON c.id = so.company_id
+                     WHERE TRUE %(company_filter)s
+                  GROUP BY v.position, c.currency_id
+                    """,
+                    sums=SQL("").join(SQL(", SUM(%s)", self._order_amount_sql("so", col)) for col in amounts.values()),
+                    values=values,
+                    company_filter=self._company_filter(partner_column="v.partner_id"),
+                )
             )
-        )
-        rows = self.env.cr.fetchall()  # before reading anything else with the cursor
+            rows += [(keys[position], *row) for position, *row in self.env.cr.fetchall()]
+        if by_line:
+            line_columns = [self.LINE_AMOUNT_COLUMNS.get(column, column) for column in amounts.values()]
+            self.env["sale.order.line"].flush_model(
+                ["order_id", "product_id", "display_type", "is_downpayment", *line_columns]
+            )
+            self.env["product.product"].flush_model(["product_tmpl_id"])
+            self.env["product.template"].flush_model(["categ_id"])
+            self.env["product.category"].flush_model(["parent_path"])
+            keys, values = self._period_values(by_line)
+            paths = SQL(", ").join(
+                SQL("(%s, %s)", position, categories[key].parent_path) for position, key in enumerate(keys)
+            )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT v.position, c.currency_id, COUNT(DISTINCT so.id) %(sums)s
+                      FROM (VALUES %(values)s) AS v(position, partner_id, date_from, date_to)
+                      JOIN (VALUES %(paths)s) AS cat(position, parent_path) ON cat.position = v.position
+                      JOIN res_partner p ON p.commercial_partner_id = v.partner_id
+                      JOIN sale_order so ON so.partner_id = p.id AND so.state = 'sale'
+                       AND so.date_order >= v.date_from AND so.date_order < v.date_to
+                      JOIN sale_order_line sol ON sol.order_id = so.id AND sol.display_type IS NULL
+                       AND NOT COALESCE(sol.is_downpayment, FALSE)
+                      JOIN product_product pp ON pp.id = sol.product_id
+                      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+                      JOIN product_category pc ON pc.id = pt.categ_id AND starts_with(pc.parent_path, cat.parent_path)
+                      JOIN res_company c ON c.id = so.company_id
+                     WHERE TRUE %(company_filter)s
+                  GROUP BY v.position, c.currency_id
+                    """,
+                    sums=SQL("").join(
+                        SQL(", SUM(%s)", self._order_amount_sql("so", column, amount_alias="sol"))
+                        for column in line_columns
+                    ),
+                    values=values,
+                    paths=paths,
+                    company_filter=self._company_filter(partner_column="v.partner_id"),
+                )
+            )
+            rows += [(keys[position], *row) for position, *row in self.env.cr.fetchall()]
         default_currency = self.env.company.currency_id
         convert = self._converter(today)
         result = {}
-        for position, currency_id, count, *sums in rows:
-            key = keys[position]
+        for key, currency_id, count, *sums in rows:
             target = (currency_by_key or {}).get(key) or default_currency
             figures = result.setdefault(key, {"order_count": 0, **dict.fromkeys(amounts, 0.0)})
             figures["order_count"] += count
@@ -575,6 +625,10 @@ class KamAccountFigures(models.AbstractModel):
             for name in amounts:
                 figures[name] = target.round(figures[name])
         return result
+
+    #: The column of an order line that sums to an order's column, when
+    #: their names differ (a category's sales are measured on the lines)
+    LINE_AMOUNT_COLUMNS = {"amount_untaxed": "price_subtotal"}
 
     @api.model
     def _period_values(self, periods):

@@ -70,6 +70,16 @@ class KamDashboard(models.AbstractModel):
             "white_space": (self._dashboard_white_space, {"count": 0, "domain": [], "rows": []}),
             "late_reorders": (self._dashboard_late_reorders, {"count": 0, "domain": [], "rows": []}),
             "profit": (self._dashboard_profit, {"visible": False, "count": 0, "domain": [], "rows": []}),
+            "coverage": (
+                lambda: self._dashboard_coverage(accounts),
+                {
+                    "single_count": 0,
+                    "single_domain": accounts,
+                    "unreached_count": 0,
+                    "unreached_domain": accounts,
+                    "rows": [],
+                },
+            ),
             "plans": (
                 self._dashboard_plans,
                 {
@@ -263,6 +273,38 @@ class KamDashboard(models.AbstractModel):
                     "partner": row.partner_id.display_name,
                     "profit": row.profit,
                     "percent": row.profit_percent,
+                }
+                for row in rows
+            ],
+        }
+
+    @api.model
+    def _dashboard_coverage(self, accounts):
+        """Relationship coverage of the user's accounts: the single-threaded
+        ones and those with decision makers or champions not reached (most
+        key people not reached first)."""
+        Partner = self.env["res.partner"]
+        single = accounts + [("kam_single_threaded", "=", True)]
+        unreached = accounts + [("kam_unreached_count", ">", 0)]
+        either = accounts + ["|", ("kam_single_threaded", "=", True), ("kam_unreached_count", ">", 0)]
+        rows = Partner.search_fetch(
+            either,
+            ["display_name", "kam_single_threaded", "kam_unreached_count", "kam_coverage_top_share"],
+            order="kam_unreached_count desc nulls last, id",
+            limit=TOP_ACCOUNTS,
+        )
+        return {
+            "single_count": Partner.search_count(single),
+            "single_domain": single,
+            "unreached_count": Partner.search_count(unreached),
+            "unreached_domain": unreached,
+            "rows": [
+                {
+                    "id": row.id,
+                    "name": row.display_name,
+                    "single_threaded": row.kam_single_threaded,
+                    "share": round(row.kam_coverage_top_share),
+                    "unreached": row.kam_unreached_count,
                 }
                 for row in rows
             ],

@@ -38,15 +38,17 @@ SECTIONS = {
     "duties": ("kam.responsibility", "key_account_management.kam_responsibility_action"),
     "plans": ("kam.plan", "key_account_management.kam_plan_action"),
     "reorders": ("kam.reorder", "key_account_management.kam_reorder_action"),
+    "coverage": ("res.partner", "key_account_management.kam_account_action"),
     "white_space": ("kam.white.space", "key_account_management.kam_white_space_action"),
     "profit": ("kam.profit", "key_account_management.kam_profit_action"),
 }
-#: Sections that are news: a digest is sent when one of them has a line. White space is a standing
-#: figure (the same gaps week after week), not news: alone, it would send the same e-mail every week.
+#: Sections that are news: a digest is sent when one of them has a line. White space, coverage
+#: (single-threaded accounts, key people not reached) and the least profitable accounts are standing
+#: figures (the same lines week after week), not news: alone, they would send the same e-mail every week.
 NEWS = ("tiers", "risks", "followups", "duties", "plans", "reorders")
-#: Lines of the sections shown shorter than MAX_LINES: the largest white-space gaps and the least
-#: profitable accounts (a standing figure too, not news) only.
-SECTION_LINES = {"white_space": 5, "profit": 5}
+#: Lines of the sections shown shorter than MAX_LINES: the largest white-space gaps, the coverage
+#: alerts and the least profitable accounts (a standing figure too, not news) only.
+SECTION_LINES = {"white_space": 5, "coverage": 10, "profit": 5}
 
 
 class KamDigest(models.AbstractModel):
@@ -234,6 +236,13 @@ class KamDigest(models.AbstractModel):
             "reorders": ([("state", "=", "late")] + member("partner_id."), "expected_date, id"),
             "white_space": (member("partner_id."), "estimated_gap desc, id"),
             "profit": (member("partner_id."), "profit, id"),
+            # single-threaded accounts, decision makers or champions not reached (kam.coverage.engine)
+            "coverage": (
+                env["kam.job"]._key_account_domain()
+                + ["|", ("kam_single_threaded", "=", True), ("kam_unreached_count", ">", 0)]
+                + member(""),
+                "kam_unreached_count desc nulls last, id",
+            ),
         }
         ids, more = {}, {}
         for key, (domain, order) in domains.items():
@@ -339,6 +348,17 @@ class KamDigest(models.AbstractModel):
                     "url": url(reorder._name, reorder.id),
                 }
                 for reorder in records["reorders"]
+            ],
+            "coverage": [
+                {
+                    "account": account.display_name,
+                    "single_threaded": account.kam_single_threaded,
+                    "main_contact": account.kam_coverage_top_contact_id.name or "",
+                    "share": round(account.kam_coverage_top_share),
+                    "unreached": account.kam_unreached_count,
+                    "url": url(account._name, account.id),
+                }
+                for account in records["coverage"]
             ],
             "white_space": [
                 {

@@ -98,6 +98,17 @@ DESCRIPTIONS = {
         "Average discount up %(quarters)s quarters in a row, from %(first)s %% to %(last)s %% "
         "(at least %(step)s points a quarter)."
     ),
+    # relationship coverage (kam.coverage.engine)
+    "single_threaded": _lt(
+        "%(share)s %% of the %(count)s contact touches of the last %(days)s days were with %(contact)s "
+        "(threshold %(threshold)s %%): the relationship hangs on one person."
+    ),
+    "key_people_unreached": _lt(
+        "%(count)s decision maker(s) or champion(s) not reached for more than %(days)s days: %(names)s."
+    ),
+    "contacts_silent": _lt(
+        "%(count)s contact(s) touched at least twice went silent for more than %(days)s days: %(names)s."
+    ),
 }
 # pylint: enable=prefer-env-translation
 #: Figures of a description that are amounts (in the company currency) or dates.
@@ -123,6 +134,14 @@ HEALTH_COLUMNS = {
     "kam_health_date": "date",
     "kam_health_check_date": "date",
 }
+#: Partner columns of the relationship coverage (kam.coverage.engine) the coverage rules read.
+COVERAGE_COLUMNS = [
+    "kam_single_threaded",
+    "kam_coverage_top_share",
+    "kam_coverage_touches",
+    "kam_unreached_count",
+    "kam_silent_count",
+]
 #: Signal columns followed while a signal stays open.
 SIGNAL_UPDATE_COLUMNS = {
     "value": "numeric",
@@ -161,6 +180,9 @@ SIGNAL_RULES = (
     "complaint",
     "unprofitable",
     "discount_creep",
+    "single_threaded",
+    "key_people_unreached",
+    "contacts_silent",
 )
 #: Share of an account's revenue whose cost must be known to call it unprofitable (the
 #: margin counts only the lines with a known cost).
@@ -330,6 +352,9 @@ class KamHealthEngine(models.AbstractModel):
                  UNION
                 SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %(since)s OR %(interactions)s
                  UNION
+                -- relationship coverage (kam.coverage.engine): its rows changed, so did its flags
+                SELECT r.partner_id FROM kam_relationship r WHERE r.write_date >= %(since)s
+                 UNION
                 -- (two branches: each by the index of the check date)
                 SELECT p.id FROM res_partner p WHERE p.kam_health_check_date <= %(today)s AND %(key_account)s
                  UNION
@@ -377,6 +402,7 @@ class KamHealthEngine(models.AbstractModel):
                 "kam_avg_satisfaction",
                 "kam_open_complaint_count",
                 "kam_key_account_since",
+                *COVERAGE_COLUMNS,
                 *HEALTH_COLUMNS,
             ]
         )
@@ -388,8 +414,19 @@ class KamHealthEngine(models.AbstractModel):
             SELECT p.id, p.company_id, p.kam_tier_id, p.kam_manager_id, team.user_id,
                    %(interval)s,
                    p.kam_last_interaction_date, p.kam_avg_satisfaction, p.kam_open_complaint_count,
-                   p.kam_key_account_since, %(health)s
+                   p.kam_key_account_since, %(coverage)s, top.name,
+                   -- the names of the key people not reached and of the silent contacts, when there are
+                   CASE WHEN p.kam_unreached_count > 0 THEN (
+                       SELECT STRING_AGG(c.name, ', ' ORDER BY c.name) FROM kam_relationship r
+                         JOIN res_partner c ON c.id = r.contact_id
+                        WHERE r.partner_id = p.id AND r.user_id IS NULL AND r.unreached) END,
+                   CASE WHEN p.kam_silent_count > 0 THEN (
+                       SELECT STRING_AGG(c.name, ', ' ORDER BY c.name) FROM kam_relationship r
+                         JOIN res_partner c ON c.id = r.contact_id
+                        WHERE r.partner_id = p.id AND r.user_id IS NULL AND r.silent) END,
+                   %(health)s
               FROM %(partners)s p
+         LEFT JOIN res_partner top ON top.id = p.kam_coverage_top_contact_id
          LEFT JOIN kam_tier tier ON tier.id = p.kam_tier_id
          LEFT JOIN res_users u ON u.id = p.kam_manager_id
          LEFT JOIN crm_team team ON team.id = u.sale_team_id
@@ -397,6 +434,7 @@ class KamHealthEngine(models.AbstractModel):
             """,
             interval=effective_interval_sql("p", "tier"),
             key_account=key_account_sql("p"),
+            coverage=SQL(", ").join(SQL("p.%s", SQL.identifier(c)) for c in COVERAGE_COLUMNS),
             health=SQL(", ").join(SQL("p.%s", SQL.identifier(c)) for c in HEALTH_COLUMNS),
             partners=partners_sql(ids),
         )
@@ -412,6 +450,10 @@ class KamHealthEngine(models.AbstractModel):
             "avg_satisfaction",
             "open_complaints",
             "key_account_since",
+            *COVERAGE_COLUMNS,
+            "top_contact",
+            "unreached_names",
+            "silent_names",
             *HEALTH_COLUMNS,
         ]
         return {row[0]: dict(zip(keys, row, strict=True)) for row in self.env.cr.fetchall()}
@@ -485,6 +527,10 @@ class KamHealthEngine(models.AbstractModel):
             "creep_quarters": company.kam_profit_creep_quarters,
             "creep_step": company.kam_profit_creep_step,
             "trailing_months": company.kam_trailing_months,
+            "coverage_window": company.kam_coverage_window_days,
+            "coverage_share": company.kam_coverage_single_share,
+            "coverage_reach": company.kam_coverage_reach_days,
+            "coverage_silent": company.kam_coverage_silent_days,
             "weights": {key: company[fname] for key, fname in zip(COMPONENTS, HEALTH_WEIGHT_FIELDS, strict=True)},
             "good_from": company.kam_health_good_from,
             "watch_from": company.kam_health_watch_from,
@@ -777,6 +823,47 @@ class KamHealthEngine(models.AbstractModel):
             step=cfg["creep_step"],
         )
         return Measure(rising, cfg["creep_quarters"], description, severity)
+
+    @api.model
+    def _signal_single_threaded(self, state, fig, cfg, today):
+        """One contact carries the company's share of the contact touches of
+        the coverage window (the flag of kam.coverage.engine): medium."""
+        if not state["kam_single_threaded"]:
+            return None
+        share, threshold = state["kam_coverage_top_share"] or 0.0, cfg["coverage_share"]
+        description = self._describe_data(
+            "single_threaded",
+            cfg,
+            share=share,
+            count=state["kam_coverage_touches"] or 0,
+            days=cfg["coverage_window"],
+            contact=state["top_contact"] or "-",
+            threshold=threshold,
+        )
+        return Measure(share, threshold, description, "medium")
+
+    @api.model
+    def _signal_key_people_unreached(self, state, fig, cfg, today):
+        """Decision makers and champions not reached for the reach period:
+        medium for one, high for more."""
+        count = state["kam_unreached_count"] or 0
+        if not count:
+            return None
+        description = self._describe_data(
+            "key_people_unreached", cfg, count=count, days=cfg["coverage_reach"], names=state["unreached_names"] or "-"
+        )
+        return Measure(count, 1, description, "high" if count >= 2 else "medium")
+
+    @api.model
+    def _signal_contacts_silent(self, state, fig, cfg, today):
+        """Contacts who went silent: medium, high from three."""
+        count = state["kam_silent_count"] or 0
+        if not count:
+            return None
+        description = self._describe_data(
+            "contacts_silent", cfg, count=count, days=cfg["coverage_silent"], names=state["silent_names"] or "-"
+        )
+        return Measure(count, 1, description, "high" if count >= 3 else "medium")
 
     # ------------------------------------------------------------------
     # Health score

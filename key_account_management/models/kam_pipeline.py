@@ -30,6 +30,10 @@ class KamPipeline(models.AbstractModel):
     2c. ``reorder_radar``: the rhythm of the products each account buys
        regularly, their expected and late orders, warnings for the late
        ones (kam.reorder.engine ``_run``);
+    2d. ``relationship_coverage``: who at each account is in touch with whom
+       at our company and how recently, from the done interactions; the
+       single-threaded accounts, key people not reached, silent contacts
+       (kam.coverage.engine ``_run``), read by the health stage;
     3. ``health_and_risk``: risk signals, health score and risk level, from
        the figures, only for the accounts whose data changed or whose day to
        be looked at came (kam.health.engine ``_run``);
@@ -58,6 +62,7 @@ class KamPipeline(models.AbstractModel):
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
         ("white_space", "kam.white.space.engine", "_cron_kam_white_space"),
         ("reorder_radar", "kam.reorder.engine", "_run"),
+        ("relationship_coverage", "kam.coverage.engine", "_run"),
         ("health_and_risk", "kam.health.engine", "_run"),
         ("reviews", "kam.review", "_cron_schedule_reviews"),
         ("duties", "kam.duty.engine", "_cron_kam_duties"),

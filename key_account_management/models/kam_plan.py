@@ -122,6 +122,13 @@ class KamPlanObjective(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char("Objective", required=True)
     metric = fields.Selection(METRICS, required=True, default="revenue")
+    categ_id = fields.Many2one(
+        "product.category",
+        "Product Category",
+        tracking=True,
+        help="Measure only the order lines of products of this category and its subcategories "
+        "(revenue, order count): the orders counted are those with such a line.",
+    )
     baseline = fields.Float(help="Value of the metric over the same length of time before the plan started.")
     target = fields.Float(required=True)
     manual_actual = fields.Float("Actual (manual)", help="For custom objectives: the actual value, entered by hand.")
@@ -153,7 +160,22 @@ class KamPlanObjective(models.Model):
                     )
                 )
 
-    @api.depends("metric", "manual_actual", "final_value", "plan_id.state", "plan_id.date_start", "plan_id.date_end")
+    @api.constrains("categ_id", "metric")
+    def _check_categ(self):
+        order_metrics = self._order_metrics()
+        for objective in self:
+            if objective.categ_id and objective.metric not in order_metrics:
+                raise ValidationError(
+                    self.env._(
+                        "Objective “%(objective)s”: only an objective measured from the orders (revenue, order "
+                        "count) can be limited to a product category.",
+                        objective=objective.name,
+                    )
+                )
+
+    @api.depends(
+        "metric", "categ_id", "manual_actual", "final_value", "plan_id.state", "plan_id.date_start", "plan_id.date_end"
+    )
     def _compute_actual(self):
         measured = self.filtered(lambda o: o.metric != "custom" and o.plan_id.state != "closed")._measure()
         for objective in self:
@@ -232,7 +254,8 @@ class KamPlanObjective(models.Model):
         order_metrics = self._order_metrics()
         amounts = {metric: column for metric, column in order_metrics.items() if column}
         currencies = {position: objective.currency_id for position, objective in enumerate(self)}
-        sales = Figures._period_sale_figures(periods, amounts, currencies)
+        categories = {position: objective.categ_id for position, objective in enumerate(self) if objective.categ_id}
+        sales = Figures._period_sale_figures(periods, amounts, currencies, categories=categories)
         contacts = Figures._period_interaction_figures(periods)
         result = {}
         for position, objective in enumerate(self):

@@ -144,27 +144,28 @@ class KamReorderEngine(models.AbstractModel):
               GROUP BY partner_id, company_id, product_id
                 HAVING COUNT(*) >= MIN(min_orders)
             ),
+            -- (the spread from the stats: a join of both on the planner's guess of a few rows was a
+            -- nested loop, a third of the statement)
             spread AS (
-                SELECT g.partner_id, g.company_id, g.product_id,
+                SELECT s.partner_id, s.company_id, s.product_id, s.order_count, s.last_day, s.median_gap,
+                       s.usual_qty,
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(g.gap - s.median_gap)) AS mad
-                  FROM gaps g
-                  JOIN stats s ON s.partner_id = g.partner_id AND s.company_id = g.company_id
-                              AND s.product_id = g.product_id
-                 WHERE g.gap IS NOT NULL
-              GROUP BY g.partner_id, g.company_id, g.product_id
+                  FROM stats s
+                  LEFT JOIN gaps g ON g.partner_id = s.partner_id AND g.company_id = s.company_id
+                                  AND g.product_id = s.product_id AND g.gap IS NOT NULL
+              GROUP BY s.partner_id, s.company_id, s.product_id, s.order_count, s.last_day, s.median_gap,
+                       s.usual_qty
             )
             SELECT s.partner_id, s.company_id, s.product_id,
                    a.kam_manager_id,
                    s.order_count::int AS order_count,
                    ROUND(s.median_gap::numeric, 1)::float8 AS median_interval_days,
-                   ROUND(COALESCE(m.mad, 0)::numeric, 1)::float8 AS spread_days,
+                   ROUND(COALESCE(s.mad, 0)::numeric, 1)::float8 AS spread_days,
                    ROUND(s.usual_qty::numeric, 3)::float8 AS usual_qty,
                    s.last_day AS last_order_date,
                    s.last_day + ROUND(s.median_gap)::int AS expected_date
-              FROM stats s
+              FROM spread s
               JOIN res_partner a ON a.id = s.partner_id
-              LEFT JOIN spread m ON m.partner_id = s.partner_id AND m.company_id = s.company_id
-                                AND m.product_id = s.product_id
             """,
             ids=list(partner_ids),
             end=end,

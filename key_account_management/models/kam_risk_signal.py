@@ -19,6 +19,9 @@ SIGNAL_TYPES = [
     ("complaint", "Open Complaints"),
     ("unprofitable", "Unprofitable Account"),
     ("discount_creep", "Discount Creep"),
+    ("single_threaded", "Single-Threaded"),
+    ("key_people_unreached", "Key People Not Reached"),
+    ("contacts_silent", "Contacts Gone Silent"),
     ("manual", "Entered by Hand"),
 ]
 #: the signal type of the risks users enter (a rumour, a reorganisation at the customer...): the

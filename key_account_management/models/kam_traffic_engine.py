@@ -295,7 +295,9 @@ class KamTrafficEngine(models.AbstractModel):
                                                             THEN author.id END), NULL)
                        || ARRAY_REMOVE(ARRAY_AGG(DISTINCT CASE WHEN recipient.commercial_partner_id = acc.id
                                                                THEN recipient.id END), NULL),
-                       MIN(doc.doc_partner_id)
+                       MIN(doc.doc_partner_id),
+                       -- our people it was sent to (an e-mail received: who at our company got it)
+                       ARRAY_REMOVE(ARRAY_AGG(DISTINCT recipient_user.id), NULL)
                   FROM doc
                   JOIN res_partner acc ON acc.id = doc.account_id AND %(key_account)s
              LEFT JOIN mail_message_subtype st ON st.id = doc.subtype_id
@@ -309,6 +311,8 @@ class KamTrafficEngine(models.AbstractModel):
                                 SELECT n.res_partner_id FROM mail_notification n
                                  WHERE n.mail_message_id = doc.id AND n.res_partner_id IS NOT NULL) mr ON TRUE
              LEFT JOIN res_partner recipient ON recipient.id = mr.res_partner_id
+             LEFT JOIN res_users recipient_user ON recipient_user.partner_id = mr.res_partner_id
+                                               AND NOT recipient_user.share AND recipient_user.active
                  WHERE (%(kinds)s)
                    AND NOT EXISTS (SELECT 1 FROM kam_interaction i
                                     WHERE i.source_model = 'mail.message' AND i.source_id = doc.id
@@ -323,7 +327,21 @@ class KamTrafficEngine(models.AbstractModel):
         )
         rows = []
         for row in self.env.cr.fetchall():
-            mid, account, date, lead, order, company, manager, category, by_user, user, contacts, doc_partner = row
+            (
+                mid,
+                account,
+                date,
+                lead,
+                order,
+                company,
+                manager,
+                category,
+                by_user,
+                user,
+                contacts,
+                doc_partner,
+                to_users,
+            ) = row
             if category:
                 channel, direction = ("phone" if category == "phonecall" else "meeting"), "outbound"
                 # a call or a meeting done on a contact's record, or on a document of a contact: with them
@@ -350,7 +368,8 @@ class KamTrafficEngine(models.AbstractModel):
                     "direction": direction,
                     "kind": category or direction,
                     "source": "activity" if category else "email",
-                    "user_ids": [user] if user else [],
+                    # the internal author; for an e-mail received, our people among its recipients
+                    "user_ids": [user] if user else sorted(to_users or []),
                     "contact_ids": [c for c in dict.fromkeys(contacts or []) if c != account],
                 }
             )
@@ -428,7 +447,14 @@ class KamTrafficEngine(models.AbstractModel):
             )
         )
         logged = set(cr.fetchall())
-        internal = set(self.env["res.users"].sudo().search([("share", "=", False)]).ids)
+        internal_users = self.env["res.users"].sudo().search([("share", "=", False)])
+        internal = set(internal_users.ids)
+        # our people among the attendees (the organizer first)
+        user_of_partner = {user.partner_id.id: user.id for user in internal_users}
+        attending = {}
+        for eid, __, __, __, __, pid in attendees:
+            if pid in user_of_partner:
+                attending.setdefault(eid, []).append(user_of_partner[pid])
         rows = {}
         for eid, stop, lead, user, name, pid in attendees:
             if pid not in accounts or (eid, accounts[pid][0]) in logged:
@@ -450,7 +476,9 @@ class KamTrafficEngine(models.AbstractModel):
                     "kind": "event",
                     "source": "event",
                     "name": name,
-                    "user_ids": [user] if user in internal else [],
+                    "user_ids": list(
+                        dict.fromkeys(([user] if user in internal else []) + sorted(attending.get(eid, [])))
+                    ),
                     "contact_ids": [],
                 },
             )

@@ -105,7 +105,7 @@ class KamWhiteSpace(models.Model):
                 }
             )
         name = self.env._("Sell %s", self.categ_id.name)
-        if name in plan.objective_ids.mapped("name"):
+        if any(o.categ_id == self.categ_id or o.name == name for o in plan.objective_ids):
             # clicked twice: the plan already has it
             return self._plan_action(plan)
         self.env["kam.plan.objective"].create(
@@ -113,6 +113,7 @@ class KamWhiteSpace(models.Model):
                 "plan_id": plan.id,
                 "name": name,
                 "metric": "revenue",
+                "categ_id": self.categ_id.id,
                 "target": self.currency_id.round(self.estimated_gap) if self.currency_id else self.estimated_gap,
                 "due_date": plan.date_end,
             }

@@ -105,6 +105,68 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The reorder radar's trailing window is between 6 and 60 months."))
 
     # ------------------------------------------------------------------
+    # Relationship coverage (kam.coverage.engine)
+    # ------------------------------------------------------------------
+    kam_coverage_window_days = fields.Integer(
+        "Relationship Coverage: Window (days)",
+        default=180,
+        help="The touches of each contact are counted over this many days (done interactions naming them).",
+    )
+    kam_coverage_single_share = fields.Integer(
+        "Single-Threaded From (%)",
+        default=80,
+        help="An account is single-threaded when one contact is named on at least this share of its contact "
+        "touches in the window.",
+    )
+    kam_coverage_min_touches = fields.Integer(
+        "Single-Threaded: Minimum Touches",
+        default=5,
+        help="An account with fewer contact touches in the window is not judged single-threaded (a new account).",
+    )
+    kam_coverage_reach_days = fields.Integer(
+        "Key People Reached Within (days)",
+        default=60,
+        help="A decision maker or champion not named on a done interaction for more than this many days is "
+        "flagged as not reached.",
+    )
+    kam_coverage_silent_days = fields.Integer(
+        "Contact Silent After (days)",
+        default=90,
+        help="A contact touched at least twice in the window and not at all for more than this many days went "
+        "silent. Shorter than the window.",
+    )
+
+    @api.constrains(
+        "kam_coverage_window_days",
+        "kam_coverage_single_share",
+        "kam_coverage_min_touches",
+        "kam_coverage_reach_days",
+        "kam_coverage_silent_days",
+    )
+    def _check_kam_coverage_settings(self):
+        for company in self:
+            if not 1 <= company.kam_coverage_window_days <= 730:
+                raise ValidationError(self.env._("The relationship coverage window is between 1 and 730 days."))
+            if not 1 <= company.kam_coverage_single_share <= 100:
+                raise ValidationError(self.env._("The single-threaded share is a percentage between 1 and 100."))
+            if not 1 <= company.kam_coverage_min_touches <= 1000:
+                raise ValidationError(
+                    self.env._("The minimum touches before judging an account single-threaded is between 1 and 1000.")
+                )
+            if not 1 <= company.kam_coverage_reach_days <= 730:
+                raise ValidationError(
+                    self.env._("Decision makers and champions are to be reached within 1 to 730 days.")
+                )
+            if not 1 <= company.kam_coverage_silent_days < company.kam_coverage_window_days:
+                raise ValidationError(
+                    self.env._(
+                        "A contact goes silent after 1 day or more, and fewer days than the coverage window "
+                        "(%(window)s days): else no touch in the window could be followed by silence.",
+                        window=company.kam_coverage_window_days,
+                    )
+                )
+
+    # ------------------------------------------------------------------
     # Preferences
     # ------------------------------------------------------------------
     kam_preference_stale_months = fields.Integer(

@@ -82,6 +82,13 @@ class ResConfigSettings(models.TransientModel):
     kam_profit_creep_quarters = company_setting(fields.Integer, "Discount Creep After (quarters)")
     kam_profit_creep_step = company_setting(fields.Float, "Discount Creep Step (points)")
 
+    # Relationship coverage
+    kam_coverage_window_days = company_setting(fields.Integer, "Relationship Coverage: Window (days)")
+    kam_coverage_single_share = company_setting(fields.Integer, "Single-Threaded From (%)")
+    kam_coverage_min_touches = company_setting(fields.Integer, "Single-Threaded: Minimum Touches")
+    kam_coverage_reach_days = company_setting(fields.Integer, "Key People Reached Within (days)")
+    kam_coverage_silent_days = company_setting(fields.Integer, "Contact Silent After (days)")
+
     # Preferences
     kam_preference_stale_months = company_setting(fields.Integer, "Preference Review Period (months)")
 

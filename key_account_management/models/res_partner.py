@@ -364,6 +364,74 @@ class ResPartner(models.Model):
         domain=[("channel", "=", "event"), ("state", "!=", "cancelled")],
         groups="key_account_management.group_kam_viewer",
     )
+    # Relationship coverage (关系地图), written by the stage relationship_coverage (kam_coverage_engine.py)
+    kam_reports_to_id = private.Many2one(
+        "res.partner",
+        "Reports To",
+        tracking=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        domain="[('commercial_partner_id', '=', commercial_partner_id), ('id', '!=', id), ('is_company', '=', False)]",
+        help="Whom this contact reports to at the customer, among the contacts of the same account: the "
+        "relationship map draws the account's people as an org chart from it.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_coverage_touches = private.Integer(
+        "Contact Touches",
+        readonly=True,
+        copy=False,
+        help="Done interactions of the coverage window that name at least one of the account's contacts.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_coverage_contacts = private.Integer(
+        "Contacts Reached",
+        readonly=True,
+        copy=False,
+        help="Contacts named on at least one done interaction of the coverage window.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_coverage_top_share = private.Float(
+        "Main Contact Share (%)",
+        readonly=True,
+        copy=False,
+        digits=(16, 1),
+        aggregator="avg",
+        help="Share of the contact touches of the window that name the most touched contact.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_coverage_top_contact_id = private.Many2one(
+        "res.partner",
+        "Main Contact",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The contact named on the most done interactions of the coverage window.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_single_threaded = private.Boolean(
+        "Single-Threaded",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="One contact carries at least the company's share of the contact touches of the coverage window, "
+        "and there are at least its minimum of touches.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_unreached_count = private.Integer(
+        "Key People Not Reached",
+        readonly=True,
+        copy=False,
+        help="Decision makers and champions not named on a done interaction for the company's reach period.",
+        groups="key_account_management.group_kam_viewer",
+    )
+    kam_silent_count = private.Integer(
+        "Silent Contacts",
+        readonly=True,
+        copy=False,
+        help="Contacts touched at least twice in the coverage window, and not at all for the company's silence period.",
+        groups="key_account_management.group_kam_viewer",
+    )
 
     # ------------------------------------------------------------------
     # Fields: contact cadence and customer care
@@ -1546,6 +1614,28 @@ class ResPartner(models.Model):
                         )
                     )
 
+    @api.constrains("kam_reports_to_id")
+    def _check_kam_reports_to(self):
+        for partner in self.sudo():  # account-private field: the real values
+            boss = partner.kam_reports_to_id
+            if not boss:
+                continue
+            if boss == partner or boss.commercial_partner_id != partner.commercial_partner_id or boss.is_company:
+                raise ValidationError(
+                    self.env._(
+                        "“%(contact)s” can only report to another contact of the same account (not %(boss)s).",
+                        contact=partner.display_name,
+                        boss=boss.display_name,
+                    )
+                )
+        if self.sudo()._has_cycle("kam_reports_to_id"):
+            raise ValidationError(
+                self.env._(
+                    "“Reports To” would go round in a circle (%s): someone must be at the top.",
+                    ", ".join(self.sudo().mapped("display_name")),
+                )
+            )
+
     @api.depends("child_ids.kam_buying_role", "kam_is_key_account")
     def _compute_kam_missing_roles(self):
         for partner in self:
@@ -1859,6 +1949,22 @@ class ResPartner(models.Model):
 
     def action_kam_view_reorders(self):
         return self._kam_account_action("key_account_management.kam_reorder_action")
+
+    # relationship coverage (kam_relationship.py)
+    def action_kam_relationship_map(self):
+        """The relationship map of the account (client action)."""
+        self.ensure_one()
+        account = self.commercial_partner_id
+        return {
+            "type": "ir.actions.client",
+            "tag": "kam_relationship_map",
+            "name": self.env._("Relationship Map: %s", account.display_name),
+            "params": {"account_id": account.id},
+            "context": {"active_id": account.id, "active_model": "res.partner"},
+        }
+
+    def action_kam_view_relationships(self):
+        return self._kam_account_action("key_account_management.kam_relationship_action")
 
     # ------------------------------------------------------------------
     # Figures and tiers

@@ -7,6 +7,7 @@ from . import (
     test_bulk_attacks,
     test_cadence,
     test_core_flows,
+    test_coverage,
     test_digest,
     test_figures,
     test_health,

@@ -185,6 +185,34 @@ class TestWhiteSpace(KamCommon):
         self.assertEqual(plan.objective_ids.mapped("name"), ["Sell WS Gap", "Sell WS Rare"])
         self.assertEqual(self.env["kam.plan"].search_count([("partner_id", "=", self.account.id)]), 1)
 
+    def test_objective_measures_its_category(self):
+        """The objective "Sell <category>" measures the sales of that category
+        (and of its subcategories) over the plan, not the account's revenue."""
+        self.Engine._cron_kam_white_space(full=True)
+        row = self._rows(self.account).with_user(self.kam_user)
+        plan = self.env["kam.plan"].browse(row.action_create_objective()["res_id"])
+        objective = plan.objective_ids
+        self.assertEqual(objective.categ_id, self.cat_gap)
+        self.assertEqual(objective.actual, 0.0)  # the account's 1,000 of WS Common are not counted
+        sub = self.env["product.category"].create({"name": "WS Gap Sub", "parent_id": self.cat_gap.id})
+        sub_product = self.env["product.product"].create(
+            {"name": "Product WS Gap Sub", "categ_id": sub.id, "type": "consu", "taxes_id": [Command.clear()]}
+        )
+        self.products[sub] = sub_product
+        self._lines_order(self.account, {self.cat_gap: 120, sub: 30, self.cat_common: 700}, days_ago=0)
+        self._lines_order(self.account, {self.cat_common: 400}, days_ago=0)
+        objective.invalidate_recordset(["actual", "progress"])
+        self.assertAlmostEqual(objective.actual, 150.0)
+        objective.metric = "order_count"
+        self.assertEqual(objective.actual, 1)  # one order has lines of the category
+        # a category limits only what is measured from the orders
+        with self.assertRaises(ValidationError), self.env.cr.savepoint():
+            objective.with_user(self.kam_user).write({"metric": "interactions"})
+        self.assertEqual(objective.metric, "order_count")
+        # the same objective without category measures the account's revenue
+        objective.write({"metric": "revenue", "categ_id": False})
+        self.assertAlmostEqual(objective.actual, 2250.0)
+
     def test_access(self):
         self.Engine._cron_kam_white_space(full=True)
         self.env.company.kam_white_space_min_peers = 1

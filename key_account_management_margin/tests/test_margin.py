@@ -98,6 +98,17 @@ class TestPlanMargin(PlanCommon):
         plan = self._plan([{"name": "Margin", "metric": "margin", "target": 1000}])
         self.assertAlmostEqual(plan.objective_ids.actual, (3000 - 40) + (1000 - 20) * 2)
 
+    def test_margin_objective_of_a_category(self):
+        """Limited to a product category, the margin objective sums the margin
+        of that category's order lines only (white space "Sell <category>")."""
+        self.product.standard_price = 40.0
+        other_categ = self.env["product.category"].create({"name": "Margin Other"})
+        self._order(self.account, 3000, days_ago=10)
+        plan = self._plan([{"name": "Margin", "metric": "margin", "target": 1000, "categ_id": other_categ.id}])
+        self.assertEqual(plan.objective_ids.actual, 0.0)
+        plan.objective_ids.categ_id = self.product.categ_id
+        self.assertAlmostEqual(plan.objective_ids.actual, 3000 - 40)
+
     def test_margin_at_the_order_rate(self):
         """The margin objective and the sales analysis take the margin of a
         second-currency order at the order's rate (the figures service's

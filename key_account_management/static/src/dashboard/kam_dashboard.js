@@ -140,6 +140,23 @@ export class KamDashboard extends Component {
         });
     }
 
+    openSingleThreaded() {
+        return this.openAccounts(_t("Single-Threaded Accounts"), this.data.coverage.single_domain);
+    }
+
+    openUnreached() {
+        return this.openAccounts(_t("Accounts with Key People Not Reached"), this.data.coverage.unreached_domain);
+    }
+
+    openRelationshipMap(accountId) {
+        return this.action.doAction({
+            type: "ir.actions.client",
+            tag: "kam_relationship_map",
+            name: _t("Relationship Map"),
+            params: { account_id: accountId },
+        });
+    }
+
     openPlans() {
         return this.openRecords("kam.plan", _t("Active Plans"), this.data.plans.plan_domain);
     }
