@@ -550,3 +550,18 @@ class TestKamProfit(KamProfitCommon):
             )
         )
         self.assertEqual([row[0] and float(row[0]) for row in self.env.cr.fetchall()], [720.0, None])
+
+    def test_bad_data_of_one_account(self):
+        """An order line written around the ORM with an unusable amount and a
+        discount over 100 % stops neither the stage nor the other accounts."""
+        self._sell(self.account, [(self.widget, 10, 100.0, 10.0)], self._days_ago(20))
+        bad = self._sell(self.other_account, [(self.widget, 10, 100.0, 0.0)], self._days_ago(20))
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE sale_order_line SET price_subtotal = 'NaN', discount = 250 WHERE order_id = %s", [bad.id]
+        )
+        self.env.invalidate_all()
+        result = self._run()
+        self.assertTrue(set(result.skipped) <= {self.other_account.id}, result)
+        self.assertAlmostEqual(self._row().revenue, 900.0)
+        self.assertAlmostEqual(self._row().discount_amount, 100.0)
