@@ -40,6 +40,7 @@
         "views/kam_cadence_views.xml",
         "views/kam_routing_views.xml",
         "views/kam_reorder_views.xml",
+        "views/kam_profit_views.xml",
         "views/kam_relationship_views.xml",
         # the one inherit of each core view, after the actions its buttons open
         "views/res_partner_views.xml",
@@ -64,6 +65,7 @@
         "demo/kam_routing_demo.xml",
         "demo/kam_white_space_demo.xml",
         "demo/kam_reorder_demo.xml",
+        "demo/kam_profit_demo.xml",
         "demo/kam_relationship_demo.xml",
     ],
     "assets": {

@@ -7,6 +7,7 @@
 #   kam_sale_trend.py       2. the monthly purchase trend
 #   kam_white_space_engine.py  2b. categories comparable accounts buy and an account does not
 #   kam_reorder_engine.py   2c. the rhythm of each product an account buys regularly, late reorders
+#   kam_profit_engine.py    1b. profit after cost to serve of each account, discount creep
 #   kam_coverage_engine.py  2d. who at each account is in touch with whom, single-threaded accounts
 #   kam_health_engine.py    3. risk signals (one rule each), health, snapshots
 #   kam_review.py           4. periodic reviews
@@ -40,6 +41,8 @@ from . import (
     kam_pipeline,
     kam_plan,
     kam_preference,
+    kam_profit,
+    kam_profit_engine,
     kam_relationship,
     kam_reorder,
     kam_reorder_engine,

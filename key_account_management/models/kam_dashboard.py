@@ -69,6 +69,7 @@ class KamDashboard(models.AbstractModel):
             "risks": (self._dashboard_risks, {"count": 0, "domain": [], "by_severity": [], "signals": []}),
             "white_space": (self._dashboard_white_space, {"count": 0, "domain": [], "rows": []}),
             "late_reorders": (self._dashboard_late_reorders, {"count": 0, "domain": [], "rows": []}),
+            "profit": (self._dashboard_profit, {"visible": False, "count": 0, "domain": [], "rows": []}),
             "coverage": (
                 lambda: self._dashboard_coverage(accounts),
                 {
@@ -243,6 +244,35 @@ class KamDashboard(models.AbstractModel):
                     "product": row.product_id.display_name,
                     "late_days": row.late_days,
                     "usual_qty": row.usual_qty,
+                }
+                for row in rows
+            ],
+        }
+
+    @api.model
+    def _dashboard_profit(self):
+        """The least profitable of the user's accounts (the record rules of
+        kam.profit: their accounts, all of them for managers), lowest profit
+        after cost to serve first, and how many lose money. Key account
+        users and managers only: the block is hidden for viewers."""
+        if not self.env.user.has_group("key_account_management.group_kam_user"):
+            return {"visible": False, "count": 0, "domain": [], "rows": []}
+        Profit = self.env["kam.profit"]
+        domain = [("profit", "<", 0)]
+        rows = Profit.search_fetch(
+            [], ["partner_id", "profit", "profit_percent"], order="profit, id", limit=TOP_ACCOUNTS
+        )
+        return {
+            "visible": True,
+            "count": Profit.search_count(domain),
+            "domain": domain,
+            "rows": [
+                {
+                    "id": row.id,
+                    "partner_id": row.partner_id.id,
+                    "partner": row.partner_id.display_name,
+                    "profit": row.profit,
+                    "percent": row.profit_percent,
                 }
                 for row in rows
             ],

@@ -40,13 +40,15 @@ SECTIONS = {
     "reorders": ("kam.reorder", "key_account_management.kam_reorder_action"),
     "coverage": ("res.partner", "key_account_management.kam_account_action"),
     "white_space": ("kam.white.space", "key_account_management.kam_white_space_action"),
+    "profit": ("kam.profit", "key_account_management.kam_profit_action"),
 }
-#: Sections that are news: a digest is sent when one of them has a line. White space and coverage
-#: (single-threaded accounts, key people not reached) are standing figures (the same lines week after
-#: week), not news: alone, they would send the same e-mail every week.
+#: Sections that are news: a digest is sent when one of them has a line. White space, coverage
+#: (single-threaded accounts, key people not reached) and the least profitable accounts are standing
+#: figures (the same lines week after week), not news: alone, they would send the same e-mail every week.
 NEWS = ("tiers", "risks", "followups", "duties", "plans", "reorders")
-#: Lines of the sections shown shorter than MAX_LINES: the largest white-space gaps only.
-SECTION_LINES = {"white_space": 5, "coverage": 10}
+#: Lines of the sections shown shorter than MAX_LINES: the largest white-space gaps, the coverage
+#: alerts and the least profitable accounts (a standing figure too, not news) only.
+SECTION_LINES = {"white_space": 5, "coverage": 10, "profit": 5}
 
 
 class KamDigest(models.AbstractModel):
@@ -233,6 +235,7 @@ class KamDigest(models.AbstractModel):
             # before): a late regular order stays news until the account orders again
             "reorders": ([("state", "=", "late")] + member("partner_id."), "expected_date, id"),
             "white_space": (member("partner_id."), "estimated_gap desc, id"),
+            "profit": (member("partner_id."), "profit, id"),
             # single-threaded accounts, decision makers or champions not reached (kam.coverage.engine)
             "coverage": (
                 env["kam.job"]._key_account_domain()
@@ -367,6 +370,17 @@ class KamDigest(models.AbstractModel):
                     "url": url(gap._name, gap.id),
                 }
                 for gap in records["white_space"]
+            ],
+            "profit": [
+                {
+                    "account": row.partner_id.display_name,
+                    "revenue": row.revenue,
+                    "profit": row.profit,
+                    "percent": row.profit_percent,
+                    "currency": row.currency_id,
+                    "url": url(row._name, row.id),
+                }
+                for row in records["profit"]
             ],
             "more": more,
             "more_urls": {key: f"{base_url}/odoo/action-{action}" for key, (__, action) in SECTIONS.items()},

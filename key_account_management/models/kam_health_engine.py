@@ -90,6 +90,14 @@ DESCRIPTIONS = {
     ),
     "low_satisfaction": _lt("Average satisfaction %(value)s out of 5 (minimum %(minimum)s)."),
     "complaint": _lt("%(count)s open complaint(s) (threshold %(threshold)s)."),
+    "unprofitable": _lt(
+        "Profit after cost to serve %(profit)s on a revenue of %(revenue)s over the last %(months)s months: "
+        "%(percent)s %% (minimum %(threshold)s %%)."
+    ),
+    "discount_creep": _lt(
+        "Average discount up %(quarters)s quarters in a row, from %(first)s %% to %(last)s %% "
+        "(at least %(step)s points a quarter)."
+    ),
     # relationship coverage (kam.coverage.engine)
     "single_threaded": _lt(
         "%(share)s %% of the %(count)s contact touches of the last %(days)s days were with %(contact)s "
@@ -107,6 +115,7 @@ DESCRIPTIONS = {
 DESCRIPTION_AMOUNTS = {
     "overdue": ("amount", "threshold"),
     "spend_drop": ("current", "previous", "year"),
+    "unprofitable": ("profit", "revenue"),
 }
 DESCRIPTION_DATES = {"order_gap": ("last",)}
 
@@ -169,10 +178,15 @@ SIGNAL_RULES = (
     "silence",
     "low_satisfaction",
     "complaint",
+    "unprofitable",
+    "discount_creep",
     "single_threaded",
     "key_people_unreached",
     "contacts_silent",
 )
+#: Share of an account's revenue whose cost must be known to call it unprofitable (the
+#: margin counts only the lines with a known cost).
+UNPROFITABLE_MIN_KNOWN_COST = 50
 
 
 def by_ratio(value, threshold):
@@ -491,8 +505,9 @@ class KamHealthEngine(models.AbstractModel):
             "payments": Figures._payment_figures(ids, months, grace, today),
             "cancellations": orders["cancellations"],
             "gaps": orders["gaps"],
+            "profit": self.env["kam.profit.engine"]._profit_figures(ids, company.id),
         }
-        return {pid: {source: values[pid] for source, values in sources.items()} for pid in ids}
+        return {pid: {source: values.get(pid) for source, values in sources.items()} for pid in ids}
 
     @api.model
     def _settings(self, company):
@@ -508,6 +523,10 @@ class KamHealthEngine(models.AbstractModel):
             "gap_factor": company.kam_risk_gap_factor,
             "min_satisfaction": company.kam_risk_min_satisfaction,
             "complaint_count": company.kam_risk_complaint_count,
+            "profit_min_percent": company.kam_profit_min_percent,
+            "creep_quarters": company.kam_profit_creep_quarters,
+            "creep_step": company.kam_profit_creep_step,
+            "trailing_months": company.kam_trailing_months,
             "coverage_window": company.kam_coverage_window_days,
             "coverage_share": company.kam_coverage_single_share,
             "coverage_reach": company.kam_coverage_reach_days,
@@ -758,6 +777,52 @@ class KamHealthEngine(models.AbstractModel):
             return None
         description = self._describe_data("complaint", cfg, count=complaints, threshold=threshold)
         return Measure(complaints, threshold, description, severity)
+
+    @api.model
+    def _signal_unprofitable(self, state, fig, cfg, today):
+        """Profit after cost to serve (kam.profit) below the company's share
+        of the revenue, once the cost of at least half the revenue is known:
+        medium, high 10 points below, critical 25 points below."""
+        profit, threshold = fig.get("profit"), cfg["profit_min_percent"]
+        if not profit or (profit["revenue"] or 0) <= 0:
+            return None
+        if profit["revenue_known_cost"] * 100 < profit["revenue"] * UNPROFITABLE_MIN_KNOWN_COST:
+            return None
+        percent = profit["profit_percent"] or 0.0
+        if percent >= threshold:
+            return None
+        gap_points = threshold - percent
+        severity = "critical" if gap_points >= 25 else "high" if gap_points >= 10 else "medium"
+        description = self._describe_data(
+            "unprofitable",
+            cfg,
+            profit=profit["profit"],
+            revenue=profit["revenue"],
+            months=cfg["trailing_months"],
+            percent=percent,
+            threshold=threshold,
+        )
+        return Measure(percent, threshold, description, severity)
+
+    @api.model
+    def _signal_discount_creep(self, state, fig, cfg, today):
+        """The average discount rose quarter after quarter (kam.profit):
+        medium at the configured quarters in a row, high two more."""
+        profit = fig.get("profit")
+        if not profit or not profit["discount_creep"]:
+            return None
+        rising = profit["creep_quarters"]
+        quarters = profit["discount_quarters"][-(rising + 1) :]
+        severity = "high" if rising >= cfg["creep_quarters"] + 2 else "medium"
+        description = self._describe_data(
+            "discount_creep",
+            cfg,
+            quarters=rising,
+            first=round(quarters[0][1], 1) if quarters else 0.0,
+            last=round(quarters[-1][1], 1) if quarters else 0.0,
+            step=cfg["creep_step"],
+        )
+        return Measure(rising, cfg["creep_quarters"], description, severity)
 
     @api.model
     def _signal_single_threaded(self, state, fig, cfg, today):

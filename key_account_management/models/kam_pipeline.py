@@ -19,6 +19,9 @@ class KamPipeline(models.AbstractModel):
        (kam.traffic.engine ``_run_in_pipeline``);
     1. ``figures_and_tiers``: sale and interaction figures of every key
        account, then its tier (kam.tier.engine ``_run``);
+    1b. ``profitability``: the profit after cost to serve of each account
+       and its discount creep (kam.profit.engine ``_run``); the tiers of
+       the next day and the health of the same day read it;
     2. ``purchase_trend``: the monthly purchase trend rows, which carry the
        account's tier (kam.sale.trend ``_cron_kam_refresh_trend``);
     2b. ``white_space``: the product categories that comparable accounts
@@ -55,6 +58,7 @@ class KamPipeline(models.AbstractModel):
     STAGES = (
         ("contact_traffic", "kam.traffic.engine", "_run_in_pipeline"),
         ("figures_and_tiers", "kam.tier.engine", "_run"),
+        ("profitability", "kam.profit.engine", "_run"),
         ("purchase_trend", "kam.sale.trend", "_cron_kam_refresh_trend"),
         ("white_space", "kam.white.space.engine", "_cron_kam_white_space"),
         ("reorder_radar", "kam.reorder.engine", "_run"),

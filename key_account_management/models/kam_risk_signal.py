@@ -17,6 +17,8 @@ SIGNAL_TYPES = [
     ("silence", "No Contact"),
     ("low_satisfaction", "Low Satisfaction"),
     ("complaint", "Open Complaints"),
+    ("unprofitable", "Unprofitable Account"),
+    ("discount_creep", "Discount Creep"),
     ("single_threaded", "Single-Threaded"),
     ("key_people_unreached", "Key People Not Reached"),
     ("contacts_silent", "Contacts Gone Silent"),

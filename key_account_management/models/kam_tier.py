@@ -38,6 +38,18 @@ class KamTier(models.Model):
         "Minimum Orders", tracking=True, help="Confirmed orders over the trailing window (purchase frequency)."
     )
     min_potential = fields.Integer("Minimum Potential", tracking=True, help="Manual potential score, 0 to 100.")
+    # profitability (kam_profit.py): a criterion only when ticked (a profit can be negative)
+    profit_criterion = fields.Boolean(
+        tracking=True,
+        help="Also ask a minimum profit after cost to serve (the account's profitability in the company, "
+        "as of the last run of the pipeline).",
+    )
+    min_profit = fields.Monetary(
+        "Minimum Profit after Cost to Serve",
+        currency_field="currency_id",
+        tracking=True,
+        help="Profit after cost to serve over the trailing window, in company currency (may be negative).",
+    )
     contact_interval_days = fields.Integer(
         "Contact Every (days)",
         default=30,
@@ -98,11 +110,13 @@ class KamTier(models.Model):
         "contact_interval_days",
         "review_interval_months",
         "workload_weight",
+        "min_profit",
     )
     def _check_values(self):
         self._check_values_sign()
         for tier in self:
             check_range(tier, "workload_weight", 0, 100)
+            check_range(tier, "min_profit", -FLOAT_MAX, FLOAT_MAX)
 
     def _check_values_sign(self):
         for tier in self:
@@ -134,7 +148,16 @@ class KamTier(models.Model):
                     )
                 )
 
-    @api.constrains("sequence", "min_revenue", "min_order_count", "min_potential", "company_id", "active")
+    @api.constrains(
+        "sequence",
+        "min_revenue",
+        "min_order_count",
+        "min_potential",
+        "company_id",
+        "active",
+        "profit_criterion",
+        "min_profit",
+    )
     def _check_ranking(self):
         """A higher tier must not ask less than a lower one, for any threshold."""
         self._check_values_sign()
@@ -142,6 +165,7 @@ class KamTier(models.Model):
             "min_revenue": self.env._("minimum trailing revenue"),
             "min_order_count": self.env._("minimum orders"),
             "min_potential": self.env._("minimum potential"),
+            "min_profit": self.env._("minimum profit after cost to serve"),
         }
         Tier = self.sudo()
         scopes = set()
@@ -154,20 +178,28 @@ class KamTier(models.Model):
         for company_id in scopes:
             tiers = Tier.search([("company_id", "in", [company_id, False])], order="sequence, id")
             for higher, lower in zip(tiers, tiers[1:], strict=False):
-                for fname in THRESHOLDS:
-                    if higher[fname] < lower[fname]:
-                        raise ValidationError(
-                            self.env._(
-                                "Tier “%(higher)s” ranks above “%(lower)s” but asks a lower %(what)s "
-                                "(%(hval)s < %(lval)s). Raise the threshold of “%(higher)s”, lower the "
-                                "one of “%(lower)s”, or change their sequence.",
-                                higher=higher.name,
-                                lower=lower.name,
-                                what=labels[fname],
-                                hval=higher[fname],
-                                lval=lower[fname],
-                            )
+                for fname in (*THRESHOLDS, "min_profit"):
+                    if not higher._asks_less(lower, fname):
+                        continue
+                    raise ValidationError(
+                        self.env._(
+                            "Tier “%(higher)s” ranks above “%(lower)s” but asks a lower %(what)s "
+                            "(%(hval)s < %(lval)s). Raise the threshold of “%(higher)s”, lower the "
+                            "one of “%(lower)s”, or change their sequence.",
+                            higher=higher.name,
+                            lower=lower.name,
+                            what=labels[fname],
+                            hval=higher[fname] if fname != "min_profit" or higher.profit_criterion else "-",
+                            lval=lower[fname],
                         )
+                    )
+
+    def _asks_less(self, lower, fname):
+        """Whether this tier asks less than ``lower`` for the threshold
+        ``fname``; a tier without the profit criterion asks no minimum profit."""
+        if fname == "min_profit":
+            return lower.profit_criterion and (not self.profit_criterion or self.min_profit < lower.min_profit)
+        return self[fname] < lower[fname]
 
     @api.model
     def _tiers_for_company(self, company):
@@ -180,13 +212,28 @@ class KamTier(models.Model):
         thresholds are all met, else the lowest (False when ``self`` is
         empty). Thresholds are read once: the daily job applies it to every
         account without touching records."""
-        thresholds = [(tier.id, tier.min_revenue, tier.min_order_count, tier.min_potential) for tier in self]
+        thresholds = [
+            (
+                tier.id,
+                tier.min_revenue,
+                tier.min_order_count,
+                tier.min_potential,
+                tier.min_profit if tier.profit_criterion else None,
+            )
+            for tier in self
+        ]
         lowest = thresholds[-1][0] if thresholds else False
 
         def select(figures, potential):
             revenue, orders, potential = figures["revenue_current"], figures["order_count"], potential or 0
-            for tier_id, min_revenue, min_orders, min_potential in thresholds:
-                if revenue >= min_revenue and orders >= min_orders and potential >= min_potential:
+            profit = figures.get("profit") or 0.0
+            for tier_id, min_revenue, min_orders, min_potential, min_profit in thresholds:
+                if (
+                    revenue >= min_revenue
+                    and orders >= min_orders
+                    and potential >= min_potential
+                    and (min_profit is None or profit >= min_profit)
+                ):
                     return tier_id
             return lowest
 

@@ -131,10 +131,16 @@ class KamTierEngine(models.AbstractModel):
                 SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %(since)s
                  UNION
                 SELECT i.partner_id FROM kam_interaction i WHERE %(interactions_moved)s
+                %(profit_changed)s
                 """,
                 since=since,
                 orders_moved=self._date_ranges_sql(SQL("so.date_order"), moved["sale"]),
                 interactions_moved=self._date_ranges_sql(SQL("i.date"), moved["interaction"]),
+                # the profitability its stage wrote after the last run (it runs after this stage), when
+                # a tier asks a minimum profit
+                profit_changed=SQL("UNION SELECT r.partner_id FROM kam_profit r WHERE r.write_date >= %s", since)
+                if self.env["kam.tier"].sudo().search_count([("profit_criterion", "=", True)], limit=1)
+                else SQL(""),
             )
         )
         return [row[0] for row in cr.fetchall() if row[0]]
@@ -237,6 +243,9 @@ class KamTierEngine(models.AbstractModel):
                     currency_by_partner=dict.fromkeys(ids, company.currency_id),
                 )
             )
+            # the profit after cost to serve of the last profitability run (a tier criterion)
+            for pid, profit in self.env["kam.profit.engine"]._profit_figures(ids, company_id).items():
+                figures[pid]["profit"] = profit["profit"]
         return figures
 
     # ------------------------------------------------------------------

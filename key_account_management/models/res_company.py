@@ -468,3 +468,59 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("The white space minimum share of peers is between 0 and 100 %."))
             if not 3 <= company.kam_white_space_months <= 60:
                 raise ValidationError(self.env._("The white space window is between 3 and 60 months."))
+
+    # ------------------------------------------------------------------
+    # Profitability (kam_profit_engine.py)
+    # ------------------------------------------------------------------
+    kam_profit_financing_rate = fields.Float(
+        "Financing Rate (% a year)",
+        default=5.0,
+        help="Yearly cost of the money a late customer owes: financing cost = amount x days late x rate / 365.",
+    )
+    kam_profit_service_cost = fields.Float(
+        "Cost per Service Interaction",
+        default=50.0,
+        help="Cost counted for each done service case or complaint of an account (company currency).",
+    )
+    kam_profit_min_percent = fields.Float(
+        "Unprofitable Below (%)",
+        default=0.0,
+        help="An account whose profit after cost to serve is below this share of its revenue gets the "
+        "risk signal “Unprofitable Account”.",
+    )
+    kam_profit_creep_quarters = fields.Integer(
+        "Discount Creep After (quarters)",
+        default=3,
+        help="The risk signal “Discount Creep” opens when the account's average discount rose this many "
+        "quarters in a row.",
+    )
+    kam_profit_creep_step = fields.Float(
+        "Discount Creep Step (points)",
+        default=1.0,
+        help="A quarter counts as rising when its average discount is at least this many percentage points "
+        "above the quarter before.",
+    )
+
+    @api.constrains(
+        "kam_profit_financing_rate",
+        "kam_profit_service_cost",
+        "kam_profit_min_percent",
+        "kam_profit_creep_quarters",
+        "kam_profit_creep_step",
+    )
+    def _check_kam_profit(self):
+        for company in self:
+            if not 0 <= company.kam_profit_financing_rate <= 100:
+                raise ValidationError(self.env._("The financing rate is between 0 and 100 % a year."))
+            if not 0 <= company.kam_profit_service_cost <= FLOAT_MAX:
+                raise ValidationError(
+                    self.env._("The cost per service interaction is an amount of 0 or more (0: not counted).")
+                )
+            if not -100 <= company.kam_profit_min_percent <= 100:
+                raise ValidationError(
+                    self.env._("The unprofitable threshold is a share of the revenue between -100 and 100 %.")
+                )
+            if not 2 <= company.kam_profit_creep_quarters <= 8:
+                raise ValidationError(self.env._("The discount creep is measured over 2 to 8 quarters in a row."))
+            if not 0.1 <= company.kam_profit_creep_step <= 100:
+                raise ValidationError(self.env._("The discount creep step is between 0.1 and 100 percentage points."))

@@ -75,6 +75,12 @@ class ResConfigSettings(models.TransientModel):
     kam_reorder_min_orders = company_setting(fields.Integer, "Reorder Radar: Minimum Orders")
     kam_reorder_min_late_days = company_setting(fields.Integer, "Reorder Radar: Minimum Lateness (days)")
     kam_reorder_months = company_setting(fields.Integer, "Reorder Radar: Trailing Window (months)")
+    # Profitability
+    kam_profit_financing_rate = company_setting(fields.Float, "Financing Rate (% a year)")
+    kam_profit_service_cost = company_setting(fields.Float, "Cost per Service Interaction")
+    kam_profit_min_percent = company_setting(fields.Float, "Unprofitable Below (%)")
+    kam_profit_creep_quarters = company_setting(fields.Integer, "Discount Creep After (quarters)")
+    kam_profit_creep_step = company_setting(fields.Float, "Discount Creep Step (points)")
 
     # Relationship coverage
     kam_coverage_window_days = company_setting(fields.Integer, "Relationship Coverage: Window (days)")

@@ -515,6 +515,10 @@ class ResPartner(models.Model):
     kam_white_space_ids = fields.One2many(
         "kam.white.space", "partner_id", "White Space", groups="key_account_management.group_kam_viewer"
     )
+    # profitability (kam_profit.py): key account users and managers only
+    kam_profit_ids = fields.One2many(
+        "kam.profit", "partner_id", "Profitability", groups="key_account_management.group_kam_user"
+    )
     # computed rather than a one2many with a domain: creating signals in bulk
     # would then check the domain on each new signal (one query each)
     kam_open_risk_signal_ids = fields.Many2many(

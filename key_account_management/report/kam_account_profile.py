@@ -108,6 +108,8 @@ class ReportKamAccountProfile(models.AbstractModel):
         histories = self._transaction_histories(accounts)
         # white space: the largest gaps first (the template shows the first WHITE_SPACE_LIMIT)
         white_space = self.env["kam.white.space"].search([("partner_id", "in", ids)]).grouped("partner_id")
+        # profitability (key account users: the profile's printers)
+        profits = self.env["kam.profit"].search([("partner_id", "in", ids)]).grouped("partner_id")
         empty = {
             model: self.env[model]
             for model in (
@@ -119,6 +121,7 @@ class ReportKamAccountProfile(models.AbstractModel):
                 "kam.health.snapshot",
                 "kam.competitor.note",
                 "kam.white.space",
+                "kam.profit",
             )
         }
         profiles = {}
@@ -148,6 +151,7 @@ class ReportKamAccountProfile(models.AbstractModel):
                 "competitors": in_lang(competitors.get(account), "kam.competitor.note"),
                 "history": histories[account.id],
                 "white_space": in_lang(white_space.get(account), "kam.white.space")[:WHITE_SPACE_LIMIT],
+                "profit": in_lang(profits.get(account), "kam.profit"),
             }
         return profiles
 

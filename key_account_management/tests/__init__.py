@@ -18,6 +18,7 @@ from . import (
     test_plan,
     test_preference,
     test_profile_report,
+    test_profit,
     test_reader_language,
     test_reorder,
     test_responsibility,

@@ -151,6 +151,7 @@ class TestBadDataIsolation(KamCommon):
             self.env["kam.sale.trend"]._cron_kam_refresh_trend,
             self.env["kam.reorder.engine"]._cron_kam_reorder_radar,
             self.env["kam.coverage.engine"]._cron_kam_relationship_coverage,
+            self.env["kam.profit.engine"]._cron_kam_profitability,
         ):
             with self.subTest(job=job.__name__):
                 result = job()

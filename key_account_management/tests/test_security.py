@@ -146,6 +146,8 @@ class TestAccessMatrix(KamSecurityCommon):
         # written by the white-space stage; users read it (and make objectives of it)
         "kam.white.space": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "rwcu"},
         "kam.reorder": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        # written by the profitability stage; key account users and managers read it, viewers not
+        "kam.profit": {"kam_user": "r", "kam_manager": "r"},
         "kam.relationship": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
         "kam.care.date": {"kam_user": "r", "kam_manager": "rwcu"},
         "kam.account.export": {"kam_user": "rwc", "kam_manager": "rwc"},

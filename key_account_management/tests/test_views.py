@@ -72,6 +72,7 @@ class TestViewLayout(TransactionCase):
                 "kam_transaction_history",
                 "kam_health",
                 "kam_white_space",
+                "kam_profitability",
                 "kam_responsibilities",
             ],
         )

@@ -1,1 +1,1 @@
-from . import kam_plan
+from . import kam_plan, kam_profit_engine

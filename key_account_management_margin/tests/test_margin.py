@@ -10,6 +10,7 @@ from odoo.tests import TransactionCase, tagged
 
 from odoo.addons.key_account_management.tests.test_analysis import COST, SaleAnalysisCommon
 from odoo.addons.key_account_management.tests.test_plan import PlanCommon
+from odoo.addons.key_account_management.tests.test_profit import KamProfitCommon
 
 
 @tagged("post_install", "-at_install")
@@ -163,3 +164,22 @@ class TestBridge(TransactionCase):
         bridge = Module.search([("name", "=", "key_account_management_margin")])
         self.assertTrue(bridge.auto_install)
         self.assertEqual(set(bridge.dependencies_id.mapped("name")), {"key_account_management", "sale_margin"})
+
+
+@tagged("post_install", "-at_install")
+class TestKamProfitMargin(KamProfitCommon):
+    def test_cost_is_the_line_cost(self):
+        """With sale_margin, the cost of a line is its own cost (purchase_price),
+        not the product's cost of today; a line whose cost is 0 has no known cost."""
+        order = self._sell(self.account, [(self.widget, 10, 100.0, 0.0)], self._days_ago(20))
+        self.assertAlmostEqual(order.order_line.purchase_price, 60.0)
+        order.order_line.purchase_price = 70.0
+        self.widget.with_company(self.company).standard_price = 10.0
+        free = self._sell(self.account, [(self.widget, 1, 100.0, 0.0)], self._days_ago(10))
+        free.order_line.purchase_price = 0.0
+        self.env["kam.profit.engine"]._run(full=True, today=self.today)
+        row = self._row()
+        self.assertAlmostEqual(row.cost, 700.0)
+        self.assertAlmostEqual(row.revenue, 1100.0)
+        self.assertAlmostEqual(row.revenue_known_cost, 1000.0)
+        self.assertAlmostEqual(row.margin, 300.0)

@@ -35,6 +35,7 @@ STAGE_CRONS = (
     "ir_cron_kam_contact_traffic",
     "ir_cron_kam_white_space",
     "ir_cron_kam_reorder_radar",
+    "ir_cron_kam_profitability",
     "ir_cron_kam_relationship_coverage",
 )
 ACTIVITY_RULE_DOMAIN = (

@@ -127,6 +127,10 @@ export class KamDashboard extends Component {
         });
     }
 
+    openProfit() {
+        return this.openRecords("kam.profit", _t("Accounts Losing Money"), this.data.profit.domain);
+    }
+
     openReorder(id) {
         return this.action.doAction({
             type: "ir.actions.act_window",
