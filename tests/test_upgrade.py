@@ -44,6 +44,13 @@ env.cr.execute(
     "UPDATE kam_risk_signal SET description = %s, description_data = NULL WHERE id = %s",
     ["3 open complaint(s) (threshold 2).", signal.id],
 )
+# the weekly digest's body of a version before its new sections (noupdate data), never edited by a user:
+# the 18.0.1.9.0 migration loads the shipped one again
+env.cr.execute(
+    "UPDATE mail_template SET body_html = jsonb_build_object('en_US', '<p>Old digest</p>'), write_uid = 1"
+    " WHERE id = %s",
+    [env.ref("{MODULE}.mail_template_kam_digest").id],
+)
 env.cr.execute("UPDATE ir_module_module SET latest_version = '18.0.1.3.0' WHERE name = %s", ["{MODULE}"])
 # 18.0.1.3.0 ran each job on a scheduled action of its own
 for cron in env["ir.cron"].with_context(active_test=False).search([]):
@@ -77,6 +84,7 @@ emit({{
         if xmlid.startswith("{MODULE}.")
     ),
     "main_company_id": env.ref("base.main_company").id,
+    "digest_body": env.ref("{MODULE}.mail_template_kam_digest").with_context(lang="en_US").body_html,
     "signal_description": env["kam.risk.signal"].sudo().browse(int(SIGNAL_ID)).with_context(lang="en_US").description,
 }})
 """
@@ -98,6 +106,7 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     assert before["tier_names"][str(before["default_tiers"][RENAMED_TIER])] == RENAMED_TO
     assert not before["shared_company_id"]
     assert not before["signal_description"], "the old description column is not read by the new code"
+    assert before["digest_body"] == "<p>Old digest</p>"
 
     update = run_odoo(["-d", db, "-u", MODULE, "--stop-after-init", "--no-http"], log_name=log, timeout=600)
     assert update.returncode == 0, f"-u {MODULE} exited with {update.returncode}:\n{update.stderr[-4000:]}"
@@ -117,6 +126,9 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     assert after["history_ids"] == before["history_ids"]
     assert after["history_total"] == before["history_total"]
     assert after["shared_company_id"] == after["main_company_id"], "the account without company got its manager's"
+    # the digest template a user never edited gets the body with the new sections
+    for section in ("reorders", "white_space", "coverage", "profit"):
+        assert f"digest['{section}']" in after["digest_body"], f"the digest has no section {section}"
     # the description stored as text before 18.0.1.8.0 is kept
     assert after["signal_description"] == "3 open complaint(s) (threshold 2)."
     # record rules are noupdate: the migration writes the rule that changed, as the XML has it
