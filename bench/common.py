@@ -556,7 +556,7 @@ def build_participants(env):
            INSERT INTO kam_interaction_contact_rel (interaction_id, partner_id)
            SELECT i.id, c.id
              FROM kam_interaction i
-             JOIN contacts c ON c.parent_id = i.partner_id AND c.rank = i.id %% c.n
+             JOIN contacts c ON c.parent_id = i.partner_id AND c.rank = i.id % c.n
             WHERE i.name LIKE 'Bench interaction%%'"""
     )
     contacts = cr.rowcount

@@ -63,27 +63,7 @@ class KamCoverageEngine(models.AbstractModel):
         self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
         Relationship = self.env["kam.relationship"]
         Relationship.flush_model()
-        scope = SQL("TRUE") if changed is None else SQL("r.partner_id = ANY(%s)", changed)
-        # the rows of the accounts no longer key
-        cr.execute(
-            SQL(
-                """DELETE FROM kam_relationship r USING res_partner p
-                    WHERE p.id = r.partner_id AND %s AND NOT COALESCE((%s), FALSE)""",
-                scope,
-                key_account_sql("p"),
-            )
-        )
-        if changed is None:
-            cr.execute(SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", key_account_sql("p")))
-        else:
-            cr.execute(
-                SQL(
-                    "SELECT p.id FROM %s p WHERE %s ORDER BY p.id",
-                    partners_sql(changed),
-                    key_account_sql("p"),
-                )
-            )
-        ids = [row[0] for row in cr.fetchall()]
+        ids = Job._accounts_to_refresh("kam_relationship", changed)
         Relationship.invalidate_model()
 
         def learn_coverage(batch):

@@ -350,6 +350,39 @@ class KamJob(models.AbstractModel):
         return row
 
     @api.model
+    def _accounts_to_refresh(self, table, changed):
+        """The key accounts a stage refreshes, ordered by id: every key
+        account when ``changed`` is None (a full run), else the key accounts
+        among ``changed``; the rows of ``table`` (by ``partner_id``) of the
+        accounts no longer key (among ``changed``) deleted first.
+
+        The changed partners that are no longer key accounts are read by the
+        primary key, then their rows by the table's index on ``partner_id``:
+        a join of the two tables scanned both whole."""
+        cr = self.env.cr
+        self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
+        not_key = SQL("NOT COALESCE((%s), FALSE)", key_account_sql("p"))
+        if changed is None:
+            cr.execute(
+                SQL(
+                    "DELETE FROM %s r USING res_partner p WHERE p.id = r.partner_id AND %s",
+                    SQL.identifier(table),
+                    not_key,
+                )
+            )
+        else:
+            cr.execute(
+                SQL(
+                    "DELETE FROM %s r WHERE r.partner_id = ANY(ARRAY(SELECT p.id FROM %s p WHERE %s))",
+                    SQL.identifier(table),
+                    partners_sql(changed),
+                    not_key,
+                )
+            )
+        cr.execute(SQL("SELECT p.id FROM %s p WHERE %s ORDER BY p.id", partners_sql(changed), key_account_sql("p")))
+        return [row[0] for row in cr.fetchall()]
+
+    @api.model
     def _read_columns(self, model, ids, columns):
         """Narrow read of stored columns of ``model``: {id: {column: value}},
         one query."""

@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql, values_sql
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, values_sql
 
 #: Accounts computed per statement.
 PROFIT_BATCH_SIZE = 5000
@@ -83,28 +83,7 @@ class KamProfitEngine(models.AbstractModel):
         changed = self._changed_since(last_run, today) if last_run else None
         self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
         self.env["kam.profit"].flush_model()
-        not_key = SQL("NOT COALESCE((%s), FALSE)", key_account_sql("p"))
-        if changed is None:
-            cr.execute(SQL("DELETE FROM kam_profit r USING res_partner p WHERE p.id = r.partner_id AND %s", not_key))
-            cr.execute(SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", key_account_sql("p")))
-        else:
-            cr.execute(
-                SQL(
-                    """DELETE FROM kam_profit r
-                        WHERE r.partner_id = ANY(ARRAY(
-                              SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s))""",
-                    changed,
-                    not_key,
-                )
-            )
-            cr.execute(
-                SQL(
-                    "SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s ORDER BY p.id",
-                    changed,
-                    key_account_sql("p"),
-                )
-            )
-        ids = [row[0] for row in cr.fetchall()]
+        ids = Job._accounts_to_refresh("kam_profit", changed)
         self.env["kam.profit"].invalidate_model()
 
         def compute_profitability(batch):

@@ -4,7 +4,7 @@ import functools
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date
 
-from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS
 
 #: Accounts learnt per statement.
 REORDER_BATCH_SIZE = 5000
@@ -52,33 +52,7 @@ class KamReorderEngine(models.AbstractModel):
         changed, products = self._changed_since(last_run) if last_run else (None, None)
         self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
         self.env["kam.reorder"].flush_model()
-        if changed is None:
-            cr.execute(
-                SQL(
-                    "DELETE FROM kam_reorder r USING res_partner p"
-                    " WHERE p.id = r.partner_id AND NOT COALESCE((%s), FALSE)",
-                    key_account_sql("p"),
-                )
-            )
-            cr.execute(SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", key_account_sql("p")))
-        else:
-            cr.execute(
-                SQL(
-                    """DELETE FROM kam_reorder r
-                        WHERE r.partner_id = ANY(ARRAY(
-                              SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND NOT COALESCE((%s), FALSE)))""",
-                    changed,
-                    key_account_sql("p"),
-                )
-            )
-            cr.execute(
-                SQL(
-                    "SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s ORDER BY p.id",
-                    changed,
-                    key_account_sql("p"),
-                )
-            )
-        ids = [row[0] for row in cr.fetchall()]
+        ids = Job._accounts_to_refresh("kam_reorder", changed)
         self.env["kam.reorder"].invalidate_model()
 
         def learn_reorders(batch):

@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
 
-from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, key_account_sql, set_fillfactor
+from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, set_fillfactor
 
 # Months shown, and months measured before them (the year-ago comparison and
 # the rolling 12-month frequency of the first month shown need them).
@@ -249,36 +249,10 @@ class KamSaleTrend(models.Model):
         changed = self._changed_since(last_run) if last_run else None
         self.env["res.partner"].flush_model(["kam_is_key_account", "commercial_partner_id", "active"])
         self.flush_model()
-        not_key = SQL("NOT COALESCE((%s), FALSE)", key_account_sql("p"))
         if changed is None:
             # the window roll: the months older than the window, of every account at once
             cr.execute(SQL("DELETE FROM kam_sale_trend WHERE date < %s", self._shown_from(today)))
-            # rows of partners that are no longer (active) key accounts
-            cr.execute(
-                SQL("DELETE FROM kam_sale_trend t USING res_partner p WHERE p.id = t.partner_id AND %s", not_key)
-            )
-            cr.execute(SQL("SELECT p.id FROM res_partner p WHERE %s ORDER BY p.id", key_account_sql("p")))
-        else:
-            # the changed partners that are no longer key accounts first (by the primary key), then
-            # their rows (by the unique index): a join of the two tables scanned both whole
-            cr.execute(
-                SQL(
-                    """DELETE FROM kam_sale_trend t
-                        WHERE t.partner_id = ANY(ARRAY(
-                                  SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s
-                              ))""",
-                    changed,
-                    not_key,
-                )
-            )
-            cr.execute(
-                SQL(
-                    "SELECT p.id FROM res_partner p WHERE p.id = ANY(%s) AND %s ORDER BY p.id",
-                    changed,
-                    key_account_sql("p"),
-                )
-            )
-        ids = [row[0] for row in cr.fetchall()]
+        ids = Job._accounts_to_refresh("kam_sale_trend", changed)
         self.invalidate_model()
 
         def refresh(batch):
