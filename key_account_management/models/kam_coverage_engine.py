@@ -183,7 +183,9 @@ class KamCoverageEngine(models.AbstractModel):
         return SQL(
             """
             WITH %(touch)s,
-            pairs AS (
+            -- (materialized: the planner, expecting a few accounts, joined each account to the pairs
+            -- computed again for it)
+            pairs AS MATERIALIZED (
                 SELECT t.partner_id, t.contact_id, NULL::int AS user_id,
                        COUNT(*) FILTER (WHERE t.in_window) AS touches, MAX(t.date) AS last_date,
                        (ARRAY_AGG(t.channel ORDER BY t.date DESC, t.iid DESC))[1] AS last_channel
@@ -201,7 +203,7 @@ class KamCoverageEngine(models.AbstractModel):
                 -- a person of the account never named on an interaction (a decision maker never reached)
                 SELECT ct.account_id, ct.id, NULL::int, 0, NULL::timestamp, NULL::varchar
                   FROM people ct
-                 WHERE ct.type = 'contact' AND NOT EXISTS (SELECT 1 FROM touch t WHERE t.contact_id = ct.id)
+                 WHERE ct.type = 'contact' AND ct.id NOT IN (SELECT t.contact_id FROM touch t)
             )
             SELECT pairs.partner_id, pairs.contact_id, pairs.user_id, acc.company_id, acc.kam_manager_id,
                    pairs.touches::int AS touches, pairs.last_date, pairs.last_channel,
