@@ -228,11 +228,6 @@ class KamProfitEngine(models.AbstractModel):
              LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
                  WHERE so.state = 'sale'
                    AND p.commercial_partner_id = ANY(%(ids)s)
-                   -- the orders of the batch's customers by index (a hash of every order of the window
-                   -- for each batch, otherwise)
-                   AND so.partner_id = ANY(ARRAY(
-                           SELECT ct.id FROM res_partner ct WHERE ct.commercial_partner_id = ANY(%(ids)s)
-                       ))
                    AND so.date_order < w.date_to
                    AND so.date_order >= LEAST(w.date_from, w.quarter_from)
                    AND sol.display_type IS NULL
