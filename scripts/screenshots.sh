@@ -40,6 +40,8 @@ screens=(
     "account|$action.kam_account_action/$account_id|.o_form_view"
     "risks|$action.kam_risk_signal_action|.o_list_table"
     "matrix|$action.kam_responsibility_matrix_action|.o_kam_matrix table"
+    "relationship_map|/odoo/res.partner/$account_id/action-key_account_management.kam_relationship_map_action|.o_kam_relmap_content"
+    "profitability|$action.kam_profit_action|.o_list_table"
 )
 for lang in en_US zh_CN; do
     for screen in "${screens[@]}"; do
