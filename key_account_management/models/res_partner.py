@@ -1242,7 +1242,25 @@ class ResPartner(models.Model):
         self._kam_check_removal()
         return super().unlink()
 
+    def _kam_merge_vals(self, vals):
+        """``vals`` of the merge wizard's write on the destination partner
+        (``kam_partner_merge`` in the context), without the jobs' figures and
+        without a “Reports To” that would lead back to the partner itself.
+        Only leaves values out: whatever the context, nothing more is
+        written."""
+        vals = {fname: value for fname, value in vals.items() if fname not in self._kam_job_fields()}
+        boss, seen = self.sudo().browse(vals.get("kam_reports_to_id") or ()), set()
+        while boss and boss.id not in seen:
+            if boss.id in self.ids:
+                del vals["kam_reports_to_id"]
+                break
+            seen.add(boss.id)
+            boss = boss.kam_reports_to_id
+        return vals
+
     def write(self, vals):
+        if self.env.context.get("kam_partner_merge"):
+            vals = self._kam_merge_vals(vals)
         # tracking prepared for the written fields only when they are all key-account fields
         track_fields = frozenset(vals) if vals and all(fname.startswith("kam_") for fname in vals) else None
         if self.env.context.get("kam_track_fields") != track_fields:
