@@ -235,6 +235,39 @@ class TestAttackToday(KamCommon):
         body = self.env["kam.digest.preview"].with_user(self.kam_user2).create({}).body_html
         self.assertNotIn("Acme Key Account", body)
 
+    def test_profit_signals_not_for_viewers(self):
+        """Viewers do not read profitability (kam.profit): nor the risk
+        signals that tell it, on the account, in the list or the dashboard."""
+        Signal = self.env["kam.risk.signal"]
+        signals = Signal.create(
+            [
+                {
+                    "partner_id": self.account.id,
+                    "signal_type": signal_type,
+                    "severity": "high",
+                    "value": -50,
+                    "description": f"{signal_type}: profit $ -500 on a revenue of $ 1,000",
+                }
+                for signal_type in ("unprofitable", "discount_creep", "single_threaded")
+            ]
+        )
+        profit_signals, coverage_signal = signals[:2], signals[2]
+        viewer_all = new_test_user(self.env, "att_viewer_all", groups="key_account_management.group_kam_viewer_all")
+        for user in (self.team_viewer, viewer_all):
+            with self.subTest(user=user.login):
+                self.assertEqual(Signal.with_user(user).search([("id", "in", signals.ids)]), coverage_signal)
+                with self.assertRaises(AccessError):
+                    profit_signals.with_user(user).read(["description", "value"])
+                self.assertEqual(self.account.with_user(user).kam_open_risk_signal_ids, coverage_signal)
+                dashboard = self.env["kam.dashboard"].with_user(user).get_dashboard_data()
+                self.assertNotIn(
+                    profit_signals[0].id, [signal["id"] for signal in dashboard["risks"]["signals"]], dashboard["risks"]
+                )
+        # the account's key account user and a key account manager read them all
+        for user in (self.kam_user, self.kam_manager):
+            self.assertEqual(Signal.with_user(user).search([("id", "in", signals.ids)]), signals)
+        self.assertFalse(Signal.with_user(self.kam_user2).search([("id", "in", signals.ids)]))
+
     def test_reports_to_across_accounts(self):
         """A key account user cannot make a contact of their account report
         to a contact of another account, nor the other way round."""
