@@ -1242,6 +1242,22 @@ class ResPartner(models.Model):
         self._kam_check_removal()
         return super().unlink()
 
+    def _kam_cut_reports_to(self):
+        """“Reports To” stays within an account: a contact moved to another
+        account (or made a company), with its own contacts, no longer reports
+        to the people of its former account, nor they to it."""
+        Partner = self.env["res.partner"].sudo()
+        moved = Partner.search([("id", "child_of", self.ids)])
+        stale = Partner.search(
+            ["|", ("id", "in", moved.ids), ("kam_reports_to_id", "in", moved.ids), ("kam_reports_to_id", "!=", False)]
+        ).filtered(
+            lambda p: (
+                p.kam_reports_to_id.commercial_partner_id != p.commercial_partner_id or p.kam_reports_to_id.is_company
+            )
+        )
+        if stale:
+            stale.kam_reports_to_id = False
+
     def _kam_merge_vals(self, vals):
         """``vals`` of the merge wizard's write on the destination partner
         (``kam_partner_merge`` in the context), without the jobs' figures and
@@ -1309,6 +1325,8 @@ class ResPartner(models.Model):
             self._kam_sync_contacts(batched)
         else:
             res = super().write(vals)
+        if "parent_id" in vals or "is_company" in vals:
+            self._kam_cut_reports_to()
         if since_missing:
             # mail_notrack: the date is not tracked (no chatter either way), and the tracking
             # would read every tracked field of the accounts and their contacts once more

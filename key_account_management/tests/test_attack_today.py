@@ -387,6 +387,29 @@ class TestAttackToday(KamCommon):
         self.assertFalse(twin.exists())
         self.assertEqual(len(self.env["kam.relationship"].search([("contact_id", "=", self.contact.id)])), 2)
 
+    def test_contact_moved_to_another_account(self):
+        """A contact moved to another account leaves its “Reports To” links
+        behind (in both directions): else the other team reads a boss of an
+        account that is not theirs, and merging the contact there fails."""
+        self.boss.kam_reports_to_id = False
+        assistant = self.env["res.partner"].create(
+            {"name": "Acme Assistant", "parent_id": self.account.id, "kam_reports_to_id": self.contact.id}
+        )
+        self.kam_user.groups_id += self.env.ref("base.group_partner_manager")
+        self.contact.with_user(self.kam_user).write({"parent_id": self.other_account.id})
+        self.assertFalse(self.contact.kam_reports_to_id)
+        self.assertFalse(assistant.kam_reports_to_id)
+        self.kam_user2.groups_id += self.env.ref("base.group_partner_manager")
+        self._merge(self.kam_user2, self.contact | self.other_contact, self.other_contact)
+        self.assertFalse(self.other_contact.kam_reports_to_id)
+        # within the same account, a move keeps them
+        self.other_contact.kam_reports_to_id = False
+        deputy = self.env["res.partner"].create(
+            {"name": "Acme Deputy", "parent_id": self.account.id, "kam_reports_to_id": self.boss.id}
+        )
+        deputy.with_user(self.kam_user).write({"parent_id": self.boss.id})
+        self.assertEqual(deputy.kam_reports_to_id, self.boss)
+
     def test_merge_accounts_with_profit_rows(self):
         self.salesman.groups_id += self.env.ref("base.group_partner_manager")
         with self.assertRaises(AccessError):
