@@ -6,6 +6,8 @@ sections) as users without the addon's groups and as its least-privileged
 users: each path either refuses clearly or shows nothing of an account the
 user may not read, and the core flows keep working."""
 
+from datetime import timedelta
+
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
@@ -173,6 +175,11 @@ class TestAttackToday(KamCommon):
                 self.assertEqual(
                     [(group["kam_single_threaded"], group["kam_unreached_count"]) for group in groups], [(False, 0)]
                 )
+                for groupby in ("kam_reports_to_id", "kam_coverage_top_contact_id"):
+                    groups = Partner.read_group(
+                        [("id", "in", (self.account | self.contact).ids)], ["id:count"], [groupby]
+                    )
+                    self.assertEqual([group[groupby] for group in groups], [False], groupby)
                 export = (
                     (self.account | self.contact)
                     .with_user(user)
@@ -267,6 +274,39 @@ class TestAttackToday(KamCommon):
         for user in (self.kam_user, self.kam_manager):
             self.assertEqual(Signal.with_user(user).search([("id", "in", signals.ids)]), signals)
         self.assertFalse(Signal.with_user(self.kam_user2).search([("id", "in", signals.ids)]))
+
+    def test_objective_category(self):
+        """The product category of an objective: set by the plan's team only,
+        on an order metric only; read by the team's viewer, refused to others."""
+        category = self.env["product.category"].create({"name": "Att Widgets"})
+        self.product.categ_id = category
+        self._order(self.account, 300)
+        plan = (
+            self.env["kam.plan"]
+            .with_user(self.kam_user)
+            .create(
+                {
+                    "name": "Plan",
+                    "partner_id": self.account.id,
+                    "date_start": self.today - timedelta(days=30),
+                    "date_end": self.today + timedelta(days=30),
+                    "objective_ids": [Command.create({"name": "Widgets", "target": 1000, "categ_id": category.id})],
+                }
+            )
+        )
+        objective = plan.objective_ids
+        self.assertEqual(objective.actual, 300)
+        with self.assertRaises(AccessError):
+            objective.with_user(self.kam_user2).write({"categ_id": False})
+        with self.assertRaises(AccessError):
+            objective.with_user(self.team_viewer).write({"categ_id": False})
+        with self.assertRaises(ValidationError):
+            objective.with_user(self.kam_user).write({"metric": "satisfaction"})
+        self.assertEqual(objective.with_user(self.team_viewer).read(["categ_id"])[0]["categ_id"][0], category.id)
+        for user in (self.salesman, self.viewer, self.kam_user2):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                objective.with_user(user).read(["categ_id", "actual"])
+        self.assertEqual(objective.categ_id, category)
 
     def test_reports_to_across_accounts(self):
         """A key account user cannot make a contact of their account report
