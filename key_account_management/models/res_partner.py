@@ -1246,13 +1246,24 @@ class ResPartner(models.Model):
         """“Reports To” stays within an account: a contact moved to another
         account (or made a company), with its own contacts, no longer reports
         to the people of its former account, nor they to it."""
-        Partner = self.env["res.partner"].sudo()
-        moved = Partner.search([("id", "child_of", self.ids)])
-        stale = Partner.search(
-            ["|", ("id", "in", moved.ids), ("kam_reports_to_id", "in", moved.ids), ("kam_reports_to_id", "!=", False)]
-        ).filtered(
-            lambda p: (
-                p.kam_reports_to_id.commercial_partner_id != p.commercial_partner_id or p.kam_reports_to_id.is_company
+        # one query: the moved partners and their contacts that report to someone, and who reports to them
+        stale = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("kam_reports_to_id", "!=", False),
+                    "|",
+                    ("id", "child_of", self.ids),
+                    ("kam_reports_to_id", "child_of", self.ids),
+                ]
+            )
+            .filtered(
+                lambda p: (
+                    p.kam_reports_to_id.commercial_partner_id != p.commercial_partner_id
+                    or p.kam_reports_to_id.is_company
+                )
             )
         )
         if stale:
