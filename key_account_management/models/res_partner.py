@@ -1667,6 +1667,12 @@ class ResPartner(models.Model):
             boss = partner.kam_reports_to_id
             if not boss:
                 continue
+            if partner == partner.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "“%s” is the account itself: only its contacts report to someone in it.", partner.display_name
+                    )
+                )
             if boss == partner or boss.commercial_partner_id != partner.commercial_partner_id or boss.is_company:
                 raise ValidationError(
                     self.env._(

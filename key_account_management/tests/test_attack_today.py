@@ -315,6 +315,10 @@ class TestAttackToday(KamCommon):
             self.other_contact.with_user(self.kam_user2).kam_reports_to_id = self.contact
         with self.assertRaises(AccessError):
             self.contact.with_user(self.kam_user2).kam_reports_to_id = self.other_contact
+        # the account itself reports to nobody (its people do)
+        with self.assertRaisesMessage(ValidationError, "the account itself"):
+            self.account.with_user(self.kam_user).kam_reports_to_id = self.boss
+        self.assertFalse(self.account.kam_reports_to_id)
         self.assertEqual(self.contact.kam_reports_to_id, self.boss)
 
     def test_map_bad_ids(self):
