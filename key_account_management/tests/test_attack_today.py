@@ -351,6 +351,27 @@ class TestAttackToday(KamCommon):
         self.assertNotIn(self.account.id, [row["id"] for row in dashboard["coverage"]["rows"]])
         self.assertNotIn(self.account.id, [row["partner_id"] for row in dashboard["profit"]["rows"]])
 
+    def test_team_member_of_another_company(self):
+        """A key account user of company B only, in the team of company A's
+        account: refused the map, the rows and the profitability."""
+        company_b = self.env["res.company"].create({"name": "Company B"})
+        self.account.company_id = self.company
+        user_b = new_test_user(
+            self.env,
+            "att_company_b_user",
+            groups="key_account_management.group_kam_user",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+        self.account.kam_team_user_ids += user_b
+        with self.assertRaises(AccessError):
+            self.env["kam.relationship"].with_user(user_b).get_relationship_map(self.account.id)
+        self.assertFalse(self.env["kam.relationship"].with_user(user_b).search([("partner_id", "=", self.account.id)]))
+        self.assertFalse(self.env["kam.profit"].with_user(user_b).search([("partner_id", "=", self.account.id)]))
+        dashboard = self.env["kam.dashboard"].with_user(user_b).get_dashboard_data()
+        self.assertNotIn(self.account.id, [row["partner_id"] for row in dashboard["profit"]["rows"]])
+        self.assertNotIn(self.account.id, [row["id"] for row in dashboard["coverage"]["rows"]])
+
     # ------------------------------------------------------------------
     # Contacts and users going away
     # ------------------------------------------------------------------
