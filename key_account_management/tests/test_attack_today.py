@@ -315,6 +315,13 @@ class TestAttackToday(KamCommon):
             self.other_contact.with_user(self.kam_user2).kam_reports_to_id = self.contact
         with self.assertRaises(AccessError):
             self.contact.with_user(self.kam_user2).kam_reports_to_id = self.other_contact
+        # nor by creating a contact on another team's account (nor without our groups)
+        for user in (self.kam_user2, self.salesman, self.viewer):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["res.partner"].with_user(user).create(
+                    {"name": "Planted", "parent_id": self.account.id, "kam_reports_to_id": self.boss.id}
+                )
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Planted")]))
         # the account itself reports to nobody (its people do)
         with self.assertRaisesMessage(ValidationError, "the account itself"):
             self.account.with_user(self.kam_user).kam_reports_to_id = self.boss
@@ -451,6 +458,14 @@ class TestAttackToday(KamCommon):
         self._merge(self.kam_user, self.contact | twin, self.contact)
         self.assertFalse(twin.exists())
         self.assertEqual(len(self.env["kam.relationship"].search([("contact_id", "=", self.contact.id)])), 2)
+        # a salesman without our groups merges two plain contacts, one with coverage rows
+        plain = self.env["res.partner"].create({"name": "Plain Buyer", "parent_id": self.account.id})
+        plain_twin = self.env["res.partner"].create({"name": "Plain Buyer (twin)", "parent_id": self.account.id})
+        self.env["kam.relationship"].create({"partner_id": self.account.id, "contact_id": plain_twin.id, "touches": 1})
+        self.salesman.groups_id += self.env.ref("base.group_partner_manager")
+        self._merge(self.salesman, plain | plain_twin, plain)
+        self.assertFalse(plain_twin.exists())
+        self.assertEqual(self.env["kam.relationship"].search([("contact_id", "=", plain.id)]).touches, 1)
 
     def test_contact_moved_to_another_account(self):
         """A contact moved to another account leaves its “Reports To” links
