@@ -308,6 +308,28 @@ class TestAttackToday(KamCommon):
                 objective.with_user(user).read(["categ_id", "actual"])
         self.assertEqual(objective.categ_id, category)
 
+    def test_profit_signals_not_routed_to_viewers(self):
+        """A viewer of the account's team who owns its Contract Negotiation
+        duty gets the signals routed to it, but not the profitability ones
+        (which they may not read): those go to the key account manager."""
+        self.env["kam.responsibility"].create(
+            {
+                "partner_id": self.account.id,
+                "duty_id": self.env.ref("key_account_management.kam_duty_contract").id,
+                "user_id": self.team_viewer.id,
+                "raci": "responsible",
+                "state": "confirmed",
+            }
+        )
+        Route = self.env["kam.routing"]
+        self.assertEqual(Route._route_one(self.account, "unprofitable"), self.kam_user)
+        self.assertEqual(Route._route_one(self.account, "discount_creep"), self.kam_user)
+        # a key account user of the team owning the duty gets them
+        owner = new_test_user(self.env, "att_duty_owner", groups="key_account_management.group_kam_user")
+        self.account.kam_team_user_ids += owner
+        self.env["kam.responsibility"].search([("partner_id", "=", self.account.id)]).user_id = owner
+        self.assertEqual(Route._route_one(self.account, "unprofitable"), owner)
+
     def test_reports_to_across_accounts(self):
         """A key account user cannot make a contact of their account report
         to a contact of another account, nor the other way round."""
