@@ -274,6 +274,10 @@ class TestAttackToday(KamCommon):
         for user in (self.kam_user, self.kam_manager):
             self.assertEqual(Signal.with_user(user).search([("id", "in", signals.ids)]), signals)
         self.assertFalse(Signal.with_user(self.kam_user2).search([("id", "in", signals.ids)]))
+        # nor made the response owner of one (the owner's activity carries the risk)
+        with self.assertRaisesMessage(ValidationError, "cannot read the risks"):
+            profit_signals[0].with_user(self.kam_user).response_user_id = self.team_viewer
+        coverage_signal.with_user(self.kam_user).response_user_id = self.team_viewer
 
     def test_objective_category(self):
         """The product category of an objective: set by the plan's team only,
