@@ -26,3 +26,17 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
             # the others are deleted
             partners._kam_check_removal()
         return super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
+
+    def _update_values(self, src_partners, dst_partner):
+        """Base writes every stored field of the merged partners onto the
+        destination: not the figures of the key-account jobs (no user writes
+        them; the stages compute them again for the merged account), nor a
+        “Reports To” going round in a circle (see res.partner
+        ``_kam_merge_vals``)."""
+        # base's foreign keys update made whoever reported to a merged partner report to the
+        # destination: the destination too, if it reported to one of them (or to someone who did)
+        dst = dst_partner.sudo()
+        dst.invalidate_recordset(["kam_reports_to_id"])
+        if dst.kam_reports_to_id and dst._has_cycle("kam_reports_to_id"):
+            dst.kam_reports_to_id = False
+        return super()._update_values(src_partners, dst_partner.with_context(kam_partner_merge=True))

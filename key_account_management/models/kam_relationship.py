@@ -176,17 +176,30 @@ class KamRelationship(models.Model):
                     "channel": channels.get(row.last_channel, ""),
                 },
             )
+        # whom each person reports to: "Reports To", else the parent contact; within the account only
+        parents = {}
+        for person in people:
+            boss = person.kam_reports_to_id or person.parent_id
+            parents[person.id] = boss.id if boss.id in ids and boss != person else False
+        # "Reports To" and parent contacts together may go round in a circle (a contact whose parent
+        # contact reports to it): cut it where it closes, else its people hang under nobody in the chart
+        for start in parents:
+            path, node = set(), start
+            while parents[node]:
+                path.add(node)
+                if parents[node] in path:
+                    parents[node] = False
+                    break
+                node = parents[node]
         contacts = []
         for person in people:
-            # whom the person reports to: "Reports To", else the parent contact; within the account only
-            boss = person.kam_reports_to_id or person.parent_id
             row = own.get(person.id)
             contacts.append(
                 {
                     "id": person.id,
                     "name": person.name or person.display_name,
                     "function": person.function or "",
-                    "parent_id": boss.id if boss.id in ids else False,
+                    "parent_id": parents[person.id],
                     "role": person.kam_buying_role or False,
                     "role_label": roles.get(person.kam_buying_role, ""),
                     "influence": person.kam_influence or 0,

@@ -19,6 +19,11 @@ from .kam_account_privacy import VIEWER_ALL
 from .kam_risk_signal import SIGNAL_TYPES
 
 #: What can be routed: the risk signal types and the tasks of the jobs.
+#: Keys whose records (risk signals of profitability) only key account users read (security/ir_rules.xml
+#: kam_risk_signal_rule_profit): never routed to a viewer
+USER_ONLY_KEYS = ("unprofitable", "discount_creep")
+USER_GROUP = "key_account_management.group_kam_user"
+
 ROUTE_KEYS = [
     *SIGNAL_TYPES,
     ("review", "Periodic Review"),
@@ -112,6 +117,20 @@ class KamRouting(models.AbstractModel):
         )
 
     @api.model
+    def _reads_key_sql(self, user):
+        """SQL condition: the user (``res_users`` as ``user``) may read the
+        records of the request's key (``req.key`` of ``_route``): those of
+        USER_ONLY_KEYS are for key account users (and managers) only."""
+        return SQL(
+            """(req.key NOT IN %(keys)s
+                OR EXISTS (SELECT 1 FROM res_groups_users_rel kam_user
+                            WHERE kam_user.uid = %(u)s.id AND kam_user.gid = %(group)s))""",
+            keys=USER_ONLY_KEYS,
+            u=SQL.identifier(user),
+            group=self.env["ir.model.data"]._xmlid_to_res_id(USER_GROUP),
+        )
+
+    @api.model
     def _route(self, requests):
         """``requests``: (account id, key, fallback user id) tuples; the user
         of each, in the same order: the routed owner (or its backup), else
@@ -147,8 +166,8 @@ class KamRouting(models.AbstractModel):
                 """,
                 pids=[pid for pid, __, __ in requests],
                 keys=[key for __, key, __ in requests],
-                user_ok=self._usable_user_sql("u", "p"),
-                backup_ok=self._usable_user_sql("b", "p"),
+                user_ok=SQL("(%s AND %s)", self._usable_user_sql("u", "p"), self._reads_key_sql("u")),
+                backup_ok=SQL("(%s AND %s)", self._usable_user_sql("b", "p"), self._reads_key_sql("b")),
             )
         )
         owners = dict(self.env.cr.fetchall())

@@ -1242,7 +1242,52 @@ class ResPartner(models.Model):
         self._kam_check_removal()
         return super().unlink()
 
+    def _kam_cut_reports_to(self):
+        """“Reports To” stays within an account: a contact moved to another
+        account (or made a company), with its own contacts, no longer reports
+        to the people of its former account, nor they to it."""
+        # one query: the moved partners and their contacts that report to someone, and who reports to them
+        stale = (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("kam_reports_to_id", "!=", False),
+                    "|",
+                    ("id", "child_of", self.ids),
+                    ("kam_reports_to_id", "child_of", self.ids),
+                ]
+            )
+            .filtered(
+                lambda p: (
+                    p.kam_reports_to_id.commercial_partner_id != p.commercial_partner_id
+                    or p.kam_reports_to_id.is_company
+                )
+            )
+        )
+        if stale:
+            stale.kam_reports_to_id = False
+
+    def _kam_merge_vals(self, vals):
+        """``vals`` of the merge wizard's write on the destination partner
+        (``kam_partner_merge`` in the context), without the jobs' figures and
+        without a “Reports To” that would lead back to the partner itself.
+        Only leaves values out: whatever the context, nothing more is
+        written."""
+        vals = {fname: value for fname, value in vals.items() if fname not in self._kam_job_fields()}
+        boss, seen = self.sudo().browse(vals.get("kam_reports_to_id") or ()), set()
+        while boss and boss.id not in seen:
+            if boss.id in self.ids:
+                del vals["kam_reports_to_id"]
+                break
+            seen.add(boss.id)
+            boss = boss.kam_reports_to_id
+        return vals
+
     def write(self, vals):
+        if self.env.context.get("kam_partner_merge"):
+            vals = self._kam_merge_vals(vals)
         # tracking prepared for the written fields only when they are all key-account fields
         track_fields = frozenset(vals) if vals and all(fname.startswith("kam_") for fname in vals) else None
         if self.env.context.get("kam_track_fields") != track_fields:
@@ -1291,6 +1336,8 @@ class ResPartner(models.Model):
             self._kam_sync_contacts(batched)
         else:
             res = super().write(vals)
+        if "parent_id" in vals or "is_company" in vals:
+            self._kam_cut_reports_to()
         if since_missing:
             # mail_notrack: the date is not tracked (no chatter either way), and the tracking
             # would read every tracked field of the accounts and their contacts once more
@@ -1620,6 +1667,12 @@ class ResPartner(models.Model):
             boss = partner.kam_reports_to_id
             if not boss:
                 continue
+            if partner == partner.commercial_partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "“%s” is the account itself: only its contacts report to someone in it.", partner.display_name
+                    )
+                )
             if boss == partner or boss.commercial_partner_id != partner.commercial_partner_id or boss.is_company:
                 raise ValidationError(
                     self.env._(

@@ -1,6 +1,7 @@
 from . import (
     test_access,
     test_analysis,
+    test_attack_today,
     test_attacks_issue12,
     test_bad_data_isolation,
     test_bad_input,
