@@ -238,50 +238,20 @@ class KamCoverageEngine(models.AbstractModel):
         self.env["kam.interaction"].flush_model(["partner_id", "state", "date", "channel", "contact_ids", "user_ids"])
         Relationship = self.env["kam.relationship"]
         Relationship.flush_model()
-        columns = [SQL.identifier(name) for name in LEARNT_COLUMNS]
         key = SQL(
             "r.partner_id = n.partner_id AND r.contact_id = n.contact_id AND r.user_id IS NOT DISTINCT FROM n.user_id"
         )
-        now = fields.Datetime.now()
         cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                WITH n AS MATERIALIZED (%(new)s),
-                written AS (
-                    INSERT INTO kam_relationship (partner_id, contact_id, user_id, %(columns)s,
-                                                  create_uid, create_date, write_uid, write_date)
-                    SELECT n.partner_id, n.contact_id, n.user_id, %(new_columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM n
-                  ORDER BY n.partner_id, n.contact_id, n.user_id NULLS FIRST
-                    ON CONFLICT (partner_id, contact_id, COALESCE(user_id, 0)) DO UPDATE
-                       SET (%(columns)s, write_uid, write_date) =
-                           (%(excluded)s, EXCLUDED.write_uid, EXCLUDED.write_date)
-                     WHERE (%(old_columns)s) IS DISTINCT FROM (%(excluded)s)
-                 RETURNING (xmax = 0) AS inserted
-                ),
-                deleted AS (
-                    DELETE FROM kam_relationship r
-                     WHERE r.partner_id = ANY(%(ids)s)
-                       AND NOT EXISTS (SELECT 1 FROM n WHERE %(key)s)
-                 RETURNING r.id
-                )
-                SELECT (SELECT COUNT(*) FROM written WHERE NOT inserted),
-                       (SELECT COUNT(*) FROM written WHERE inserted),
-                       (SELECT COUNT(*) FROM deleted)
-                """,
-                new=self._coverage_query(partner_ids, today),
-                columns=SQL(", ").join(columns),
-                new_columns=SQL(", ").join(SQL("n.%s", column) for column in columns),
-                excluded=SQL(", ").join(SQL("EXCLUDED.%s", column) for column in columns),
-                old_columns=SQL(", ").join(SQL("kam_relationship.%s", column) for column in columns),
-                key=key,
-                ids=list(partner_ids),
-                uid=self.env.uid,
-                now=now,
-            )
+        counts = self.env["kam.job"]._upsert_rows(
+            "kam_relationship",
+            ["partner_id", "contact_id", "user_id"],
+            LEARNT_COLUMNS,
+            self._coverage_query(partner_ids, today),
+            partner_ids,
+            # (a contact's own row has no user: NULL in the unique index is 0)
+            conflict=SQL("partner_id, contact_id, COALESCE(user_id, 0)"),
+            missing=SQL("NOT EXISTS (SELECT 1 FROM n WHERE %s)", key),
         )
-        counts = cr.fetchone()
         # the accounts: touches of the window (interactions naming at least one of their people), the
         # contacts reached, the main contact (most touches, then the latest), single-threaded when the
         # main contact carries the company's share of the touches and there are enough of them

@@ -383,6 +383,81 @@ class KamJob(models.AbstractModel):
         return [row[0] for row in cr.fetchall()]
 
     @api.model
+    def _upsert_rows(self, table, keys, columns, new, partner_ids, conflict=None, extra=None, missing=None, scope=None):
+        """Write a stage's result rows of the accounts ``partner_ids`` in one
+        statement: insert the new rows, update only those whose values
+        changed, delete the stored rows of these accounts that ``new`` no
+        longer has.
+
+        :param table: the result table (its rows have a ``partner_id``)
+        :param keys: its key columns, on which ``conflict`` is unique
+        :param columns: the columns written and compared (a row whose values
+            are the same is not written)
+        :param new: SQL of the rows of these accounts: ``keys`` and
+            ``columns``, as ``n`` in the statement
+        :param conflict: SQL of the unique index's columns (default ``keys``)
+        :param extra: {column: SQL value} written with the others, not
+            compared (e.g. the day the row was computed)
+        :param missing: SQL condition on a stored row ``r``: ``n`` does not
+            have it; default ``(keys) NOT IN (SELECT keys FROM n)``, a hashed
+            subplan (NOT EXISTS on the CTE was planned as a nested loop): keys
+            that may be NULL need their own
+        :param scope: SQL condition on ``r``: the stored rows of these
+            accounts that may be deleted (default: all)
+        :return: (updated, inserted, deleted) row counts
+        """
+        extra = extra or {}
+        written = [*columns, *extra]
+
+        def names(cols, alias=None):
+            return SQL(", ").join(SQL.identifier(alias, c) if alias else SQL.identifier(c) for c in cols)
+
+        missing = missing or SQL("(%s) NOT IN (SELECT %s FROM n)", names(keys, "r"), names(keys, "n"))
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH n AS MATERIALIZED (%(new)s),
+                written AS (
+                    INSERT INTO %(table)s (%(keys)s, %(written)s, create_uid, create_date, write_uid, write_date)
+                    SELECT %(n_keys)s, %(n_columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                      FROM n
+                  ORDER BY %(n_keys)s
+                    ON CONFLICT (%(conflict)s) DO UPDATE
+                       SET (%(written)s, write_uid, write_date) =
+                           (%(excluded_written)s, EXCLUDED.write_uid, EXCLUDED.write_date)
+                     WHERE (%(old)s) IS DISTINCT FROM (%(excluded)s)
+                 RETURNING (xmax = 0) AS inserted
+                ),
+                deleted AS (
+                    DELETE FROM %(table)s r
+                     WHERE r.partner_id = ANY(%(ids)s) AND %(scope)s AND %(missing)s
+                 RETURNING r.id
+                )
+                SELECT (SELECT COUNT(*) FROM written WHERE NOT inserted),
+                       (SELECT COUNT(*) FROM written WHERE inserted),
+                       (SELECT COUNT(*) FROM deleted)
+                """,
+                new=new,
+                table=SQL.identifier(table),
+                keys=names(keys),
+                written=names(written),
+                n_keys=names(keys, "n"),
+                n_columns=SQL(", ").join([*(SQL.identifier("n", c) for c in columns), *extra.values()]),
+                conflict=conflict or names(keys),
+                excluded_written=names(written, "excluded"),
+                old=names(columns, table),
+                excluded=names(columns, "excluded"),
+                ids=list(partner_ids),
+                scope=scope or SQL("TRUE"),
+                missing=missing,
+                uid=self.env.uid,
+                now=now,
+            )
+        )
+        return self.env.cr.fetchone()
+
+    @api.model
     def _read_columns(self, model, ids, columns):
         """Narrow read of stored columns of ``model``: {id: {column: value}},
         one query."""

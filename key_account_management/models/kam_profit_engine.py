@@ -434,48 +434,14 @@ class KamProfitEngine(models.AbstractModel):
         self.env["kam.interaction"].flush_model(["partner_id", "company_id", "state", "channel", "date"])
         Profit = self.env["kam.profit"]
         Profit.flush_model()
-        columns = [SQL.identifier(name) for name in PROFIT_COLUMNS]
-        now = fields.Datetime.now()
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH n AS MATERIALIZED (%(new)s),
-                written AS (
-                    INSERT INTO kam_profit (partner_id, company_id, %(columns)s, date_computed,
-                                            create_uid, create_date, write_uid, write_date)
-                    SELECT n.partner_id, n.company_id, %(new_columns)s, %(today)s,
-                           %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM n
-                  ORDER BY n.partner_id, n.company_id
-                    ON CONFLICT (partner_id, company_id) DO UPDATE
-                       SET (%(columns)s, date_computed, write_uid, write_date) =
-                           (%(excluded)s, EXCLUDED.date_computed, EXCLUDED.write_uid, EXCLUDED.write_date)
-                     WHERE (%(old_columns)s) IS DISTINCT FROM (%(excluded)s)
-                 RETURNING (xmax = 0) AS inserted
-                ),
-                deleted AS (
-                    DELETE FROM kam_profit r
-                     WHERE r.partner_id = ANY(%(ids)s)
-                       -- (a hashed subplan: NOT EXISTS on the CTE was planned as a nested loop)
-                       AND (r.partner_id, r.company_id) NOT IN (SELECT n.partner_id, n.company_id FROM n)
-                 RETURNING r.id
-                )
-                SELECT (SELECT COUNT(*) FROM written WHERE NOT inserted),
-                       (SELECT COUNT(*) FROM written WHERE inserted),
-                       (SELECT COUNT(*) FROM deleted)
-                """,
-                new=self._profit_query(partner_ids, today),
-                columns=SQL(", ").join(columns),
-                new_columns=SQL(", ").join(SQL("n.%s", column) for column in columns),
-                excluded=SQL(", ").join(SQL("EXCLUDED.%s", column) for column in columns),
-                old_columns=SQL(", ").join(SQL("kam_profit.%s", column) for column in columns),
-                ids=list(partner_ids),
-                uid=self.env.uid,
-                now=now,
-                today=today,
-            )
+        counts = self.env["kam.job"]._upsert_rows(
+            "kam_profit",
+            ["partner_id", "company_id"],
+            PROFIT_COLUMNS,
+            self._profit_query(partner_ids, today),
+            partner_ids,
+            extra={"date_computed": SQL("%s::date", today)},
         )
-        counts = self.env.cr.fetchone()
         Profit.invalidate_model()
         return counts
 

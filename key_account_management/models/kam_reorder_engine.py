@@ -223,9 +223,6 @@ class KamReorderEngine(models.AbstractModel):
         )
         Reorder = self.env["kam.reorder"]
         Reorder.flush_model()
-        columns = [SQL.identifier(name) for name in LEARNT_COLUMNS]
-        key = SQL("r.partner_id = n.partner_id AND r.company_id = n.company_id AND r.product_id = n.product_id")
-        now = fields.Datetime.now()
         pairs = [
             (pid, product_id)
             for pid in partner_ids
@@ -250,46 +247,14 @@ class KamReorderEngine(models.AbstractModel):
             learnt, deleted = scope("p.commercial_partner_id", "sol.product_id"), scope("r.partner_id", "r.product_id")
         else:
             learnt = deleted = SQL("TRUE")
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH n AS MATERIALIZED (%(new)s),
-                written AS (
-                    INSERT INTO kam_reorder (partner_id, company_id, product_id, %(columns)s,
-                                             create_uid, create_date, write_uid, write_date)
-                    SELECT n.partner_id, n.company_id, n.product_id, %(new_columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
-                      FROM n
-                  ORDER BY n.partner_id, n.company_id, n.product_id
-                    ON CONFLICT (partner_id, company_id, product_id) DO UPDATE
-                       SET (%(columns)s, write_uid, write_date) =
-                           (%(excluded)s, EXCLUDED.write_uid, EXCLUDED.write_date)
-                     WHERE (%(old_columns)s) IS DISTINCT FROM (%(excluded)s)
-                 RETURNING (xmax = 0) AS inserted
-                ),
-                deleted AS (
-                    DELETE FROM kam_reorder r
-                     WHERE r.partner_id = ANY(%(ids)s)
-                       AND %(deleted)s
-                       AND NOT EXISTS (SELECT 1 FROM n WHERE %(key)s)
-                 RETURNING r.id
-                )
-                SELECT (SELECT COUNT(*) FROM written WHERE NOT inserted),
-                       (SELECT COUNT(*) FROM written WHERE inserted),
-                       (SELECT COUNT(*) FROM deleted)
-                """,
-                new=self._rhythm_query(partner_ids, today, scope=learnt),
-                deleted=deleted,
-                columns=SQL(", ").join(columns),
-                new_columns=SQL(", ").join(SQL("n.%s", column) for column in columns),
-                excluded=SQL(", ").join(SQL("EXCLUDED.%s", column) for column in columns),
-                old_columns=SQL(", ").join(SQL("kam_reorder.%s", column) for column in columns),
-                key=key,
-                ids=list(partner_ids),
-                uid=self.env.uid,
-                now=now,
-            )
+        counts = self.env["kam.job"]._upsert_rows(
+            "kam_reorder",
+            ["partner_id", "company_id", "product_id"],
+            LEARNT_COLUMNS,
+            self._rhythm_query(partner_ids, today, scope=learnt),
+            partner_ids,
+            scope=deleted,
         )
-        counts = self.env.cr.fetchone()
         Reorder.invalidate_model()
         return counts
 
