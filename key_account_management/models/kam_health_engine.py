@@ -951,7 +951,8 @@ class KamHealthEngine(models.AbstractModel):
         Signal.flush_model()
         self.env.cr.execute(
             SQL(
-                """SELECT id, partner_id, signal_type, severity, value, threshold, description_data, last_seen,
+                """SELECT id, partner_id, signal_type, severity, value, threshold,
+                          description_data, last_seen,
                           state, snoozed_until, answered_rank, worsened_on
                      FROM kam_risk_signal
                     WHERE resolved_on IS NULL AND partner_id = ANY(%s) AND signal_type != %s""",
@@ -1008,7 +1009,10 @@ class KamHealthEngine(models.AbstractModel):
             woken.write({"snoozed_until": False})
             woken.filtered(lambda signal: signal.state == "dismissed").write({"state": "open"})
         if updates:
-            self.env["kam.job"]._write_changed(Signal, SIGNAL_UPDATE_COLUMNS, update_current, updates)
+            # (most are only seen again: their last day seen, in one statement)
+            self.env["kam.job"]._write_changed(
+                Signal, SIGNAL_UPDATE_COLUMNS, update_current, updates, stamps=("last_seen",)
+            )
         # opened in bulk (what the ORM would store: no message nor follower on a new signal)
         rows = [
             dict(
@@ -1076,7 +1080,9 @@ class KamHealthEngine(models.AbstractModel):
                 "kam_health_date": today,
                 "kam_health_check_date": min(recheck, next_snapshot) if recheck else next_snapshot,
             }
-        self.env["kam.job"]._write_changed(self.env["res.partner"], HEALTH_COLUMNS, states, partner_values)
+        self.env["kam.job"]._write_changed(
+            self.env["res.partner"], HEALTH_COLUMNS, states, partner_values, stamps=("kam_health_date",)
+        )
         if snapshot_vals:
             self.env["kam.job"]._insert_rows(self.env["kam.health.snapshot"], snapshot_vals)
             self.env["res.partner"].invalidate_model(["kam_health_snapshot_ids"])

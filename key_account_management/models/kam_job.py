@@ -473,7 +473,7 @@ class KamJob(models.AbstractModel):
         return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in self.env.cr.fetchall()}
 
     @api.model
-    def _write_changed(self, model, column_types, current, new_values):
+    def _write_changed(self, model, column_types, current, new_values, stamps=()):
         """Bulk write of computed columns of ``model``: one ``UPDATE ...
         FROM (VALUES ...)`` for the rows whose values changed, no ORM write
         per record (no commercial sync, no tracking: these are figures).
@@ -483,6 +483,11 @@ class KamJob(models.AbstractModel):
             Python values)
         :param current: {id: {column: current value}}
         :param new_values: {id: {column: new value}}
+        :param stamps: columns that most rows get the same new value of (the
+            day of the run): the rows where only they changed are written by
+            one ``UPDATE ... SET column = value WHERE id = ANY(ids)`` per
+            value, without a list of values per row (the daily run of the
+            health job sees most open signals again, and writes only that)
         :return: number of rows written
         """
         columns = list(column_types)
@@ -501,12 +506,15 @@ class KamJob(models.AbstractModel):
             )
 
         changed_ids, by_column = [], defaultdict(list)  # {column: ids of the rows where it changed}
+        stamped = defaultdict(list)  # {((column, value), ...): ids} of the rows where only stamps changed
         for pid, vals in new_values.items():
             changed_columns = changed(current[pid], vals)
             if changed_columns:
                 changed_ids.append(pid)
                 for column in changed_columns:
                     by_column[column].append(pid)
+                if stamps and set(changed_columns) <= set(stamps):
+                    stamped[tuple((column, vals[column]) for column in changed_columns)].append(pid)
         if not changed_ids:
             return 0
         json_columns = {c for c in columns if column_types[c] == "jsonb"}
@@ -518,22 +526,34 @@ class KamJob(models.AbstractModel):
                 return PsycopgJson(value)
             return value or None
 
-        rows = values_sql(
-            "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
-            (
-                (pid, *[column_value(c, vals[c]) for c in columns])
-                for pid, vals in ((pid, new_values[pid]) for pid in changed_ids)
-            ),
-        )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE %s p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
-                SQL.identifier(model._table),
-                SQL(", ").join(SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns),
-                rows,
-                SQL(", ").join(SQL.identifier(c) for c in columns),
+        for values, ids in stamped.items():
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET %s WHERE id = ANY(%s)",
+                    SQL.identifier(model._table),
+                    SQL(", ").join(
+                        SQL("%s = %s::" + column_types[column], SQL.identifier(column), column_value(column, value))
+                        for column, value in values
+                    ),
+                    ids,
+                )
             )
-        )
+        stamped_ids = {pid for ids in stamped.values() for pid in ids}
+        rest = [pid for pid in changed_ids if pid not in stamped_ids]
+        if rest:
+            rows = values_sql(
+                "(%s, " + ", ".join("%s::" + column_types[c] for c in columns) + ")",
+                ((pid, *[column_value(c, new_values[pid][c]) for c in columns]) for pid in rest),
+            )
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE %s p SET %s FROM (VALUES %s) AS v(id, %s) WHERE p.id = v.id",
+                    SQL.identifier(model._table),
+                    SQL(", ").join(SQL("%s = v.%s", SQL.identifier(c), SQL.identifier(c)) for c in columns),
+                    rows,
+                    SQL(", ").join(SQL.identifier(c) for c in columns),
+                )
+            )
         model.invalidate_model(columns)
         # values computed from these columns (e.g. days since contact) follow; each column marks
         # only the rows where it changed (a new tier recomputes the workload of the account's

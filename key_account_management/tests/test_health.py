@@ -135,6 +135,48 @@ class TestKamRiskSignals(KamHealthCommon):
         self._run(self.other_account)
         self.assertNotIn("overdue", self._open_signals(self.other_account))
 
+    def test_unchanged_signal_not_written_again(self):
+        """An open signal seen again with the same figures is not written
+        again the same day; the next day only its last day seen moves (one
+        statement for all such signals); new figures are written."""
+        self._invoice(self.account, 1500.0, due_days_ago=10)
+        self._invoice(self.contact, 1234.56, due_days_ago=20)
+        self._run()
+        overdue = self._open_signals()["overdue"]
+        self.assertEqual(overdue.description_data["figures"]["amount"], 2734.56)
+
+        def version():
+            self.env.flush_all()
+            self.env.cr.execute("SELECT ctid::text FROM kam_risk_signal WHERE id = %s", [overdue.id])
+            return self.env.cr.fetchone()[0]
+
+        before = version()
+        self._run()
+        self.assertEqual(version(), before, "the same day, nothing changed: the signal row is not written")
+        # the next day it is seen again, nothing else changed: only its last day seen (and the day
+        # of the account's health) moves, the job's one-statement stamp
+        tomorrow = self.today + timedelta(days=1)
+        with freeze_time(tomorrow):
+            self._run()
+        self.assertNotEqual(version(), before)
+        overdue.invalidate_recordset()
+        self.account.invalidate_recordset()
+        self.assertEqual(overdue.last_seen, tomorrow)
+        self.assertEqual(overdue.first_seen, self.today)
+        self.assertEqual(overdue.value, 2734.56)
+        self.assertEqual(overdue.description_data["figures"]["amount"], 2734.56)
+        self.assertEqual(self.account.kam_health_date, tomorrow)
+        before = version()
+        self._invoice(self.account, 100.0, due_days_ago=12)
+        with freeze_time(tomorrow):
+            self._run()
+        self.assertNotEqual(version(), before)
+        overdue.invalidate_recordset()
+        self.assertEqual(overdue.value, 2834.56)
+        self.assertEqual(overdue.description_data["figures"]["amount"], 2834.56)
+        self.assertIn("2,834.56", overdue.description)
+        self.assertEqual(overdue.last_seen, tomorrow)
+
     def test_late_payments(self):
         late1 = self._invoice(self.account, 100.0, due_days_ago=60)
         late2 = self._invoice(self.account, 100.0, due_days_ago=50)
