@@ -12,7 +12,7 @@ from odoo.tools import SQL
 
 from . import kam_account_privacy as private
 from .kam_account_figures import EMPTY_INTERACTION_FIGURES, INTERACTION_FIGURE_COLUMNS
-from .kam_cadence_engine import effective_interval
+from .kam_cadence_engine import CARE_DATE_COLUMNS, effective_interval, month_day_sql
 from .kam_health_engine import HEALTH_BANDS, HEALTH_TRENDS
 from .kam_health_snapshot import RISK_LEVELS
 from .kam_input import (
@@ -784,6 +784,15 @@ class ResPartner(models.Model):
         res = super().init()
         # the daily tier job looks for the partners changed since its last run
         tools.create_index(self.env.cr, "res_partner_kam_write_date_index", self._table, ["write_date"])
+        # the daily customer care reads the birthdays and contract days of its window (kam_cadence_engine.py)
+        for column in CARE_DATE_COLUMNS:
+            tools.create_index(
+                self.env.cr,
+                f"res_partner_{column}_day_index",
+                self._table,
+                [f"({month_day_sql(column).code})"],  # (an expression index: in parentheses)
+                where=f"{column} IS NOT NULL",
+            )
         return res
 
     def _track_prepare(self, fields_iter):

@@ -8,7 +8,9 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
+from ..models.kam_cadence_engine import CARE_DATE_COLUMNS, month_day_sql
 from ..models.kam_care_date import gregorian_occurrences, lunar_occurrences
 from .common import KamCommon
 
@@ -320,6 +322,25 @@ class TestCadenceCare(CadenceCommon):
         with freeze_time(date(2025, 4, 12)):
             birthday.with_user(self.kam_user).action_feedback("Flowers")
         self.assertEqual(self._care(date(2025, 4, 13)), activities, "done: not raised again")
+
+    def test_care_dates_read_by_their_index(self):
+        """The care query's month-and-day expression is the one of the
+        partial indexes: a daily run reads the few birthdays and contract
+        days of its window by index, not every key account and contact."""
+        for column in CARE_DATE_COLUMNS:
+            index = f"res_partner_{column}_day_index"
+            self.env.cr.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
+            self.assertIn(f"WHERE ({column} IS NOT NULL)", self.env.cr.fetchone()[0])
+            self.env.cr.execute("SET LOCAL enable_seqscan = off")
+            self.env.cr.execute(
+                SQL(
+                    "EXPLAIN SELECT p.id FROM res_partner p WHERE %s = 1225 AND p.%s IS NOT NULL",
+                    month_day_sql(f"p.{column}"),
+                    SQL.identifier(column),
+                )
+            )
+            self.assertIn(index, "\n".join(row[0] for row in self.env.cr.fetchall()))
+            self.env.cr.execute("SET LOCAL enable_seqscan = on")
 
     def test_care_other_company_days_before(self):
         """Each account's company sets its own days ahead."""
