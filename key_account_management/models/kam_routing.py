@@ -75,6 +75,25 @@ class KamRoute(models.Model):
         return res
 
     @api.model
+    def _kam_adopt_routes(self, routes):
+        """``routes``: {xml id of this module: key} of routes shipped in a
+        later version. A route a manager gave that key by hand before is
+        kept and takes the xml id: the update then creates no second route
+        of the key (refused: one route per key) and keeps the manager's
+        duty (the routes are ``noupdate``). Called by data/kam_route_data.xml
+        before its records."""
+        Route = self.sudo().with_context(active_test=False)
+        data = []
+        for name, key in routes.items():
+            xmlid = f"key_account_management.{name}"
+            if self.env.ref(xmlid, raise_if_not_found=False):
+                continue
+            route = Route.search([("key", "=", key)], limit=1)
+            if route:
+                data.append({"xml_id": xmlid, "record": route, "noupdate": True})
+        self.env["ir.model.data"].sudo()._update_xmlids(data)
+
+    @api.model
     @tools.ormcache()
     def _routed_keys(self):
         """The keys of the active routes (cached: most senders have no route
