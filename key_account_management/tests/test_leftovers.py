@@ -108,3 +108,19 @@ class TestCoverageRoutes(LeftoversCommon):
         # the owner opens the risk of their activity
         signal = self.env["kam.risk.signal"].with_user(self.collector).browse(activity.res_id)
         self.assertIn("Acme Champion", signal.description)
+
+
+@tagged("post_install", "-at_install")
+class TestMeetingsIndex(KamCommon):
+    def test_meetings_read_by_their_end_through_an_index(self):
+        """The contact-traffic job reads the past meetings of a window by their
+        end (kam.traffic.engine ``_event_rows``): an index on it can serve that."""
+        now = fields.Datetime.now()
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute(
+            "EXPLAIN SELECT id FROM calendar_event WHERE active AND stop <= %s AND stop >= %s",
+            [now, now - timedelta(days=365)],
+        )
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.env.cr.execute("RESET enable_seqscan")
+        self.assertIn("calendar_event_kam_stop_index", plan)
