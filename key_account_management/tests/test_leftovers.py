@@ -2,9 +2,12 @@
 from datetime import timedelta
 
 from odoo import Command, fields
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools.convert import convert_file
 
+from ..models.kam_cadence_engine import CARE_TYPE, FOLLOW_UP_TYPE
+from ..models.kam_duty_engine import DUTY_TYPE
 from .common import KamCommon
 from .test_routing import RoutingMixin
 
@@ -108,6 +111,96 @@ class TestCoverageRoutes(LeftoversCommon):
         # the owner opens the risk of their activity
         signal = self.env["kam.risk.signal"].with_user(self.collector).browse(activity.res_id)
         self.assertIn("Acme Champion", signal.description)
+
+
+@tagged("post_install", "-at_install")
+class TestAwayHandsOver(LeftoversCommon):
+    """Marked away, a user's open activities of the jobs go to whoever the
+    routing chooses now; nothing comes back with them."""
+
+    def test_manager_marks_away(self):
+        resp = self._own(self.followup, self.collector, backup=self.backup)
+        info = self._own(self.information, self.collector, backup=self.analyst)
+        risk = self._key_people_activity()
+        self.assertEqual(risk.user_id, self.collector)
+        cadence = self._raise("cadence", self.collector, FOLLOW_UP_TYPE)  # no route: the manager
+        reminder = self._raise(f"duty:{info.id}:{self.today}", self.collector, DUTY_TYPE)  # the duty's backup
+        done = self._raise(f"care:anniversary:{self.today.year}", self.collector, CARE_TYPE)
+        done.action_feedback(feedback="Sent flowers")
+        done = self.env["mail.activity"].with_context(active_test=False).browse(done.id)
+        self.assertFalse(done.active, "the care type keeps done activities")
+        own = self.account.activity_schedule("mail.mail_activity_data_todo", user_id=self.collector.id, summary="Own")
+        self.assertFalse(own.kam_reason)
+
+        # a plain employee cannot mark the collector away (the user form, the responsibility, the method)
+        with self.assertRaises(AccessError):
+            self.collector.with_user(self.employee).write({"kam_away": True})
+        with self.assertRaises(AccessError):
+            self.collector.with_user(self.employee)._kam_set_away(True)
+        with self.assertRaises(AccessError):
+            resp.with_user(self.employee).user_away = True
+        self.assertFalse(self.collector.kam_away)
+        self.assertEqual(risk.user_id, self.collector)
+
+        # the key account manager marks the collector away on the responsibility
+        resp.with_user(self.kam_manager).user_away = True
+        self.env.invalidate_all()
+        self.assertTrue(self.collector.kam_away)
+        self.assertEqual(risk.user_id, self.backup, "the backup of Sales Follow-up")
+        self.assertEqual(cadence.user_id, self.kam_user, "not routed: the key account manager")
+        self.assertEqual(reminder.user_id, self.analyst, "the backup of the reminded duty")
+        self.assertEqual(done.user_id, self.collector, "a done activity stays")
+        self.assertEqual(own.user_id, self.collector, "an activity not raised by the jobs stays")
+        # the backup opens the risk of the activity they got
+        signal = self.env["kam.risk.signal"].with_user(self.backup).browse(risk.res_id)
+        self.assertIn("Acme Champion", signal.description)
+        self.assertIn(risk, self.env["mail.activity"].with_user(self.backup).search([("user_id", "=", self.backup.id)]))
+
+        # back: nothing comes back
+        self.collector.with_user(self.collector).write({"kam_away": False})
+        self.env.invalidate_all()
+        self.assertEqual((risk.user_id, cadence.user_id, reminder.user_id), (self.backup, self.kam_user, self.analyst))
+
+    def test_moves_only_when_going_away(self):
+        """Away again while already away moves nothing; nobody usable: it stays."""
+        self._own(self.collections, self.collector, backup=self.backup)
+        self.collector.with_user(self.collector).write({"kam_away": True})
+        later = self._raise("risk:overdue:999999", self.collector)  # given by hand to the away owner
+        self.collector.with_user(self.kam_manager)._kam_set_away(True)
+        self.assertEqual(later.user_id, self.collector, "already away: not moved")
+        # the manager away, their follow-up (not routed: the manager) has nobody else to go to
+        cadence = self._raise("cadence", self.kam_user, FOLLOW_UP_TYPE)
+        self.kam_user.with_user(self.kam_user).write({"kam_away": True})
+        self.assertEqual(cadence.user_id, self.kam_user)
+
+
+@tagged("post_install", "-at_install", "is_query_count")
+class TestAwayHandsOverInBulk(LeftoversCommon):
+    def test_queries_do_not_grow_with_the_activities(self):
+        Activity = self.env["mail.activity"]
+        duties = [self.collections, self.analysis, self.information]
+        owners = [
+            new_test_user(self.env, f"kam_bulk_owner{n}", groups="key_account_management.group_kam_user")
+            for n in range(3)
+        ]
+        backups = [
+            new_test_user(self.env, f"kam_bulk_backup{n}", groups="key_account_management.group_kam_user")
+            for n in range(3)
+        ]
+        self.account.kam_team_user_ids = [Command.link(user.id) for user in owners + backups]
+        counts = []
+        for owner, backup, duty, many in zip(owners, backups, duties, (2, 2, 12), strict=True):
+            resp = self._own(duty, owner, backup=backup)
+            activities = Activity
+            for day in range(many):
+                activities |= self._raise(f"duty:{resp.id}:{self.today + timedelta(days=day)}", owner, DUTY_TYPE)
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            owner.with_user(self.kam_manager)._kam_set_away(True)
+            counts.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(activities.user_id, backup)
+        # (the first one warms the caches)
+        self.assertEqual(counts[2], counts[1], f"queries for 2 and 12 activities: {counts}")
 
 
 @tagged("post_install", "-at_install")
