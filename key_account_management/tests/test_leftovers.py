@@ -204,6 +204,79 @@ class TestAwayHandsOverInBulk(LeftoversCommon):
 
 
 @tagged("post_install", "-at_install")
+class TestProfitRisksFromViewers(LeftoversCommon):
+    """Profitability risks answered by a viewer, or with a viewer's open
+    activity (before the rule that keeps them to key account users), go to
+    the account's key account manager (the 18.0.1.9.0 migration)."""
+
+    def _signal(self, signal_type, account=None, **vals):
+        return (
+            self.env["kam.risk.signal"]
+            .sudo()
+            .create(
+                dict(
+                    {
+                        "partner_id": (account or self.account).id,
+                        "signal_type": signal_type,
+                        "severity": "high",
+                        "value": -500,
+                        "threshold": 0,
+                    },
+                    **vals,
+                )
+            )
+        )
+
+    def _as_before_the_rule(self, signal, user, state="open"):
+        """``user`` answers ``signal`` and has its activity, as a database of
+        before the rule may have it (the owner check refuses it today)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE kam_risk_signal SET response_user_id = %s, state = %s, action_plan = 'Raise prices' WHERE id = %s",
+            [user.id, state, signal.id],
+        )
+        self.env.invalidate_all()
+        return self.env["kam.activity"]._raise_once(
+            [(signal.id, f"risk:{signal.signal_type}:{signal.id}", user.id, "High risk: Unprofitable (-500)")],
+            res_model="kam.risk.signal",
+            bulk=True,
+        )
+
+    def test_moved_to_the_manager(self):
+        viewer = new_test_user(self.env, "kam_profit_viewer", groups="key_account_management.group_kam_viewer")
+        self.account.kam_team_user_ids = [Command.link(viewer.id)]
+        unprofitable = self._signal("unprofitable")
+        creep = self._signal("discount_creep", account=self.other_account)
+        overdue = self._signal("overdue")
+        activity = self._as_before_the_rule(unprofitable, viewer, state="responding")
+        creep_activity = self._as_before_the_rule(creep, viewer)
+        overdue_activity = self._as_before_the_rule(overdue, viewer)
+        # the other account's manager is gone: nobody takes its risk
+        self.kam_user2.active = False
+        with self.assertRaises(AccessError):
+            unprofitable.with_user(viewer).read(["response_user_id"])
+
+        result = self.env["kam.risk.signal"]._kam_move_from_viewers()
+        self.env.invalidate_all()
+        self.assertEqual(result, (1, 1, 1, 1))
+        self.assertEqual((unprofitable.response_user_id, unprofitable.state), (self.kam_user, "responding"))
+        self.assertEqual(activity.user_id, self.kam_user)
+        # the manager answers it now: the answer's activity is theirs
+        answer = self.env["mail.activity"].search([("kam_reason", "=like", f"risk:response:{unprofitable.id}:%")])
+        self.assertEqual(answer.user_id, self.kam_user)
+        self.assertEqual(unprofitable.with_user(self.kam_user).response_user_id, self.kam_user)
+        # without a manager who can take it: no owner, open again, the viewer's activity removed
+        self.assertEqual((creep.response_user_id, creep.state), (self.env["res.users"], "open"))
+        self.assertFalse(creep_activity.exists())
+        # the viewer keeps what viewers read (an overdue risk), nothing of the profitability risks
+        self.assertEqual((overdue.response_user_id, overdue_activity.user_id), (viewer, viewer))
+        mine = self.env["mail.activity"].with_user(viewer).search([("user_id", "=", viewer.id)])
+        self.assertEqual(mine, overdue_activity)
+        # run again: nothing left to move
+        self.assertEqual(self.env["kam.risk.signal"]._kam_move_from_viewers(), (0, 0, 0, 0))
+
+
+@tagged("post_install", "-at_install")
 class TestMeetingsIndex(KamCommon):
     def test_meetings_read_by_their_end_through_an_index(self):
         """The contact-traffic job reads the past meetings of a window by their
