@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -482,3 +483,100 @@ class KamRiskSignal(models.Model):
         for signal in self:
             end = signal.resolved_on or today
             signal.duration_days = (end - signal.first_seen).days if signal.first_seen else 0
+
+    # ------------------------------------------------------------------
+    # Maintenance
+    # ------------------------------------------------------------------
+    @api.model
+    def _kam_move_from_viewers(self):
+        """The profitability risks (kam.routing ``USER_ONLY_KEYS``: only key
+        account users read them, rule ``kam_risk_signal_rule_profit``) that a
+        user without the key account user group still answers or has an open
+        activity on (given before that rule, e.g. to a viewer) go to the
+        account's key account manager: its response owner and its open
+        activities. When the manager cannot take them (archived, away, not
+        a key account user, not in the risk's company), the response owner
+        is cleared (a risk being responded to is open again: nobody answers
+        it) and the activity removed: its summary tells the figures of the
+        risk. Called by the 18.0.1.9.0 migration.
+
+        :return: (risks given to their manager, risks left without owner,
+            activities moved, activities removed)
+        """
+        from .kam_routing import USER_GROUP, USER_ONLY_KEYS  # noqa: PLC0415 (it imports this module)
+
+        Signal = self.sudo()
+        Activity = self.env["mail.activity"].sudo()
+        Signal.flush_model(["signal_type", "response_user_id", "partner_id", "company_id", "state"])
+        Activity.flush_model(["res_model", "res_id", "user_id", "active", "date_done"])
+        Routing = self.env["kam.routing"]
+        group = self.env["ir.model.data"]._xmlid_to_res_id(USER_GROUP)
+        # the account's manager, when it may take the risk: usable (kam.routing), a key account user,
+        # in the risk's company
+        manager_sql = SQL(
+            """CASE WHEN %(usable)s
+                     AND EXISTS (SELECT 1 FROM res_groups_users_rel g WHERE g.uid = m.id AND g.gid = %(group)s)
+                     AND (s.company_id IS NULL OR EXISTS (SELECT 1 FROM res_company_users_rel c
+                                                           WHERE c.user_id = m.id AND c.cid = s.company_id))
+                    THEN m.id END""",
+            usable=Routing._usable_user_sql("m", "p"),
+            group=group,
+        )
+        # ``who``: the response owner, or the user of the activity
+        not_user_sql = SQL(
+            "NOT EXISTS (SELECT 1 FROM res_groups_users_rel g WHERE g.uid = who.id AND g.gid = %s)", group
+        )
+        self.env.cr.execute(
+            SQL(
+                """SELECT s.id, %(manager)s
+                     FROM kam_risk_signal s
+                     JOIN res_partner p ON p.id = s.partner_id
+                     JOIN res_users who ON who.id = s.response_user_id
+                LEFT JOIN res_users m ON m.id = p.kam_manager_id
+                    WHERE s.signal_type IN %(keys)s AND %(not_user)s
+                 ORDER BY s.id""",
+                manager=manager_sql,
+                keys=USER_ONLY_KEYS,
+                not_user=not_user_sql,
+            )
+        )
+        owners = defaultdict(list)
+        for signal_id, manager_id in self.env.cr.fetchall():
+            owners[manager_id].append(signal_id)
+        for manager_id, ids in owners.items():
+            signals = Signal.browse(ids)
+            if manager_id:
+                # (the write drops the former owner's answer activity and raises the manager's)
+                signals.write({"response_user_id": manager_id})
+            else:
+                signals.filtered(lambda s: s.state == "responding").write({"state": "open"})
+                signals.write({"response_user_id": False})
+        # the other open activities of such users on these risks (the risk activities of the jobs...)
+        self.env.cr.execute(
+            SQL(
+                """SELECT a.id, %(manager)s
+                     FROM mail_activity a
+                     JOIN kam_risk_signal s ON s.id = a.res_id
+                     JOIN res_partner p ON p.id = s.partner_id
+                     JOIN res_users who ON who.id = a.user_id
+                LEFT JOIN res_users m ON m.id = p.kam_manager_id
+                    WHERE a.res_model = %(model)s AND a.active AND a.date_done IS NULL
+                      AND s.signal_type IN %(keys)s AND %(not_user)s
+                 ORDER BY a.id""",
+                manager=manager_sql,
+                model=self._name,
+                keys=USER_ONLY_KEYS,
+                not_user=not_user_sql,
+            )
+        )
+        activities = defaultdict(list)
+        for activity_id, manager_id in self.env.cr.fetchall():
+            activities[manager_id].append(activity_id)
+        removed = Activity.browse(activities.pop(None, []))
+        removed.unlink()
+        moved = 0
+        for manager_id, ids in activities.items():
+            Activity.browse(ids).with_context(mail_activity_quick_update=True).write({"user_id": manager_id})
+            moved += len(ids)
+        given = sum(len(ids) for manager_id, ids in owners.items() if manager_id)
+        return given, len(owners.get(None, [])), moved, len(removed)

@@ -9,8 +9,12 @@ Information Upkeep...). :meth:`KamRouting._route` answers, for many
 it: the user of the account's confirmed responsibility for that duty
 (responsible, else accountable), the backup when that user left (archived)
 or is away (``res.users.kam_away``), else the fallback the sender gives (the
-key account manager, as before routing). Never an archived user.
+key account manager, as before routing). Never an archived user. A user
+marked away hands over their open activities of the jobs the same way
+(:meth:`KamRouting._reroute_away_activities`).
 """
+
+from collections import defaultdict
 
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
@@ -73,6 +77,25 @@ class KamRoute(models.Model):
         res = super().unlink()
         self.env.registry.clear_cache()
         return res
+
+    @api.model
+    def _kam_adopt_routes(self, routes):
+        """``routes``: {xml id of this module: key} of routes shipped in a
+        later version. A route a manager gave that key by hand before is
+        kept and takes the xml id: the update then creates no second route
+        of the key (refused: one route per key) and keeps the manager's
+        duty (the routes are ``noupdate``). Called by data/kam_route_data.xml
+        before its records."""
+        Route = self.sudo().with_context(active_test=False)
+        data = []
+        for name, key in routes.items():
+            xmlid = f"key_account_management.{name}"
+            if self.env.ref(xmlid, raise_if_not_found=False):
+                continue
+            route = Route.search([("key", "=", key)], limit=1)
+            if route:
+                data.append({"xml_id": xmlid, "record": route, "noupdate": True})
+        self.env["ir.model.data"].sudo()._update_xmlids(data)
 
     @api.model
     @tools.ormcache()
@@ -179,3 +202,109 @@ class KamRouting(models.AbstractModel):
         fallback: its key account manager)."""
         fallback = partner.kam_manager_id if fallback is None else fallback
         return self.env["res.users"].browse(self._route([(partner.id, key, fallback.id)])[0] or ())
+
+    @api.model
+    def _routing_key_of(self, reason):
+        """``(key, responsibility id)`` of an activity's ``kam_reason`` (see
+        kam.activity): the key the sender routed it by (``risk:<type>:<id>``
+        and its ``:critical``: the signal type; ``cadence``, ``review``,
+        ``reorder:...``), or for a duty reminder ``duty:<id>:<due>`` its
+        responsibility; ``(None, None)`` for what is not routed (care
+        reminders, duty escalations: the key account manager)."""
+        parts = reason.split(":")
+        head = parts[0]
+        if head == "risk" and len(parts) >= 3:
+            return parts[1], None
+        if head in ("cadence", "review", "reorder"):
+            return head, None
+        if head == "duty" and len(parts) == 3 and parts[1].isdigit():
+            return None, int(parts[1])
+        return None, None
+
+    @api.model
+    def _reroute_away_activities(self, users):
+        """The open activities the jobs raised (``kam_reason``) for ``users``,
+        just marked away, go to whoever the routing chooses now for the same
+        account and key: the owner of the duty the key is routed to or its
+        backup (``_route``), for a duty reminder the responsibility's owner
+        or backup (as kam.duty.engine), else the account's key account
+        manager; an activity nobody usable can take stays where it is. The
+        answer to a risk (``risk:response:...``) stays with its response
+        owner, whom the users change on the risk. In a fixed number of
+        queries for all the activities, plus one write per new assignee."""
+        Activity = self.env["mail.activity"].sudo()
+        Activity.flush_model(["res_model", "res_id", "user_id", "kam_reason", "kam_account_id", "active", "date_done"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT id, res_model, res_id, COALESCE(kam_account_id, res_id), user_id, kam_reason
+                     FROM mail_activity
+                    WHERE user_id = ANY(%s) AND active AND date_done IS NULL AND kam_reason IS NOT NULL
+                      AND kam_reason NOT LIKE %s
+                 ORDER BY id""",
+                users.ids,
+                "risk:response:%",
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return Activity
+        # the account of each activity: the partner it is on, else the account of its addon record
+        by_model = defaultdict(set)
+        for __, res_model, res_id, __, __, __ in rows:
+            if res_model != "res.partner":
+                by_model[res_model].add(res_id)
+        Mixin = self.pool["kam.account.mixin"]
+        accounts = {}
+        for res_model, res_ids in by_model.items():
+            if res_model in self.env and issubclass(self.pool[res_model], Mixin):
+                columns = self.env["kam.job"]._read_columns(self.env[res_model], res_ids, ["partner_id"])
+                accounts.update(((res_model, rid), values["partner_id"]) for rid, values in columns.items())
+        requests = []
+        for aid, res_model, res_id, on_partner, user_id, reason in rows:
+            account = on_partner if res_model == "res.partner" else accounts.get((res_model, res_id))
+            if account:
+                requests.append((aid, user_id, account, *self._routing_key_of(reason)))
+        if not requests:
+            return Activity
+        # the fallback of each: the duty reminder's owner or backup, else the key account manager
+        self.env["res.partner"].flush_model(["kam_manager_id"])
+        self.env["kam.responsibility"].flush_model(["partner_id", "user_id", "backup_user_id", "state", "active"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT req.n,
+                       CASE WHEN r.id IS NOT NULL AND %(user_ok)s THEN u.id
+                            WHEN r.id IS NOT NULL AND %(backup_ok)s THEN b.id
+                            WHEN %(manager_ok)s THEN m.id END
+                  FROM unnest(%(pids)s::int4[], %(keys)s::varchar[], %(rids)s::int4[])
+                       WITH ORDINALITY AS req(pid, key, rid, n)
+                  JOIN res_partner p ON p.id = req.pid
+             LEFT JOIN kam_responsibility r ON r.id = req.rid AND r.partner_id = p.id
+                   AND r.active AND r.state = 'confirmed'
+             LEFT JOIN res_users u ON u.id = r.user_id
+             LEFT JOIN res_users b ON b.id = r.backup_user_id
+             LEFT JOIN res_users m ON m.id = p.kam_manager_id
+                """,
+                pids=[req[2] for req in requests],
+                keys=[req[3] for req in requests],
+                rids=[req[4] for req in requests],
+                user_ok=SQL("(%s AND %s)", self._usable_user_sql("u", "p"), self._reads_key_sql("u")),
+                backup_ok=SQL("(%s AND %s)", self._usable_user_sql("b", "p"), self._reads_key_sql("b")),
+                manager_ok=SQL("(%s AND %s)", self._usable_user_sql("m", "p"), self._reads_key_sql("m")),
+            )
+        )
+        fallbacks = dict(self.env.cr.fetchall())
+        targets = self._route(
+            (account, key, fallbacks.get(n)) for n, (__, __, account, key, __) in enumerate(requests, start=1)
+        )
+        moves = defaultdict(list)
+        for (aid, user_id, __, __, __), target in zip(requests, targets, strict=True):
+            if target and target != user_id:
+                moves[target].append(aid)
+        moved = Activity.browse()
+        for target, ids in moves.items():
+            # no e-mail per activity (the jobs raise theirs without one): they are in the activity menu
+            activities = Activity.browse(ids).with_context(mail_activity_quick_update=True)
+            activities.write({"user_id": target})
+            moved |= activities
+        return moved

@@ -27,7 +27,7 @@ marks an activity done: their flow cannot fail because of it.
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from .kam_job import CHANGE_MARGIN, key_account_sql
@@ -42,6 +42,13 @@ WATERMARK_KEY = "key_account_management.traffic_message_watermark"
 class KamTrafficEngine(models.AbstractModel):
     _name = "kam.traffic.engine"
     _description = "Key account contact from e-mails, activities and meetings"
+
+    def init(self):
+        res = super().init()
+        # the meetings of the trailing window (and those ended since the last run) are read by
+        # their end (_event_rows): Odoo indexes no column of the events' times
+        tools.create_index(self.env.cr, "calendar_event_kam_stop_index", "calendar_event", ["stop"])
+        return res
 
     @api.model
     def _cron_kam_contact_traffic(self, batch_size=None):

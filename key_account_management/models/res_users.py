@@ -14,7 +14,9 @@ class ResUsers(models.Model):
     kam_away = fields.Boolean(
         "Away (Key Accounts)",
         help="While set, the key-account warnings and tasks of the duties this user owns go to the backup "
-        "of each duty. Set by the user in their preferences, or by a key account manager.",
+        "of each duty. When it is set, the open key-account activities this user already has are handed over the "
+        "same way (they do not come back with the user). Set by the user in their preferences, or by a key account "
+        "manager.",
     )
     kam_digest_opt_out = fields.Boolean(
         "No Weekly Key Account Digest",
@@ -37,6 +39,15 @@ class ResUsers(models.Model):
     def SELF_WRITEABLE_FIELDS(self):
         return super().SELF_WRITEABLE_FIELDS + ["kam_away", "kam_digest_opt_out"]
 
+    def write(self, vals):
+        # marked away (in their preferences, by a key account manager, on the user's form): their open
+        # activities of the jobs go to whoever the routing chooses now; coming back moves nothing back
+        going_away = self.sudo().filtered(lambda user: not user.kam_away) if vals.get("kam_away") else None
+        res = super().write(vals)
+        if going_away:
+            self.env["kam.routing"].sudo()._reroute_away_activities(going_away)
+        return res
+
     def _kam_reader_env(self, env=None):
         """``env`` (default: this record's) in the language and time zone of
         this user: where the texts the addon writes for them are rendered
@@ -49,7 +60,8 @@ class ResUsers(models.Model):
 
     def _kam_set_away(self, away):
         """Mark these users away (or back): themselves, or a key account
-        manager for anyone."""
+        manager for anyone. Away, their open activities of the jobs go to
+        the backups (see ``write``)."""
         others = self - self.env.user
         if others:
             if not self.env.user.has_group("key_account_management.group_kam_manager"):

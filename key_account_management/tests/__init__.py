@@ -14,6 +14,7 @@ from . import (
     test_health,
     test_import_export,
     test_interaction,
+    test_leftovers,
     test_pipeline,
     test_places,
     test_plan,

@@ -145,7 +145,7 @@ class TestRelationshipCoverage(KamCommon):
         self._health(self.account)
         signal = self._signal(self.account, "key_people_unreached")
         self.assertEqual(signal.severity, "high")
-        # a high risk: an activity for the key account manager (no route for this signal type)
+        # a high risk: an activity for the key account manager (nobody owns Sales Follow-up, its route's duty)
         activity = self.env["mail.activity"].search([("kam_reason", "=", f"risk:key_people_unreached:{signal.id}")])
         self.assertEqual(activity.user_id, self.kam_user)
         self.assertEqual((activity.res_model, activity.res_id), ("kam.risk.signal", signal.id))
