@@ -51,13 +51,31 @@ env.cr.execute(
     " WHERE id = %s",
     [env.ref("{MODULE}.mail_template_kam_digest").id],
 )
+# a profitability risk answered by a viewer (before the rule of 18.0.1.9.0 kept them to key account
+# users): the 18.0.1.10.0 migration gives it to the account's key account manager
+viewer = env["res.users"].create({{
+    "name": "Upgrade Viewer", "login": "upgrade_viewer",
+    "groups_id": [(6, 0, [env.ref("base.group_user").id, env.ref("{MODULE}.group_kam_viewer").id])],
+}})
+profit_signal = env["kam.risk.signal"].sudo().create({{
+    "partner_id": account.id, "signal_type": "unprofitable", "severity": "high", "value": -5, "threshold": 0,
+}})
+env.flush_all()
+env.cr.execute(
+    "UPDATE kam_risk_signal SET response_user_id = %s, state = 'responding', action_plan = 'Raise prices'"
+    " WHERE id = %s",
+    [viewer.id, profit_signal.id],
+)
 env.cr.execute("UPDATE ir_module_module SET latest_version = '18.0.1.3.0' WHERE name = %s", ["{MODULE}"])
 # 18.0.1.3.0 ran each job on a scheduled action of its own
 for cron in env["ir.cron"].with_context(active_test=False).search([]):
     if cron.get_external_id()[cron.id].startswith("{MODULE}.ir_cron_kam_"):
         cron.active = True
 env.cr.commit()
-emit({{"partner_id": account.id, "shared_id": shared.id, "signal_id": signal.id}})
+emit({{
+    "partner_id": account.id, "shared_id": shared.id, "signal_id": signal.id, "profit_signal_id": profit_signal.id,
+    "viewer_id": viewer.id,
+}})
 """
 
 READ_STATE = f"""
@@ -86,6 +104,7 @@ emit({{
     "main_company_id": env.ref("base.main_company").id,
     "digest_body": env.ref("{MODULE}.mail_template_kam_digest").with_context(lang="en_US").body_html,
     "signal_description": env["kam.risk.signal"].sudo().browse(int(SIGNAL_ID)).with_context(lang="en_US").description,
+    "profit_owner_id": env["kam.risk.signal"].sudo().browse(int(PROFIT_SIGNAL_ID)).response_user_id.id,
 }})
 """
 
@@ -97,7 +116,7 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     created = odoo_shell(db, CREATE_DATA, log_name=log)
     read_state = (
         f"PARTNER_ID = {created['partner_id']}\nSHARED_ID = {created['shared_id']}\n"
-        f"SIGNAL_ID = {created['signal_id']}\n{READ_STATE}"
+        f"SIGNAL_ID = {created['signal_id']}\nPROFIT_SIGNAL_ID = {created['profit_signal_id']}\n{READ_STATE}"
     )
     before = odoo_shell(db, read_state, log_name=log)
     assert before["is_key_account"] and before["tier_xmlid"] == f"{MODULE}.kam_tier_key"
@@ -107,6 +126,7 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     assert not before["shared_company_id"]
     assert not before["signal_description"], "the old description column is not read by the new code"
     assert before["digest_body"] == "<p>Old digest</p>"
+    assert before["profit_owner_id"] == created["viewer_id"]
 
     update = run_odoo(["-d", db, "-u", MODULE, "--stop-after-init", "--no-http"], log_name=log, timeout=600)
     assert update.returncode == 0, f"-u {MODULE} exited with {update.returncode}:\n{update.stderr[-4000:]}"
@@ -131,6 +151,8 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
         assert f"digest['{section}']" in after["digest_body"], f"the digest has no section {section}"
     # the description stored as text before 18.0.1.8.0 is kept
     assert after["signal_description"] == "3 open complaint(s) (threshold 2)."
+    # the profitability risk a viewer answered is now the account's manager's (18.0.1.10.0)
+    assert after["profit_owner_id"] == after["manager_id"]
     # record rules are noupdate: the migration writes the rule that changed, as the XML has it
     xml = ElementTree.parse(Path(__file__).parent.parent / MODULE / "security" / "ir_rules.xml")
     record = xml.find(".//record[@id='mail_activity_rule_kam_viewer']/field[@name='domain_force']")

@@ -498,7 +498,7 @@ class KamRiskSignal(models.Model):
         a key account user, not in the risk's company), the response owner
         is cleared (a risk being responded to is open again: nobody answers
         it) and the activity removed: its summary tells the figures of the
-        risk. Called by the 18.0.1.9.0 migration.
+        risk. Called by the 18.0.1.10.0 migration.
 
         :return: (risks given to their manager, risks left without owner,
             activities moved, activities removed)

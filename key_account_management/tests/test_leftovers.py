@@ -207,7 +207,7 @@ class TestAwayHandsOverInBulk(LeftoversCommon):
 class TestProfitRisksFromViewers(LeftoversCommon):
     """Profitability risks answered by a viewer, or with a viewer's open
     activity (before the rule that keeps them to key account users), go to
-    the account's key account manager (the 18.0.1.9.0 migration)."""
+    the account's key account manager (the 18.0.1.10.0 migration)."""
 
     def _signal(self, signal_type, account=None, **vals):
         return (

@@ -6,11 +6,6 @@ coverage, least profitable accounts). Its mail template is ``noupdate`` data:
 an update keeps the body a database has. The body shipped with the module is
 loaded again, with its translations, unless a user edited the template (then
 it is kept, and a warning says how to get the new one: *Reset Template*).
-
-Profitability risks are read by key account users only: those answered by,
-or with an open activity of, a user without that group (a viewer, before the
-rule) go to the account's key account manager
-(``kam.risk.signal._kam_move_from_viewers``).
 """
 
 import logging
@@ -29,29 +24,6 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
-    _reload_digest(env)
-    _move_profit_risks_from_viewers(env)
-
-
-def _move_profit_risks_from_viewers(env):
-    """Profitability risks are for key account users only (rule
-    ``kam_risk_signal_rule_profit``): those a viewer answered or had an open
-    activity on go to the account's key account manager."""
-    given, cleared, moved, removed = env["kam.risk.signal"]._kam_move_from_viewers()
-    if given or cleared or moved or removed:
-        _logger.info(
-            "%s: profitability risks of users without the key account user group: %s given to the account's "
-            "manager, %s left without response owner; their activities: %s moved to the manager, %s removed",
-            MODULE,
-            given,
-            cleared,
-            moved,
-            removed,
-        )
-
-
-def _reload_digest(env):
-    cr = env.cr
     template = env.ref(DIGEST, raise_if_not_found=False)
     if not template:
         return
