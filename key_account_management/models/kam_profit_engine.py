@@ -451,14 +451,16 @@ class KamProfitEngine(models.AbstractModel):
     @api.model
     def _profit_figures(self, partner_ids, company_id):
         """{account id: stored profitability of the account in ``company_id``}
-        (the accounts with a row), one query."""
+        (the accounts with a row), one query; ``discount_quarters`` only for
+        an account with discount creep (else empty)."""
         if not partner_ids:
             return {}
         self.env["kam.profit"].flush_model()
         self.env.cr.execute(
             SQL(
+                # (the quarters only where they tell a creep: not a JSON value to decode per account)
                 """SELECT partner_id, revenue, revenue_known_cost, profit, profit_percent,
-                          discount_creep, creep_quarters, discount_quarters
+                          discount_creep, creep_quarters, CASE WHEN discount_creep THEN discount_quarters END
                      FROM kam_profit WHERE partner_id = ANY(%s) AND company_id = %s""",
                 list(partner_ids),
                 company_id,
