@@ -2,6 +2,7 @@
 from collections import Counter, defaultdict, namedtuple
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 #: One activity to raise on a key account, unless one for the same reason
@@ -37,6 +38,29 @@ class MailActivity(models.Model):
         help="The key account an activity raised on a partner by the key-account jobs is about: only its "
         "key account manager and team (and whoever it is assigned to) see it.",
     )
+
+    #: set by the jobs only (kam.activity, as superuser): the reason routes the activity (an away user hands
+    #: it over, kam.routing) and the key account says who sees it (record rules)
+    KAM_JOB_FIELDS = ("kam_reason", "kam_account_id")
+
+    def _kam_check_job_fields(self, vals_list):
+        if self.env.su:
+            return
+        given = {fname for vals in vals_list for fname in self.KAM_JOB_FIELDS if fname in vals}
+        given |= {fname for fname in self.KAM_JOB_FIELDS if self.env.context.get(f"default_{fname}")}
+        if given:
+            raise AccessError(
+                self.env._("Only the key-account jobs set the key-account reason and key account of an activity.")
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._kam_check_job_fields(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._kam_check_job_fields([vals])
+        return super().write(vals)
 
     def _action_done(self, feedback=False, attachment_ids=None):
         # Odoo posts the summary and note of a done activity in the chatter of

@@ -14,6 +14,7 @@ marked away hands over their open activities of the jobs the same way
 (:meth:`KamRouting._reroute_away_activities`).
 """
 
+import re
 from collections import defaultdict
 
 from odoo import api, fields, models, tools
@@ -143,9 +144,10 @@ class KamRouting(models.AbstractModel):
     def _reads_key_sql(self, user):
         """SQL condition: the user (``res_users`` as ``user``) may read the
         records of the request's key (``req.key`` of ``_route``): those of
-        USER_ONLY_KEYS are for key account users (and managers) only."""
+        USER_ONLY_KEYS are for key account users (and managers) only; no key
+        (a duty reminder, a care reminder) is for anyone who reads the account."""
         return SQL(
-            """(req.key NOT IN %(keys)s
+            """(req.key IS NULL OR req.key NOT IN %(keys)s
                 OR EXISTS (SELECT 1 FROM res_groups_users_rel kam_user
                             WHERE kam_user.uid = %(u)s.id AND kam_user.gid = %(group)s))""",
             keys=USER_ONLY_KEYS,
@@ -217,7 +219,8 @@ class KamRouting(models.AbstractModel):
             return parts[1], None
         if head in ("cadence", "review", "reorder"):
             return head, None
-        if head == "duty" and len(parts) == 3 and parts[1].isdigit():
+        # (an id: ASCII digits within the database's integers, whatever the reason holds)
+        if head == "duty" and len(parts) == 3 and re.fullmatch(r"[0-9]{1,10}", parts[1]) and int(parts[1]) < 2**31:
             return None, int(parts[1])
         return None, None
 
