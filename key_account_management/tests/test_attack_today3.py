@@ -47,6 +47,11 @@ class TestAwayForgedReasons(LeftoversCommon):
         # the jobs still raise theirs, and the user still marks them done
         job = self._raise("cadence", self.kam_user)
         self.assertEqual(job.kam_account_id, self.account)
+        # nor cleared by its user (without key account, everyone who reads the partner would read it)
+        for vals in ({"kam_account_id": False}, {"kam_reason": False}):
+            with self.assertRaisesMessage(AccessError, "Only the key-account jobs"):
+                job.with_user(self.kam_user).write(vals)
+        self.assertEqual((job.kam_reason, job.kam_account_id), ("cadence", self.account))
         job.with_user(self.kam_user).action_feedback(feedback="Called")
         self.assertFalse(job.exists())
 
@@ -78,3 +83,47 @@ class TestAwayDutyReminderToViewer(LeftoversCommon):
         self.assertEqual(self.env["kam.duty.engine"]._rows(resp.ids)[0]["owner_id"], backup.id, "the duty job")
         self.assertEqual(reminder.user_id, backup)
         self.assertIn(reminder, self.env["mail.activity"].with_user(backup).search([("user_id", "=", backup.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestAwayBadData(LeftoversCommon):
+    def test_activities_nobody_can_route_stay(self):
+        """An archived user marked away by the key account manager: their
+        activities of the jobs on a record deleted behind the ORM's back, on
+        a record of a model without key account, on a model no longer
+        installed, stay with them; no error."""
+        self._own(self.collections, self.collector, backup=self.backup)
+        gone = self.env["res.partner"].create({"name": "Gone"})
+        on_gone = self._raise("cadence", self.collector, account=gone)
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+
+        def job_activity(model, res_id, reason):
+            return Activity.create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id(model),
+                    "res_id": res_id,
+                    "user_id": self.collector.id,
+                    "kam_reason": reason,
+                    "summary": reason,
+                }
+            )
+
+        on_product = job_activity("product.template", self.product.product_tmpl_id.id, "review")
+        on_removed = job_activity("product.template", self.product.product_tmpl_id.id, "cadence")
+        signal = (
+            self.env["kam.risk.signal"]
+            .sudo()
+            .create({"partner_id": self.account.id, "signal_type": "overdue", "severity": "high", "value": 1})
+        )
+        on_signal = job_activity("kam.risk.signal", signal.id, f"risk:overdue:{signal.id}")
+        routed = self._raise("risk:overdue:1", self.collector)  # on the account: to the backup
+        self.env.flush_all()
+        self.env.cr.execute("DELETE FROM res_partner WHERE id = %s", [gone.id])
+        self.env.cr.execute("DELETE FROM kam_risk_signal WHERE id = %s", [signal.id])
+        self.env.cr.execute("UPDATE mail_activity SET res_model = 'kam.model.gone' WHERE id = %s", [on_removed.id])
+        self.env.invalidate_all()
+        self.collector.active = False
+        self.collector.with_user(self.kam_manager)._kam_set_away(True)
+        self.env.invalidate_all()
+        self.assertEqual((on_gone | on_product | on_removed | on_signal).user_id, self.collector)
+        self.assertEqual(routed.user_id, self.backup)
