@@ -121,15 +121,20 @@ class KamRouting(models.AbstractModel):
     def _usable_user_sql(self, user, account):
         """SQL condition: the user (``res_users`` as ``user``) can receive
         what is routed for the account (``res_partner`` as ``account``):
-        active, not away, and reads the account: its manager, in its account
-        team, or a viewer of all key accounts (an activity on a risk signal
-        or a review is for who may read it). Flushes what it reads. The duty
-        reminders (kam.duty.engine) choose their receiver with it too."""
-        self.env["res.users"].flush_model(["active", "kam_away"])
-        self.env["res.partner"].flush_model(["kam_manager_id", "kam_team_user_ids"])
+        active, not away, allowed in the account's company, and reads the
+        account: its manager, in its account team, or a viewer of all key
+        accounts (an activity on a risk signal or a review is for who may
+        read it: its summary names the account and its figures). Flushes
+        what it reads. The duty reminders (kam.duty.engine) choose their
+        receiver with it too."""
+        self.env["res.users"].flush_model(["active", "kam_away", "company_ids"])
+        self.env["res.partner"].flush_model(["kam_manager_id", "kam_team_user_ids", "company_id"])
         u = SQL.identifier(user)
         return SQL(
             """(%(u)s.active AND NOT COALESCE(%(u)s.kam_away, FALSE)
+                AND (%(p)s.company_id IS NULL
+                     OR EXISTS (SELECT 1 FROM res_company_users_rel company
+                                 WHERE company.user_id = %(u)s.id AND company.cid = %(p)s.company_id))
                 AND (%(u)s.id = %(p)s.kam_manager_id
                      OR EXISTS (SELECT 1 FROM kam_partner_team_user_rel team
                                  WHERE team.partner_id = %(p)s.id AND team.user_id = %(u)s.id)

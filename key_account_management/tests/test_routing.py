@@ -97,6 +97,23 @@ class TestRoutingSignals(RoutingMixin, KamHealthCommon):
         self._own(self.collections, outsider)
         self.assertEqual(self._overdue_activity().user_id, self.kam_user)
 
+    def test_owner_outside_the_account_company_gets_nothing(self):
+        """An owner in the account team who is no longer allowed in the
+        account's company cannot read it: the activity (its summary names
+        the account and its figures) goes to the backup, else the manager."""
+        other = self.env["res.company"].create({"name": "Routing Other Company"})
+        self.assertEqual(self.account.company_id, self.env.company)
+        for user in (self.collector, self.backup):
+            user.write({"company_ids": [Command.link(other.id)]})
+        self._own(self.collections, self.collector, backup=self.backup)
+        self.collector.write({"company_id": other.id, "company_ids": [Command.set(other.ids)]})
+        self.assertEqual(self._overdue_activity().user_id, self.backup)
+        # the backup moved too: the manager
+        self._risk_activities().unlink()
+        self.env["kam.risk.signal"].search([("partner_id", "=", self.account.id)]).unlink()
+        self.backup.write({"company_id": other.id, "company_ids": [Command.set(other.ids)]})
+        self.assertEqual(self._overdue_activity().user_id, self.kam_user)
+
     def test_proposed_responsibility_routes_nothing(self):
         self._own(self.collections, self.collector, state="draft")
         self.assertEqual(self._overdue_activity().user_id, self.kam_user)
