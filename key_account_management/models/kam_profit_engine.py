@@ -8,8 +8,11 @@ from odoo.tools import SQL
 
 from .kam_job import CHANGE_MARGIN, FULL_RUN_DAYS, values_sql
 
-#: Accounts computed per statement.
-PROFIT_BATCH_SIZE = 5000
+#: Accounts computed per statement. Each statement reads the orders and the due
+#: invoice lines of the whole window once, whatever its accounts: at 10 % of the
+#: 100,000-account bench (11,400 accounts), 3 statements of 5,000 took 2.41 s,
+#: one of 20,000 1.65 s.
+PROFIT_BATCH_SIZE = 20000
 
 #: Quarters of discount history kept (more when the creep setting asks for more).
 SHOWN_QUARTERS = 6
