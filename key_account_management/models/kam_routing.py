@@ -213,8 +213,8 @@ class KamRouting(models.AbstractModel):
     @api.model
     def _routing_key_of(self, reason):
         """``(key, responsibility id)`` of an activity's ``kam_reason`` (see
-        kam.activity): the key the sender routed it by (``risk:<type>:<id>``
-        and its ``:critical``: the signal type; ``cadence``, ``review``,
+        kam.activity): the key the sender routed it by (``risk:<type>:<id>``:
+        the signal type; ``cadence``, ``review``,
         ``reorder:...``), or for a duty reminder ``duty:<id>:<due>`` its
         responsibility; ``(None, None)`` for what is not routed (care
         reminders, duty escalations: the key account manager)."""
@@ -238,7 +238,10 @@ class KamRouting(models.AbstractModel):
         or backup (as kam.duty.engine), else the account's key account
         manager; an activity nobody usable can take stays where it is. The
         answer to a risk (``risk:response:...``) stays with its response
-        owner, whom the users change on the risk. In a fixed number of
+        owner, whom the users change on the risk; the escalation of a
+        critical risk (``...:critical``) with the sales team's leader it is
+        for (no duty backs a leader up; the duty owner has the risk's own
+        activity). In a fixed number of
         queries for all the activities, plus one write per new assignee."""
         Activity = self.env["mail.activity"].sudo()
         Activity.flush_model(["res_model", "res_id", "user_id", "kam_reason", "kam_account_id", "active", "date_done"])
@@ -247,10 +250,11 @@ class KamRouting(models.AbstractModel):
                 """SELECT id, res_model, res_id, COALESCE(kam_account_id, res_id), user_id, kam_reason
                      FROM mail_activity
                     WHERE user_id = ANY(%s) AND active AND date_done IS NULL AND kam_reason IS NOT NULL
-                      AND kam_reason NOT LIKE %s
+                      AND kam_reason NOT LIKE %s AND kam_reason NOT LIKE %s
                  ORDER BY id""",
                 users.ids,
                 "risk:response:%",
+                "risk:%:critical",
             )
         )
         rows = self.env.cr.fetchall()

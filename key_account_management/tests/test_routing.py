@@ -139,6 +139,23 @@ class TestRoutingSignals(RoutingMixin, KamHealthCommon):
         self._run()
         self.assertEqual(self._risk_activities().user_id, self.collector | self.kam_manager)
 
+    def test_leader_away_keeps_the_critical_escalation(self):
+        """The escalation of a critical risk is for the sales team's leader,
+        whom no duty backs up: marked away, the leader keeps it (it does not
+        go to the duty owner, who already has the risk's own activity)."""
+        leader = self.kam_manager
+        self.env["crm.team"].create(
+            {"name": "Key Accounts East", "user_id": leader.id, "member_ids": [Command.link(self.kam_user.id)]}
+        )
+        self._own(self.collections, self.collector, backup=self.backup)
+        self._invoice(self.account, 1200.0, due_days_ago=70)  # critical by age
+        self._run()
+        escalation = self._risk_activities().filtered(lambda activity: activity.kam_reason.endswith(":critical"))
+        self.assertEqual(escalation.user_id, leader)
+        leader.with_user(leader).write({"kam_away": True})
+        self.assertEqual(escalation.user_id, leader)
+        self.assertEqual(self._risk_activities().mapped("user_id"), self.collector | leader)
+
     def test_complaint_escalation_user_away(self):
         """A new complaint goes to the escalation user of Complaint Escalation; away, to its
         responsible user; that one away too, to the backup."""
