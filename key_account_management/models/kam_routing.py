@@ -28,6 +28,8 @@ from .kam_risk_signal import SIGNAL_TYPES
 #: kam_risk_signal_rule_profit): never routed to a viewer
 USER_ONLY_KEYS = ("unprofitable", "discount_creep")
 USER_GROUP = "key_account_management.group_kam_user"
+#: (model, reason) of the activity of a review's reviewer (kam.review): handed over, the reviewer follows
+REVIEWER_ACTIVITY = ("kam.review", "review")
 
 ROUTE_KEYS = [
     *SIGNAL_TYPES,
@@ -313,10 +315,16 @@ class KamRouting(models.AbstractModel):
         for (aid, user_id, __, __, __), target in zip(requests, targets, strict=True):
             if target and target != user_id:
                 moves[target].append(aid)
+        # (the reviewer activities: their review's reviewer follows)
+        reviews = {aid: res_id for aid, model, res_id, __, __, reason in rows if (model, reason) == REVIEWER_ACTIVITY}
         moved = Activity.browse()
         for target, ids in moves.items():
             # no e-mail per activity (the jobs raise theirs without one): they are in the activity menu
             activities = Activity.browse(ids).with_context(mail_activity_quick_update=True)
             activities.write({"user_id": target})
             moved |= activities
+            # a review's reviewer is who has its activity (tracked in the review's chatter)
+            review_ids = [reviews[aid] for aid in ids if aid in reviews]
+            if review_ids:
+                self.env["kam.review"].sudo().browse(review_ids).exists().write({"user_id": target})
         return moved

@@ -161,6 +161,26 @@ class TestAwayHandsOver(LeftoversCommon):
         self.env.invalidate_all()
         self.assertEqual((risk.user_id, cadence.user_id, reminder.user_id), (self.backup, self.kam_user, self.analyst))
 
+    def test_review_reviewer_follows_the_activity(self):
+        """A review's activity handed over makes its new holder the reviewer
+        (the form names who does the review now)."""
+        self._own(self.information, self.collector, backup=self.analyst)  # reviews are routed to it
+        review = self.env["kam.review"].create(
+            {
+                "partner_id": self.account.id,
+                "date_from": self.today,
+                "date_to": self.today,
+                "user_id": self.collector.id,
+            }
+        )
+        activity = review._reviewer_activities()
+        self.assertEqual(activity.user_id, self.collector)
+        self.collector.with_user(self.collector).write({"kam_away": True})
+        self.env.invalidate_all()
+        self.assertEqual(activity.user_id, self.analyst)
+        self.assertEqual(review.user_id, self.analyst)
+        self.assertEqual(len(review._reviewer_activities()), 1, "no second activity for the new reviewer")
+
     def test_moves_only_when_going_away(self):
         """Away again while already away moves nothing; nobody usable: it stays."""
         self._own(self.collections, self.collector, backup=self.backup)
