@@ -363,17 +363,17 @@ class TestAttackToday(KamCommon):
     # ------------------------------------------------------------------
     # Multi-company
     # ------------------------------------------------------------------
-    def test_user_of_another_company(self):
+    def _company_b_user(self, login, groups):
+        """A user of a new company B only; the account stays in company A."""
         company_b = self.env["res.company"].create({"name": "Company B"})
         self.account.company_id = self.company
-        self.rows.company_id = self.company
-        user_b = new_test_user(
-            self.env,
-            "att_company_b",
-            groups="key_account_management.group_kam_manager",
-            company_id=company_b.id,
-            company_ids=[Command.set(company_b.ids)],
+        return new_test_user(
+            self.env, login, groups=groups, company_id=company_b.id, company_ids=[Command.set(company_b.ids)]
         )
+
+    def test_user_of_another_company(self):
+        self.rows.company_id = self.company
+        user_b = self._company_b_user("att_company_b", "key_account_management.group_kam_manager")
         with self.assertRaises(AccessError):
             self.env["kam.relationship"].with_user(user_b).get_relationship_map(self.account.id)
         self.assertFalse(self.env["kam.relationship"].with_user(user_b).search([("id", "in", self.rows.ids)]))
@@ -387,15 +387,7 @@ class TestAttackToday(KamCommon):
     def test_team_member_of_another_company(self):
         """A key account user of company B only, in the team of company A's
         account: refused the map, the rows and the profitability."""
-        company_b = self.env["res.company"].create({"name": "Company B"})
-        self.account.company_id = self.company
-        user_b = new_test_user(
-            self.env,
-            "att_company_b_user",
-            groups="key_account_management.group_kam_user",
-            company_id=company_b.id,
-            company_ids=[Command.set(company_b.ids)],
-        )
+        user_b = self._company_b_user("att_company_b_user", "key_account_management.group_kam_user")
         self.account.kam_team_user_ids += user_b
         with self.assertRaises(AccessError):
             self.env["kam.relationship"].with_user(user_b).get_relationship_map(self.account.id)
