@@ -72,7 +72,7 @@ class KamCoverageEngine(models.AbstractModel):
         result = Job._run_in_batches(ids, learn_coverage, batch_size=batch_size or COVERAGE_BATCH_SIZE)
         if result.running_elsewhere:
             return result
-        dated = self._date_rows(today)
+        dated = self._date_rows(today, None if changed is None else ids, days_passing=changed is not None)
         self._write_counts(sorted(set(dated) | set(ids)))
         Job._set_last_run(JOB, started, full=changed is None)
         return result
@@ -307,19 +307,51 @@ class KamCoverageEngine(models.AbstractModel):
     # Dating: the flags that move with today, one UPDATE
     # ------------------------------------------------------------------
     @api.model
-    def _date_rows(self, today=None, partner_ids=None):
+    def _date_rows(self, today=None, partner_ids=None, days_passing=False):
         """Strength, silent and not reached of every row (of these accounts)
-        on ``today``, written only where they changed. Returns the accounts
-        whose rows changed."""
+        on ``today``, and the next day on which days passing alone change
+        them (``next_change_date``: a threshold of days after the last touch
+        reached), written only where they changed. Returns the accounts
+        whose rows changed.
+
+        ``days_passing``: also the rows of other accounts whose next change
+        has come (the daily run: the rows of the accounts it learnt again,
+        and those), read by the indexes on ``partner_id`` and
+        ``next_change_date``, then updated by their ids; not every row."""
         today = today or fields.Date.context_today(self)
         self.env["res.company"].flush_model(["kam_coverage_reach_days", "kam_coverage_silent_days"])
         self.env["kam.relationship"].flush_model()
         scope = SQL("TRUE") if partner_ids is None else SQL("r.partner_id = ANY(%s)", list(partner_ids))
+        if days_passing:
+            self.env.cr.execute(
+                SQL("SELECT r.id FROM kam_relationship r WHERE %s OR r.next_change_date <= %s", scope, today)
+            )
+            scope = SQL("r.id = ANY(%s)", [row[0] for row in self.env.cr.fetchall()])
+        last_day = SQL("r.last_date::date")
+        # the day after each threshold of days since the last touch, when still to come
+        thresholds = [
+            SQL("%s", STRONG_DAYS),
+            SQL("%s", MEDIUM_DAYS),
+            SQL("COALESCE(c.kam_coverage_silent_days, 90)"),
+            SQL("COALESCE(c.kam_coverage_reach_days, 60)"),
+        ]
+        next_change = SQL(
+            "LEAST(%s)",
+            SQL(", ").join(
+                SQL(
+                    "CASE WHEN %(day)s + %(days)s + 1 > %(today)s::date THEN %(day)s + %(days)s + 1 END",
+                    day=last_day,
+                    days=days,
+                    today=today,
+                )
+                for days in thresholds
+            ),
+        )
         self.env.cr.execute(
             SQL(
                 """
                 WITH d AS (
-                    SELECT r.id,
+                    SELECT r.id, r.strength AS old_strength, r.silent AS old_silent, r.unreached AS old_unreached,
                            CASE WHEN r.touches >= %(strong_touches)s
                                      AND r.last_date >= %(today)s::date - %(strong_days)s THEN 'strong'
                                 WHEN r.touches >= 1 AND r.last_date >= %(today)s::date - %(medium_days)s THEN 'medium'
@@ -330,30 +362,41 @@ class KamCoverageEngine(models.AbstractModel):
                            (r.user_id IS NULL AND COALESCE(r.is_key_person, FALSE)
                             AND (r.last_date IS NULL
                                  OR r.last_date < %(today)s::date - COALESCE(c.kam_coverage_reach_days, 60)))
-                               AS unreached
+                               AS unreached,
+                           %(next_change)s AS next_change_date
                       FROM kam_relationship r
                  LEFT JOIN res_company c ON c.id = COALESCE(r.company_id, %(company)s)
                      WHERE %(scope)s
                 )
+                -- (a row whose next change day only moved keeps its write date: the health stage reads
+                -- the accounts whose rows were written as changed)
                 UPDATE kam_relationship r
                    SET strength = d.strength, silent = d.silent, unreached = d.unreached,
-                       write_uid = %(uid)s, write_date = %(now)s
+                       next_change_date = d.next_change_date,
+                       write_uid = CASE WHEN %(flags_changed)s THEN %(uid)s ELSE r.write_uid END,
+                       write_date = CASE WHEN %(flags_changed)s THEN %(now)s ELSE r.write_date END
                   FROM d
-                 WHERE d.id = r.id
-                   AND (r.strength, r.silent, r.unreached) IS DISTINCT FROM (d.strength, d.silent, d.unreached)
-             RETURNING r.partner_id
+                 WHERE d.id = r.id AND %(scope)s
+                   AND (r.strength, r.silent, r.unreached, r.next_change_date)
+                       IS DISTINCT FROM (d.strength, d.silent, d.unreached, d.next_change_date)
+             RETURNING r.partner_id, %(flags_changed)s
                 """,
+                flags_changed=SQL(
+                    "(d.old_strength, d.old_silent, d.old_unreached)"
+                    " IS DISTINCT FROM (d.strength, d.silent, d.unreached)"
+                ),
                 strong_touches=STRONG_TOUCHES,
                 strong_days=STRONG_DAYS,
                 medium_days=MEDIUM_DAYS,
                 today=today,
                 company=self.env.company.id,
                 scope=scope,
+                next_change=next_change,
                 uid=self.env.uid,
                 now=fields.Datetime.now(),
             )
         )
-        changed = {row[0] for row in self.env.cr.fetchall()}
+        changed = {row[0] for row in self.env.cr.fetchall() if row[1]}
         self.env["kam.relationship"].invalidate_model()
         return sorted(changed)
 

@@ -231,6 +231,7 @@ class KamProfitEngine(models.AbstractModel):
              LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
                  WHERE so.state = 'sale'
                    AND p.commercial_partner_id = ANY(%(ids)s)
+                   %(orders_of)s
                    AND so.date_order < w.date_to
                    AND so.date_order >= LEAST(w.date_from, w.quarter_from)
                    AND sol.display_type IS NULL
@@ -285,6 +286,7 @@ class KamProfitEngine(models.AbstractModel):
                  WHERE am.move_type = 'out_invoice'
                    AND am.state = 'posted'
                    AND am.commercial_partner_id = ANY(%(ids)s)
+                   %(moves_of)s
                    AND aml.date_maturity >= w.date_from::date
                    AND aml.date_maturity < w.date_to::date
                    %(move_company_filter)s
@@ -298,6 +300,7 @@ class KamProfitEngine(models.AbstractModel):
                  WHERE am.move_type = 'out_refund'
                    AND am.state = 'posted'
                    AND am.commercial_partner_id = ANY(%(ids)s)
+                   %(moves_of)s
                    AND am.invoice_date >= w.date_from::date
                    AND am.invoice_date < w.date_to::date
                    %(move_company_filter)s
@@ -391,6 +394,8 @@ class KamProfitEngine(models.AbstractModel):
             cost=self._line_cost_sql(),
             qty=qty,
             ids=ids,
+            orders_of=Figures._members_filter(ids),
+            moves_of=Figures._members_filter(ids, "am.partner_id"),
             today=today,
             company=self.env.company.id,
             company_filter=Figures._company_filter(),

@@ -84,6 +84,12 @@ class KamRelationship(models.Model):
         help="A decision maker or champion not touched for the company's reach period (or never).",
     )
 
+    next_change_date = fields.Date(
+        readonly=True,
+        index="btree_not_null",
+        help="The next day on which days passing alone change the strength, silence or reach (empty: never).",
+    )
+
     def init(self):
         res = super().init()
         # one contact row (no user) and one row per user of each contact of an account: the stage's

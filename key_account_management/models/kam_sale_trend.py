@@ -327,6 +327,10 @@ class KamSaleTrend(models.Model):
         # scanning the whole table for a batch of a few thousand accounts),
         # then compared with the new rows: only the rows whose values differ
         # are updated, the missing months inserted and the stale ones deleted.
+        # The missing and stale months by a hashed NOT IN (the keys are NOT
+        # NULL): a NOT EXISTS on the other CTE, whose size PostgreSQL does
+        # not know, was planned as a nested loop (19,150 new rows against
+        # 10,111 stored ones: 25 s).
         query = SQL(
             """
             WITH n AS MATERIALIZED (%(new)s),
@@ -353,13 +357,15 @@ class KamSaleTrend(models.Model):
                                             create_uid, create_date, write_uid, write_date)
                 SELECT n.partner_id, n.company_id, n.date, %(new_columns)s, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM n
-                 WHERE NOT EXISTS (SELECT 1 FROM o WHERE %(key)s)
+                 WHERE (n.partner_id, n.company_id, n.date) NOT IN (SELECT o.partner_id, o.company_id, o.date FROM o)
               ORDER BY n.partner_id, n.company_id, n.date
              RETURNING id
             ),
             deleted AS (
                 DELETE FROM kam_sale_trend t
-                 WHERE t.id = ANY(ARRAY(SELECT o.id FROM o WHERE NOT EXISTS (SELECT 1 FROM n WHERE %(key)s)))
+                 WHERE t.id = ANY(ARRAY(SELECT o.id FROM o WHERE (o.partner_id, o.company_id, o.date)
+                                                                  NOT IN (SELECT n.partner_id, n.company_id, n.date
+                                                                            FROM n)))
              RETURNING t.id
             )
             SELECT (SELECT COUNT(*) FROM updated), (SELECT COUNT(*) FROM inserted), (SELECT COUNT(*) FROM deleted)
@@ -394,7 +400,9 @@ class KamSaleTrend(models.Model):
         # today (an account with orders before the measured months shows
         # every month from the first one measured)
         history = Figures._monthly_sales_sql(
-            SQL("AND p.commercial_partner_id = ANY(%s)", partner_ids), None, Figures._day_end(today)
+            SQL("AND p.commercial_partner_id = ANY(%s) %s", partner_ids, Figures._members_filter(partner_ids)),
+            None,
+            Figures._day_end(today),
         )
         prev_month = SQL("COALESCE(t.revenue_prev_month, 0.0)")
         last_year = SQL("COALESCE(t.revenue_last_year, 0.0)")

@@ -297,6 +297,54 @@ class TestRelationshipCoverage(KamCommon):
         changed = self.env["kam.coverage.engine"]._changed_since(self.now - timedelta(minutes=1), self.today)
         self.assertIn(self.account.id, changed)
 
+    def test_days_passing_date_the_rows_their_next_change_reaches(self):
+        """The daily dating (``days_passing``) reads the rows of the accounts
+        learnt again and those whose next change day has come: day after
+        day, the strength fades, a contact goes silent and a decision maker
+        becomes not reached as a dating of every row says, and a row is
+        written (its write date) only the day its flags change."""
+        Engine = self.env["kam.coverage.engine"]
+        self.company.write({"kam_coverage_silent_days": 45, "kam_coverage_reach_days": 20})
+        for days_ago in (12, 8, 4):
+            self._touch(self.account, self.contact | self.boss, days_ago)
+        self._run()
+        contact, boss = self._row(self.contact), self._row(self.boss)
+        self.assertEqual((contact.strength, contact.silent, boss.unreached), ("strong", False, False))
+        self.assertEqual(contact.next_change_date, self.today + timedelta(days=17), "not reached: 20 days after")
+        seen = []
+        for day in range(1, 95):
+            today = self.today + timedelta(days=day)
+            self.env.flush_all()
+            self.env.cr.execute("UPDATE kam_relationship SET write_date = %s", [OLD_WRITE])
+            self.env.invalidate_all()
+            changed = Engine._date_rows(today, [], days_passing=True)
+            daily = {row: (row.strength, row.silent, row.unreached, row.next_change_date) for row in self._rows()}
+            self.env.cr.execute("SELECT partner_id FROM kam_relationship WHERE write_date <> %s", [OLD_WRITE])
+            written = {partner_id for (partner_id,) in self.env.cr.fetchall()}
+            self.assertEqual(written, set(changed), f"day {day}: written only where the flags changed")
+            self.assertEqual(Engine._date_rows(today), [], f"day {day}: dating every row changes nothing more")
+            self.assertEqual(
+                {row: (row.strength, row.silent, row.unreached, row.next_change_date) for row in self._rows()}, daily
+            )
+            state = (contact.strength, contact.silent, boss.unreached)
+            if not seen or seen[-1][1] != state:
+                seen.append((day, state))
+        # last touch 4 days ago: medium after 30 days (day 27), not reached after 20 (day 17), silent after
+        # 45 (day 42), weak after 90 (day 87)
+        self.assertEqual(
+            seen,
+            [
+                (1, ("strong", False, False)),
+                (17, ("strong", False, True)),
+                (27, ("medium", False, True)),
+                (42, ("medium", True, True)),
+                (87, ("weak", True, True)),
+            ],
+        )
+
+    def _rows(self):
+        return self.env["kam.relationship"].search([("partner_id", "=", self.account.id)])
+
     def test_stage_query_count(self):
         """A run costs as many queries for 2 key accounts as for 7 (a fixed
         number per batch, none per account)."""

@@ -210,6 +210,52 @@ class TestReorderRadar(KamCommon):
         self.assertEqual(self._rows(product=self.desks).usual_qty, 4.0)
         self.assertEqual(self._rows(product=self.desks).kam_manager_id, self.kam_user2)
 
+    def test_days_passing_date_the_rows_their_next_change_reaches(self):
+        """An incremental dating (``since``) reads only the rows written
+        since, and those whose next change by days passing has come: day
+        after day, a regular row becomes due, then late after its
+        tolerance, as a full dating of every row says, and the other rows
+        are not written."""
+        Engine = self.env["kam.reorder.engine"]
+        # every ~20 days, the last one 5 days ago: expected in 15 days
+        for days_ago in (65, 45, 25, 5):
+            self._order_product(self.account, self.desks, 2, days_ago)
+        self._run()
+        desks = self._rows(product=self.desks)
+        boxes = self._rows(product=self.boxes)
+        self.assertEqual((desks.expected_date, desks.state), (self.today + timedelta(days=15), "regular"))
+        self.assertEqual(boxes.state, "late")
+
+        def stored():
+            self.env.cr.execute("SELECT id, state, tolerance_days, write_date <> %s FROM kam_reorder", [OLD_WRITE])
+            return {row[0]: row[1:] for row in self.env.cr.fetchall()}
+
+        states = []
+        for day in range(1, 25):
+            today = self.today + timedelta(days=day)
+            self.env.flush_all()
+            self.env.cr.execute("UPDATE kam_reorder SET write_date = %s", [OLD_WRITE])
+            before = stored()
+            self.env.invalidate_all()
+            Engine._date_rows(today, since=OLD_WRITE + timedelta(hours=1))
+            incremental = stored()
+            self.assertEqual(
+                {rid for rid, (__, __, written) in incremental.items() if written},
+                {rid for rid, values in incremental.items() if values[:2] != before[rid][:2]},
+                f"day {day}: only the rows whose state changed are written",
+            )
+            self.assertEqual(Engine._date_rows(today), [], f"day {day}: the full dating warns of nothing more")
+            self.assertEqual(
+                {rid: values[:2] for rid, values in stored().items()},
+                {rid: values[:2] for rid, values in incremental.items()},
+                f"day {day}: dating every row changes nothing more",
+            )
+            self.env.invalidate_all()
+            states.append(desks.state)
+        self.assertEqual(boxes.state, "late")
+        # due 7 days before its expected date (day 8), late after 7 days of tolerance (day 23)
+        self.assertEqual(states, ["regular"] * 7 + ["due"] * 15 + ["late"] * 2)
+
     def test_quotation_as_key_account_user(self):
         self.account.property_product_pricelist = self.pricelist_other
         self._run()
