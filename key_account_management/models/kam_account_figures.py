@@ -398,7 +398,11 @@ class KamAccountFigures(models.AbstractModel):
         where it was measured to pay (the profitability, the reorder radar,
         the purchase trend of a day's accounts); a query whose later steps
         follow its estimate of the documents read (the payment figures:
-        nested loops for 11,000 invoices estimated as one) stays without."""
+        nested loops for 11,000 invoices estimated as one) stays without.
+        Orders only: an invoice keeps its commercial entity when its contact
+        moves to another company (``account.move.commercial_partner_id``
+        depends on the invoice's partner only), so the partners of an
+        account today are not those of its invoices."""
         if len(partner_ids) > self.LARGE_REQUEST:
             return SQL("")
         return SQL("AND %s = ANY(%s)", SQL(column), members_sql(partner_ids))

@@ -91,14 +91,12 @@ def members_sql(ids):
     """``ARRAY(...)`` of the partners of the accounts ``ids`` (the accounts
     and their contacts), read by the index on ``commercial_partner_id``.
 
-    A query on the orders or invoices of a few thousand accounts filters
-    them by ``document.partner_id = ANY(members_sql(ids))`` besides the
-    account condition: PostgreSQL then reads them by the documents' partner
-    index. With the account condition alone (on the joined partner, or
-    ``account_move.commercial_partner_id``, not indexed) it read every
-    document of the window (a day's 1,500 accounts of the 100,000-account
-    bench: 254,000 orders and 140,000 receivable lines read to keep 6,000
-    and 2,000)."""
+    A query on the orders of a few thousand accounts filters them by
+    ``so.partner_id = ANY(members_sql(ids))`` besides the account condition
+    (on the joined partner): PostgreSQL then reads them by the orders'
+    partner index. With the account condition alone it read every order of
+    the window (a day's 1,500 accounts of the 100,000-account bench: 254,000
+    orders read to keep 6,000)."""
     return SQL("ARRAY(SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))", list(ids))
 
 
