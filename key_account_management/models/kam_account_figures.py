@@ -399,10 +399,10 @@ class KamAccountFigures(models.AbstractModel):
         the purchase trend of a day's accounts); a query whose later steps
         follow its estimate of the documents read (the payment figures:
         nested loops for 11,000 invoices estimated as one) stays without.
-        Orders only: an invoice keeps its commercial entity when its contact
-        moves to another company (``account.move.commercial_partner_id``
-        depends on the invoice's partner only), so the partners of an
-        account today are not those of its invoices."""
+        Orders only: an invoice counts for its own commercial entity
+        (``account.move.commercial_partner_id``, stored), which is not
+        always the commercial entity of its partner today; the
+        profitability reads those by their own index."""
         if len(partner_ids) > self.LARGE_REQUEST:
             return SQL("")
         return SQL("AND %s = ANY(%s)", SQL(column), members_sql(partner_ids))

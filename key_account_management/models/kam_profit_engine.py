@@ -72,9 +72,9 @@ class KamProfitEngine(models.AbstractModel):
 
     def init(self):
         res = super().init()
-        # the invoices and credit notes of a day's accounts, read by their commercial entity (Odoo
-        # indexes the invoice's partner only, and an invoice keeps its commercial entity when its
-        # contact moves to another company): the profitability read every receivable line of the window
+        # the invoices and credit notes of a day's accounts, read by their own commercial entity, as the
+        # receivables count them (Odoo indexes the invoice's partner only): the profitability read every
+        # receivable line of the window
         tools.create_index(
             self.env.cr,
             "account_move_kam_commercial_partner_index",

@@ -211,6 +211,22 @@ class TestKamProfit(KamProfitCommon):
         # the open invoice is paid today: 500 x 20 days stays
         self.company.kam_profit_financing_rate = 36.5
 
+    def test_invoice_of_a_contact_who_moved(self):
+        """A credit note counts for its own commercial entity
+        (``account.move.commercial_partner_id``, as in the receivables),
+        also when its contact moved to another company and when a day's few
+        accounts are read by the index of their invoices: for one account
+        only, never for both."""
+        refund = self._invoice(self.contact, 80.0, self._days_ago(10), move_type="out_refund")
+        self.contact.parent_id = self.other_account
+        self.env.flush_all()
+        owner = refund.commercial_partner_id
+        self.assertIn(owner, self.account | self.other_account)
+        for account in self.account | self.other_account:
+            self.env["kam.profit.engine"]._compute(account.ids, today=self.today)
+        self.assertAlmostEqual(self._row(owner).refund_amount, 80.0)
+        self.assertFalse(self._row((self.account | self.other_account) - owner).refund_amount)
+
     def test_partial_payment_and_unknown_cost_account(self):
         """A half paid late instalment counts each payment for its own days;
         an account whose costs are unknown gets no unprofitable signal."""
