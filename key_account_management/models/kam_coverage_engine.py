@@ -95,8 +95,10 @@ class KamCoverageEngine(models.AbstractModel):
         settings changed): the account or one of its contacts written (a
         buying role, a contact archived or moved), its interactions written
         (new, done, other participants), its interactions the trailing
-        window moved over since the last run's day. What leaves no trace (an
-        interaction deleted) is caught by the weekly full run."""
+        window moved over since the last run's day. An interaction deleted or
+        moved to another account leaves its former account's write date
+        (``kam.interaction._kam_mark_changed``); what leaves no trace on the
+        account (one of our users archived) is caught by the weekly full run."""
         self.env.flush_all()
         cr = self.env.cr
         since = last_run - CHANGE_MARGIN

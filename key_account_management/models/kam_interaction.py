@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 CHANNELS = [
     ("meeting", "Meeting"),
@@ -268,6 +269,8 @@ class KamInteraction(models.Model):
             self._sync_next_activity()
         if vals.keys() & {"date", "channel", "state", "satisfaction", "resolution_state", "partner_id"}:
             (partners | self.partner_id)._kam_refresh_interaction_figures()
+        if "partner_id" in vals:
+            self._kam_mark_changed(partners - self.partner_id)
         return res
 
     def unlink(self):
@@ -275,7 +278,30 @@ class KamInteraction(models.Model):
         self.next_activity_id.unlink()
         res = super().unlink()
         partners._kam_refresh_interaction_figures()
+        self._kam_mark_changed(partners)
         return res
+
+    @api.model
+    def _kam_mark_changed(self, partners):
+        """Stamp the write date of ``partners``, accounts that lost an
+        interaction (deleted, or moved to another account): the daily stages
+        look for the accounts whose interactions were written since their
+        last run, and a deleted or moved-away interaction is no longer among
+        those of the account. Only the date and author of the last change
+        (one UPDATE, no ORM write: the account's own fields do not change)."""
+        ids = [pid for pid in partners.ids if pid]
+        if not ids:
+            return
+        self.env["res.partner"].flush_model(["write_date", "write_uid"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET write_date = %s, write_uid = %s WHERE id = ANY(%s)",
+                self.env.cr.now(),
+                self.env.uid,
+                ids,
+            )
+        )
+        self.env["res.partner"].browse(ids).invalidate_recordset(["write_date", "write_uid"])
 
     def _sync_next_activity(self):
         """One follow-up activity on the account for the next step, kept in

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import SQL
 
 from ..models.kam_digest import SECTIONS
 from .common import KamCommon
@@ -296,6 +297,49 @@ class TestRelationshipCoverage(KamCommon):
         self.champion.kam_buying_role = "influencer"
         changed = self.env["kam.coverage.engine"]._changed_since(self.now - timedelta(minutes=1), self.today)
         self.assertIn(self.account.id, changed)
+
+    def test_deleted_or_moved_interaction_marks_its_account(self):
+        """An interaction deleted, or moved to another account, leaves its
+        former account a trace: the account's write date. Every daily stage
+        that reads interactions (figures and tiers, profitability,
+        relationship coverage, health) looks at that account on its next
+        incremental run, not a week later."""
+        gone = self._touch(self.account, self.contact, 10)
+        moved = self._touch(self.solo, self.solo_contact, 10)
+        self.env.flush_all()
+        accounts = (self.account.id, self.solo.id, self.other_account.id)
+        # the state after a run of yesterday: nothing written since, health checked again next week
+        self.env.cr.execute("UPDATE kam_interaction SET write_date = %s WHERE partner_id IN %s", [OLD_WRITE, accounts])
+        self.env.cr.execute(
+            "UPDATE res_partner SET write_date = %s, kam_health_check_date = %s WHERE commercial_partner_id IN %s",
+            [OLD_WRITE, self.today + timedelta(days=7), accounts],
+        )
+        for table in ("res_company", "kam_tier", "sale_order", "account_move", "kam_relationship", "kam_profit"):
+            self.env.cr.execute(SQL("UPDATE %s SET write_date = %s", SQL.identifier(table), OLD_WRITE))
+        self.env.invalidate_all()
+        last_run = self.now - timedelta(minutes=30)
+
+        def changed():
+            """The accounts each stage looks at, by stage."""
+            return {
+                "figures_and_tiers": self.env["kam.tier.engine"]._changed_since(last_run),
+                "profitability": self.env["kam.profit.engine"]._changed_since(last_run, self.today),
+                "relationship_coverage": self.env["kam.coverage.engine"]._changed_since(last_run, self.today),
+                "health_and_risk": self.env["kam.health.engine"]._accounts_to_run(last_run),
+            }
+
+        for stage, ids in changed().items():
+            self.assertIsNotNone(ids, stage)
+            self.assertFalse(set(accounts) & set(ids), f"{stage}: nothing changed yet")
+        gone.unlink()
+        moved.write({"partner_id": self.other_account.id, "contact_ids": [Command.set(self.other_contact.ids)]})
+        for stage, ids in changed().items():
+            self.assertIn(self.account.id, ids, f"{stage}: its interaction was deleted")
+            self.assertIn(self.solo.id, ids, f"{stage}: its interaction moved to another account")
+            self.assertIn(self.other_account.id, ids, f"{stage}: an interaction moved in")
+        # the trace is the date (and author) of the last change, nothing else of the account
+        self.assertEqual(self.account.write_uid, self.env.user)
+        self.assertGreater(self.account.write_date, OLD_WRITE)
 
     def test_days_passing_date_the_rows_their_next_change_reaches(self):
         """The daily dating (``days_passing``) reads the rows of the accounts
