@@ -52,8 +52,8 @@ def reset_health(env):
     cr.execute("DELETE FROM mail_activity WHERE kam_reason LIKE 'risk:%%'")
     cr.execute(
         """UPDATE res_partner SET kam_health_score = NULL, kam_health_band = NULL, kam_risk_level = NULL,
-                  kam_health_trend = NULL, kam_health_date = NULL, kam_health_check_date = NULL
-            WHERE kam_health_date IS NOT NULL"""
+                  kam_health_trend = NULL, kam_health_check_date = NULL
+            WHERE kam_health_band IS NOT NULL"""
     )
     # the next run is a first (full) run
     cr.execute("DELETE FROM ir_config_parameter WHERE key LIKE 'key_account_management.last%%run.health'")

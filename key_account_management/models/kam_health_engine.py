@@ -131,7 +131,6 @@ HEALTH_COLUMNS = {
     "kam_health_band": "varchar",
     "kam_risk_level": "varchar",
     "kam_health_trend": "varchar",
-    "kam_health_date": "date",
     "kam_health_check_date": "date",
 }
 #: Partner columns of the relationship coverage (kam.coverage.engine) the coverage rules read.
@@ -244,6 +243,8 @@ class KamHealthEngine(models.AbstractModel):
         result = Job._run_in_batches(sorted(states), process, batch_size=batch_size)
         if not result.running_elsewhere:
             Job._set_last_run("health", started, full=ids is None)
+            # the day every score holds as of (res.partner.kam_health_date)
+            self.env["res.partner"].invalidate_model(["kam_health_date"])
         result.full = ids is None
         return result
 
@@ -1077,12 +1078,9 @@ class KamHealthEngine(models.AbstractModel):
                 "kam_health_band": band,
                 "kam_risk_level": level,
                 "kam_health_trend": trend,
-                "kam_health_date": today,
                 "kam_health_check_date": min(recheck, next_snapshot) if recheck else next_snapshot,
             }
-        self.env["kam.job"]._write_changed(
-            self.env["res.partner"], HEALTH_COLUMNS, states, partner_values, stamps=("kam_health_date",)
-        )
+        self.env["kam.job"]._write_changed(self.env["res.partner"], HEALTH_COLUMNS, states, partner_values)
         if snapshot_vals:
             self.env["kam.job"]._insert_rows(self.env["kam.health.snapshot"], snapshot_vals)
             self.env["res.partner"].invalidate_model(["kam_health_snapshot_ids"])

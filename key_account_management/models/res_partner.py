@@ -495,7 +495,13 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
     )
     kam_health_date = private.Date(
-        "Health Computed On", readonly=True, copy=False, groups="key_account_management.group_kam_viewer"
+        "Health Computed On",
+        compute="_compute_kam_health_date",
+        compute_sudo=True,
+        help="The day of the last run of the daily health job, on the accounts it has scored. Each run "
+        "computes again the accounts whose data changed or that a date moved over; the health of the "
+        "others would come out the same, so every score holds as of that day.",
+        groups="key_account_management.group_kam_viewer",
     )
     kam_health_check_date = fields.Date(
         "Health Checked Again On",
@@ -592,6 +598,16 @@ class ResPartner(models.Model):
         can = self.env.user.has_group("key_account_management.group_kam_manager")
         for partner in self:
             partner.kam_can_manage_tier = can
+
+    @api.depends_context("tz")
+    @api.depends("kam_health_band")
+    def _compute_kam_health_date(self):
+        # (not stamped on each account the job looks at: a daily write of thousands of partner rows,
+        # every one on a weekly full run, for a day the last run gives)
+        last_run = self.env["kam.job"]._run_params("health")[0]
+        day = fields.Date.context_today(self, fields.Datetime.to_datetime(last_run)) if last_run else False
+        for partner in self:
+            partner.kam_health_date = day if partner.kam_health_band else False
 
     @api.depends_context("uid")
     @api.depends("commercial_partner_id.kam_manager_id", "commercial_partner_id.kam_team_user_ids")

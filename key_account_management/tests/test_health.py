@@ -153,8 +153,8 @@ class TestKamRiskSignals(KamHealthCommon):
         before = version()
         self._run()
         self.assertEqual(version(), before, "the same day, nothing changed: the signal row is not written")
-        # the next day it is seen again, nothing else changed: only its last day seen (and the day
-        # of the account's health) moves, the job's one-statement stamp
+        # the next day it is seen again, nothing else changed: only its last day seen moves, the
+        # job's one-statement stamp
         tomorrow = self.today + timedelta(days=1)
         with freeze_time(tomorrow):
             self._run()
@@ -165,7 +165,6 @@ class TestKamRiskSignals(KamHealthCommon):
         self.assertEqual(overdue.first_seen, self.today)
         self.assertEqual(overdue.value, 2734.56)
         self.assertEqual(overdue.description_data["figures"]["amount"], 2734.56)
-        self.assertEqual(self.account.kam_health_date, tomorrow)
         before = version()
         self._invoice(self.account, 100.0, due_days_ago=12)
         with freeze_time(tomorrow):
@@ -546,6 +545,36 @@ class TestKamHealthScore(KamHealthCommon):
         self.assertEqual(self.account.kam_health_date, fields.Date.context_today(self.account))
         self.assertIn("overdue", self._open_signals(self.other_account))
         self.assertTrue(self.other_account.kam_health_snapshot_ids)
+
+    def test_health_date_is_the_day_of_the_last_run(self):
+        """A score holds as of the day of the health job's last run, on every
+        account the job has scored, also the ones a later incremental run
+        did not look at (their data did not change). The job writes no such
+        day on the partners: the next day, an account whose health did not
+        change keeps its partner row as it was."""
+        Job = self.env["kam.job"]
+        self.env["res.partner"]._cron_kam_health(full=True)
+        unscored = self._make_account("Not Scored Yet", manager=self.kam_user)  # (key since the run)
+        self.assertEqual(self.account.kam_health_date, self.today)
+        self.assertFalse(unscored.kam_health_date)
+        # a later run, that did not look at the account: its health holds as of that day
+        Job._set_last_run("health", fields.Datetime.now() + timedelta(days=2))
+        self.env["res.partner"].invalidate_model(["kam_health_date"])
+        self.assertEqual(self.account.kam_health_date, self.today + timedelta(days=2))
+        # (a key account user of another team reads nothing of the account's health)
+        self.assertFalse(self.account.with_user(self.kam_user2).kam_health_date)
+        self.assertEqual(self.account.with_user(self.kam_user).kam_health_date, self.today + timedelta(days=2))
+
+        def version():
+            self.env.flush_all()
+            self.env.cr.execute("SELECT ctid::text FROM res_partner WHERE id = %s", [self.account.id])
+            return self.env.cr.fetchone()[0]
+
+        before, score = version(), self.account.kam_health_score
+        with freeze_time(self.today + timedelta(days=1)):
+            self.env["res.partner"]._cron_kam_health(full=True)
+        self.assertEqual(self.account.kam_health_score, score)
+        self.assertEqual(version(), before, "the next day, the same health: the partner row is not written")
 
 
 @tagged("is_query_count")

@@ -61,7 +61,6 @@ class TestKamXlsxExport(KamCommon):
                 "kam_last_order_date": date(2025, 5, 2),
                 "kam_last_interaction_date": datetime(2025, 5, 3, 8, 30),
                 "kam_health_score": 42,
-                "kam_health_date": date(2025, 5, 5),
                 "kam_health_band": "at_risk",
                 "kam_risk_level": "high",
             }

@@ -167,7 +167,6 @@ class TestKamProfileReport(KamCommon):
                 "kam_health_score": 63,
                 "kam_risk_level": "medium",
                 "kam_health_band": "watch",
-                "kam_health_date": cls.today,
             }
         )
 
