@@ -243,7 +243,7 @@ class KamHealthEngine(models.AbstractModel):
         result = Job._run_in_batches(sorted(states), process, batch_size=batch_size)
         if not result.running_elsewhere:
             Job._set_last_run("health", started, full=ids is None)
-            # the day every score holds as of (res.partner.kam_health_date)
+            # the day the scores hold as of (res.partner.kam_health_date)
             self.env["res.partner"].invalidate_model(["kam_health_date"])
         result.full = ids is None
         return result

@@ -100,7 +100,8 @@ class KamTierEngine(models.AbstractModel):
 
         * the account or its contacts (marked, potential, tier lock, moved);
         * its sale orders (confirmed, cancelled, amounts, dates);
-        * its interactions (the interaction figures);
+        * its interactions (the interaction figures; one deleted or moved to
+          another account stamps its former account's write date);
         * the trailing windows, which move every day: orders and interactions
           whose date a window boundary passed over between the day of the last
           run and today, computed exactly (see :meth:`_moved_windows`).

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+import operator
 import re
 from collections import defaultdict
 from datetime import timedelta
@@ -8,6 +9,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from . import kam_account_privacy as private
@@ -26,8 +28,19 @@ from .kam_input import (
     search_unsearchable,
 )
 from .kam_interaction import CHANNELS
+from .kam_job import KEY_ACCOUNT_DOMAIN
 
 _logger = logging.getLogger(__name__)
+
+#: The comparisons of a date condition, for a field searched in Python.
+SEARCH_COMPARISONS = {
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 # Key-account fields a key account user may edit on the accounts they manage
 # or are in the team of.
@@ -495,12 +508,14 @@ class ResPartner(models.Model):
         groups="key_account_management.group_kam_viewer",
     )
     kam_health_date = private.Date(
-        "Health Computed On",
+        "Health As Of",
         compute="_compute_kam_health_date",
         compute_sudo=True,
-        help="The day of the last run of the daily health job, on the accounts it has scored. Each run "
-        "computes again the accounts whose data changed or that a date moved over; the health of the "
-        "others would come out the same, so every score holds as of that day.",
+        search="_search_kam_health_date",
+        help="The day of the last run of the daily health job, on the key accounts it has scored. Each run "
+        "computes again the accounts whose data changed or that a date moved over, so the others' health "
+        "holds as of that day too; what leaves no trace on the account (an order moved to another "
+        "customer) waits for the weekly run of every account.",
         groups="key_account_management.group_kam_viewer",
     )
     kam_health_check_date = fields.Date(
@@ -599,15 +614,45 @@ class ResPartner(models.Model):
         for partner in self:
             partner.kam_can_manage_tier = can
 
-    @api.depends_context("tz")
-    @api.depends("kam_health_band")
+    def _kam_health_day(self):
+        """The day of the health job's last run, in the user's time zone, or
+        False when it never ran."""
+        last_run = self.env["kam.job"]._run_params("health")[0]
+        return fields.Date.context_today(self, fields.Datetime.to_datetime(last_run)) if last_run else False
+
+    @api.depends_context("tz", "uid")
+    @api.depends("kam_health_band", "kam_is_key_account", "active", "commercial_partner_id")
     def _compute_kam_health_date(self):
         # (not stamped on each account the job looks at: a daily write of thousands of partner rows,
         # every one on a weekly full run, for a day the last run gives)
-        last_run = self.env["kam.job"]._run_params("health")[0]
-        day = fields.Date.context_today(self, fields.Datetime.to_datetime(last_run)) if last_run else False
+        day = self._kam_health_day()
         for partner in self:
-            partner.kam_health_date = day if partner.kam_health_band else False
+            scored = partner.kam_health_band and partner.kam_is_key_account and partner.active
+            partner.kam_health_date = day if scored and partner.commercial_partner_id == partner else False
+
+    def _search_kam_health_date(self, operator, value):
+        """The scored key accounts when the day of the last run satisfies
+        ``operator value``, else none ("is not set": the others, or all when
+        the job never ran)."""
+        scored = [*KEY_ACCOUNT_DOMAIN, ("kam_health_band", "!=", False)]
+        day = self._kam_health_day()
+        if (value is False or value is None) and operator in ("=", "!="):
+            if operator == "!=":
+                return scored if day else [("id", "=", False)]
+            return ["!", *expression.normalize_domain(scored)] if day else []
+        if operator in ("in", "not in") and isinstance(value, (list, tuple, set)):
+            for item in value:
+                check_date_condition(self, "kam_health_date", "=", item)
+            days = {fields.Date.to_date(item) for item in value if item}
+            holds = bool(day) and (day in days) == (operator == "in")
+        elif operator in SEARCH_COMPARISONS and value is not False and value is not None:
+            check_date_condition(self, "kam_health_date", operator, value)
+            holds = bool(day) and SEARCH_COMPARISONS[operator](day, fields.Date.to_date(value))
+        else:
+            raise UserError(
+                self.env._("“%(operator)s %(value)s” is no condition on a date.", operator=operator, value=value)
+            )
+        return scored if holds else [("id", "=", False)]
 
     @api.depends_context("uid")
     @api.depends("commercial_partner_id.kam_manager_id", "commercial_partner_id.kam_team_user_ids")

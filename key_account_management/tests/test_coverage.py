@@ -311,8 +311,9 @@ class TestRelationshipCoverage(KamCommon):
         # the state after a run of yesterday: nothing written since, health checked again next week
         self.env.cr.execute("UPDATE kam_interaction SET write_date = %s WHERE partner_id IN %s", [OLD_WRITE, accounts])
         self.env.cr.execute(
-            "UPDATE res_partner SET write_date = %s, kam_health_check_date = %s WHERE commercial_partner_id IN %s",
-            [OLD_WRITE, self.today + timedelta(days=7), accounts],
+            "UPDATE res_partner SET write_date = %s, write_uid = %s, kam_health_check_date = %s"
+            " WHERE commercial_partner_id IN %s",
+            [OLD_WRITE, self.colleague.id, self.today + timedelta(days=7), accounts],
         )
         for table in ("res_company", "kam_tier", "sale_order", "account_move", "kam_relationship", "kam_profit"):
             self.env.cr.execute(SQL("UPDATE %s SET write_date = %s", SQL.identifier(table), OLD_WRITE))

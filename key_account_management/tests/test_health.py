@@ -564,6 +564,28 @@ class TestKamHealthScore(KamHealthCommon):
         # (a key account user of another team reads nothing of the account's health)
         self.assertFalse(self.account.with_user(self.kam_user2).kam_health_date)
         self.assertEqual(self.account.with_user(self.kam_user).kam_health_date, self.today + timedelta(days=2))
+        # searched as a date (saved filters): the scored key accounts when the day matches
+        Partner = self.env["res.partner"]
+        ids = (self.account | self.other_account | unscored).ids
+
+        def found(*condition):
+            return Partner.search([("id", "in", ids), condition])
+
+        self.assertEqual(
+            found("kam_health_date", "=", self.today + timedelta(days=2)), self.account | self.other_account
+        )
+        self.assertEqual(found("kam_health_date", ">", self.today), self.account | self.other_account)
+        self.assertFalse(found("kam_health_date", "<", self.today))
+        self.assertEqual(found("kam_health_date", "!=", False), self.account | self.other_account)
+        self.assertEqual(found("kam_health_date", "=", False), unscored)
+        with self.assertRaises(ValidationError):
+            found("kam_health_date", ">", "nan")
+        with self.assertRaises(UserError):
+            found("kam_health_date", "ilike", "2025")
+        # an account no longer key keeps its last score, but no day it holds as of
+        self.other_account.kam_is_key_account = False
+        self.assertFalse(self.other_account.kam_health_date)
+        self.other_account.kam_is_key_account = True
 
         def version():
             self.env.flush_all()

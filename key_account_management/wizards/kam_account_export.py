@@ -171,7 +171,7 @@ class KamAccountExport(models.TransientModel):
         the open risk signals (as the user: accounts whose signals the user
         may not read get an empty cell, not a misleading zero)."""
         fnames = [fname for fname, __, __ in EXPORT_COLUMNS if fname != OPEN_SIGNALS]
-        rows = accounts.read([*fnames, "kam_health_band"])
+        rows = accounts.read(fnames)  # (the health band among them: an account scored or not)
         rows.sort(key=lambda row: (-(row["kam_revenue_current"] or 0.0), row["name"] or "", row["id"]))
         team_ids = {uid for row in rows for uid in row["kam_team_user_ids"]}
         team_names = {
