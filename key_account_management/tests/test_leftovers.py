@@ -298,17 +298,21 @@ class TestProfitRisksFromViewers(LeftoversCommon):
 
 @tagged("post_install", "-at_install")
 class TestJobIndexes(KamCommon):
+    def _plan(self, query, params):
+        """The plan of ``query``, sequential scans off: whether an index can serve it."""
+        self.env.cr.execute("SET LOCAL enable_seqscan = off")
+        self.env.cr.execute("EXPLAIN " + query, params)
+        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+        self.env.cr.execute("RESET enable_seqscan")
+        return plan
+
     def test_meetings_read_by_their_end_through_an_index(self):
         """The contact-traffic job reads the past meetings of a window by their
         end (kam.traffic.engine ``_event_rows``): an index on it can serve that."""
         now = fields.Datetime.now()
-        self.env.cr.execute("SET LOCAL enable_seqscan = off")
-        self.env.cr.execute(
-            "EXPLAIN SELECT id FROM calendar_event WHERE active AND stop <= %s AND stop >= %s",
-            [now, now - timedelta(days=365)],
+        plan = self._plan(
+            "SELECT id FROM calendar_event WHERE active AND stop <= %s AND stop >= %s", [now, now - timedelta(days=365)]
         )
-        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
-        self.env.cr.execute("RESET enable_seqscan")
         self.assertIn("calendar_event_kam_stop_index", plan)
 
     def test_interactions_written_since_read_through_an_index(self):
@@ -317,11 +321,8 @@ class TestJobIndexes(KamCommon):
         ones a window moved over): an index on the write date serves that,
         so no stage reads every interaction."""
         since = fields.Datetime.now() - timedelta(days=1)
-        self.env.cr.execute("SET LOCAL enable_seqscan = off")
-        self.env.cr.execute(
-            "EXPLAIN SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %s OR i.date < %s",
+        plan = self._plan(
+            "SELECT i.partner_id FROM kam_interaction i WHERE i.write_date >= %s OR i.date < %s",
             [since, since - timedelta(days=365)],
         )
-        plan = "\n".join(row[0] for row in self.env.cr.fetchall())
-        self.env.cr.execute("RESET enable_seqscan")
         self.assertIn("kam_interaction_kam_write_date_index", plan)
