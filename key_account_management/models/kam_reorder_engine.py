@@ -322,35 +322,41 @@ class KamReorderEngine(models.AbstractModel):
             if not ids:
                 return []
             scope = SQL("r.id = ANY(%s)", ids)
+        tolerance = SQL(
+            "GREATEST(CEIL(COALESCE(r.spread_days, 0)), COALESCE(c.kam_reorder_min_late_days, 7))::int"
+        )
+        late_days = SQL("GREATEST(%s::date - r.expected_date, 0)", today)
+        state = SQL(
+            """CASE WHEN %(late_days)s > %(tolerance)s THEN 'late'
+                    WHEN r.expected_date <= %(today)s::date + %(ahead)s THEN 'due'
+                    ELSE 'regular' END""",
+            late_days=late_days,
+            tolerance=tolerance,
+            today=today,
+            ahead=DUE_AHEAD_DAYS,
+        )
+        # one scan of the rows to date (a join of the table with itself, for the state before, scanned
+        # it twice: the planner reads a few thousand ids of a list sequentially); the state before is
+        # read for the rows written only, by a subquery of RETURNING, which sees the rows as they were
+        # when the statement began (PostgreSQL: a statement does not see its own changes)
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE kam_reorder r
-                   SET tolerance_days = n.tolerance_days, state = n.state,
+                   SET tolerance_days = %(tolerance)s, state = %(state)s,
                        write_uid = %(uid)s, write_date = %(now)s
-                  FROM (
-                        SELECT d.*,
-                               CASE WHEN d.late_days > d.tolerance_days THEN 'late'
-                                    WHEN d.expected_date <= %(today)s::date + %(ahead)s THEN 'due'
-                                    ELSE 'regular' END AS state
-                          FROM (
-                                SELECT r.id, r.state AS old_state, r.expected_date,
-                                       GREATEST(CEIL(COALESCE(r.spread_days, 0)),
-                                                COALESCE(c.kam_reorder_min_late_days, 7))::int AS tolerance_days,
-                                       GREATEST(%(today)s::date - r.expected_date, 0) AS late_days
-                                  FROM kam_reorder r
-                                  JOIN res_company c ON c.id = r.company_id
-                                 WHERE %(scope)s
-                               ) AS d
-                       ) AS n
-                 WHERE n.id = r.id AND %(scope)s
-                   AND (r.tolerance_days, r.state) IS DISTINCT FROM (n.tolerance_days, n.state)
+                  FROM res_company c
+                 WHERE c.id = r.company_id AND %(scope)s
+                   AND (r.tolerance_days, r.state) IS DISTINCT FROM (%(tolerance)s, %(state)s)
              RETURNING r.id, r.partner_id, r.kam_manager_id, r.product_id, r.expected_date,
-                       n.state = 'late' AND n.old_state IS DISTINCT FROM 'late'
-                       AND n.late_days <= COALESCE(r.median_interval_days, 0) + n.tolerance_days AS became_late
+                       r.state = 'late'
+                       AND (SELECT before.state FROM kam_reorder before WHERE before.id = r.id)
+                           IS DISTINCT FROM 'late'
+                       AND %(late_days)s <= COALESCE(r.median_interval_days, 0) + r.tolerance_days AS became_late
                 """,
-                today=today,
-                ahead=DUE_AHEAD_DAYS,
+                tolerance=tolerance,
+                state=state,
+                late_days=late_days,
                 scope=scope,
                 uid=self.env.uid,
                 now=fields.Datetime.now(),

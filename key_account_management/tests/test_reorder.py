@@ -230,14 +230,14 @@ class TestReorderRadar(KamCommon):
             self.env.cr.execute("SELECT id, state, tolerance_days, write_date <> %s FROM kam_reorder", [OLD_WRITE])
             return {row[0]: row[1:] for row in self.env.cr.fetchall()}
 
-        states = []
+        states, warned = [], []
         for day in range(1, 25):
             today = self.today + timedelta(days=day)
             self.env.flush_all()
             self.env.cr.execute("UPDATE kam_reorder SET write_date = %s", [OLD_WRITE])
             before = stored()
             self.env.invalidate_all()
-            Engine._date_rows(today, since=OLD_WRITE + timedelta(hours=1))
+            warned.append([row[0] for row in Engine._date_rows(today, since=OLD_WRITE + timedelta(hours=1))])
             incremental = stored()
             self.assertEqual(
                 {rid for rid, (__, __, written) in incremental.items() if written},
@@ -255,6 +255,17 @@ class TestReorderRadar(KamCommon):
         self.assertEqual(boxes.state, "late")
         # due 7 days before its expected date (day 8), late after 7 days of tolerance (day 23)
         self.assertEqual(states, ["regular"] * 7 + ["due"] * 15 + ["late"] * 2)
+        # the day it became late, and that day only, a row is returned to warn its owner (the rows of
+        # the other accounts of the database too)
+        self.assertEqual([day for day, ids in enumerate(warned, 1) if desks.id in ids], [23])
+        self.assertNotIn(boxes.id, sum(warned, []), "late from the start")
+        returned = sum(warned, [])
+        self.assertEqual(len(returned), len(set(returned)), "no row returned twice")
+        # a late row written again (its tolerance) stays late: nobody warned twice
+        self.company.kam_reorder_min_late_days = 1
+        self.assertEqual(Engine._date_rows(self.today + timedelta(days=24)), [])
+        self.env.invalidate_all()
+        self.assertEqual((desks.state, desks.tolerance_days), ("late", 1))
 
     def test_quotation_as_key_account_user(self):
         self.account.property_product_pricelist = self.pricelist_other
