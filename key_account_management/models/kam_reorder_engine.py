@@ -322,9 +322,7 @@ class KamReorderEngine(models.AbstractModel):
             if not ids:
                 return []
             scope = SQL("r.id = ANY(%s)", ids)
-        tolerance = SQL(
-            "GREATEST(CEIL(COALESCE(r.spread_days, 0)), COALESCE(c.kam_reorder_min_late_days, 7))::int"
-        )
+        tolerance = SQL("GREATEST(CEIL(COALESCE(r.spread_days, 0)), COALESCE(c.kam_reorder_min_late_days, 7))::int")
         late_days = SQL("GREATEST(%s::date - r.expected_date, 0)", today)
         state = SQL(
             """CASE WHEN %(late_days)s > %(tolerance)s THEN 'late'
