@@ -49,10 +49,11 @@ def reset_health(env):
     cr = env.cr
     cr.execute("DELETE FROM kam_risk_signal")
     cr.execute("DELETE FROM kam_health_snapshot")
+    cr.execute("DELETE FROM kam_health_check")
     cr.execute("DELETE FROM mail_activity WHERE kam_reason LIKE 'risk:%%'")
     cr.execute(
         """UPDATE res_partner SET kam_health_score = NULL, kam_health_band = NULL, kam_risk_level = NULL,
-                  kam_health_trend = NULL, kam_health_check_date = NULL
+                  kam_health_trend = NULL
             WHERE kam_health_band IS NOT NULL"""
     )
     # the next run is a first (full) run

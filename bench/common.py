@@ -67,7 +67,7 @@ INPUT_TABLES = (
 
 #: Dates the jobs write themselves, a day earlier on the next day.
 JOB_DATES = {
-    "res_partner": ("kam_health_check_date",),
+    "kam_health_check": ("check_date",),
     "kam_health_snapshot": ("date",),
     "kam_risk_signal": ("first_seen", "last_seen"),
 }

@@ -32,6 +32,7 @@ from . import (
     kam_demo,
     kam_digest,
     kam_duty_engine,
+    kam_health_check,
     kam_health_engine,
     kam_health_snapshot,
     kam_input,

@@ -131,7 +131,6 @@ HEALTH_COLUMNS = {
     "kam_health_band": "varchar",
     "kam_risk_level": "varchar",
     "kam_health_trend": "varchar",
-    "kam_health_check_date": "date",
 }
 #: Partner columns of the relationship coverage (kam.coverage.engine) the coverage rules read.
 COVERAGE_COLUMNS = [
@@ -272,8 +271,9 @@ class KamHealthEngine(models.AbstractModel):
         * dated events a window moved over since the last run: an invoice
           falling due or past its grace days, an invoice, order or
           interaction leaving a window;
-        * its own check date has come (a signal threshold crossed by days
-          passing, its weekly snapshot), set when it was last computed.
+        * its own check day has come (a signal threshold crossed by days
+          passing, its weekly snapshot), set when it was last computed
+          (kam.health.check), or it was never scored.
 
         What leaves no trace (an order moved to another customer) is caught
         by the weekly full run."""
@@ -356,10 +356,15 @@ class KamHealthEngine(models.AbstractModel):
                 -- relationship coverage (kam.coverage.engine): its rows changed, so did its flags
                 SELECT r.partner_id FROM kam_relationship r WHERE r.write_date >= %(since)s
                  UNION
-                -- (two branches: each by the index of the check date)
-                SELECT p.id FROM res_partner p WHERE p.kam_health_check_date <= %(today)s AND %(key_account)s
+                -- its check day has come (by the index of the check days), or it was never scored (a
+                -- scored account has its check day; NOT EXISTS of one probed the check days of each
+                -- key account, twice as slow)
+                SELECT p.id
+                  FROM kam_health_check c
+                  JOIN res_partner p ON p.id = c.partner_id
+                 WHERE c.check_date <= %(today)s AND %(key_account)s
                  UNION
-                SELECT p.id FROM res_partner p WHERE p.kam_health_check_date IS NULL AND %(key_account)s
+                SELECT p.id FROM res_partner p WHERE p.kam_health_band IS NULL AND %(key_account)s
                 """,
                 key_account=key_account_sql("p"),
                 since=since,
@@ -408,6 +413,7 @@ class KamHealthEngine(models.AbstractModel):
             ]
         )
         self.env["kam.tier"].flush_model(["contact_interval_days"])
+        self.env["kam.health.check"].flush_model()
         self.env["res.users"].flush_model(["sale_team_id"])
         self.env["crm.team"].flush_model(["user_id"])
         query = SQL(
@@ -425,8 +431,9 @@ class KamHealthEngine(models.AbstractModel):
                        SELECT STRING_AGG(c.name, ', ' ORDER BY c.name) FROM kam_relationship r
                          JOIN res_partner c ON c.id = r.contact_id
                         WHERE r.partner_id = p.id AND r.user_id IS NULL AND r.silent) END,
-                   %(health)s
+                   %(health)s, hc.check_date
               FROM %(partners)s p
+         LEFT JOIN kam_health_check hc ON hc.partner_id = p.id
          LEFT JOIN res_partner top ON top.id = p.kam_coverage_top_contact_id
          LEFT JOIN kam_tier tier ON tier.id = p.kam_tier_id
          LEFT JOIN res_users u ON u.id = p.kam_manager_id
@@ -456,6 +463,7 @@ class KamHealthEngine(models.AbstractModel):
             "unreached_names",
             "silent_names",
             *HEALTH_COLUMNS,
+            "check_date",
         ]
         return {row[0]: dict(zip(keys, row, strict=True)) for row in self.env.cr.fetchall()}
 
@@ -1034,11 +1042,12 @@ class KamHealthEngine(models.AbstractModel):
 
     @api.model
     def _store_scores(self, states, figures, configs, measured, today):
-        """Score, band, risk level, trend and check date on the partners
-        (one bulk update of what changed), and the weekly snapshots (one
-        read of the last ones, one create)."""
+        """Score, band, risk level and trend on the partners (one bulk
+        update of what changed), the check day (one statement for those
+        that changed), and the weekly snapshots (one read of the last ones,
+        one create)."""
         snapshots = self._last_snapshots(list(states), today)
-        partner_values, snapshot_vals = {}, []
+        partner_values, snapshot_vals, check_dates = {}, [], {}
         for pid, state in states.items():
             cfg, (signals, recheck) = configs[pid], measured[pid]
             components = self._components(state, figures[pid], today)
@@ -1078,12 +1087,33 @@ class KamHealthEngine(models.AbstractModel):
                 "kam_health_band": band,
                 "kam_risk_level": level,
                 "kam_health_trend": trend,
-                "kam_health_check_date": min(recheck, next_snapshot) if recheck else next_snapshot,
             }
+            check_date = min(recheck, next_snapshot) if recheck else next_snapshot
+            if check_date != state["check_date"]:
+                check_dates[pid] = check_date
         self.env["kam.job"]._write_changed(self.env["res.partner"], HEALTH_COLUMNS, states, partner_values)
+        self._write_check_dates(check_dates)
         if snapshot_vals:
             self.env["kam.job"]._insert_rows(self.env["kam.health.snapshot"], snapshot_vals)
             self.env["res.partner"].invalidate_model(["kam_health_snapshot_ids"])
+
+    @api.model
+    def _write_check_dates(self, check_dates):
+        """Set the check day of the accounts of ``check_dates`` ({partner id:
+        day}, those that changed): one statement (kam.health.check)."""
+        if not check_dates:
+            return
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO kam_health_check (partner_id, check_date)
+                   SELECT * FROM unnest(%s::int[], %s::date[])
+                       ON CONFLICT (partner_id) DO UPDATE SET check_date = EXCLUDED.check_date""",
+                list(check_dates),
+                list(check_dates.values()),
+            )
+        )
+        self.env["kam.health.check"].invalidate_model(["check_date"])
+        self.env["res.partner"].invalidate_model(["kam_health_check_date"])
 
     @api.model
     def _last_snapshots(self, ids, today):

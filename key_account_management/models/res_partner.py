@@ -520,11 +520,10 @@ class ResPartner(models.Model):
     )
     kam_health_check_date = fields.Date(
         "Health Checked Again On",
-        readonly=True,
-        copy=False,
-        index=True,
+        compute="_compute_kam_health_check_date",
         help="The daily health job looks at the account again on this day even if none of its data changed: "
-        "a signal threshold that days without order or contact cross, or its weekly snapshot.",
+        "a signal threshold that days without order or contact cross, or its weekly snapshot "
+        "(kam.health.check).",
         groups="base.group_system",
     )
     kam_risk_signal_ids = fields.One2many(
@@ -629,6 +628,15 @@ class ResPartner(models.Model):
         for partner in self:
             scored = partner.kam_health_band and partner.kam_is_key_account and partner.active
             partner.kam_health_date = day if scored and partner.commercial_partner_id == partner else False
+
+    def _compute_kam_health_check_date(self):
+        checks = dict(
+            self.env["kam.health.check"]
+            .sudo()
+            ._read_group([("partner_id", "in", [pid for pid in self.ids if pid])], ["partner_id"], ["check_date:max"])
+        )
+        for partner in self:
+            partner.kam_health_check_date = checks.get(partner._origin, False)
 
     def _search_kam_health_date(self, operator, value):
         """The scored key accounts when the day of the last run satisfies

@@ -308,12 +308,18 @@ class TestRelationshipCoverage(KamCommon):
         moved = self._touch(self.solo, self.solo_contact, 10)
         self.env.flush_all()
         accounts = (self.account.id, self.solo.id, self.other_account.id)
-        # the state after a run of yesterday: nothing written since, health checked again next week
+        # the state after a run of yesterday: nothing written since, health scored and checked again next
+        # week
         self.env.cr.execute("UPDATE kam_interaction SET write_date = %s WHERE partner_id IN %s", [OLD_WRITE, accounts])
         self.env.cr.execute(
-            "UPDATE res_partner SET write_date = %s, write_uid = %s, kam_health_check_date = %s"
-            " WHERE commercial_partner_id IN %s",
-            [OLD_WRITE, self.colleague.id, self.today + timedelta(days=7), accounts],
+            "UPDATE res_partner SET write_date = %s, write_uid = %s WHERE commercial_partner_id IN %s",
+            [OLD_WRITE, self.colleague.id, accounts],
+        )
+        self.env.cr.execute("UPDATE res_partner SET kam_health_band = 'good' WHERE id IN %s", [accounts])
+        self.env.cr.execute(
+            """INSERT INTO kam_health_check (partner_id, check_date) SELECT unnest(%s), %s
+                   ON CONFLICT (partner_id) DO UPDATE SET check_date = EXCLUDED.check_date""",
+            [list(accounts), self.today + timedelta(days=7)],
         )
         for table in ("res_company", "kam_tier", "sale_order", "account_move", "kam_relationship", "kam_profit"):
             self.env.cr.execute(SQL("UPDATE %s SET write_date = %s", SQL.identifier(table), OLD_WRITE))

@@ -753,6 +753,21 @@ class TestKamHealthIncremental(KamHealthCommon):
         self.assertTrue(Partner._cron_kam_health().full)
         self.assertNotEqual(self.other_account.kam_health_score, 99)
 
+    def test_account_never_scored_is_looked_at(self):
+        """A key account without a score (nor a check day) is looked at by
+        the next daily run even if nothing of it was written since."""
+        Partner = self.env["res.partner"]
+        self.assertTrue(Partner._cron_kam_health().full, "the first run")
+        new = self._make_account("Never Scored", manager=self.kam_user)
+        self._age_everything()
+        self.assertFalse(new.kam_health_band)
+        self.assertFalse(self.env["kam.health.check"].search_count([("partner_id", "=", new.id)]))
+        self._tamper(self.account)
+        self.assertFalse(Partner._cron_kam_health().full)
+        self.assertTrue(new.kam_health_band, "never scored: looked at")
+        self.assertTrue(new.kam_health_check_date, "and given its check day")
+        self.assertEqual(self.account.kam_health_score, 99, "scored, nothing changed: not looked at")
+
     def test_weekly_snapshot_comes_by_its_check_date(self):
         Partner = self.env["res.partner"]
         Partner._cron_kam_health()
@@ -762,12 +777,30 @@ class TestKamHealthIncremental(KamHealthCommon):
             "UPDATE kam_health_snapshot SET date = date - 7 WHERE partner_id = %s", [self.other_account.id]
         )
         self.env.cr.execute(
-            "UPDATE res_partner SET kam_health_check_date = %s WHERE id = %s", [self.today, self.other_account.id]
+            "UPDATE kam_health_check SET check_date = %s WHERE partner_id = %s", [self.today, self.other_account.id]
         )
         self.env.invalidate_all()
+
+        def version():
+            self.env.flush_all()
+            self.env.cr.execute("SELECT ctid::text FROM res_partner WHERE id = %s", [self.other_account.id])
+            return self.env.cr.fetchone()[0]
+
+        before, score = version(), self.other_account.kam_health_score
         self.assertFalse(Partner._cron_kam_health().full)
         self.assertEqual(len(self.other_account.kam_health_snapshot_ids), 2, "its week is over: a new snapshot")
         self.assertEqual(self.other_account.kam_health_check_date, self.today + timedelta(days=7))
+        # the check day lives in a narrow table of its own: a new one, the same health, the partner row
+        # not written
+        self.assertEqual(self.other_account.kam_health_score, score)
+        self.assertEqual(version(), before, "a new check day alone: the partner row is not written")
+        check = self.env["kam.health.check"].search([("partner_id", "=", self.other_account.id)])
+        self.assertEqual(check.check_date, self.today + timedelta(days=7))
+        # the job's own: not readable by the key account users, nor through the partner
+        with self.assertRaises(AccessError):
+            check.with_user(self.kam_user).read(["check_date"])
+        with self.assertRaises(AccessError):
+            self.other_account.with_user(self.kam_user).read(["kam_health_check_date"])
 
     def test_orders_leaving_a_window_that_counts(self):
         """An order a window edge moved over since the last run: its account is

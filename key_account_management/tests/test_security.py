@@ -141,6 +141,8 @@ class TestAccessMatrix(KamSecurityCommon):
         # TestRiskAnswers); nobody deletes one
         "kam.risk.signal": {"viewer": "r", "viewer_all": "r", "kam_user": "rwc", "kam_manager": "rwc"},
         "kam.health.snapshot": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
+        # the health job's own (the day it looks at an account again): administrators only
+        "kam.health.check": {},
         "kam.sale.analysis": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
         "kam.sale.trend": {"viewer": "r", "viewer_all": "r", "kam_user": "r", "kam_manager": "r"},
         # written by the white-space stage; users read it (and make objectives of it)
