@@ -90,7 +90,7 @@ class KamCadenceEngine(models.AbstractModel):
         Only the accounts that can get a new follow-up are looked at: overdue
         and without an open one (one query), so a daily run after the first
         reads the few accounts that fell due since the day before."""
-        due, skipped = self._cadence_accounts()
+        due, skipped = self._cadence_accounts(with_manager=True, without_open=True, bad=True)
         return self.env["kam.job"]._run_in_batches(
             due, self._raise_cadence_activities, batch_size=batch_size, skipped=skipped
         )
@@ -104,7 +104,7 @@ class KamCadenceEngine(models.AbstractModel):
         return self._cadence_accounts(with_manager=with_manager, without_open=without_open, bad=False)[0]
 
     @api.model
-    def _cadence_accounts(self, with_manager=True, without_open=True, bad=True):
+    def _cadence_accounts(self, with_manager, without_open, bad):
         """(ids, skipped) of the key accounts in one scan of them: the ids
         overdue for contact (``_overdue_account_ids``), in order, and with
         ``bad`` the {id: reason} of those whose contact interval is out of
@@ -144,9 +144,9 @@ class KamCadenceEngine(models.AbstractModel):
                     SELECT acc.id FROM acc WHERE %(in_bounds)s %(manager)s
                     %(without_open)s
                 )
-                SELECT id, NULL FROM overdue
+                SELECT id, FALSE, NULL FROM overdue
                  UNION ALL
-                SELECT acc.id, acc.days FROM acc WHERE %(bad)s
+                SELECT acc.id, TRUE, acc.days FROM acc WHERE %(bad)s
               ORDER BY 1
                 """,
                 key_account=key_account_sql("p"),
@@ -167,11 +167,11 @@ class KamCadenceEngine(models.AbstractModel):
             )
         )
         due, skipped = [], {}
-        for pid, interval in self.env.cr.fetchall():
-            if interval is None:
-                due.append(pid)
-            else:
+        for pid, out_of_bounds, interval in self.env.cr.fetchall():
+            if out_of_bounds:
                 skipped[pid] = f"contact interval of {interval} days is out of bounds (0 to {MAX_INTERVAL_DAYS})"
+            else:
+                due.append(pid)
         return due, skipped
 
     @api.model

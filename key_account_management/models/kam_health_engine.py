@@ -356,9 +356,9 @@ class KamHealthEngine(models.AbstractModel):
                 -- relationship coverage (kam.coverage.engine): its rows changed, so did its flags
                 SELECT r.partner_id FROM kam_relationship r WHERE r.write_date >= %(since)s
                  UNION
-                -- its check day has come (by the index of the check days), or it was never scored (a
-                -- scored account has its check day; NOT EXISTS of one probed the check days of each
-                -- key account, twice as slow)
+                -- its check day has come (by the index of the check days), or it was never scored (the
+                -- job gives every account it scores a check day; NOT EXISTS of one probed the check days
+                -- of each key account, twice as slow)
                 SELECT p.id
                   FROM kam_health_check c
                   JOIN res_partner p ON p.id = c.partner_id
@@ -1106,7 +1106,10 @@ class KamHealthEngine(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """INSERT INTO kam_health_check (partner_id, check_date)
-                   SELECT * FROM unnest(%s::int[], %s::date[])
+                   SELECT c.partner_id, c.check_date
+                     FROM unnest(%s::int[], %s::date[]) AS c(partner_id, check_date)
+                     -- (not of a partner deleted meanwhile)
+                     JOIN res_partner p ON p.id = c.partner_id
                        ON CONFLICT (partner_id) DO UPDATE SET check_date = EXCLUDED.check_date""",
                 list(check_dates),
                 list(check_dates.values()),

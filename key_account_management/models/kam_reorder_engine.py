@@ -336,7 +336,9 @@ class KamReorderEngine(models.AbstractModel):
         # one scan of the rows to date (a join of the table with itself, for the state before, scanned
         # it twice: the planner reads a few thousand ids of a list sequentially); the state before is
         # read for the rows written only, by a subquery of RETURNING, which sees the rows as they were
-        # when the statement began (PostgreSQL: a statement does not see its own changes)
+        # when the statement began (PostgreSQL: a statement does not see its own changes; a change
+        # committed by another transaction meanwhile is not seen either, as with the join: the job
+        # holds its lock; PostgreSQL 18 says it as RETURNING old.state)
         self.env.cr.execute(
             SQL(
                 """

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import importlib.util
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -7,6 +8,7 @@ from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
+from odoo.tools.misc import file_path
 
 from .common import KamInvoicingCommon
 
@@ -767,6 +769,43 @@ class TestKamHealthIncremental(KamHealthCommon):
         self.assertTrue(new.kam_health_band, "never scored: looked at")
         self.assertTrue(new.kam_health_check_date, "and given its check day")
         self.assertEqual(self.account.kam_health_score, 99, "scored, nothing changed: not looked at")
+
+    def test_migration_moves_the_check_days(self):
+        """18.0.1.13.0: the check days of the old partner column go to
+        kam.health.check, the column goes; a scored account without one
+        is looked at on the next run."""
+        spec = importlib.util.spec_from_file_location(
+            "kam_migration_18_0_1_13_0", file_path("key_account_management/migrations/18.0.1.13.0/post-migrate.py")
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute("DELETE FROM kam_health_check WHERE partner_id IN %s", [(self.account.id, self.other_account.id)])
+        cr.execute("ALTER TABLE res_partner ADD COLUMN kam_health_check_date date")
+        cr.execute(
+            "UPDATE res_partner SET kam_health_check_date = %s, kam_health_band = 'good' WHERE id = %s",
+            [self.today + timedelta(days=3), self.account.id],
+        )
+        cr.execute("UPDATE res_partner SET kam_health_band = 'watch' WHERE id = %s", [self.other_account.id])
+        migration.migrate(cr, "18.0.1.12.0")
+        cr.execute(
+            "SELECT partner_id, check_date FROM kam_health_check WHERE partner_id IN %s",
+            [(self.account.id, self.other_account.id)],
+        )
+        self.assertEqual(
+            dict(cr.fetchall()),
+            {self.account.id: self.today + timedelta(days=3), self.other_account.id: fields.Date.today()},
+        )
+        cr.execute(
+            "SELECT 1 FROM information_schema.columns"
+            " WHERE table_name = 'res_partner' AND column_name = 'kam_health_check_date'"
+        )
+        self.assertFalse(cr.fetchone(), "the old column dropped")
+        migration.migrate(cr, "18.0.1.12.0")  # again: nothing to move, nothing changed
+        cr.execute("SELECT check_date FROM kam_health_check WHERE partner_id = %s", [self.account.id])
+        self.assertEqual(cr.fetchone()[0], self.today + timedelta(days=3))
+        self.env.invalidate_all()
 
     def test_weekly_snapshot_comes_by_its_check_date(self):
         Partner = self.env["res.partner"]
