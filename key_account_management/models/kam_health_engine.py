@@ -1116,7 +1116,6 @@ class KamHealthEngine(models.AbstractModel):
             )
         )
         self.env["kam.health.check"].invalidate_model(["check_date"])
-        self.env["res.partner"].invalidate_model(["kam_health_check_date"])
 
     @api.model
     def _last_snapshots(self, ids, today):

@@ -518,13 +518,6 @@ class ResPartner(models.Model):
         "customer) waits for the weekly run of every account.",
         groups="key_account_management.group_kam_viewer",
     )
-    kam_health_check_date = fields.Date(
-        "Health Checked Again On",
-        compute="_compute_kam_health_check_date",
-        help="The daily health job looks at the account again on this day even if none of its data changed: "
-        "a signal threshold that days without order or contact cross, or its weekly snapshot.",
-        groups="base.group_system",
-    )
     kam_risk_signal_ids = fields.One2many(
         "kam.risk.signal", "partner_id", "Risk Signals", groups="key_account_management.group_kam_viewer"
     )
@@ -627,18 +620,6 @@ class ResPartner(models.Model):
         for partner in self:
             scored = partner.kam_health_band and partner.kam_is_key_account and partner.active
             partner.kam_health_date = day if scored and partner.commercial_partner_id == partner else False
-
-    def _compute_kam_health_check_date(self):
-        """The account's row of kam.health.check, written by the health job
-        only (it invalidates this field when it writes one)."""
-        checks = {
-            row["partner_id"][0]: row["check_date"]
-            for row in self.env["kam.health.check"]
-            .sudo()
-            .search_read([("partner_id", "in", [pid for pid in self.ids if pid])], ["partner_id", "check_date"])
-        }
-        for partner in self:
-            partner.kam_health_check_date = checks.get(partner._origin.id, False)
 
     def _search_kam_health_date(self, operator, value):
         """The scored key accounts when the day of the last run satisfies
