@@ -188,7 +188,8 @@ class KamResponsibility(models.Model):
             elif rec.deadline:
                 rec.next_due_date = rec.deadline
             elif rec.cadence in CADENCE_PERIODS:
-                start = rec.last_done_date or (rec.create_date or fields.Datetime.now()).date()
+                # the day of the creation where its user is (Shanghai: before 8:00 the UTC day is yesterday)
+                start = rec.last_done_date or fields.Date.context_today(rec, rec.create_date)
                 rec.next_due_date = start + CADENCE_PERIODS[rec.cadence]
             else:
                 rec.next_due_date = False
@@ -457,7 +458,7 @@ class KamResponsibility(models.Model):
                 ids=accounts.ids,
                 duty_of_account=duty_of_account_sql("d", "p"),
                 key_account=key_account_sql("p"),
-                next_due=next_due_sql(SQL("d.default_cadence"), SQL("%s::date", now.date())),
+                next_due=next_due_sql(SQL("d.default_cadence"), SQL("%s::date", fields.Date.context_today(self))),
             )
         )
         records = self.browse(sorted(row[0] for row in self.env.cr.fetchall()))

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
@@ -202,3 +204,29 @@ class TestResponsibility(KamCommon):
         self.account.kam_team_user_ids = [Command.link(self.kam_user2.id)]
         complaint = Interaction.create({"partner_id": self.account.id, "name": "Late parts", "channel": "complaint"})
         self.assertEqual(complaint.activity_ids.user_id, self.kam_user2)
+
+    def test_next_due_from_the_local_day(self):
+        """A responsibility without deadline is due one period after the day
+        it was created *where its user is*: created at 04:00 in Shanghai
+        (20:00 UTC the day before), a weekly duty is due seven days after
+        the Shanghai day, both when a user confirms it and when the job
+        proposes it."""
+        self.kam_user.tz = "Asia/Shanghai"
+        resp = self._resp(cadence="weekly")
+        resp.with_user(self.kam_user).action_confirm()
+        resp.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE kam_responsibility SET create_date = '2026-03-01 20:00:00', last_done_date = NULL WHERE id = %s",
+            [resp.id],
+        )
+        resp.invalidate_recordset()
+        resp.with_user(self.kam_user).cadence = "monthly"
+        resp.with_user(self.kam_user).cadence = "weekly"
+        self.assertEqual(str(resp.next_due_date), "2026-03-09", "the Shanghai day (2 March) plus a week")
+        # the job's bulk proposal counts from the day of its user too
+        self.duty_cash.default_cadence = "weekly"
+        partner = self.env["res.partner"].create({"name": "Night Shift Co", "is_company": True})
+        with freeze_time("2026-03-01 20:00:00"):
+            partner.with_user(self.kam_user).action_kam_mark_key_account()
+        cash = partner.kam_responsibility_ids.filtered(lambda r: r.duty_id == self.duty_cash)
+        self.assertEqual((cash.state, str(cash.next_due_date)), ("confirmed", "2026-03-09"))
