@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models, tools
+from odoo import Command, api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL
@@ -81,6 +81,14 @@ MAX_SEARCH_DAYS = 365000
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
+
+    # Odoo gives a record's next activity (its type, icon and summary) as superuser (related
+    # fields): the key-account jobs' activities, which the rules hide from users outside the
+    # account's team, showed through them on a partner. Read as the reader here, from the
+    # activities they may see (as the state, the deadline and the responsible already are).
+    activity_type_id = fields.Many2one(compute_sudo=False)
+    activity_type_icon = fields.Char(compute_sudo=False)
+    activity_summary = fields.Char(compute_sudo=False)
 
     kam_is_key_account = fields.Boolean(
         "Key Account",
@@ -1388,6 +1396,15 @@ class ResPartner(models.Model):
         batched = set()
         if len(self) > 1 and not self.env.context.get("kam_batched_sync"):
             batched = vals.keys() & set(self._commercial_fields()) & self._kam_batched_sync_fields()
+        # contacts of key accounts that may leave them (their own company, or made a company)
+        leaving = {}
+        if ("parent_id" in vals or vals.get("is_company")) and "kam_is_key_account" not in vals:
+            leaving = {
+                partner.id: partner.sudo().commercial_partner_id
+                for partner in self
+                if partner.sudo().commercial_partner_id != partner.sudo()
+                and partner.sudo().commercial_partner_id.kam_is_key_account
+            }
         watch = {}
         if vals.keys() & KAM_MANAGER_FIELDS:
             # as sudo: the lock is account-private (masked for users outside the team)
@@ -1399,6 +1416,8 @@ class ResPartner(models.Model):
             res = super().write(vals)
         if "parent_id" in vals or "is_company" in vals:
             self._kam_cut_reports_to()
+        if leaving:
+            self._kam_drop_account_values(leaving)
         if since_missing:
             # mail_notrack: the date is not tracked (no chatter either way), and the tracking
             # would read every tracked field of the accounts and their contacts once more
@@ -1440,6 +1459,37 @@ class ResPartner(models.Model):
             # the duties every key account needs (proposed by the hook for those whose tier was logged)
             newly_key.filtered(lambda p: p.id not in logged)._kam_propose_responsibilities()
         return res
+
+    def _kam_drop_account_values(self, accounts):
+        """Contacts that left their key account (``accounts``: {contact id:
+        former account}) and are now their own commercial entity (no parent
+        company, or made a company) drop the account's values that Odoo's
+        commercial sync had given them (key account, manager, team, tier,
+        notes...): else a contact detached by anyone allowed to edit it
+        became a key account of its own, with the former account's manager
+        and notes, that the same user could neither put back nor delete. A
+        contact moved under another company already got that company's
+        values from the sync. The former accounts are stamped changed: their
+        figures lost the contact's orders (as a deleted interaction,
+        ``kam.interaction._kam_mark_changed``)."""
+        left = self.sudo().filtered(lambda p: p.id in accounts and p.commercial_partner_id == p)
+        if not left:
+            return
+        empty = {
+            fname: [Command.clear()] if self._fields[fname].type == "many2many" else False
+            for fname in self._kam_account_commercial_fields()
+        }
+        # the addon's own checks and tier log are skipped (nothing the user chose): Odoo's write only
+        super(ResPartner, left.with_context(mail_notrack=True)).write(empty)
+        self.env["kam.interaction"]._kam_mark_changed(
+            self.env["res.partner"].union(*(accounts[pid] for pid in left.ids))
+        )
+
+    @api.model
+    def _kam_account_commercial_fields(self):
+        """The addon's fields shared by an account with its contacts (Odoo's
+        commercial sync)."""
+        return [fname for fname in self._commercial_fields() if fname.startswith("kam_")]
 
     def _kam_set_company(self):
         """A key account belongs to the company that manages it: marked

@@ -11,6 +11,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.mail.tests.common import MockEmail
 
+from ..models.kam_job import KEY_ACCOUNT_DOMAIN
 from .common import KamCommon
 
 SALES_SEE = "sales_team.group_sale_salesman,key_account_management.group_kam_viewer"
@@ -449,6 +450,66 @@ class TestAccountControl(KamSecurityCommon):
         plain.with_user(intruder).write({"parent_id": self.other_account.id})
         self.assertEqual(plain.parent_id, self.other_account)
 
+    def test_detached_contact_is_no_key_account(self):
+        """A plain contact taken out of its key account (no company any more,
+        or made a company of its own) by anyone allowed to edit it drops the
+        account's values: it is no key account of its own, with the former
+        account's manager and notes, that the same user could then neither
+        put back nor delete."""
+        self.account.with_user(self.kam_manager).write({"kam_potential": 40, "kam_tier_id": self.tier_b.id})
+        self.assertEqual(self.account.kam_competitor_notes_text, "Rival X undercuts us")
+        Partner = self.env["res.partner"]
+        for user, vals in (
+            (self.accountant, {"parent_id": False}),
+            (self.internal, {"is_company": True}),
+            (self.kam_user, {"parent_id": False, "is_company": True}),
+        ):
+            with self.subTest(user=user.login, vals=vals):
+                # (who may create and delete contacts in Odoo)
+                user.write({"groups_id": [Command.link(self.env.ref("base.group_partner_manager").id)]})
+                contact = Partner.create({"name": f"Leaving {user.login}", "parent_id": self.account.id})
+                self.assertTrue(contact.kam_is_key_account)  # (Odoo's commercial sync)
+                self.account.invalidate_recordset(["write_date"])
+                before = self.account.write_date
+                self.env.cr.execute("UPDATE res_partner SET write_date = '2020-01-01' WHERE id = %s", [self.account.id])
+                self.account.invalidate_recordset(["write_date"])
+                contact.with_user(user).write(dict(vals))
+                self.assertEqual(contact.commercial_partner_id, contact)
+                self.assertEqual(
+                    (
+                        contact.kam_is_key_account,
+                        contact.kam_manager_id,
+                        contact.kam_team_user_ids,
+                        contact.kam_tier_id,
+                        contact.kam_potential,
+                        contact.kam_competitor_notes_text,
+                        contact.kam_key_account_since,
+                    ),
+                    (False, self.env["res.users"], self.env["res.users"], self.env["kam.tier"], 0, False, False),
+                )
+                self.assertFalse(Partner.search([("id", "=", contact.id), *KEY_ACCOUNT_DOMAIN]))
+                # the former account is looked at again by the daily stages (its contact's orders left)
+                self.account.invalidate_recordset(["write_date"])
+                self.assertGreaterEqual(self.account.write_date, before)
+                # and the user who took it out may put it back, or delete it
+                contact.with_user(user).write({"parent_id": self.account.id, "is_company": False})
+                self.assertEqual(contact.kam_manager_id, self.kam_user)
+                contact.with_user(user).write({"parent_id": False})
+                contact.with_user(user).unlink()
+                self.assertFalse(contact.exists())
+        # the account itself keeps everything
+        self.assertEqual((self.account.kam_is_key_account, self.account.kam_potential), (True, 40))
+        # a contact moved under another company gets that company's values (Odoo's sync), as before
+        contact = Partner.create({"name": "Moving buyer", "parent_id": self.account.id})
+        contact.with_user(self.accountant).write({"parent_id": self.other_account.id})
+        self.assertEqual(contact.kam_manager_id, self.kam_user2)
+        # a key account manager who makes a detached contact a key account of its own says so
+        contact = Partner.create({"name": "New branch", "parent_id": self.account.id})
+        contact.with_user(self.kam_manager).write(
+            {"parent_id": False, "is_company": True, "kam_is_key_account": True, "kam_manager_id": self.kam_user.id}
+        )
+        self.assertTrue(contact.kam_is_key_account)
+
     def test_contacts_carry_their_company_values_only(self):
         for user in (self.kam_user2, self.kam_user, self.kam_manager):
             for vals in ({"kam_manager_id": self.kam_user2.id}, {"kam_potential": 99}, {"kam_is_key_account": False}):
@@ -541,6 +602,48 @@ class TestCopiedText(KamSecurityCommon):
                 self.assertEqual(found, activity)
         self.account.kam_team_user_ids = [Command.link(self.viewer.id)]
         self.assertEqual(self.env["mail.activity"].with_user(self.viewer).search([("id", "=", activity.id)]), activity)
+
+    def test_key_account_activities_hidden_from_the_partner_fields(self):
+        """The partner's "next activity" fields (Odoo's activity mixin: type,
+        icon and summary are related fields read as superuser) do not show
+        a job's activity to those the rules hide it from."""
+        activity = self.env["kam.activity"]._raise_once([(self.account.id, "cadence", self.kam_user.id, "Call them")])
+        self.assertTrue(activity)
+        fnames = [
+            "activity_summary",
+            "activity_type_id",
+            "activity_type_icon",
+            "activity_user_id",
+            "activity_state",
+            "activity_date_deadline",
+            "activity_exception_decoration",
+        ]
+        # the contact too: its account's activities are not its own, nothing to show either way
+        for user in (self.internal, self.accountant, self.salesman, self.kam_user2):
+            with self.subTest(user=user.login):
+                self.env.invalidate_all()
+                values = self.account.with_user(user).read(fnames)[0]
+                self.assertEqual({fname: values[fname] for fname in fnames}, dict.fromkeys(fnames, False))
+                self.assertFalse(
+                    self.env["res.partner"].with_user(user).search([("activity_summary", "=", "Call them")])
+                )
+        self.env.invalidate_all()
+        values = self.account.with_user(self.kam_user).read(fnames)[0]
+        self.assertEqual(
+            (values["activity_summary"], values["activity_type_id"][0], values["activity_user_id"][0]),
+            ("Call them", activity.activity_type_id.id, self.kam_user.id),
+        )
+        # an activity scheduled on the partner shows, as in Odoo, to those who see the partner's
+        # activities (who may write it), after the job's that it does not show
+        todo = self.account.activity_schedule("mail.mail_activity_data_todo", summary="Send the catalogue")
+        self.assertLess(activity.id, todo.id)
+        self.internal.write({"groups_id": [Command.link(self.env.ref("base.group_partner_manager").id)]})
+        self.env.invalidate_all()
+        values = self.account.with_user(self.internal).read(fnames)[0]
+        self.assertEqual(
+            (values["activity_summary"], values["activity_type_id"][0], values["activity_user_id"][0]),
+            ("Send the catalogue", todo.activity_type_id.id, todo.user_id.id),
+        )
 
     def test_care_reminders_reach_the_account_team_only(self):
         soon = self.today + timedelta(days=3)
