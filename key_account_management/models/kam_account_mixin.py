@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .kam_input import check_date_condition, check_input
+from .kam_input import check_date_condition, check_input, check_related_kept
 from .kam_job import KEY_ACCOUNT_DOMAIN
 
 
@@ -54,13 +54,17 @@ class KamAccountMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         check_input(self, vals_list)
-        return super().create(self._kam_commercial_vals_list(vals_list))
+        vals_list = self._kam_commercial_vals_list(vals_list)
+        records = super().create(vals_list)
+        check_related_kept(records, vals_list)
+        return records
 
     def write(self, vals):
         check_input(self, [vals])
         if vals.get("partner_id"):
             vals = self._kam_commercial_vals_list([vals])[0]
         res = super().write(vals)
+        check_related_kept(self, [vals])
         if "partner_id" in vals and not self.env.su:
             # Odoo checks the record rules on the records as they were before the
             # write: moved onto another account, they must be writable there too

@@ -280,6 +280,38 @@ def check_range(record, fname, low, high, message=None):
         )
 
 
+def check_related_kept(records, vals_list):
+    """Raise a ValidationError when ``vals_list`` (the create or write
+    values of ``records``) gave a stored related field that cannot be set
+    (no inverse: the review of a checklist line, the plan of an objective,
+    the account of a record give its account, company, manager...) a value
+    other than the one it follows. The ORM stores such a value as sent,
+    and the record rules read those columns: a line of one's own review
+    moved onto another team's account, or into no company. The same value
+    as the one followed (an import that sends the column back) passes."""
+    fnames = {
+        fname
+        for vals in vals_list
+        for fname in vals
+        if (field := records._fields.get(fname)) is not None and field.related and field.store and not field.inverse
+    }
+    for fname in sorted(fnames):
+        path = records._fields[fname].related.split(".")
+        for record in records.sudo():
+            followed = record
+            for name in path:
+                followed = followed[name]
+            if record[fname] != followed:
+                raise ValidationError(
+                    records.env._(
+                        "“%(field)s” (%(model)s) follows “%(followed)s” and cannot be set: change “%(followed)s”.",
+                        field=_label(records, fname),
+                        model=records._description,
+                        followed=_label(records, path[0]),
+                    )
+                )
+
+
 class KamInputMixin(models.AbstractModel):
     """Checks the values sent to the addon's models (see the module doc)."""
 
@@ -289,8 +321,12 @@ class KamInputMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         check_input(self, vals_list)
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        check_related_kept(records, vals_list)
+        return records
 
     def write(self, vals):
         check_input(self, [vals])
-        return super().write(vals)
+        res = super().write(vals)
+        check_related_kept(self, [vals])
+        return res

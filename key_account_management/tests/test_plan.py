@@ -94,3 +94,60 @@ class TestPlan(PlanCommon):
         with self.assertRaises(AccessError):
             self.env["kam.plan"].with_user(self.salesman).search([])
         self.assertEqual(plan.with_user(self.kam_manager).name, "Plan")
+
+
+@tagged("post_install", "-at_install")
+class TestFollowedFields(PlanCommon):
+    """Fields that follow another record (a checklist line its review, an
+    objective its plan, every key-account record its account's manager)
+    cannot be given another value: the ORM would store it as sent, and the
+    record rules read those columns."""
+
+    def test_lines_stay_with_their_review_and_plan(self):
+        today = fields.Date.today()
+        review = self.env["kam.review"].create({"partner_id": self.account.id, "date_from": today, "date_to": today})
+        line = review.line_ids[:1]
+        self.assertTrue(line)
+        plan = self._plan([{"name": "Grow", "metric": "revenue", "target": 100}])
+        objective = plan.objective_ids
+        interaction = (
+            self.env["kam.interaction"]
+            .with_user(self.kam_user)
+            .create({"name": "Call", "partner_id": self.account.id, "channel": "phone"})
+        )
+        for record, vals in (
+            (line, {"partner_id": self.other_account.id}),
+            (line, {"company_id": False}),
+            (objective, {"partner_id": self.other_account.id, "company_id": False}),
+            (objective, {"company_id": False}),
+            (interaction, {"kam_manager_id": self.kam_user2.id}),
+        ):
+            with self.subTest(model=record._name, vals=vals), self.assertRaisesMessage(ValidationError, "follows"):
+                record.with_user(self.kam_user).write(vals)
+        for record, vals in ((line, {"partner_id": self.other_account.id}), (objective, {"company_id": False})):
+            with self.subTest(model=record._name, vals=vals), self.assertRaisesMessage(ValidationError, "follows"):
+                record.sudo().write(vals)
+        # created with another account: Odoo computes the column from the review (nothing planted)
+        planted = (
+            self.env["kam.review.line"]
+            .with_user(self.kam_user)
+            .create({"review_id": review.id, "name": "Planted", "partner_id": self.other_account.id})
+        )
+        planted.flush_recordset()
+        self.env.cr.execute("SELECT partner_id FROM kam_review_line WHERE id = %s", [planted.id])
+        self.assertEqual(self.env.cr.fetchone()[0], self.account.id)
+        self.env.invalidate_all()
+        self.assertEqual((line.partner_id, line.company_id), (self.account, review.company_id))
+        self.assertEqual((objective.partner_id, objective.company_id), (self.account, plan.company_id))
+        self.assertEqual(interaction.kam_manager_id, self.kam_user)
+        self.assertIn(line, review.with_user(self.kam_user).line_ids)
+        # the value they follow passes (an import that sends the column back), and the rest is written
+        line.with_user(self.kam_user).write({"partner_id": self.account.id, "name": "Checked again"})
+        objective.with_user(self.kam_user).write({"company_id": plan.company_id.id, "target": 200})
+        self.assertEqual((line.name, objective.target), ("Checked again", 200))
+        new_line = (
+            self.env["kam.review.line"]
+            .with_user(self.kam_user)
+            .create({"review_id": review.id, "name": "Added", "partner_id": self.account.id})
+        )
+        self.assertEqual(new_line.partner_id, self.account)
