@@ -312,6 +312,24 @@ def check_related_kept(records, vals_list):
                 )
 
 
+def check_moved_access(records, vals):
+    """After a write that moved ``records`` under another parent (the
+    review of a checklist line, the plan of an objective: the records whose
+    stored related fields follow them), check the record rules again on
+    the records as they are now. Odoo checks them on the records as they
+    were: a line of one's own review could be moved onto another team's
+    review, planted there and out of reach."""
+    if records.env.su:
+        return
+    parents = {
+        field.related.split(".")[0]
+        for field in records._fields.values()
+        if field.related and field.store and not field.inverse
+    }
+    if vals.keys() & parents:
+        records.check_access("write")
+
+
 class KamInputMixin(models.AbstractModel):
     """Checks the values sent to the addon's models (see the module doc)."""
 
@@ -329,4 +347,5 @@ class KamInputMixin(models.AbstractModel):
         check_input(self, [vals])
         res = super().write(vals)
         check_related_kept(self, [vals])
+        check_moved_access(self, vals)
         return res

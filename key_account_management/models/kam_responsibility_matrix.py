@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .kam_input import INT_MAX
 from .kam_responsibility import RACI
 
 MATRIX_PAGE = 50
@@ -38,7 +39,8 @@ class KamResponsibilityMatrix(models.AbstractModel):
         def is_int(value):
             return isinstance(value, int) and not isinstance(value, bool)
 
-        if not is_int(offset) or offset < 0:
+        # (beyond int4 PostgreSQL refuses the OFFSET: no page lies there anyway)
+        if not is_int(offset) or not 0 <= offset <= INT_MAX:
             raise UserError(self.env._("The matrix page offset must be a whole number, 0 or more (got %r).", offset))
         if not is_int(limit) or not 1 <= limit <= MATRIX_MAX_PAGE:
             raise UserError(

@@ -145,6 +145,16 @@ class TestFollowedFields(PlanCommon):
         line.with_user(self.kam_user).write({"partner_id": self.account.id, "name": "Checked again"})
         objective.with_user(self.kam_user).write({"company_id": plan.company_id.id, "target": 200})
         self.assertEqual((line.name, objective.target), ("Checked again", 200))
+        # nor moved onto another team's review or plan (Odoo checks the rules before the write only)
+        other_review = self.env["kam.review"].create(
+            {"partner_id": self.other_account.id, "date_from": today, "date_to": today}
+        )
+        other_plan = self._plan([], user=self.kam_user2, partner_id=self.other_account.id)
+        for record, vals in ((line, {"review_id": other_review.id}), (objective, {"plan_id": other_plan.id})):
+            with self.subTest(model=record._name), self.assertRaises(AccessError):
+                record.with_user(self.kam_user).write(dict(vals, name="Planted"))
+        self.assertFalse(other_review.line_ids.filtered(lambda item: item.name == "Planted"))
+        self.assertFalse(other_plan.objective_ids)
         new_line = (
             self.env["kam.review.line"]
             .with_user(self.kam_user)

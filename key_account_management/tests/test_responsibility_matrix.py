@@ -189,6 +189,7 @@ class TestResponsibilityMatrix(MatrixCommon):
             ({"limit": True}, "1 to 200 accounts per page"),
             ({"offset": -5}, "offset must be a whole number"),
             ({"offset": 1.5}, "offset must be a whole number"),
+            ({"offset": 2**63}, "offset must be a whole number"),
             ({"search": 42}, "with a text"),
             ({"search": "x" * 101}, "at most 100 characters"),
             ({"mine": "yes"}, "on or off"),
