@@ -51,10 +51,28 @@ class KamAccountMixin(models.AbstractModel):
             for vals in vals_list
         ]
 
+    @api.model
+    def _kam_company_vals_list(self, vals_list):
+        """A record belongs to its account's company: given without a
+        company, it gets the account's (not the user's current company, which
+        a user of several companies may have set to another one); moved onto
+        an account of another company, it follows it. A company given
+        explicitly is checked by ``_check_company_of_account``."""
+        partners = (
+            self.env["res.partner"].sudo().browse({vals["partner_id"] for vals in vals_list if vals.get("partner_id")})
+        )
+        company_of = {partner.id: partner.company_id.id for partner in partners.exists() if partner.company_id}
+        return [
+            dict(vals, company_id=company_of[vals["partner_id"]])
+            if "company_id" not in vals and vals.get("partner_id") in company_of
+            else vals
+            for vals in vals_list
+        ]
+
     @api.model_create_multi
     def create(self, vals_list):
         check_input(self, vals_list)
-        vals_list = self._kam_commercial_vals_list(vals_list)
+        vals_list = self._kam_company_vals_list(self._kam_commercial_vals_list(vals_list))
         records = super().create(vals_list)
         check_related_kept(records, vals_list)
         return records
@@ -62,7 +80,7 @@ class KamAccountMixin(models.AbstractModel):
     def write(self, vals):
         check_input(self, [vals])
         if vals.get("partner_id"):
-            vals = self._kam_commercial_vals_list([vals])[0]
+            vals = self._kam_company_vals_list(self._kam_commercial_vals_list([vals]))[0]
         res = super().write(vals)
         check_related_kept(self, [vals])
         if "partner_id" in vals and not self.env.su:
@@ -75,6 +93,23 @@ class KamAccountMixin(models.AbstractModel):
     def _condition_to_sql(self, alias, fname, operator, value, query):
         check_date_condition(self, fname, operator, value)
         return super()._condition_to_sql(alias, fname, operator, value, query)
+
+    @api.constrains("partner_id", "company_id")
+    def _check_company_of_account(self):
+        """A record of an account that belongs to a company belongs to that
+        company: in another one (or in none) it would be read by that
+        company's users, who do not see the account itself."""
+        for record in self.sudo():
+            company = record.partner_id.company_id
+            if company and record.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "%(model)s of “%(partner)s” belong to its company, %(company)s.",
+                        model=record._description,
+                        partner=record.partner_id.display_name,
+                        company=company.display_name,
+                    )
+                )
 
     @api.constrains("partner_id")
     def _check_partner_is_key_account(self):

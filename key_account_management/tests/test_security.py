@@ -2,12 +2,14 @@
 """Who sees and changes what, on every path (issue "Safe to install in a real
 company"): the access table of the README, role by role."""
 
+import importlib.util
 import re
 from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
+from odoo.tools.misc import file_path
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -718,6 +720,81 @@ class TestMultiCompany(KamSecurityCommon):
         self.assertFalse(shared.company_id)
         shared.with_user(self.kam_user).write({"kam_is_key_account": True})
         self.assertEqual(shared.company_id, self.env.company)
+
+    def test_records_belong_to_their_account_company(self):
+        """A record of a key account (interaction, plan, review...) belongs to
+        the account's company: given none, it gets it whatever the user's
+        current company; in another company (or none) it would be read by
+        that company's users, who do not see the account."""
+        company_b = self.env["res.company"].create({"name": "KAM Company B"})
+        both = new_test_user(
+            self.env,
+            "kam_sec_both",
+            groups=USER,
+            company_id=self.company.id,
+            company_ids=[Command.set((self.company | company_b).ids)],
+        )
+        self.account.kam_team_user_ids = [Command.link(both.id)]
+        Interaction = (
+            self.env["kam.interaction"]
+            .with_user(both)
+            .with_context(allowed_company_ids=[company_b.id, self.company.id])
+        )
+        talk = Interaction.create({"partner_id": self.account.id, "name": "Talk", "channel": "phone"})
+        self.assertEqual(talk.company_id, self.company)
+        today = fields.Date.today()
+        for model, vals in (
+            ("kam.interaction", {"name": "Leak", "channel": "phone"}),
+            ("kam.plan", {"name": "Leak", "date_start": today, "date_end": today}),
+            ("kam.review", {"date_from": today, "date_to": today}),
+        ):
+            for company in (company_b, self.env["res.company"]):
+                with (
+                    self.subTest(model=model, company=company.name),
+                    self.assertRaisesMessage(ValidationError, "belong to its company"),
+                ):
+                    self.env[model].with_user(both).with_context(
+                        allowed_company_ids=[company_b.id, self.company.id]
+                    ).create(dict(vals, partner_id=self.account.id, company_id=company.id))
+        for company in (company_b, self.env["res.company"]):
+            with self.subTest(company=company.name), self.assertRaisesMessage(ValidationError, "belong to its company"):
+                talk.write({"company_id": company.id})
+        # moved onto an account of another company, it follows that company
+        account_b = (
+            self.env["res.partner"]
+            .with_company(company_b)
+            .create({"name": "B Account", "is_company": True, "company_id": company_b.id})
+        )
+        account_b.with_company(company_b).write({"kam_is_key_account": True, "kam_manager_id": both.id})
+        talk.with_user(both).with_context(allowed_company_ids=[company_b.id, self.company.id]).write(
+            {"partner_id": account_b.id}
+        )
+        self.assertEqual(talk.company_id, company_b)
+
+    def test_migration_moves_records_to_their_account_company(self):
+        """18.0.1.13.1: records of an account left in another company (or
+        none) by earlier versions move to the account's company."""
+        spec = importlib.util.spec_from_file_location(
+            "kam_migration_18_0_1_13_1", file_path("key_account_management/migrations/18.0.1.13.1/post-migrate.py")
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        company_b = self.env["res.company"].create({"name": "KAM Company B"})
+        talk = self.env["kam.interaction"].create({"partner_id": self.account.id, "name": "Talk", "channel": "phone"})
+        plan = self.env["kam.plan"].create(
+            {
+                "partner_id": self.account.id,
+                "name": "P",
+                "date_start": fields.Date.today(),
+                "date_end": fields.Date.today(),
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE kam_interaction SET company_id = %s WHERE id = %s", [company_b.id, talk.id])
+        self.env.cr.execute("UPDATE kam_plan SET company_id = NULL WHERE id = %s", [plan.id])
+        migration.migrate(self.env.cr, "18.0.1.13.0")
+        self.env.invalidate_all()
+        self.assertEqual((talk.company_id, plan.company_id), (self.company, self.company))
 
     def test_key_account_keeps_a_company(self):
         for env in (self.env(user=self.kam_user), self.env(user=self.kam_manager), self.env):
