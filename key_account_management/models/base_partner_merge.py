@@ -25,6 +25,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
                     )
             # the others are deleted
             partners._kam_check_removal()
+            if dst_partner:
+                # their orders go to the destination
+                partners._kam_check_orders_gained(dst_partner)
         return super()._merge(partner_ids, dst_partner=dst_partner, extra_checks=extra_checks)
 
     def _update_values(self, src_partners, dst_partner):

@@ -779,6 +779,28 @@ class ResPartner(models.Model):
                     )
                 )
 
+    def _check_kam_contact_company(self):
+        """A contact of a key account belongs to the account's company: it
+        carries the account's key-account values (Odoo's commercial sync:
+        manager, tier, scope, notes), which users of another company (or of
+        every company, without one) would read. Checked after a create or a
+        write of the company or the parent (not as a constraint: Odoo gives
+        a company's new company to its contacts before the company itself)."""
+        for partner in self.sudo():
+            account = partner.commercial_partner_id
+            if account != partner and account.kam_is_key_account and account.company_id != partner.company_id:
+                if not account.company_id:
+                    continue  # (a key account left without company by an old version: no company to follow)
+                raise ValidationError(
+                    self.env._(
+                        "“%(contact)s” is a contact of the key account “%(account)s”: it belongs to the "
+                        "account's company, %(company)s.",
+                        contact=partner.display_name,
+                        account=account.display_name,
+                        company=account.company_id.display_name,
+                    )
+                )
+
     @api.constrains("kam_tier_locked", "kam_tier_lock_reason", "kam_tier_id")
     def _check_kam_tier_lock(self):
         for partner in self.sudo():
@@ -1012,6 +1034,38 @@ class ResPartner(models.Model):
         is_company = vals.get("is_company", partner.is_company)
         return partner if is_company or not parent else parent.commercial_partner_id
 
+    def _kam_check_orders_gained(self, account):
+        """AccessError when putting these partners under ``account`` (moving
+        or merging them) would show the current user sales orders they cannot
+        read now: a key account user reads the orders of the accounts they
+        manage or are in the team of (the addon's rule on sales orders), so
+        moving another team's contact (or any customer) under one's own
+        account would open its orders. Key account managers read them all
+        anyway; users without the key-account user group gain nothing (Odoo's
+        rules only)."""
+        user = self.env.user
+        if (
+            self.env.su
+            or not self
+            or user.has_group("key_account_management.group_kam_manager")
+            or not user.has_group("key_account_management.group_kam_user")
+        ):
+            return
+        account = account.sudo().commercial_partner_id
+        if not (account.kam_is_key_account and account._kam_is_member()):
+            return
+        domain = [("partner_id", "child_of", self.ids)]
+        Order = self.env["sale.order"].with_context(active_test=False)
+        if Order.sudo().search_count(domain, limit=1000) > Order.search_count(domain, limit=1000):
+            raise AccessError(
+                self.env._(
+                    "%(partners)s have sales orders you may not read: only a key account manager may put them "
+                    "under the key account “%(account)s”, whose orders you read.",
+                    partners=", ".join(f"“{name}”" for name in self.sudo().mapped("display_name")),
+                    account=account.display_name,
+                )
+            )
+
     def _kam_is_key_contact(self):
         """This contact carries key-contact details (buying role, influence,
         relationship, birthday...) of a key account: they are account-private,
@@ -1113,6 +1167,9 @@ class ResPartner(models.Model):
             return
         for partner in self:
             old = partner.sudo().commercial_partner_id
+            new = partner._kam_new_commercial_partner(vals)
+            if new is not None and new != old:
+                partner._kam_check_orders_gained(new)
             if partner.sudo() != old:
                 # a contact: its key-contact details (buying role, birthday...) go with it
                 new = partner._kam_new_commercial_partner(vals)
@@ -1281,12 +1338,13 @@ class ResPartner(models.Model):
             if vals.get("kam_is_key_account") and not vals.get("company_id") and not vals.get("parent_id"):
                 # a key account belongs to the company that manages it (see _kam_set_company)
                 vals["company_id"] = self.env.company.id
-            elif vals.get("parent_id") and "company_id" not in vals and isinstance(vals["parent_id"], int):
+            elif vals.get("parent_id") and not vals.get("company_id") and isinstance(vals["parent_id"], int):
                 # its contacts too: they carry its key-account values (commercial sync)
                 parent = self.browse(vals["parent_id"]).sudo().exists()
                 if parent.commercial_partner_id.kam_is_key_account and parent.commercial_partner_id.company_id:
                     vals["company_id"] = parent.commercial_partner_id.company_id.id
         partners = super().create(vals_list)
+        partners._check_kam_contact_company()
         # key accounts created without a tier of their own get their first one (an imported tier stays)
         untiered = partners.browse(
             partner.id for partner, vals in zip(partners, vals_list, strict=True) if not vals.get("kam_tier_id")
@@ -1396,28 +1454,41 @@ class ResPartner(models.Model):
         batched = set()
         if len(self) > 1 and not self.env.context.get("kam_batched_sync"):
             batched = vals.keys() & set(self._commercial_fields()) & self._kam_batched_sync_fields()
-        # contacts of key accounts that may leave them (their own company, or made a company)
+        # contacts leaving their key account for no company, a company of their own or a company that is
+        # no key account: they drop the account's values first (_kam_drop_account_values)
         leaving = {}
         if ("parent_id" in vals or vals.get("is_company")) and "kam_is_key_account" not in vals:
-            leaving = {
-                partner.id: partner.sudo().commercial_partner_id
-                for partner in self
-                if partner.sudo().commercial_partner_id != partner.sudo()
-                and partner.sudo().commercial_partner_id.kam_is_key_account
-            }
+            for partner in self.sudo():
+                old = partner.commercial_partner_id
+                if old == partner or not old.kam_is_key_account:
+                    continue
+                new = partner._kam_new_commercial_partner(vals)
+                if new is not None and new != old and (new == partner or not new.kam_is_key_account):
+                    leaving[partner.id] = old
+        if leaving:
+            self._kam_drop_account_values(leaving)
         watch = {}
         if vals.keys() & KAM_MANAGER_FIELDS:
             # as sudo: the lock is account-private (masked for users outside the team)
             watch = {p: (p.sudo().kam_tier_id, p.sudo().kam_tier_locked) for p in self if p == p.commercial_partner_id}
+        if vals.get("parent_id") and not vals.get("company_id") and isinstance(vals["parent_id"], int):
+            # a contact put under a key account gets its company (as created there; see create)
+            account = self.browse(vals["parent_id"]).sudo().exists().commercial_partner_id
+            if account.kam_is_key_account and account.company_id:
+                vals = dict(vals, company_id=account.company_id.id)
+        moving = self.env.context.get("kam_company_moving")
+        # Odoo gives the new company to the contacts before the company itself: they are checked with
+        # it, once both are written (below)
+        writer = self.with_context(kam_company_moving=True) if "company_id" in vals and not moving else self
         if batched:
-            res = super(ResPartner, self.with_context(kam_batched_sync=frozenset(batched))).write(vals)
+            res = super(ResPartner, writer.with_context(kam_batched_sync=frozenset(batched))).write(vals)
             self._kam_sync_contacts(batched)
         else:
-            res = super().write(vals)
+            res = super(ResPartner, writer).write(vals)
+        if ("company_id" in vals or vals.get("parent_id")) and not moving:
+            self._check_kam_contact_company()
         if "parent_id" in vals or "is_company" in vals:
             self._kam_cut_reports_to()
-        if leaving:
-            self._kam_drop_account_values(leaving)
         if since_missing:
             # mail_notrack: the date is not tracked (no chatter either way), and the tracking
             # would read every tracked field of the accounts and their contacts once more
@@ -1461,29 +1532,29 @@ class ResPartner(models.Model):
         return res
 
     def _kam_drop_account_values(self, accounts):
-        """Contacts that left their key account (``accounts``: {contact id:
-        former account}) and are now their own commercial entity (no parent
-        company, or made a company) drop the account's values that Odoo's
+        """Contacts about to leave their key account (``accounts``: {contact
+        id: former account}) for no company, a company of their own or a
+        company that is no key account drop the account's values that Odoo's
         commercial sync had given them (key account, manager, team, tier,
-        notes...): else a contact detached by anyone allowed to edit it
-        became a key account of its own, with the former account's manager
-        and notes, that the same user could neither put back nor delete. A
-        contact moved under another company already got that company's
-        values from the sync. The former accounts are stamped changed: their
-        figures lost the contact's orders (as a deleted interaction,
+        notes...), before they move: else a contact detached by anyone
+        allowed to edit it became a key account of its own, with the former
+        account's manager and notes, that the same user could neither put
+        back nor delete; and a contact moved under a plain company was
+        refused, a key account's contact under a company that is none. (A
+        contact moved under another key account gets its values from the
+        sync.) The former accounts are stamped changed: their figures lose
+        the contact's orders (as for a deleted interaction,
         ``kam.interaction._kam_mark_changed``)."""
-        left = self.sudo().filtered(lambda p: p.id in accounts and p.commercial_partner_id == p)
-        if not left:
-            return
+        left = self.sudo().browse(list(accounts))
         empty = {
             fname: [Command.clear()] if self._fields[fname].type == "many2many" else False
             for fname in self._kam_account_commercial_fields()
         }
-        # the addon's own checks and tier log are skipped (nothing the user chose): Odoo's write only
-        super(ResPartner, left.with_context(mail_notrack=True)).write(empty)
         self.env["kam.interaction"]._kam_mark_changed(
             self.env["res.partner"].union(*(accounts[pid] for pid in left.ids))
         )
+        # the addon's own checks and tier log are skipped (nothing the user chose): Odoo's write only
+        return super(ResPartner, left.with_context(mail_notrack=True)).write(empty)
 
     @api.model
     def _kam_account_commercial_fields(self):

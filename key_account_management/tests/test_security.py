@@ -452,6 +452,39 @@ class TestAccountControl(KamSecurityCommon):
         plain.with_user(intruder).write({"parent_id": self.other_account.id})
         self.assertEqual(plain.parent_id, self.other_account)
 
+    def test_moving_a_contact_opens_no_orders(self):
+        """A key account user reads the orders of their accounts: moving (or
+        merging) another team's contact, or any customer, with orders they
+        cannot read under their own account is refused; without orders, or
+        for users without the key-account user group, contacts move as in
+        Odoo."""
+        partner_manager = self.env.ref("base.group_partner_manager")
+        (self.kam_user | self.salesman).write({"groups_id": [Command.link(partner_manager.id)]})
+        Partner = self.env["res.partner"]
+        buyer = Partner.create({"name": "B's buyer", "parent_id": self.other_account.id})
+        order = self._order(buyer, 500)
+        customer = Partner.create({"name": "Someone's customer", "is_company": True})
+        self._order(customer, 300)
+        self.assertFalse(self.env["sale.order"].with_user(self.kam_user).search([("id", "=", order.id)]))
+        for partner in (buyer, customer):
+            with self.subTest(partner=partner.name), self.assertRaisesMessage(AccessError, "sales orders you may not"):
+                partner.with_user(self.kam_user).write({"parent_id": self.account.id, "is_company": False})
+        wizard = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_user(self.kam_user)
+            .create({"partner_ids": [Command.set((buyer | self.contact).ids)], "dst_partner_id": self.contact.id})
+        )
+        with self.assertRaisesMessage(AccessError, "sales orders you may not"):
+            wizard.action_merge()
+        self.assertEqual((buyer.parent_id, order.partner_id), (self.other_account, buyer))
+        self.assertFalse(self.env["sale.order"].with_user(self.kam_user).search([("id", "=", order.id)]))
+        # without orders it moves; a salesman (no key-account group) moves as in Odoo
+        quiet = Partner.create({"name": "Quiet buyer", "parent_id": self.other_account.id})
+        quiet.with_user(self.kam_user).write({"parent_id": self.account.id})
+        self.assertEqual(quiet.commercial_partner_id, self.account)
+        customer.with_user(self.salesman).write({"parent_id": self.account.id, "is_company": False})
+        self.assertEqual(customer.commercial_partner_id, self.account)
+
     def test_detached_contact_is_no_key_account(self):
         """A plain contact taken out of its key account (no company any more,
         or made a company of its own) by anyone allowed to edit it drops the
@@ -501,7 +534,15 @@ class TestAccountControl(KamSecurityCommon):
                 self.assertFalse(contact.exists())
         # the account itself keeps everything
         self.assertEqual((self.account.kam_is_key_account, self.account.kam_potential), (True, 40))
-        # a contact moved under another company gets that company's values (Odoo's sync), as before
+        # moved under a company that is no key account, it drops them too (it was refused)
+        plain = Partner.create({"name": "Plain Co", "is_company": True})
+        for parent in (plain, Partner.create({"name": "Plain Co buyer", "parent_id": plain.id})):
+            with self.subTest(parent=parent.name):
+                contact = Partner.create({"name": "Changing jobs", "parent_id": self.account.id})
+                contact.with_user(self.salesman).write({"parent_id": parent.id})
+                self.assertEqual(contact.commercial_partner_id, plain)
+                self.assertEqual((contact.kam_is_key_account, contact.kam_manager_id), (False, self.env["res.users"]))
+        # a contact moved under another key account gets that account's values (Odoo's sync), as before
         contact = Partner.create({"name": "Moving buyer", "parent_id": self.account.id})
         contact.with_user(self.accountant).write({"parent_id": self.other_account.id})
         self.assertEqual(contact.kam_manager_id, self.kam_user2)
@@ -770,6 +811,43 @@ class TestMultiCompany(KamSecurityCommon):
             {"partner_id": account_b.id}
         )
         self.assertEqual(talk.company_id, company_b)
+
+    def test_contacts_belong_to_their_account_company(self):
+        """A contact of a key account carries the account's values (manager,
+        tier, scope, notes): it belongs to the account's company, never to
+        another one or to none (where every company's users read them)."""
+        company_b = self.env["res.company"].create({"name": "KAM Company B"})
+        self.internal.write(
+            {
+                "groups_id": [Command.link(self.env.ref("base.group_partner_manager").id)],
+                "company_ids": [Command.link(company_b.id)],
+            }
+        )
+        Partner = self.env["res.partner"].with_user(self.internal)
+        given_none = Partner.create({"name": "No company", "parent_id": self.account.id, "company_id": False})
+        self.assertEqual(given_none.company_id, self.company)
+        with self.assertRaisesMessage(ValidationError, "belongs to the account's company"):
+            Partner.create({"name": "Elsewhere", "parent_id": self.account.id, "company_id": company_b.id})
+        for company in (company_b, self.env["res.company"]):
+            with self.subTest(company=company.name), self.assertRaisesMessage(ValidationError, "account's company"):
+                self.contact.with_user(self.internal).write({"company_id": company.id})
+        self.assertEqual(self.contact.company_id, self.company)
+        # a partner of no company (or another one) put under the account gets its company
+        loose = self.env["res.partner"].create({"name": "Loose", "company_id": company_b.id})
+        loose.with_user(self.internal).write({"parent_id": self.account.id})
+        self.assertEqual(loose.company_id, self.company)
+        # an account moved to another company by a key account manager: its contacts follow (Odoo's sync)
+        moved = self._make_account("Moving Account", manager=self.kam_user)
+        contacts = Partner.create([{"name": f"Moving buyer {i}", "parent_id": moved.id} for i in range(2)])
+        self.assertEqual(contacts.company_id, moved.company_id)
+        self.kam_manager.write({"company_ids": [Command.link(company_b.id)]})
+        moved.with_user(self.kam_manager).write({"company_id": company_b.id})
+        self.assertEqual(contacts.company_id, company_b)
+        # a plain company's contacts keep Odoo's freedom
+        plain = self.env["res.partner"].create({"name": "Plain Co", "is_company": True, "company_id": self.company.id})
+        buyer = Partner.create({"name": "Plain buyer", "parent_id": plain.id, "company_id": False})
+        buyer.write({"company_id": company_b.id})
+        self.assertEqual(buyer.company_id, company_b)
 
     def test_migration_moves_records_to_their_account_company(self):
         """18.0.1.13.1: records of an account left in another company (or
