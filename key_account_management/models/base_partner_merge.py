@@ -11,6 +11,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         account is merged only by those who may edit it, like re-parenting."""
         if not self.env.su:
             partners = self.env["res.partner"].browse(partner_ids).exists()
+            if len(partners) >= 2 and not (dst_partner and dst_partner in partners):
+                # the destination base chooses itself (the automatic process, a wizard without one)
+                dst_partner = self._get_ordered_partner(partners.ids)[-1]
             if dst_partner:
                 # the destination takes the others' records: if it is a key account, it is changed
                 partners -= dst_partner

@@ -23,6 +23,10 @@ class KamAccountMixin(models.AbstractModel):
 
     _name = "kam.account.mixin"
     _description = "Record of a key account"
+    #: rows computed by the daily stages (figures of the account's company): when the account moves to
+    #: another company they are dropped and computed again, not moved (res.partner
+    #: ``_kam_move_records_to_company``)
+    _kam_computed_rows = False
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -72,10 +76,8 @@ class KamAccountMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         check_input(self, vals_list)
-        vals_list = self._kam_company_vals_list(self._kam_commercial_vals_list(vals_list))
-        records = super().create(vals_list)
-        check_related_kept(records, vals_list)
-        return records
+        # (a followed field given to create is computed again by the ORM: nothing to check)
+        return super().create(self._kam_company_vals_list(self._kam_commercial_vals_list(vals_list)))
 
     def write(self, vals):
         check_input(self, [vals])
@@ -104,8 +106,8 @@ class KamAccountMixin(models.AbstractModel):
             if company and record.company_id != company:
                 raise ValidationError(
                     self.env._(
-                        "%(model)s of “%(partner)s” belong to its company, %(company)s.",
-                        model=record._description,
+                        "“%(model)s” records of “%(partner)s” belong to its company, %(company)s.",
+                        model=self.env["ir.model"]._get(record._name).display_name,
                         partner=record.partner_id.display_name,
                         company=company.display_name,
                     )

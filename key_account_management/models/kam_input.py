@@ -339,9 +339,8 @@ class KamInputMixin(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         check_input(self, vals_list)
-        records = super().create(vals_list)
-        check_related_kept(records, vals_list)
-        return records
+        # (a followed field given to create is computed again by the ORM: nothing to check)
+        return super().create(vals_list)
 
     def write(self, vals):
         check_input(self, [vals])

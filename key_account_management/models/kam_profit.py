@@ -22,6 +22,8 @@ class KamProfit(models.Model):
 
     _name = "kam.profit"
     _inherit = ["kam.account.mixin"]
+    #: rows the daily stages compute: an account moved to another company drops them (computed again)
+    _kam_computed_rows = True
     _description = "Key Account Profitability"
     _order = "profit, id"
     _rec_name = "partner_id"

@@ -40,6 +40,8 @@ class KamRelationship(models.Model):
 
     _name = "kam.relationship"
     _inherit = ["kam.account.mixin"]
+    #: rows the daily stages compute: an account moved to another company drops them (computed again)
+    _kam_computed_rows = True
     _description = "Key Account Relationship Coverage"
     _rec_name = "contact_id"
     _order = "partner_id, touches desc, last_date desc, id"

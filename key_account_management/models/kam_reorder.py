@@ -21,6 +21,8 @@ class KamReorder(models.Model):
 
     _name = "kam.reorder"
     _inherit = ["kam.account.mixin"]
+    #: rows the daily stages compute: an account moved to another company drops them (computed again)
+    _kam_computed_rows = True
     _description = "Key Account Reorder Radar"
     _rec_name = "product_id"
     _order = "expected_date, partner_id, product_id"

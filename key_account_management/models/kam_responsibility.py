@@ -188,8 +188,10 @@ class KamResponsibility(models.Model):
             elif rec.deadline:
                 rec.next_due_date = rec.deadline
             elif rec.cadence in CADENCE_PERIODS:
-                # the day of the creation where its user is (Shanghai: before 8:00 the UTC day is yesterday)
-                start = rec.last_done_date or fields.Date.context_today(rec, rec.create_date)
+                # the day of the creation where its creator is (Shanghai: before 8:00 the UTC day is
+                # yesterday), whoever computes it again
+                creator = rec.with_context(tz=rec.sudo().create_uid.tz or self.env.user.tz)
+                start = rec.last_done_date or fields.Date.context_today(creator, rec.create_date)
                 rec.next_due_date = start + CADENCE_PERIODS[rec.cadence]
             else:
                 rec.next_due_date = False

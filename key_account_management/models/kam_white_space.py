@@ -25,6 +25,8 @@ class KamWhiteSpace(models.Model):
 
     _name = "kam.white.space"
     _inherit = ["kam.account.mixin"]
+    #: rows the daily stages compute: an account moved to another company drops them (computed again)
+    _kam_computed_rows = True
     _description = "Key Account White Space"
     _order = "estimated_gap desc, id"
     _rec_name = "categ_id"

@@ -3,6 +3,7 @@ import logging
 import operator
 import re
 from collections import defaultdict
+from contextvars import ContextVar
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -58,6 +59,9 @@ KAM_ACCOUNT_FIELDS = {
 }
 # Fields only key account managers set: the tier itself and its lock.
 KAM_MANAGER_FIELDS = {"kam_tier_id", "kam_tier_locked", "kam_tier_lock_reason"}
+#: True inside the write that gives companies a new company: Odoo gives it to their contacts first,
+#: which are checked against their company once both are written (not a context key: a client sets those)
+COMPANY_MOVING = ContextVar("kam_company_moving", default=False)
 
 BUYING_ROLES = [
     ("decision_maker", "Decision Maker"),
@@ -86,9 +90,9 @@ class ResPartner(models.Model):
     # fields): the key-account jobs' activities, which the rules hide from users outside the
     # account's team, showed through them on a partner. Read as the reader here, from the
     # activities they may see (as the state, the deadline and the responsible already are).
-    activity_type_id = fields.Many2one(compute_sudo=False)
-    activity_type_icon = fields.Char(compute_sudo=False)
-    activity_summary = fields.Char(compute_sudo=False)
+    activity_type_id = fields.Many2one(compute_sudo=False, depends_context=("uid",))
+    activity_type_icon = fields.Char(compute_sudo=False, depends_context=("uid",), groups="base.group_user")
+    activity_summary = fields.Char(compute_sudo=False, depends_context=("uid",))
 
     kam_is_key_account = fields.Boolean(
         "Key Account",
@@ -1054,9 +1058,10 @@ class ResPartner(models.Model):
         account = account.sudo().commercial_partner_id
         if not (account.kam_is_key_account and account._kam_is_member()):
             return
-        domain = [("partner_id", "child_of", self.ids)]
-        Order = self.env["sale.order"].with_context(active_test=False)
-        if Order.sudo().search_count(domain, limit=1000) > Order.search_count(domain, limit=1000):
+        # the orders of the user's companies among those of the partners, that the user cannot read
+        Order = self.env["sale.order"].with_context(active_test=False, allowed_company_ids=user.company_ids.ids)
+        domain = [("partner_id", "child_of", self.ids), ("company_id", "in", [False, *user.company_ids.ids])]
+        if Order.sudo().search_count([*domain, ("id", "not in", Order._search(domain))], limit=1):
             raise AccessError(
                 self.env._(
                     "%(partners)s have sales orders you may not read: only a key account manager may put them "
@@ -1457,7 +1462,7 @@ class ResPartner(models.Model):
         # contacts leaving their key account for no company, a company of their own or a company that is
         # no key account: they drop the account's values first (_kam_drop_account_values)
         leaving = {}
-        if ("parent_id" in vals or vals.get("is_company")) and "kam_is_key_account" not in vals:
+        if "parent_id" in vals or vals.get("is_company"):
             for partner in self.sudo():
                 old = partner.commercial_partner_id
                 if old == partner or not old.kam_is_key_account:
@@ -1466,27 +1471,38 @@ class ResPartner(models.Model):
                 if new is not None and new != old and (new == partner or not new.kam_is_key_account):
                     leaving[partner.id] = old
         if leaving:
-            self._kam_drop_account_values(leaving)
+            self._kam_drop_account_values(leaving, keep=vals.keys())
         watch = {}
         if vals.keys() & KAM_MANAGER_FIELDS:
             # as sudo: the lock is account-private (masked for users outside the team)
             watch = {p: (p.sudo().kam_tier_id, p.sudo().kam_tier_locked) for p in self if p == p.commercial_partner_id}
-        if vals.get("parent_id") and not vals.get("company_id") and isinstance(vals["parent_id"], int):
+        if (
+            vals.get("parent_id")
+            and "company_id" not in vals
+            and isinstance(vals["parent_id"], int)
+            and not vals.get("is_company", any(partner.is_company for partner in self))
+        ):
             # a contact put under a key account gets its company (as created there; see create)
             account = self.browse(vals["parent_id"]).sudo().exists().commercial_partner_id
             if account.kam_is_key_account and account.company_id:
                 vals = dict(vals, company_id=account.company_id.id)
-        moving = self.env.context.get("kam_company_moving")
+        moving = COMPANY_MOVING.get()
         # Odoo gives the new company to the contacts before the company itself: they are checked with
         # it, once both are written (below)
-        writer = self.with_context(kam_company_moving=True) if "company_id" in vals and not moving else self
-        if batched:
-            res = super(ResPartner, writer.with_context(kam_batched_sync=frozenset(batched))).write(vals)
-            self._kam_sync_contacts(batched)
-        else:
-            res = super(ResPartner, writer).write(vals)
-        if ("company_id" in vals or vals.get("parent_id")) and not moving:
+        token = COMPANY_MOVING.set(True) if "company_id" in vals and not moving else None
+        try:
+            if batched:
+                res = super(ResPartner, self.with_context(kam_batched_sync=frozenset(batched))).write(vals)
+                self._kam_sync_contacts(batched)
+            else:
+                res = super().write(vals)
+        finally:
+            if token is not None:
+                COMPANY_MOVING.reset(token)
+        if not moving and vals.keys() & {"company_id", "parent_id", "is_company"}:
             self._check_kam_contact_company()
+        if "company_id" in vals and not moving:
+            self._kam_move_records_to_company()
         if "parent_id" in vals or "is_company" in vals:
             self._kam_cut_reports_to()
         if since_missing:
@@ -1531,7 +1547,7 @@ class ResPartner(models.Model):
             newly_key.filtered(lambda p: p.id not in logged)._kam_propose_responsibilities()
         return res
 
-    def _kam_drop_account_values(self, accounts):
+    def _kam_drop_account_values(self, accounts, keep=()):
         """Contacts about to leave their key account (``accounts``: {contact
         id: former account}) for no company, a company of their own or a
         company that is no key account drop the account's values that Odoo's
@@ -1544,17 +1560,48 @@ class ResPartner(models.Model):
         contact moved under another key account gets its values from the
         sync.) The former accounts are stamped changed: their figures lose
         the contact's orders (as for a deleted interaction,
-        ``kam.interaction._kam_mark_changed``)."""
+        ``kam.interaction._kam_mark_changed``). Their own contacts drop them
+        too (Odoo's sync only passes on the values it writes); the values
+        in ``keep`` (written with the move: a key account of its own) stay."""
         left = self.sudo().browse(list(accounts))
+        left = left.with_context(active_test=False).search([("id", "child_of", left.ids)]) | left
         empty = {
             fname: [Command.clear()] if self._fields[fname].type == "many2many" else False
             for fname in self._kam_account_commercial_fields()
+            if fname not in keep
         }
-        self.env["kam.interaction"]._kam_mark_changed(
-            self.env["res.partner"].union(*(accounts[pid] for pid in left.ids))
-        )
+        self.env["kam.interaction"]._kam_mark_changed(self.env["res.partner"].union(*accounts.values()))
         # the addon's own checks and tier log are skipped (nothing the user chose): Odoo's write only
         return super(ResPartner, left.with_context(mail_notrack=True)).write(empty)
+
+    def _kam_move_records_to_company(self):
+        """The records of these accounts (interactions, plans, reviews,
+        preferences... every ``kam.account.mixin`` model) in another company
+        than the account's follow it, with the lines that follow them
+        (checklist lines, objectives): an account that moved to another
+        company left them where the other company's users read them. Rows
+        the daily stages compute (``_kam_computed_rows``: figures of the
+        former company, in its currency) are dropped instead; the account's
+        write date has moved, so the next daily run computes them again."""
+        accounts = self.sudo().filtered(lambda p: p.company_id and p == p.commercial_partner_id)
+        if not accounts:
+            return
+        for name in self.env.registry.descendants(["kam.account.mixin"], "_inherit"):
+            Model = self.env[name].sudo().with_context(active_test=False)
+            if Model._abstract or not Model._auto:
+                continue
+            records = Model.search([("partner_id", "in", accounts.ids)]).filtered(
+                lambda record: record.company_id != record.partner_id.company_id
+            )
+            if not records:
+                continue
+            if Model._kam_computed_rows:
+                records.unlink()
+                continue
+            for company in records.partner_id.company_id:
+                records.filtered(lambda record, company=company: record.partner_id.company_id == company).write(
+                    {"company_id": company.id}
+                )
 
     @api.model
     def _kam_account_commercial_fields(self):

@@ -534,6 +534,15 @@ class TestAccountControl(KamSecurityCommon):
                 self.assertFalse(contact.exists())
         # the account itself keeps everything
         self.assertEqual((self.account.kam_is_key_account, self.account.kam_potential), (True, 40))
+        # its own contacts drop them with it
+        contact = Partner.create({"name": "Leaving with a team", "parent_id": self.account.id})
+        assistant = Partner.create({"name": "Their assistant", "parent_id": contact.id})
+        self.assertTrue(assistant.kam_is_key_account)
+        contact.with_user(self.kam_user).write({"parent_id": False})
+        self.assertEqual(
+            (assistant.commercial_partner_id, assistant.kam_is_key_account, assistant.kam_manager_id),
+            (contact, False, self.env["res.users"]),
+        )
         # moved under a company that is no key account, it drops them too (it was refused)
         plain = Partner.create({"name": "Plain Co", "is_company": True})
         for parent in (plain, Partner.create({"name": "Plain Co buyer", "parent_id": plain.id})):
@@ -829,8 +838,12 @@ class TestMultiCompany(KamSecurityCommon):
         with self.assertRaisesMessage(ValidationError, "belongs to the account's company"):
             Partner.create({"name": "Elsewhere", "parent_id": self.account.id, "company_id": company_b.id})
         for company in (company_b, self.env["res.company"]):
-            with self.subTest(company=company.name), self.assertRaisesMessage(ValidationError, "account's company"):
-                self.contact.with_user(self.internal).write({"company_id": company.id})
+            for context in ({}, {"kam_company_moving": True}):  # (a client's context changes nothing)
+                with (
+                    self.subTest(company=company.name, context=context),
+                    self.assertRaisesMessage(ValidationError, "account's company"),
+                ):
+                    self.contact.with_user(self.internal).with_context(**context).write({"company_id": company.id})
         self.assertEqual(self.contact.company_id, self.company)
         # a partner of no company (or another one) put under the account gets its company
         loose = self.env["res.partner"].create({"name": "Loose", "company_id": company_b.id})
@@ -841,8 +854,16 @@ class TestMultiCompany(KamSecurityCommon):
         contacts = Partner.create([{"name": f"Moving buyer {i}", "parent_id": moved.id} for i in range(2)])
         self.assertEqual(contacts.company_id, moved.company_id)
         self.kam_manager.write({"company_ids": [Command.link(company_b.id)]})
+        talk = self.env["kam.interaction"].create({"partner_id": moved.id, "name": "Talk", "channel": "phone"})
+        today = fields.Date.today()
+        review = self.env["kam.review"].create({"partner_id": moved.id, "date_from": today, "date_to": today})
+        self.assertTrue(review.line_ids)
         moved.with_user(self.kam_manager).write({"company_id": company_b.id})
         self.assertEqual(contacts.company_id, company_b)
+        # and its records, with the lines that follow them
+        self.assertEqual((talk.company_id, review.company_id), (company_b, company_b))
+        self.assertEqual(review.line_ids.company_id, company_b)
+        talk.write({"name": "Talk again", "partner_id": moved.id})
         # a plain company's contacts keep Odoo's freedom
         plain = self.env["res.partner"].create({"name": "Plain Co", "is_company": True, "company_id": self.company.id})
         buyer = Partner.create({"name": "Plain buyer", "parent_id": plain.id, "company_id": False})
@@ -867,12 +888,21 @@ class TestMultiCompany(KamSecurityCommon):
                 "date_end": fields.Date.today(),
             }
         )
+        review = self.env["kam.review"].create(
+            {"partner_id": self.account.id, "date_from": fields.Date.today(), "date_to": fields.Date.today()}
+        )
+        self.assertTrue(review.line_ids)
         self.env.flush_all()
         self.env.cr.execute("UPDATE kam_interaction SET company_id = %s WHERE id = %s", [company_b.id, talk.id])
         self.env.cr.execute("UPDATE kam_plan SET company_id = NULL WHERE id = %s", [plan.id])
+        self.env.cr.execute("UPDATE kam_review SET company_id = %s WHERE id = %s", [company_b.id, review.id])
+        self.env.cr.execute(
+            "UPDATE kam_review_line SET company_id = %s WHERE review_id = %s", [company_b.id, review.id]
+        )
         migration.migrate(self.env.cr, "18.0.1.13.0")
         self.env.invalidate_all()
-        self.assertEqual((talk.company_id, plan.company_id), (self.company, self.company))
+        self.assertEqual((talk.company_id, plan.company_id, review.company_id), (self.company,) * 3)
+        self.assertEqual(review.line_ids.company_id, self.company)
 
     def test_key_account_keeps_a_company(self):
         for env in (self.env(user=self.kam_user), self.env(user=self.kam_manager), self.env):

@@ -4,8 +4,10 @@
 A record of a key account (interaction, plan, review, preference...)
 belongs to its account's company: before, it got the creating user's
 current company, or whichever company (or none) a client sent, and was
-then read by that company's users, who do not see the account. Records
-of an account that belongs to a company are moved to it.
+then read by that company's users, who do not see the account. The
+records of an account that belongs to a company go to it, with the lines
+that follow them; the rows the daily stages compute are computed again
+(``res.partner._kam_move_records_to_company``).
 """
 
 import logging
@@ -20,22 +22,20 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
-    for name, model in env.registry.items():
-        if (
-            name == "kam.account.mixin"
-            or not issubclass(model, env.registry["kam.account.mixin"])
-            or model._abstract
-            or not model._auto
-        ):
+    env.invalidate_all()  # (the companies are compared through the ORM, read from the database)
+    ids = set()
+    for name in env.registry.descendants(["kam.account.mixin"], "_inherit"):
+        model = env[name]
+        if model._abstract or not model._auto:
             continue
         cr.execute(
             SQL(
-                """UPDATE %(table)s r SET company_id = p.company_id
-                     FROM res_partner p
-                    WHERE p.id = r.partner_id AND p.company_id IS NOT NULL
-                      AND r.company_id IS DISTINCT FROM p.company_id""",
+                """SELECT DISTINCT r.partner_id FROM %(table)s r JOIN res_partner p ON p.id = r.partner_id
+                    WHERE p.company_id IS NOT NULL AND r.company_id IS DISTINCT FROM p.company_id""",
                 table=SQL.identifier(model._table),
             )
         )
-        if cr.rowcount:
-            _logger.info("key_account_management: %s %s moved to their account's company", cr.rowcount, name)
+        ids.update(row[0] for row in cr.fetchall())
+    if ids:
+        env["res.partner"].browse(sorted(ids))._kam_move_records_to_company()
+        _logger.info("key_account_management: the records of %s accounts moved to their account's company", len(ids))
