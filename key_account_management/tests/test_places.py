@@ -290,7 +290,9 @@ class TestPlacesDashboardTour(HttpCase):
         hidden = account("Tour Late Hidden Co.", other_user)
         Product = self.env["product.product"]
         late_box, rhythm_box = Product.create([{"name": "Tour Late Box"}, {"name": "Tour Rhythm Box"}])
-        today = fields.Date.context_today(Partner)
+        # the day of the user who reads the days late (near midnight UTC, the administrator's time zone is
+        # already on the next day)
+        today = fields.Date.context_today(Partner.with_user(user))
         # the rows the reorder engine writes (the engine itself: tests/test_reorder.py)
         self.env["kam.reorder"].create(
             [
