@@ -4,7 +4,7 @@ import operator
 import re
 from collections import defaultdict
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -93,6 +93,12 @@ class ResPartner(models.Model):
     activity_type_id = fields.Many2one(compute_sudo=False, depends_context=("uid",))
     activity_type_icon = fields.Char(compute_sudo=False, depends_context=("uid",), groups="base.group_user")
     activity_summary = fields.Char(compute_sudo=False, depends_context=("uid",))
+    # Odoo searches a record's activities (responsible, deadline, type, summary, exception, or any
+    # condition on them) through this field, which joins them without record rules (auto_join):
+    # the jobs' activities were found through it by those the rules hide them from. Its domain
+    # adds the rules to every such search (a superuser's is empty); the state is searched in raw
+    # SQL (see _search_activity_state). Odoo's access to the partners themselves is unchanged.
+    activity_ids = fields.One2many(domain=lambda self: self._kam_visible_activities())
 
     kam_is_key_account = fields.Boolean(
         "Key Account",
@@ -604,6 +610,52 @@ class ResPartner(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # Searches on the next activity
+    # ------------------------------------------------------------------
+    def _kam_visible_activities(self):
+        """The record rules' domain on activities for the current user
+        (empty for the superuser): see ``activity_ids``."""
+        return list(self.env["ir.rule"]._compute_domain("mail.activity", "read"))
+
+    def _search_activity_state(self, operator, value):
+        """Odoo's state search (raw SQL over every activity of the model, see
+        ``mail.activity.mixin``), over the activities the user may see."""
+        rules = self._kam_visible_activities()
+        if not rules:
+            return super()._search_activity_state(operator, value)
+        all_states = {"overdue", "today", "planned", False}
+        if operator in ("=", "!="):
+            states = {value}
+        elif operator in ("in", "not in"):
+            states = set(value)
+        else:
+            raise UserError(self.env._("Unsupported search on the activity state: %s", operator))
+        if operator in ("!=", "not in"):
+            states = all_states - states
+        # partners without activity: those not among the others (the shorter list), as Odoo does
+        reverse = False in states
+        if reverse:
+            states = all_states - states
+        Activity = self.env["mail.activity"]
+        Activity.flush_model(["active", "date_deadline", "res_model", "res_id", "user_id", "user_tz"])
+        visible = Activity._where_calc([("res_model", "=", self._name), *rules])
+        query = SQL(
+            """(SELECT res_id FROM (
+                    SELECT mail_activity.res_id,
+                           MIN(SIGN(EXTRACT(day FROM (mail_activity.date_deadline - DATE_TRUNC(
+                               'day', %(now)s AT TIME ZONE COALESCE(mail_activity.user_tz, 'utc'))))))::INT AS state
+                      FROM mail_activity
+                     WHERE mail_activity.id IN %(visible)s
+                  GROUP BY mail_activity.res_id
+                ) AS res_record
+                WHERE %(states)s @> ARRAY[res_record.state])""",
+            now=datetime.now(UTC),
+            visible=visible.subselect(),
+            states=[{"overdue": -1, "today": 0, "planned": 1}.get(state) for state in states],
+        )
+        return [("id", "not in" if reverse else "in", query)]
+
+    # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
     @api.depends("is_company", "parent_id")
@@ -1058,18 +1110,32 @@ class ResPartner(models.Model):
         account = account.sudo().commercial_partner_id
         if not (account.kam_is_key_account and account._kam_is_member()):
             return
-        # the orders of the user's companies among those of the partners, that the user cannot read
-        Order = self.env["sale.order"].with_context(active_test=False, allowed_company_ids=user.company_ids.ids)
-        domain = [("partner_id", "child_of", self.ids), ("company_id", "in", [False, *user.company_ids.ids])]
-        if Order.sudo().search_count([*domain, ("id", "not in", Order._search(domain))], limit=1):
+        partner = self._kam_with_unreadable_orders()
+        if partner:
             raise AccessError(
                 self.env._(
-                    "%(partners)s have sales orders you may not read: only a key account manager may put them "
+                    "“%(partner)s” has sales orders you may not read: only a key account manager may put it "
                     "under the key account “%(account)s”, whose orders you read.",
-                    partners=", ".join(f"“{name}”" for name in self.sudo().mapped("display_name")),
+                    partner=partner.display_name,
                     account=account.display_name,
                 )
             )
+
+    def _kam_with_unreadable_orders(self):
+        """One of these partners (as superuser) that has, itself or through
+        its contacts, a sales order of the current user's companies that the
+        user cannot read; none if there is none. One query for any number of
+        partners."""
+        user = self.env.user
+        Order = self.env["sale.order"].with_context(active_test=False, allowed_company_ids=user.company_ids.ids)
+        domain = [("partner_id", "child_of", self.ids), ("company_id", "in", [False, *user.company_ids.ids])]
+        order = Order.sudo().search([*domain, ("id", "not in", Order._search(domain))], limit=1)
+        if not order:
+            return self.browse().sudo()
+        partner = order.partner_id
+        while partner not in self:
+            partner = partner.parent_id
+        return partner
 
     def _kam_is_key_contact(self):
         """This contact carries key-contact details (buying role, influence,
@@ -1266,6 +1332,7 @@ class ResPartner(models.Model):
         user = self.env.user
         is_manager = user.has_group("key_account_management.group_kam_manager")
         is_user = user.has_group("key_account_management.group_kam_user")
+        marked = self.browse()
         for partner in self:
             if creating:
                 changed = {f for f in fnames if vals[f]}
@@ -1308,6 +1375,8 @@ class ResPartner(models.Model):
                 and vals.get("kam_is_key_account")
                 and not partner._kam_holds_account_data()
             )
+            if marking and not creating:
+                marked |= partner
             if not (creating or marking or partner._kam_is_member(user)):
                 raise AccessError(
                     self.env._(
@@ -1316,6 +1385,17 @@ class ResPartner(models.Model):
                         partner.display_name,
                     )
                 )
+        # a key account's manager and team read its orders (the addon's rule on sales orders): a key
+        # account user marks only partners whose orders they read
+        unreadable = marked._kam_with_unreadable_orders() if marked else marked
+        if unreadable:
+            raise AccessError(
+                self.env._(
+                    "“%s” has sales orders you may not read: only a key account manager may mark it as key "
+                    "account, as its key account manager and team read its orders.",
+                    unreadable.display_name,
+                )
+            )
 
     # ------------------------------------------------------------------
     # CRUD

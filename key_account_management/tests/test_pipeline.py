@@ -188,6 +188,8 @@ class TestFirstTier(KamCommon):
         self.assertEqual(len(history), 2)
 
         by_button = self._customers(2, amount=500)
+        # their salesperson marks them (a key account user marks customers whose orders they read)
+        self.env["sale.order"].search([("partner_id", "in", by_button.ids)]).user_id = self.kam_user
         by_button.with_user(self.kam_user).action_kam_mark_key_account()
         self.assertEqual(by_button.mapped("kam_tier_id"), self.tier_b)
         self.assertEqual(by_button.kam_manager_id, self.kam_user)

@@ -485,6 +485,51 @@ class TestAccountControl(KamSecurityCommon):
         customer.with_user(self.salesman).write({"parent_id": self.account.id, "is_company": False})
         self.assertEqual(customer.commercial_partner_id, self.account)
 
+    def test_marking_a_partner_opens_no_orders(self):
+        """A key account's manager and team read its orders: a key account
+        user may not mark as key account a partner with orders they cannot
+        read (through the form's flag or the list's action, alone or among
+        others), even after taking it out of another team's account; with
+        orders they read, or none, they mark it; a key account manager marks
+        any."""
+        partner_manager = self.env.ref("base.group_partner_manager")
+        self.kam_user.write({"groups_id": [Command.link(partner_manager.id)]})
+        Partner = self.env["res.partner"]
+        Order = self.env["sale.order"]
+        customer = Partner.create({"name": "Someone's customer", "is_company": True})
+        buyer = Partner.create({"name": "Someone's buyer", "parent_id": customer.id})
+        order = self._order(buyer, 300)
+        quiet = Partner.create({"name": "Quiet customer", "is_company": True})
+        own = Partner.create({"name": "Own customer", "is_company": True})
+        own_order = self._order(own, 200)
+        own_order.user_id = self.kam_user
+        self.assertFalse(Order.with_user(self.kam_user).search([("id", "=", order.id)]))
+        message = "“Someone's customer” has sales orders you may not read"
+        with self.assertRaisesMessage(AccessError, message):
+            customer.with_user(self.kam_user).write({"kam_is_key_account": True, "kam_manager_id": self.kam_user.id})
+        with self.assertRaisesMessage(AccessError, message):
+            (quiet | customer | own).with_user(self.kam_user).action_kam_mark_key_account()
+        with self.assertRaisesMessage(AccessError, message):
+            # without making oneself its manager either: whoever it is then reads the orders
+            customer.with_user(self.kam_user).write({"kam_is_key_account": True, "kam_manager_id": self.kam_user2.id})
+        self.assertFalse((customer | quiet | own).filtered("kam_is_key_account"))
+        self.assertFalse(Order.with_user(self.kam_user).search([("id", "=", order.id)]))
+        # a plain contact taken out of another team's key account, with orders of its own
+        contact = Partner.create({"name": "Leaving buyer", "parent_id": self.other_account.id})
+        contact_order = self._order(contact, 100)
+        contact.with_user(self.kam_user).write({"parent_id": False})
+        self.assertFalse(contact.kam_is_key_account)
+        with self.assertRaisesMessage(AccessError, "“Leaving buyer” has sales orders you may not read"):
+            contact.with_user(self.kam_user).action_kam_mark_key_account()
+        self.assertFalse(Order.with_user(self.kam_user).search([("id", "=", contact_order.id)]))
+        # orders they read, or none: marked, and they read them as before
+        (quiet | own).with_user(self.kam_user).action_kam_mark_key_account()
+        self.assertEqual((quiet | own).mapped("kam_manager_id"), self.kam_user)
+        self.assertEqual(Order.with_user(self.kam_user).search([("partner_id", "=", own.id)]), own_order)
+        # a key account manager marks any partner
+        customer.with_user(self.kam_manager).action_kam_mark_key_account()
+        self.assertTrue(customer.kam_is_key_account)
+
     def test_detached_contact_is_no_key_account(self):
         """A plain contact taken out of its key account (no company any more,
         or made a company of its own) by anyone allowed to edit it drops the
@@ -696,6 +741,70 @@ class TestCopiedText(KamSecurityCommon):
             (values["activity_summary"], values["activity_type_id"][0], values["activity_user_id"][0]),
             ("Send the catalogue", todo.activity_type_id.id, todo.user_id.id),
         )
+
+    def test_key_account_activities_not_found_by_partner_searches(self):
+        """Searching partners by their next activity (responsible, deadline,
+        state, type, summary, exception, the activities themselves) reaches
+        a job's activity only for those the rules show it to; activities
+        scheduled on the partner are found as in Odoo."""
+        Activity = self.env["mail.activity"]
+        job = self.env["kam.activity"]._raise_once([(self.account.id, "cadence", self.kam_user.id, "Call them")])
+        job.date_deadline = self.today - timedelta(days=3)
+        job.activity_type_id.decoration_type = "warning"
+        self.assertEqual(Activity.search([("res_model", "=", "res.partner"), ("res_id", "=", self.account.id)]), job)
+        searches = [
+            [("activity_user_id", "=", self.kam_user.id)],
+            [("activity_user_id", "in", self.kam_user.ids)],
+            [("activity_date_deadline", "<", self.today)],
+            [("activity_state", "=", "overdue")],
+            [("activity_state", "in", ["overdue", "today"])],
+            [("activity_state", "!=", False)],
+            [("activity_type_id", "=", job.activity_type_id.id)],
+            [("activity_summary", "ilike", "call")],
+            [("activity_exception_decoration", "=", "warning")],
+            [("activity_ids.summary", "=", "Call them")],
+            [("activity_ids", "!=", False)],
+        ]
+        partner_manager = self.env.ref("base.group_partner_manager")
+        (self.internal | self.viewer).write({"groups_id": [Command.link(partner_manager.id)]})
+        for user in (self.internal, self.accountant, self.salesman, self.kam_user2, self.viewer):
+            for domain in searches:
+                with self.subTest(user=user.login, domain=domain):
+                    found = self.env["res.partner"].with_user(user).search([("id", "=", self.account.id), *domain])
+                    self.assertFalse(found)
+            # partners without activity: the account is one of them, to them
+            for domain in ([("activity_state", "=", False)], [("activity_date_deadline", "=", False)]):
+                with self.subTest(user=user.login, domain=domain):
+                    found = self.env["res.partner"].with_user(user).search([("id", "=", self.account.id), *domain])
+                    self.assertEqual(found, self.account)
+        for user in (self.kam_user, self.kam_manager, self.env.user):
+            for domain in searches:
+                with self.subTest(user=user.login, domain=domain):
+                    found = self.env["res.partner"].with_user(user).search([("id", "=", self.account.id), *domain])
+                    self.assertEqual(found, self.account)
+        # an activity scheduled on the partner is found as in Odoo, by whoever reads the partner
+        todo = self.account.activity_schedule(
+            "mail.mail_activity_data_todo",
+            date_deadline=self.today + timedelta(days=5),
+            summary="Send the catalogue",
+            user_id=self.internal.id,
+        )
+        for domain in (
+            [("activity_user_id", "=", self.internal.id)],
+            [("activity_summary", "=", "Send the catalogue")],
+            [("activity_state", "=", "planned")],
+            [("activity_date_deadline", "=", todo.date_deadline)],
+        ):
+            with self.subTest(domain=domain):
+                found = self.env["res.partner"].with_user(self.salesman).search([("id", "=", self.account.id), *domain])
+                self.assertEqual(found, self.account)
+        # the hidden overdue job does not make the partner overdue to them
+        found = (
+            self.env["res.partner"]
+            .with_user(self.internal)
+            .search([("id", "=", self.account.id), ("activity_state", "=", "overdue")])
+        )
+        self.assertFalse(found)
 
     def test_care_reminders_reach_the_account_team_only(self):
         soon = self.today + timedelta(days=3)

@@ -203,8 +203,8 @@ class TestTierAssignment(KamCommon):
 
     def test_mark_as_key_account(self):
         partner = self.env["res.partner"].create({"name": "New Customer", "is_company": True})
-        self._order(partner, 1500)
-        self._order(partner, 500)
+        # the customer of the key account user: they read its orders (else a key account manager marks it)
+        (self._order(partner, 1500) | self._order(partner, 500)).user_id = self.kam_user
         partner.with_user(self.kam_user).action_kam_mark_key_account()
         self.assertTrue(partner.kam_is_key_account)
         self.assertEqual(partner.kam_manager_id, self.kam_user)
