@@ -1666,15 +1666,31 @@ class ResPartner(models.Model):
         accounts = self.sudo().filtered(lambda p: p.company_id and p == p.commercial_partner_id)
         if not accounts:
             return
-        for name in self.env.registry.descendants(["kam.account.mixin"], "_inherit"):
-            Model = self.env[name].sudo().with_context(active_test=False)
-            if Model._abstract or not Model._auto:
-                continue
-            records = Model.search([("partner_id", "in", accounts.ids)]).filtered(
-                lambda record: record.company_id != record.partner_id.company_id
+        models_ = [
+            self.env[name].sudo().with_context(active_test=False)
+            for name in self.env.registry.descendants(["kam.account.mixin"], "_inherit")
+            if not self.env[name]._abstract and self.env[name]._auto
+        ]
+        # one query for every model (most company writes move nothing: a user's creation, marking)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(" UNION ALL ").join(
+                SQL(
+                    """SELECT %s, r.id FROM %s r JOIN res_partner p ON p.id = r.partner_id
+                        WHERE r.partner_id = ANY(%s) AND r.company_id IS DISTINCT FROM p.company_id""",
+                    index,
+                    SQL.identifier(Model._table),
+                    accounts.ids,
+                )
+                for index, Model in enumerate(models_)
             )
-            if not records:
-                continue
+        )
+        moved = defaultdict(list)
+        for index, record_id in self.env.cr.fetchall():
+            moved[index].append(record_id)
+        for index, ids in moved.items():
+            Model = models_[index]
+            records = Model.browse(ids)
             if Model._kam_computed_rows:
                 records.unlink()
                 continue
