@@ -41,7 +41,13 @@ class KamResponsibilityMatrix(models.AbstractModel):
 
         # (beyond int4 PostgreSQL refuses the OFFSET: no page lies there anyway)
         if not is_int(offset) or not 0 <= offset <= INT_MAX:
-            raise UserError(self.env._("The matrix page offset must be a whole number, 0 or more (got %r).", offset))
+            raise UserError(
+                self.env._(
+                    "The matrix page offset must be a whole number from 0 to %(max)s (got %(offset)r).",
+                    max=INT_MAX,
+                    offset=offset,
+                )
+            )
         if not is_int(limit) or not 1 <= limit <= MATRIX_MAX_PAGE:
             raise UserError(
                 self.env._(

@@ -1013,6 +1013,49 @@ class TestMultiCompany(KamSecurityCommon):
         self.assertEqual((talk.company_id, plan.company_id, review.company_id), (self.company,) * 3)
         self.assertEqual(review.line_ids.company_id, self.company)
 
+    def test_migration_moves_contacts_to_their_account_company(self):
+        """18.0.1.13.2: contacts of a key account left in another company (or
+        none) by earlier versions get the account's company; one Odoo
+        refuses to move (a user of another company is attached to it) stays,
+        and the others move all the same."""
+        spec = importlib.util.spec_from_file_location(
+            "kam_migration_18_0_1_13_2", file_path("key_account_management/migrations/18.0.1.13.2/post-migrate.py")
+        )
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        company_b = self.env["res.company"].create({"name": "KAM Company B"})
+        Partner = self.env["res.partner"]
+        elsewhere = Partner.create({"name": "Elsewhere buyer", "parent_id": self.account.id})
+        nowhere = Partner.create({"name": "Nowhere buyer", "parent_id": self.account.id})
+        archived = Partner.create({"name": "Former buyer", "parent_id": self.account.id, "active": False})
+        portal = new_test_user(
+            self.env,
+            "kam_portal_b",
+            groups="base.group_portal",
+            company_id=company_b.id,
+            company_ids=[Command.set(company_b.ids)],
+        )
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE res_partner SET company_id = %s WHERE id IN %s", [company_b.id, (elsewhere.id, archived.id)]
+        )
+        self.env.cr.execute("UPDATE res_partner SET company_id = NULL WHERE id = %s", [nowhere.id])
+        self.env.cr.execute(
+            "UPDATE res_partner SET parent_id = %s, commercial_partner_id = %s, company_id = %s WHERE id = %s",
+            [self.account.id, self.account.id, company_b.id, portal.partner_id.id],
+        )
+        # a plain company's contacts are left alone
+        plain = Partner.create({"name": "Plain Co", "is_company": True, "company_id": self.company.id})
+        free = Partner.create({"name": "Plain buyer", "parent_id": plain.id, "company_id": False})
+        self.env.invalidate_all()
+        with self.assertLogs(migration._logger.name, level="WARNING") as logs:
+            migration.migrate(self.env.cr, "18.0.1.13.1")
+        self.env.invalidate_all()
+        self.assertEqual((elsewhere | nowhere | archived).company_id, self.company)
+        self.assertEqual(portal.partner_id.company_id, company_b)
+        self.assertIn(f"contact {portal.partner_id.id} ", logs.output[0])
+        self.assertFalse(free.company_id)
+
     def test_key_account_keeps_a_company(self):
         for env in (self.env(user=self.kam_user), self.env(user=self.kam_manager), self.env):
             with self.subTest(user=env.user.login), self.assertRaises(ValidationError):
