@@ -66,6 +66,13 @@ env.cr.execute(
     " WHERE id = %s",
     [viewer.id, profit_signal.id],
 )
+# the sales order rules of versions before 18.0.1.13.2 (noupdate data): a manager or team without the
+# key-account flag opened the orders; the 18.0.1.13.2 migration writes the rules as the XML has them
+for xmlid, path in (("kam_sale_order_rule_account", ""), ("kam_sale_order_line_rule_account", "order_id.")):
+    env.ref("{MODULE}." + xmlid).domain_force = (
+        f"['|', ('{{path}}partner_id.commercial_partner_id.kam_manager_id', '=', user.id), "
+        f"('{{path}}partner_id.commercial_partner_id.kam_team_user_ids', 'in', user.id)]"
+    )
 env.cr.execute("UPDATE ir_module_module SET latest_version = '18.0.1.3.0' WHERE name = %s", ["{MODULE}"])
 # 18.0.1.3.0 ran each job on a scheduled action of its own
 for cron in env["ir.cron"].with_context(active_test=False).search([]):
@@ -97,6 +104,10 @@ emit({{
     "module_state": env["ir.module.module"].search([("name", "=", "{MODULE}")]).state,
     "shared_company_id": env["res.partner"].browse(int(SHARED_ID)).company_id.id,
     "activity_rule_domain": env.ref("{MODULE}.mail_activity_rule_kam_viewer").domain_force,
+    "order_rule_domains": {{
+        xmlid: env.ref("{MODULE}." + xmlid).domain_force
+        for xmlid in ("kam_sale_order_rule_account", "kam_sale_order_line_rule_account")
+    }},
     "active_crons": sorted(
         xmlid for cron, xmlid in env["ir.cron"].search([]).get_external_id().items()
         if xmlid.startswith("{MODULE}.")
@@ -157,6 +168,10 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
     xml = ElementTree.parse(Path(__file__).parent.parent / MODULE / "security" / "ir_rules.xml")
     record = xml.find(".//record[@id='mail_activity_rule_kam_viewer']/field[@name='domain_force']")
     assert after["activity_rule_domain"] == record.text
+    for xmlid, domain in after["order_rule_domains"].items():
+        record = xml.find(f".//record[@id='{xmlid}']/field[@name='domain_force']")
+        assert "kam_is_key_account" not in before["order_rule_domains"][xmlid]
+        assert domain == record.text, xmlid
     # one daily pipeline: the jobs' own scheduled actions are deactivated
     assert len(before["active_crons"]) > 1
     # (and the weekly digest, which is no stage of the pipeline, runs on its own)

@@ -4,8 +4,9 @@ import operator
 import re
 from collections import defaultdict
 from contextvars import ContextVar
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+import pytz
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models, tools
@@ -96,9 +97,11 @@ class ResPartner(models.Model):
     # Odoo searches a record's activities (responsible, deadline, type, summary, exception, or any
     # condition on them) through this field, which joins them without record rules (auto_join):
     # the jobs' activities were found through it by those the rules hide them from. Its domain
-    # adds the rules to every such search (a superuser's is empty); the state is searched in raw
-    # SQL (see _search_activity_state). Odoo's access to the partners themselves is unchanged.
-    activity_ids = fields.One2many(domain=lambda self: self._kam_visible_activities())
+    # adds the rules to every such search (a superuser's is empty; their conditions are evaluated
+    # as the user); the state is searched and grouped in raw SQL (see _search_activity_state and
+    # _read_group_groupby). Odoo's access to the partners themselves is unchanged. (The field's
+    # cache is not per user: code that reads it as superuser and then as a user invalidates it.)
+    activity_ids = fields.One2many(domain=lambda self: self._kam_activity_rule_domain())
 
     kam_is_key_account = fields.Boolean(
         "Key Account",
@@ -612,7 +615,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Searches on the next activity
     # ------------------------------------------------------------------
-    def _kam_visible_activities(self):
+    def _kam_activity_rule_domain(self):
         """The record rules' domain on activities for the current user
         (empty for the superuser): see ``activity_ids``."""
         return list(self.env["ir.rule"]._compute_domain("mail.activity", "read"))
@@ -620,7 +623,7 @@ class ResPartner(models.Model):
     def _search_activity_state(self, operator, value):
         """Odoo's state search (raw SQL over every activity of the model, see
         ``mail.activity.mixin``), over the activities the user may see."""
-        rules = self._kam_visible_activities()
+        rules = self._kam_activity_rule_domain()
         if not rules:
             return super()._search_activity_state(operator, value)
         all_states = {"overdue", "today", "planned", False}
@@ -629,16 +632,13 @@ class ResPartner(models.Model):
         elif operator in ("in", "not in"):
             states = set(value)
         else:
-            raise UserError(self.env._("Unsupported search on the activity state: %s", operator))
+            raise ValueError(f"unsupported operator on the activity state: {operator!r}")
         if operator in ("!=", "not in"):
             states = all_states - states
         # partners without activity: those not among the others (the shorter list), as Odoo does
         reverse = False in states
         if reverse:
             states = all_states - states
-        Activity = self.env["mail.activity"]
-        Activity.flush_model(["active", "date_deadline", "res_model", "res_id", "user_id", "user_tz"])
-        visible = Activity._where_calc([("res_model", "=", self._name), *rules])
         query = SQL(
             """(SELECT res_id FROM (
                     SELECT mail_activity.res_id,
@@ -649,11 +649,52 @@ class ResPartner(models.Model):
                   GROUP BY mail_activity.res_id
                 ) AS res_record
                 WHERE %(states)s @> ARRAY[res_record.state])""",
-            now=datetime.now(UTC),
-            visible=visible.subselect(),
+            now=datetime.now(pytz.utc),
+            visible=self._kam_visible_activity_ids(),
             states=[{"overdue": -1, "today": 0, "planned": 1}.get(state) for state in states],
         )
         return [("id", "not in" if reverse else "in", query)]
+
+    def _kam_visible_activity_ids(self):
+        """Subquery of the ids of the open (active, whatever the context's
+        ``active_test``, as in Odoo's queries on the state) activities of
+        this model that the record rules let the user see (applied as Odoo
+        applies them)."""
+        Activity = self.env["mail.activity"].with_context(active_test=False)
+        Activity.flush_model(["active", "date_deadline", "res_model", "res_id", "user_id", "user_tz"])
+        query = Activity._where_calc([("res_model", "=", self._name), ("active", "=", True)])
+        Activity._apply_ir_rules(query, "read")
+        return query.subselect()
+
+    def _read_group_groupby(self, groupby_spec, query):
+        """Odoo groups by the activity state with raw SQL over every activity
+        of the model (``mail.activity.mixin``): over the activities the user
+        may see here, as the state search."""
+        rules = self._kam_activity_rule_domain() if groupby_spec == "activity_state" else None
+        if not rules:
+            return super()._read_group_groupby(groupby_spec, query)
+        self.check_field_access_rights("read", ["activity_state"])
+        self.env["res.users"].flush_model(["partner_id"])
+        self.flush_model(["tz"])
+        tz = self.env.context.get("tz") if self.env.context.get("tz") in pytz.all_timezones_set else "UTC"
+        day = SQL(
+            "MIN(EXTRACT(day FROM (mail_activity.date_deadline - DATE_TRUNC('day', %s AT TIME ZONE "
+            "COALESCE(mail_activity.user_tz, %s)))))",
+            datetime.now(pytz.utc),
+            tz,
+        )
+        states = SQL(
+            """(SELECT mail_activity.res_id,
+                       CASE WHEN %(day)s > 0 THEN 'planned' WHEN %(day)s < 0 THEN 'overdue'
+                            WHEN %(day)s = 0 THEN 'today' ELSE NULL END AS activity_state
+                  FROM mail_activity
+                 WHERE mail_activity.id IN %(visible)s
+              GROUP BY mail_activity.res_id)""",
+            day=day,
+            visible=self._kam_visible_activity_ids(),
+        )
+        alias = query.left_join(self._table, "id", states, "res_id", "last_activity_state")
+        return SQL.identifier(alias, "activity_state")
 
     # ------------------------------------------------------------------
     # Computes
@@ -1090,6 +1131,31 @@ class ResPartner(models.Model):
         is_company = vals.get("is_company", partner.is_company)
         return partner if is_company or not parent else parent.commercial_partner_id
 
+    def _kam_check_commercial_partner(self, vals):
+        """Odoo computes a partner's commercial entity from its parent (a
+        stored field without inverse, which the ORM writes as sent): a client
+        that sent another one put the partner, and its orders, under an
+        account without any of the checks of a move (the rules on sales
+        orders follow the commercial entity). Only the value Odoo computes is
+        accepted (a new record on create)."""
+        if self.env.su or "commercial_partner_id" not in vals:
+            return
+        given = vals["commercial_partner_id"] or False
+        for partner in self:
+            if isinstance(partner.id, int):
+                expected = partner._kam_new_commercial_partner(vals)
+            else:
+                parent = self.browse(vals.get("parent_id") if isinstance(vals.get("parent_id"), int) else [])
+                parent = parent.sudo().exists()
+                expected = parent.commercial_partner_id if parent and not vals.get("is_company") else None
+            if expected is None or expected.id != given:
+                raise UserError(
+                    self.env._(
+                        "A partner's commercial entity follows its company (the “Company” field of a contact): "
+                        "it cannot be set on its own."
+                    )
+                )
+
     def _kam_check_orders_gained(self, account):
         """AccessError when putting these partners under ``account`` (moving
         or merging them) would show the current user sales orders they cannot
@@ -1121,21 +1187,25 @@ class ResPartner(models.Model):
                 )
             )
 
-    def _kam_with_unreadable_orders(self):
-        """One of these partners (as superuser) that has, itself or through
-        its contacts, a sales order of the current user's companies that the
-        user cannot read; none if there is none. One query for any number of
-        partners."""
+    def _kam_with_unreadable_orders(self, own=False):
+        """One of these partners (as superuser) that has a sales order of the
+        current user's companies that the user cannot read; none if there is
+        none. One query for any number of partners. ``own``: the orders of
+        these commercial entities (what marking them opens, by the rule on
+        sales orders); else the orders of these partners and of everyone
+        under them (what moving them moves)."""
         user = self.env.user
         Order = self.env["sale.order"].with_context(active_test=False, allowed_company_ids=user.company_ids.ids)
-        domain = [("partner_id", "child_of", self.ids), ("company_id", "in", [False, *user.company_ids.ids])]
+        partners = ("partner_id.commercial_partner_id", "in", self.ids) if own else ("partner_id", "child_of", self.ids)
+        domain = [partners, ("company_id", "in", [False, *user.company_ids.ids])]
         order = Order.sudo().search([*domain, ("id", "not in", Order._search(domain))], limit=1)
         if not order:
             return self.browse().sudo()
+        # the partner of the order, or the nearest of its parents among these
         partner = order.partner_id
-        while partner not in self:
+        while partner and partner not in self:
             partner = partner.parent_id
-        return partner
+        return partner or order.partner_id.commercial_partner_id
 
     def _kam_is_key_contact(self):
         """This contact carries key-contact details (buying role, influence,
@@ -1375,7 +1445,8 @@ class ResPartner(models.Model):
                 and vals.get("kam_is_key_account")
                 and not partner._kam_holds_account_data()
             )
-            if marking and not creating:
+            if not creating and vals.get("kam_is_key_account") and not partner.sudo().kam_is_key_account:
+                # marked, or a paused account marked again (its contacts may have changed meanwhile)
                 marked |= partner
             if not (creating or marking or partner._kam_is_member(user)):
                 raise AccessError(
@@ -1387,13 +1458,13 @@ class ResPartner(models.Model):
                 )
         # a key account's manager and team read its orders (the addon's rule on sales orders): a key
         # account user marks only partners whose orders they read
-        unreadable = marked._kam_with_unreadable_orders() if marked else marked
+        unreadable = marked._kam_with_unreadable_orders(own=True) if marked else marked
         if unreadable:
             raise AccessError(
                 self.env._(
-                    "“%s” has sales orders you may not read: only a key account manager may mark it as key "
-                    "account, as its key account manager and team read its orders.",
-                    unreadable.display_name,
+                    "“%(partner)s” has sales orders you may not read: only a key account manager may mark it as "
+                    "key account, as its key account manager and team read its orders.",
+                    partner=unreadable.display_name,
                 )
             )
 
@@ -1417,6 +1488,7 @@ class ResPartner(models.Model):
                     # the key-account checks and constraints name it (read as superuser)
                     self.browse(vals["parent_id"]).check_access("read")
                 self._kam_check_job_fields(vals)
+                self.new({})._kam_check_commercial_partner(vals)
                 self.new({})._kam_check_edit(vals, creating=True)
             if vals.get("kam_is_key_account") and not vals.get("kam_key_account_since"):
                 vals["kam_key_account_since"] = fields.Date.context_today(self)
@@ -1515,6 +1587,7 @@ class ResPartner(models.Model):
         try:
             check_input(self, [vals], self._kam_input_fields())
             self._kam_check_job_fields(vals)
+            self._kam_check_commercial_partner(vals)
             self._kam_check_move(vals)
             self._kam_check_edit(vals)
             if "company_id" in vals and not vals["company_id"]:
@@ -1669,10 +1742,16 @@ class ResPartner(models.Model):
         models_ = [
             self.env[name].sudo().with_context(active_test=False)
             for name in self.env.registry.descendants(["kam.account.mixin"], "_inherit")
-            if not self.env[name]._abstract and self.env[name]._auto
+            if not self.env[name]._abstract
+            and self.env[name]._auto
+            and all(self.env[name]._fields[fname].store for fname in ("partner_id", "company_id"))
         ]
+        if not models_:
+            return
         # one query for every model (most company writes move nothing: a user's creation, marking)
-        self.env.flush_all()
+        self.flush_model(["company_id"])
+        for Model in models_:
+            Model.flush_model(["partner_id", "company_id"])
         self.env.cr.execute(
             SQL(" UNION ALL ").join(
                 SQL(
@@ -1690,7 +1769,8 @@ class ResPartner(models.Model):
             moved[index].append(record_id)
         for index, ids in moved.items():
             Model = models_[index]
-            records = Model.browse(ids)
+            # (a line dropped with the rows before it, e.g. an objective of a computed row)
+            records = Model.browse(ids).exists()
             if Model._kam_computed_rows:
                 records.unlink()
                 continue

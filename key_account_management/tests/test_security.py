@@ -526,9 +526,74 @@ class TestAccountControl(KamSecurityCommon):
         (quiet | own).with_user(self.kam_user).action_kam_mark_key_account()
         self.assertEqual((quiet | own).mapped("kam_manager_id"), self.kam_user)
         self.assertEqual(Order.with_user(self.kam_user).search([("partner_id", "=", own.id)]), own_order)
+        # an archived contact's orders count; a subsidiary's (a company of its own) do not: marking the
+        # holding opens none of them
+        holding = Partner.create({"name": "Holding Co", "is_company": True})
+        former = Partner.create({"name": "Former buyer", "parent_id": holding.id})
+        self._order(former, 50)
+        former.active = False
+        with self.assertRaisesMessage(AccessError, "“Holding Co” has sales orders you may not read"):
+            holding.with_user(self.kam_user).write({"kam_is_key_account": True, "kam_manager_id": self.kam_user.id})
+        parent = Partner.create({"name": "Parent Co", "is_company": True})
+        subsidiary = Partner.create({"name": "Subsidiary Co", "is_company": True, "parent_id": parent.id})
+        subsidiary_order = self._order(subsidiary, 70)
+        parent.with_user(self.kam_user).write({"kam_is_key_account": True, "kam_manager_id": self.kam_user.id})
+        self.assertFalse(Order.with_user(self.kam_user).search([("id", "=", subsidiary_order.id)]))
         # a key account manager marks any partner
         customer.with_user(self.kam_manager).action_kam_mark_key_account()
         self.assertTrue(customer.kam_is_key_account)
+
+    def test_manager_without_flag_opens_no_orders(self):
+        """Only a key account's manager and team read its orders: a partner
+        given a manager or team without the flag (made by a key account
+        user, or a paused account) opens none, whoever is moved or merged
+        under it; marking it again is checked as a first marking; and the
+        commercial entity is never written on its own."""
+        partner_manager = self.env.ref("base.group_partner_manager")
+        self.kam_user.write({"groups_id": [Command.link(partner_manager.id)]})
+        Partner = self.env["res.partner"]
+        Order = self.env["sale.order"]
+        victim = Partner.create({"name": "Victim Co", "is_company": True})
+        buyer = Partner.create({"name": "Victim buyer", "parent_id": victim.id})
+        order = self._order(buyer, 300)
+        line = order.order_line
+        as_kam = Partner.with_user(self.kam_user)
+        shell = as_kam.create({"name": "Shell Co", "is_company": True, "kam_manager_id": self.kam_user.id})
+        team_shell = as_kam.create(
+            {"name": "Team shell", "is_company": True, "kam_team_user_ids": [Command.set(self.kam_user.ids)]}
+        )
+        self.assertFalse((shell | team_shell).filtered("kam_is_key_account"))
+        for target in (shell, team_shell):
+            with self.subTest(target=target.name):
+                buyer.with_user(self.kam_user).write({"parent_id": target.id})
+                self.assertFalse(Order.with_user(self.kam_user).search([("id", "=", order.id)]))
+                self.assertFalse(self.env["sale.order.line"].with_user(self.kam_user).search([("id", "=", line.id)]))
+        # marking the shell now would open them: refused as any marking
+        with self.assertRaisesMessage(AccessError, "“Team shell” has sales orders you may not read"):
+            team_shell.with_user(self.kam_user).write({"kam_is_key_account": True})
+        # a paused account of theirs, given another team's contact, then marked again
+        buyer.with_user(self.kam_user).write({"parent_id": victim.id})
+        own = self.account
+        own.with_user(self.kam_user).write({"kam_is_key_account": False})
+        self.assertEqual(own.kam_manager_id, self.kam_user)
+        buyer.with_user(self.kam_user).write({"parent_id": own.id})
+        self.assertFalse(Order.with_user(self.kam_user).search([("id", "=", order.id)]))
+        with self.assertRaisesMessage(AccessError, "“Acme Key Account” has sales orders you may not read"):
+            own.with_user(self.kam_user).write({"kam_is_key_account": True})
+        self.assertFalse(own.kam_is_key_account)
+        # the commercial entity follows the parent: another value is refused, on write and create
+        buyer.write({"parent_id": victim.id})
+        own.with_user(self.kam_manager).write({"kam_is_key_account": True})
+        for user in (self.kam_user, self.salesman):
+            with self.subTest(user=user.login), self.assertRaisesMessage(UserError, "commercial entity follows"):
+                buyer.with_user(user).write({"commercial_partner_id": own.id})
+        with self.assertRaisesMessage(UserError, "commercial entity follows"):
+            as_kam.create({"name": "Forged", "parent_id": victim.id, "commercial_partner_id": own.id})
+        self.assertEqual(buyer.commercial_partner_id, victim)
+        self.assertFalse(Order.with_user(self.kam_user).search([("id", "=", order.id)]))
+        # the value Odoo computes passes (a client sending the form's value back)
+        buyer.with_user(self.kam_user).write({"commercial_partner_id": victim.id, "function": "Buyer"})
+        self.assertEqual(buyer.function, "Buyer")
 
     def test_detached_contact_is_no_key_account(self):
         """A plain contact taken out of its key account (no company any more,
@@ -798,13 +863,34 @@ class TestCopiedText(KamSecurityCommon):
             with self.subTest(domain=domain):
                 found = self.env["res.partner"].with_user(self.salesman).search([("id", "=", self.account.id), *domain])
                 self.assertEqual(found, self.account)
-        # the hidden overdue job does not make the partner overdue to them
-        found = (
-            self.env["res.partner"]
-            .with_user(self.internal)
-            .search([("id", "=", self.account.id), ("activity_state", "=", "overdue")])
-        )
-        self.assertFalse(found)
+        # the hidden overdue job does not make the partner overdue to them, in a search or a grouping
+        for context in ({}, {"active_test": False}):
+            found = (
+                self.env["res.partner"]
+                .with_user(self.internal)
+                .with_context(**context)
+                .search([("id", "=", self.account.id), ("activity_state", "=", "overdue")])
+            )
+            self.assertFalse(found)
+        for user, state in ((self.internal, "planned"), (self.salesman, "planned"), (self.kam_user, "overdue")):
+            with self.subTest(user=user.login):
+                groups = (
+                    self.env["res.partner"]
+                    .with_user(user)
+                    ._read_group([("id", "=", self.account.id)], ["activity_state"], ["__count"])
+                )
+                self.assertEqual(groups, [(state, 1)])
+        # a done (archived) activity is no open one, whatever the context
+        todo.action_feedback(feedback="Sent")
+        job.sudo().active = False
+        for context in ({}, {"active_test": False}):
+            found = (
+                self.env["res.partner"]
+                .with_user(self.kam_user)
+                .with_context(**context)
+                .search([("id", "=", self.account.id), ("activity_state", "!=", False)])
+            )
+            self.assertFalse(found)
 
     def test_care_reminders_reach_the_account_team_only(self):
         soon = self.today + timedelta(days=3)

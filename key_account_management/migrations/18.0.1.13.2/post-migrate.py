@@ -9,6 +9,12 @@ earlier versions left in another company, or in none, get their account's
 company through the ORM (Odoo's checks and sync apply). A contact Odoo
 refuses to move (a user of another company is attached to it) stays, and
 the log names it.
+
+The rules that show key account users the sales orders (and lines) of the
+accounts they manage or are in the team of now ask the partner to be a key
+account: a partner given a manager or team without the flag (or paused)
+opened its orders. Record rules are ``noupdate``: their domains are written
+here, as security/ir_rules.xml has them (tests/test_upgrade.py checks it).
 """
 
 import logging
@@ -19,12 +25,25 @@ from odoo.exceptions import UserError, ValidationError
 
 _logger = logging.getLogger(__name__)
 
+ORDER_RULE_DOMAINS = {
+    "kam_sale_order_rule_account": "[('partner_id.commercial_partner_id.kam_is_key_account', '=', True), '|', "
+    "('partner_id.commercial_partner_id.kam_manager_id', '=', user.id), "
+    "('partner_id.commercial_partner_id.kam_team_user_ids', 'in', user.id)]",
+    "kam_sale_order_line_rule_account": "[('order_id.partner_id.commercial_partner_id.kam_is_key_account', '=', True), "
+    "'|', ('order_id.partner_id.commercial_partner_id.kam_manager_id', '=', user.id), "
+    "('order_id.partner_id.commercial_partner_id.kam_team_user_ids', 'in', user.id)]",
+}
+
 
 def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {"active_test": False, "mail_notrack": True, "tracking_disable": True})
     env.invalidate_all()
+    for xmlid, domain in ORDER_RULE_DOMAINS.items():
+        rule = env.ref(f"key_account_management.{xmlid}", raise_if_not_found=False)
+        if rule:
+            rule.write({"domain_force": domain})
     cr.execute(
         """SELECT a.company_id, c.id
              FROM res_partner c
