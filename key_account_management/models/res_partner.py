@@ -1306,11 +1306,17 @@ class ResPartner(models.Model):
         under their own and take its manager, team and confidential records."""
         if self.env.su or not (vals.keys() & {"parent_id", "is_company"}):
             return
+        # the orders a move would open: one check for the partners moved under the same account (an
+        # import of contacts under one account, a company made a contact)
+        gaining = defaultdict(lambda: self.browse())
+        for partner in self:
+            new = partner._kam_new_commercial_partner(vals)
+            if new is not None and new != partner.sudo().commercial_partner_id:
+                gaining[new] |= partner
+        for new, partners in gaining.items():
+            partners._kam_check_orders_gained(new)
         for partner in self:
             old = partner.sudo().commercial_partner_id
-            new = partner._kam_new_commercial_partner(vals)
-            if new is not None and new != old:
-                partner._kam_check_orders_gained(new)
             if partner.sudo() != old:
                 # a contact: its key-contact details (buying role, birthday...) go with it
                 new = partner._kam_new_commercial_partner(vals)
