@@ -623,16 +623,22 @@ class ResPartner(models.Model):
     def _search_activity_state(self, operator, value):
         """Odoo's state search (raw SQL over every activity of the model, see
         ``mail.activity.mixin``), over the activities the user may see."""
+        all_states = {"overdue", "today", "planned", False}
+        if operator not in ("=", "!=", "in", "not in"):
+            # (Odoo's own search fails on them with a server error, for users the rules leave alone too)
+            raise UserError(
+                self.env._(
+                    "The activity state can only be searched with =, !=, in or not in, not with %(operator)s.",
+                    operator=operator,
+                )
+            )
         rules = self._kam_activity_rule_domain()
         if not rules:
             return super()._search_activity_state(operator, value)
-        all_states = {"overdue", "today", "planned", False}
         if operator in ("=", "!="):
             states = {value}
-        elif operator in ("in", "not in"):
-            states = set(value)
         else:
-            raise ValueError(f"unsupported operator on the activity state: {operator!r}")
+            states = set(value) if isinstance(value, (list, tuple, set)) else {value}
         if operator in ("!=", "not in"):
             states = all_states - states
         # partners without activity: those not among the others (the shorter list), as Odoo does

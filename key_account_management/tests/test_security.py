@@ -892,6 +892,23 @@ class TestCopiedText(KamSecurityCommon):
             )
             self.assertFalse(found)
 
+    def test_activity_state_bad_search_refused_with_a_message(self):
+        """An operator the activity state does not support is refused with a
+        message, for the users the activity rules apply to and for those
+        they leave to Odoo (a portal user, the superuser); a single state
+        given to ``in`` is searched as a list of one."""
+        Partner = self.env["res.partner"]
+        for user in (self.kam_user, self.salesman, self.portal, self.env.user):
+            for operator, value in (("like", "over"), ("<", "today"), ("ilike", False)):
+                with self.subTest(user=user.login, operator=operator), self.assertRaises(UserError):
+                    Partner.with_user(user).search([("activity_state", operator, value)])
+        job = self.env["kam.activity"]._raise_once([(self.account.id, "cadence", self.kam_user.id, "Call them")])
+        job.date_deadline = self.today - timedelta(days=3)
+        for operator, found in (("in", self.account), ("not in", Partner)):
+            with self.subTest(operator=operator):
+                result = Partner.with_user(self.kam_user).search([("id", "=", self.account.id), ("activity_state", operator, "overdue")])
+                self.assertEqual(result, found)
+
     def test_care_reminders_reach_the_account_team_only(self):
         soon = self.today + timedelta(days=3)
         self.contact.sudo().kam_birthday = soon.replace(year=1980)
