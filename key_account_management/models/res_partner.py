@@ -1314,18 +1314,19 @@ class ResPartner(models.Model):
             return
         # the orders a move would open: one check for the partners moved under the same account (an
         # import of contacts under one account, a company made a contact)
+        moves = [
+            (partner, partner.sudo().commercial_partner_id, partner._kam_new_commercial_partner(vals))
+            for partner in self
+        ]
         gaining = defaultdict(lambda: self.browse())
-        for partner in self:
-            new = partner._kam_new_commercial_partner(vals)
-            if new is not None and new != partner.sudo().commercial_partner_id:
+        for partner, old, new in moves:
+            if new is not None and new != old:
                 gaining[new] |= partner
         for new, partners in gaining.items():
             partners._kam_check_orders_gained(new)
-        for partner in self:
-            old = partner.sudo().commercial_partner_id
+        for partner, old, new in moves:
             if partner.sudo() != old:
                 # a contact: its key-contact details (buying role, birthday...) go with it
-                new = partner._kam_new_commercial_partner(vals)
                 if new is not None and new != old and partner._kam_is_key_contact():
                     old.with_env(self.env)._kam_require_member_edit(
                         self.env._(
@@ -1337,7 +1338,6 @@ class ResPartner(models.Model):
                     )
                 continue
             # cheap tests first: most such writes (imports, the company type set on a form) move nothing
-            new = partner._kam_new_commercial_partner(vals)
             reparented = "parent_id" in vals and (vals["parent_id"] or False) != (partner.sudo().parent_id.id or False)
             if new is None or (new == old and not reparented) or not old._kam_holds_account_data():
                 continue

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import importlib.util
 from contextlib import contextmanager
 from datetime import datetime, time
 
@@ -6,9 +7,22 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
 from odoo.tests import new_test_user
+from odoo.tools.misc import file_path
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.sale.tests.common import SaleCommon
+
+
+def load_migration(version, step="post-migrate"):
+    """The module of the addon's migration script ``version/step.py``, to
+    call its ``migrate(cr, version)`` in a test."""
+    name = f"kam_migration_{version.replace('.', '_')}_{step.replace('-', '_')}"
+    spec = importlib.util.spec_from_file_location(
+        name, file_path(f"key_account_management/migrations/{version}/{step}.py")
+    )
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
 
 
 class KamCommon(SaleCommon):

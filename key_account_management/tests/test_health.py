@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import importlib.util
 from datetime import datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -8,9 +7,8 @@ from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
-from odoo.tools.misc import file_path
 
-from .common import KamInvoicingCommon
+from .common import KamInvoicingCommon, load_migration
 
 
 # AccountTestInvoicingCommon loads a chart of accounts: after every module is
@@ -779,11 +777,7 @@ class TestKamHealthIncremental(KamHealthCommon):
         """18.0.1.13.0: the check days of the old partner column go to
         kam.health.check, the column goes; a scored account without one
         is looked at on the next run."""
-        spec = importlib.util.spec_from_file_location(
-            "kam_migration_18_0_1_13_0", file_path("key_account_management/migrations/18.0.1.13.0/post-migrate.py")
-        )
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("18.0.1.13.0")
         cr = self.env.cr
         self.env.flush_all()
         cr.execute("DELETE FROM kam_health_check WHERE partner_id IN %s", [(self.account.id, self.other_account.id)])

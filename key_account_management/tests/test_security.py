@@ -2,19 +2,17 @@
 """Who sees and changes what, on every path (issue "Safe to install in a real
 company"): the access table of the README, role by role."""
 
-import importlib.util
 import re
 from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
-from odoo.tools.misc import file_path
 
 from odoo.addons.mail.tests.common import MockEmail
 
 from ..models.kam_job import KEY_ACCOUNT_DOMAIN
-from .common import KamCommon
+from .common import KamCommon, load_migration
 
 SALES_SEE = "sales_team.group_sale_salesman,key_account_management.group_kam_viewer"
 VIEWER = "key_account_management.group_kam_viewer"
@@ -906,7 +904,9 @@ class TestCopiedText(KamSecurityCommon):
         job.date_deadline = self.today - timedelta(days=3)
         for operator, found in (("in", self.account), ("not in", Partner)):
             with self.subTest(operator=operator):
-                result = Partner.with_user(self.kam_user).search([("id", "=", self.account.id), ("activity_state", operator, "overdue")])
+                result = Partner.with_user(self.kam_user).search(
+                    [("id", "=", self.account.id), ("activity_state", operator, "overdue")]
+                )
                 self.assertEqual(result, found)
 
     def test_care_reminders_reach_the_account_team_only(self):
@@ -1085,11 +1085,7 @@ class TestMultiCompany(KamSecurityCommon):
     def test_migration_moves_records_to_their_account_company(self):
         """18.0.1.13.1: records of an account left in another company (or
         none) by earlier versions move to the account's company."""
-        spec = importlib.util.spec_from_file_location(
-            "kam_migration_18_0_1_13_1", file_path("key_account_management/migrations/18.0.1.13.1/post-migrate.py")
-        )
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("18.0.1.13.1")
         company_b = self.env["res.company"].create({"name": "KAM Company B"})
         talk = self.env["kam.interaction"].create({"partner_id": self.account.id, "name": "Talk", "channel": "phone"})
         plan = self.env["kam.plan"].create(
@@ -1121,11 +1117,7 @@ class TestMultiCompany(KamSecurityCommon):
         none) by earlier versions get the account's company; one Odoo
         refuses to move (a user of another company is attached to it) stays,
         and the others move all the same."""
-        spec = importlib.util.spec_from_file_location(
-            "kam_migration_18_0_1_13_2", file_path("key_account_management/migrations/18.0.1.13.2/post-migrate.py")
-        )
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("18.0.1.13.2")
         company_b = self.env["res.company"].create({"name": "KAM Company B"})
         Partner = self.env["res.partner"]
         elsewhere = Partner.create({"name": "Elsewhere buyer", "parent_id": self.account.id})
