@@ -16,6 +16,7 @@ from . import (
     test_import_export,
     test_interaction,
     test_leftovers,
+    test_menus,
     test_pipeline,
     test_places,
     test_plan,
