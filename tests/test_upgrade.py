@@ -73,6 +73,8 @@ for xmlid, path in (("kam_sale_order_rule_account", ""), ("kam_sale_order_line_r
         f"['|', ('{{path}}partner_id.commercial_partner_id.kam_manager_id', '=', user.id), "
         f"('{{path}}partner_id.commercial_partner_id.kam_team_user_ids', 'in', user.id)]"
     )
+# the followers rule of versions before 18.0.1.13.3: every follower of the addon's records
+env.ref("{MODULE}.mail_followers_rule_kam_viewer").domain_force = "[(1, '=', 1)]"
 env.cr.execute("UPDATE ir_module_module SET latest_version = '18.0.1.3.0' WHERE name = %s", ["{MODULE}"])
 # 18.0.1.3.0 ran each job on a scheduled action of its own
 for cron in env["ir.cron"].with_context(active_test=False).search([]):
@@ -108,6 +110,7 @@ emit({{
         xmlid: env.ref("{MODULE}." + xmlid).domain_force
         for xmlid in ("kam_sale_order_rule_account", "kam_sale_order_line_rule_account")
     }},
+    "follower_rule_domain": env.ref("{MODULE}.mail_followers_rule_kam_viewer").domain_force,
     "active_crons": sorted(
         xmlid for cron, xmlid in env["ir.cron"].search([]).get_external_id().items()
         if xmlid.startswith("{MODULE}.")
@@ -172,6 +175,9 @@ def test_update_keeps_key_account_data(db_copy, odoo_shell, run_odoo, odoo_log_e
         record = xml.find(f".//record[@id='{xmlid}']/field[@name='domain_force']")
         assert "kam_is_key_account" not in before["order_rule_domains"][xmlid]
         assert domain == record.text, xmlid
+    record = xml.find(".//record[@id='mail_followers_rule_kam_viewer']/field[@name='domain_force']")
+    assert before["follower_rule_domain"] == "[(1, '=', 1)]"
+    assert after["follower_rule_domain"] == record.text
     # one daily pipeline: the jobs' own scheduled actions are deactivated
     assert len(before["active_crons"]) > 1
     # (and the weekly digest, which is no stage of the pipeline, runs on its own)

@@ -61,6 +61,7 @@ from . import (
     kam_white_space,
     kam_white_space_engine,
     mail_activity_plan_template,
+    mail_followers,
     mail_message,
     mail_tracking_value,
     res_company,

@@ -144,7 +144,8 @@ class KamCareDate(models.Model):
     @api.constrains("month", "day", "calendar_type")
     def _check_month_day(self):
         for care_date in self:
-            if care_date._valid_day():
+            # (no month: a required field, Odoo's own message)
+            if not care_date.month or care_date._valid_day():
                 continue
             if care_date.calendar_type == "lunar":
                 raise ValidationError(

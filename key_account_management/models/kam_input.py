@@ -85,7 +85,9 @@ def check_date_condition(model, fname, operator, value):
         and value is not None
     ):
         try:
-            field.convert_to_cache(value, model)
+            # (an empty value, 0 or "", is no date to compare with: "is set" is = / != False)
+            if not field.convert_to_cache(value, model) and operator not in ("=", "!="):
+                raise ValueError(value)
         except (TypeError, ValueError, OverflowError):
             raise ValidationError(
                 model.env._("“%(value)s” is not a date (search on “%(field)s”).", value=value, field=field.string)
@@ -112,6 +114,16 @@ def check_input(model, vals_list, fnames=None):
             if ftype in TEXT_TYPES:
                 if not isinstance(value, str):
                     raise _wrong_value(model, fname, value)
+                if "\x00" in value:
+                    # (PostgreSQL refuses the character: a database error)
+                    raise ValidationError(
+                        model.env._(
+                            "“%(field)s” (%(model)s): the text contains a NUL character (\\x00), which cannot be "
+                            "saved.",
+                            field=_label(model, fname),
+                            model=model._description,
+                        )
+                    )
             elif ftype == "integer":
                 value = _number(model, fname, value, int)
                 if not INT_MIN <= value <= INT_MAX:
@@ -134,6 +146,10 @@ def check_input(model, vals_list, fnames=None):
                     converted = field.convert_to_cache(value, model)
                 except (TypeError, ValueError, OverflowError):
                     raise _wrong_value(model, fname, value) from None
+                if not converted:
+                    # an empty text: no date (the ORM would send "" to the database on create)
+                    vals[fname] = False
+                    continue
                 day = converted.date() if isinstance(converted, datetime) else converted
                 if day and not DATE_MIN <= day <= DATE_MAX:
                     raise ValidationError(

@@ -60,7 +60,8 @@ class KamPlan(models.Model):
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
         for plan in self:
-            if plan.date_end < plan.date_start:
+            # (a date emptied: required fields, Odoo's own message)
+            if plan.date_start and plan.date_end and plan.date_end < plan.date_start:
                 raise ValidationError(self.env._("The plan “%s” ends before it starts: fix its dates.", plan.name))
             if not plan._kam_dates_in_range():
                 raise ValidationError(plan._kam_dates_message())

@@ -55,7 +55,8 @@ class KamReview(models.Model):
     @api.constrains("date_from", "date_to")
     def _check_period(self):
         for review in self:
-            if review.date_to < review.date_from:
+            # (a date emptied: required fields, Odoo's own message)
+            if review.date_from and review.date_to and review.date_to < review.date_from:
                 raise ValidationError(
                     self.env._("The review period of %s ends before it starts.", review.partner_id.display_name)
                 )

@@ -43,6 +43,7 @@ class KamRoute(models.Model):
     """Which duty a signal type or task goes to (one duty per key)."""
 
     _name = "kam.route"
+    _inherit = ["kam.input.mixin"]
     _description = "Key Account Routing"
     _order = "key"
     _rec_name = "key"

@@ -749,6 +749,10 @@ class ResPartner(models.Model):
             holds = bool(day) and (day in days) == (operator == "in")
         elif operator in SEARCH_COMPARISONS and value is not False and value is not None:
             check_date_condition(self, "kam_health_date", operator, value)
+            if not fields.Date.to_date(value):  # (= "" or = 0: no date)
+                raise UserError(
+                    self.env._("“%(operator)s %(value)s” is no condition on a date.", operator=operator, value=value)
+                )
             holds = bool(day) and SEARCH_COMPARISONS[operator](day, fields.Date.to_date(value))
         else:
             raise UserError(

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from odoo import fields
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..models.kam_input import latest_today
 from .common import KamCommon
@@ -33,9 +34,9 @@ TYPE_PAYLOADS = {
     "integer": [{"a": 1}, [1], "abc", 2**31, -(2**63), NAN, INF, True],
     "float": [NAN, INF, -INF, {"a": 1}, [1], "abc", 1e300, "nan", 10**400],
     "monetary": [NAN, INF, {"a": 1}, "abc", 1e300, 10**400],
-    "char": [5, {"a": 1}, [1], 1.5],
-    "text": [5, {"a": 1}, [1]],
-    "html": [{"a": 1}, [1]],
+    "char": [5, {"a": 1}, [1], 1.5, "a\x00b"],
+    "text": [5, {"a": 1}, [1], "a\x00b"],
+    "html": [{"a": 1}, [1], "<p>a\x00b</p>"],
     "date": ["0001-01-01", "9999-12-31", "not a date", 5, {"a": 1}, [2024, 1, 1]],
     "datetime": ["0001-01-01 00:00:00", "9999-12-31 23:59:59", "not a date", 5, {"a": 1}],
     "selection": ["no such value", 5, {"a": 1}, [1]],
@@ -314,6 +315,88 @@ class TestBadInput(KamCommon):
         self._assert_user_error(lambda: Preference.search_count([("is_stale", "=", {"a": 1})]), "is_stale")
         Trend = self.env["kam.sale.trend"].with_user(self.kam_user)
         self._assert_user_error(lambda: Trend.search_count([("is_drop", "=", {"a": 1})]), "is_drop")
+
+    @mute_logger("odoo.sql_db")  # (the NOT NULL of the required ones, refused by the database)
+    def test_empty_text_date_is_no_date(self):
+        """An empty text sent for a date or datetime is no date, as ``False``
+        is (the ORM sent it to the database on create): on every date field
+        of the addon's models, create with ``""`` ends as create with
+        ``False`` (the field empty, or the same refusal of a required one)."""
+        checked = 0
+        for model_name, (who, base_vals, __) in MODELS.items():
+            Model = self._env_of(who)[model_name]
+            for fname in self._writable_fields(Model):
+                if Model._fields[fname].type not in ("date", "datetime"):
+                    continue
+                outcomes = {}
+                for empty in ("", False):
+                    vals = dict(base_vals(self), **{fname: empty})
+                    created = []
+                    error = self._attempt(
+                        lambda Model=Model, vals=vals, created=created: created.append(Model.create(vals))
+                    )
+                    outcomes[empty] = type(error).__name__ if error else "accepted"
+                with self.subTest(model=model_name, field=fname):
+                    self.assertEqual(outcomes[""], outcomes[False])
+                    self.assertNotIn("InvalidDatetimeFormat", outcomes[""])
+                checked += 1
+        self.assertGreater(checked, 10)
+        interaction = (
+            self.env["kam.interaction"]
+            .with_user(self.kam_user)
+            .create({"partner_id": self.account.id, "name": "Call", "next_step_date": ""})
+        )
+        self.assertFalse(interaction.next_step_date)
+
+    @mute_logger("odoo.sql_db")
+    def test_emptied_required_dates_and_month(self):
+        """A required date or month emptied is refused by Odoo's own check of
+        required fields, not by a constraint comparing it (TypeError)."""
+        cases = [
+            (self.plan.with_user(self.kam_user), {"date_start": False}),
+            (self.plan.with_user(self.kam_user), {"date_end": ""}),
+            (self.review.with_user(self.kam_user), {"date_from": False}),
+            (self.review.with_user(self.kam_user), {"date_to": ""}),
+        ]
+        care = self.env["kam.care.date"].create({"name": "Holiday", "month": "5", "day": 1})
+        cases += [
+            (care.with_user(self.kam_manager), {"month": False}),
+            (care.with_user(self.kam_manager), {"month": ""}),
+        ]
+        for record, vals in cases:
+            with self.subTest(model=record._name, vals=vals):
+                error = self._attempt(lambda record=record, vals=vals: record.write(vals))
+                self.assertIsNotNone(error, "an empty required field is refused")
+                self.assertNotIsInstance(error, (TypeError, ValueError))
+                # (the database's NOT NULL, which Odoo's RPC layer answers with its "missing required value")
+                self.assertIn(type(error).__name__, ("NotNullViolation", "ValidationError", "UserError"))
+        # a day that does not exist is still refused with the constraint's message
+        with self.assertRaisesRegex(ValidationError, "no day 0"):
+            care.write({"day": 0})
+
+    def test_routes_checked_as_input(self):
+        """Routing lines (kam.route) refuse bad values with a message."""
+        Route = self.env["kam.route"].with_user(self.kam_manager)
+        route = self.env["kam.route"].search([], limit=1)
+        self.assertTrue(route)
+        for vals in ({"key": "zzz"}, {"key": [1]}, {"duty_id": 2**31}, {"duty_id": "abc"}, {"duty_id": [1, 2]}):
+            with self.subTest(vals=vals):
+                self._assert_user_error(lambda vals=vals: route.with_user(self.kam_manager).write(vals), vals)
+        for vals in ({"key": "complaint", "duty_id": [1, 2]}, {"key": "complaint", "duty_id": "abc"}):
+            with self.subTest(vals=vals):
+                self._assert_user_error(lambda vals=vals: Route.create(vals), vals)
+
+    def test_health_date_search_with_empty_values(self):
+        """Searching "Health As Of" with an empty value (0, "", 0.0) and a
+        comparison is refused with a message; = False is "not set"."""
+        Partner = self.env["res.partner"].with_user(self.kam_user)
+        for operator, value in (("<", 0), (">=", ""), ("<=", 0.0), (">", "   ")):
+            with self.subTest(operator=operator, value=value):
+                self._assert_user_error(
+                    lambda operator=operator, value=value: Partner.search([("kam_health_date", operator, value)]),
+                    f"kam_health_date {operator} {value!r}",
+                )
+        Partner.search([("kam_health_date", "=", False)])
 
     def test_plan_activation_far_dates(self):
         """Plans with dates of year 1 or 9999 (legacy data, written in SQL)

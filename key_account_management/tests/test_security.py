@@ -732,6 +732,44 @@ class TestCopiedText(KamSecurityCommon):
             with self.subTest(user=user.login):
                 self.assertFalse(self.env["mail.followers"].with_user(user).search(domain))
         self.assertTrue(self.env["mail.followers"].with_user(self.kam_user).search(domain))
+        # the key-account roles see the followers of the records they read, not those of other teams' accounts
+        rival = self.env["res.partner"].create({"name": "Rival Ltd", "is_company": True})
+        note = self.env["kam.competitor.note"].create({"partner_id": self.account.id, "competitor_id": rival.id})
+        note.message_subscribe(partner_ids=self.kam_user.partner_id.ids)
+        theirs = self.env["kam.interaction"].create({"partner_id": self.other_account.id, "name": "Their talk"})
+        theirs.message_subscribe(partner_ids=self.kam_user2.partner_id.ids)
+        ours = (
+            self.env["mail.followers"]
+            .search(
+                [
+                    ("res_model", "in", ["kam.interaction", "kam.competitor.note"]),
+                    ("res_id", "in", [self.interaction.id, note.id]),
+                ]
+            )
+            .filtered(lambda f: f.res_model == "kam.competitor.note" or f.res_id == self.interaction.id)
+        )
+        self.assertEqual(set(ours.mapped("res_model")), {"kam.interaction", "kam.competitor.note"})
+        kam_domain = [("res_model", "like", "kam.")]
+        for user in (self.kam_user2, self.viewer):
+            with self.subTest(user=user.login):
+                Followers = self.env["mail.followers"].with_user(user)
+                self.assertFalse(Followers.search(kam_domain) & ours)
+                self.assertFalse(Followers.search_read([("id", "in", ours.ids)], ["res_model", "res_id"]))
+                with self.assertRaises(AccessError):
+                    ours.with_user(user).read(["res_model", "res_id", "partner_id"])
+        self.assertIn(
+            theirs.id,
+            self.env["mail.followers"]
+            .with_user(self.kam_user2)
+            .search([("res_model", "=", "kam.interaction")])
+            .mapped("res_id"),
+        )
+        for user in (self.kam_user, self.kam_manager):
+            with self.subTest(user=user.login):
+                self.assertEqual(self.env["mail.followers"].with_user(user).search([("id", "in", ours.ids)]), ours)
+        # the technical field of the rule is no search of other users
+        with self.assertRaises(AccessError):
+            self.env["mail.followers"].with_user(self.kam_user).search([("kam_readable_by", "=", self.kam_manager.id)])
         # followers of core records stay visible as in Odoo
         self.account.message_subscribe(partner_ids=self.kam_user.partner_id.ids)
         self.assertTrue(
