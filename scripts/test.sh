@@ -18,7 +18,8 @@
 #     included) is a failure.
 #
 #   TEST_DB=kam_test          database (dropped and created again)
-#   ODOO_TEST_TIMEOUT=1800    seconds for the Odoo phase
+#   ODOO_TEST_TIMEOUT=2700    seconds for the Odoo phase (a guard against a hang: the
+#                             install and 550 tests take 30 minutes on a 2-core machine)
 #   PYTEST_TIMEOUT=900       seconds for the pytest phase
 set -euo pipefail
 
@@ -65,7 +66,7 @@ port="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); 
 # account, sale, crm...), hours of them.
 say "creating $TEST_DB with demo data, installing $install and running their tests (log: logs/odoo-test.log)"
 set +e
-timeout --foreground --kill-after=60 "${ODOO_TEST_TIMEOUT:-1800}" \
+timeout --foreground --kill-after=60 "${ODOO_TEST_TIMEOUT:-2700}" \
     "${odoo[@]}" -d "$TEST_DB" -i "$install" --test-enable --test-tags="$tags" \
     --stop-after-init --log-level=test \
     --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 2>&1 | tee "$LOG"
@@ -78,7 +79,7 @@ set -e
 rec='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2},[0-9]+ [0-9]+'
 failures=()
 if [ "$odoo_rc" = 124 ] || [ "$odoo_rc" = 137 ]; then
-    failures+=("odoo-bin did not finish within ${ODOO_TEST_TIMEOUT:-1800}s (killed)")
+    failures+=("odoo-bin did not finish within ${ODOO_TEST_TIMEOUT:-2700}s (killed)")
 elif [ "$odoo_rc" != 0 ]; then
     failures+=("odoo-bin exited with status $odoo_rc")
 fi
