@@ -95,7 +95,9 @@ fi
 # Odoo is not installed as a package: make it importable (pytest-odoo needs it).
 # Written on every run (ODOO_SRC may have changed), before the check below.
 site="$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
-echo "$ODOO_SRC" >"$site/odoo-src.pth"
+# (written to a new file renamed over the old one, as the configuration below: CI runs two test
+# commands side by side, each starting with this script, while the other's processes read them)
+echo "$ODOO_SRC" >"$site/odoo-src.pth.$$" && mv -f "$site/odoo-src.pth.$$" "$site/odoo-src.pth"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$VENV/bin/python" -c "import odoo, gevent, psycopg2, pytest_odoo, websocket, phonenumbers" \
         || die "the virtualenv $VENV is incomplete (pip log: $VENV/.pip-install.log)"
@@ -103,7 +105,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 
 # 5. Odoo configuration ------------------------------------------------------
-cat >"$CONF" <<CONF
+cat >"$CONF.$$" <<CONF
 [options]
 addons_path = $ODOO_SRC/odoo/addons,$ODOO_SRC/addons,$ROOT
 data_dir = $ROOT/.odoo-data
@@ -115,4 +117,5 @@ db_password = ${PGPASSWORD:-False}
 http_port = $HTTP_PORT
 list_db = True
 CONF
+mv -f "$CONF.$$" "$CONF"
 say "ready: Odoo $ODOO_SRC, venv $VENV, config $CONF"
