@@ -14,8 +14,10 @@ def _wait_until_up(proc, url, deadline, log_path):
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"odoo-bin exited with status {proc.returncode}; see {log_path}"
         try:
-            return requests.get(url, timeout=10)
-        except requests.ConnectionError as exc:
+            return requests.get(url, timeout=30)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            # (not listening yet, or a worker still loading the registry for its first request: slow
+            # when the machine is busy, e.g. with Odoo's own tests that CI runs beside these)
             last = exc
             time.sleep(0.5)
     raise AssertionError(f"no answer from {url} within {STARTUP_TIMEOUT}s ({last}); see {log_path}")
