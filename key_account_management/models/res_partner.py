@@ -748,11 +748,8 @@ class ResPartner(models.Model):
             days = {fields.Date.to_date(item) for item in value if item}
             holds = bool(day) and (day in days) == (operator == "in")
         elif operator in SEARCH_COMPARISONS and value is not False and value is not None:
+            # (refuses an empty value too: 0 or "" is no date to compare with)
             check_date_condition(self, "kam_health_date", operator, value)
-            if not fields.Date.to_date(value):  # (= "" or = 0: no date)
-                raise UserError(
-                    self.env._("“%(operator)s %(value)s” is no condition on a date.", operator=operator, value=value)
-                )
             holds = bool(day) and SEARCH_COMPARISONS[operator](day, fields.Date.to_date(value))
         else:
             raise UserError(
