@@ -16,7 +16,10 @@
 #     an ERROR/CRITICAL log line outside test reports, a missing Odoo summary,
 #     no test run, a failed install or a runner error make the script exit
 #     non-zero. The last line is "N passed, N failed"
-#     (failed = failures not in the baseline).
+#     (failed = failures not in the baseline). Up to 3 unexpected failures are
+#     first run again alone (logs/test-core-rerun.log): a test passing then
+#     failed under load and is reported as a WARNING, with the ERROR lines
+#     logged while it ran, not counted as failed.
 #
 # `make test-core-baseline` (scripts/test_core.sh --baseline) does the same on
 # $CORE_BASE_DB (default kam_core_base) WITHOUT key_account_management (the
@@ -126,11 +129,19 @@ fi
 
 # Any other ERROR/CRITICAL log record (not a test's FAIL/ERROR report nor the
 # summary) fails the run too, as in `make test`: none happens without the addon.
-stray="$({ grep -E "$rec (ERROR|CRITICAL) " "$LOG" || true; } | { grep -vE "$rec [A-Z]+ \S+ \S+: (FAIL|ERROR): |odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" || true; })"
-if [ -n "$stray" ]; then
-    problems+=("$(grep -c . <<<"$stray") log line(s) at level ERROR or CRITICAL outside test reports:
-$(head -n 10 <<<"$stray" | cut -c1-300)")
-fi
+# Each is tagged with the test running when it was logged ("<id>\t<line>"), so
+# that the records of a test that passed when run again alone are reported
+# with it (below) rather than counted.
+# (awk: mawk has no {n} intervals, hence the regex spelt out.)
+stray="$(awk -v rec='^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9],[0-9]+ [0-9]+' '
+    $0 ~ rec " [A-Z]+ [^ ]+ odoo[.]addons[.][^ ]+: Starting [^ ]+ [.][.][.]" {
+        for (i = 1; i <= NF; i++) if ($i == "Starting") { mod = $(i - 1); what = $(i + 1) }
+        sub(/^odoo[.]addons[.]/, "", mod); sub(/:$/, "", mod); current = mod "." what
+    }
+    $0 ~ rec " (ERROR|CRITICAL) " && $0 !~ rec " [A-Z]+ [^ ]+ [^ ]+: (FAIL|ERROR): " \
+        && $0 !~ /odoo[.]tests[.]result: [0-9]+ failed, [0-9]+ error[(]s[)] of [0-9]+ tests when loading database/ {
+        print (current == "" ? "-" : current) "\t" NR "\t" $0
+    }' "$LOG")"
 
 known_ids() { { grep -vE '^\s*(#|$)' "$BASELINE" 2>/dev/null || true; } | awk '{print $1}' | sort -u; }
 failed_ids() { { grep -v '^#' "$FAILED" 2>/dev/null || true; } | cut -f1 | sort -u; }
@@ -158,6 +169,61 @@ fi
 nfailed="$(failed_ids | grep -c . || true)"
 unexpected="$(comm -23 <(failed_ids) <(known_ids))"
 nknown=$((nfailed - $(grep -c . <<<"$unexpected" || true)))
+# A test that failed unexpectedly is run once more, alone, on the same
+# database (the addon still installed). One that passes then failed under
+# load (CI runs this beside `make test` on a 2-core machine: a tour step or a
+# request that timed out): it is reported with its first failure, not counted.
+# One that fails again is a failure. Never more than CORE_RERUN_MAX (3) tests:
+# more failing at once is not load.
+passed_alone=""
+if [ "$mode" = addon ] && [ -n "$unexpected" ] \
+    && [ "$(grep -c . <<<"$unexpected")" -le "${CORE_RERUN_MAX:-3}" ] \
+    && [ "$rc" -le 1 ] && [ -n "$summary" ]; then
+    RLOG="${LOG%.log}-rerun.log"
+    RFAILED="${LOG%.log}-rerun-failures.txt"
+    rtags="$(while read -r id; do
+        mod="${id%%.*}"
+        rest="$(awk -F. '{ if ($NF == "setUpClass") print $(NF-1); else print $(NF-1) "." $NF }' <<<"$id")"
+        printf '/%s:%s\n' "$mod" "$rest"
+    done <<<"$unexpected" | paste -sd, -)"
+    say "running again alone: $rtags (log: ${RLOG#"$ROOT"/})"
+    rm -f "$RFAILED"
+    set +e
+    timeout --foreground --kill-after=60 900 \
+        "$PY" "$ROOT/scripts/core_tests.py" --modules "$CORE_MODULES" --failures "$RFAILED" "${expect[@]}" -- \
+        -c "$ROOT/.odoo.conf" -d "$DB" --test-tags="$rtags" --log-level=test \
+        --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --workers=0 >"$RLOG" 2>&1
+    rrc=$?
+    set -e
+    rsummary="$(grep -E "$rec [A-Z]+ \S+ odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" "$RLOG" | tail -n 1 || true)"
+    rstray="$({ grep -E "$rec (ERROR|CRITICAL) " "$RLOG" || true; } | { grep -vE "$rec [A-Z]+ \S+ \S+: (FAIL|ERROR): |odoo\.tests\.result: " || true; })"
+    rntests="$(sed -nE 's/.* of ([0-9]+) tests.*/\1/p' <<<"$rsummary")"
+    if [ "$rrc" = 0 ] && [ -f "$RFAILED" ] && ! grep -qv '^#' "$RFAILED" && [ -z "$rstray" ] \
+        && [ "${rntests:-0}" -ge "$(grep -c . <<<"$unexpected")" ]; then
+        passed_alone="$unexpected"
+        say "WARNING: failed beside make test, passed when run again alone (${rsummary#*odoo.tests.result: }):"
+        while read -r id; do
+            printf '    %s\n' "$(grep -F "$id"$'\t' "$FAILED" | head -n 1 | sed 's/\t/  -- /' | cut -c1-300)"
+        done <<<"$unexpected"
+        unexpected=""
+    else
+        say "failed again alone (status $rrc: ${rsummary#*odoo.tests.result: })"
+        [ -z "$rstray" ] || printf '    %s\n' "$(head -n 5 <<<"$rstray" | cut -c1-300)"
+    fi
+fi
+if [ -n "$passed_alone" ] && [ -n "$stray" ]; then
+    excused="$(awk -F'\t' 'NR == FNR { ok[$1] = 1; next } ($1 in ok)' <(echo "$passed_alone") - <<<"$stray")"
+    if [ -n "$excused" ]; then
+        say "WARNING: log records at level ERROR or CRITICAL during those tests (first lines of each, from ${LOG#"$ROOT"/}):"
+        cut -f2 <<<"$excused" | head -n 3 | while read -r n; do sed -n "${n},$((n + 25))p" "$LOG" | cut -c1-300 | sed 's/^/    /'; done
+    fi
+    stray="$(awk -F'\t' 'NR == FNR { ok[$1] = 1; next } !($1 in ok)' <(echo "$passed_alone") - <<<"$stray")"
+fi
+if [ -n "$stray" ]; then
+    problems+=("$(grep -c . <<<"$stray") log line(s) at level ERROR or CRITICAL outside test reports (with the following lines of the first):
+$(cut -f3- <<<"$stray" | head -n 10 | cut -c1-300)
+$(sed -n "$(head -n 1 <<<"$stray" | cut -f2),+25p" "$LOG" | cut -c1-300)")
+fi
 if [ "$mode" = addon ] && [ -n "$unexpected" ]; then
     problems+=("failing test(s) not in ${BASELINE#"$ROOT"/}:
 $(while read -r id; do grep -F "$id"$'\t' "$FAILED" | head -n 1 | sed 's/\t/  -- /'; done <<<"$unexpected")")
@@ -176,7 +242,8 @@ say "${summary#*odoo.tests.result: }"
 say "total $((SECONDS - t_start))s; $nknown known failure(s) listed in ${BASELINE#"$ROOT"/}"
 for p in "${problems[@]}"; do printf -- '[test-core] FAILED: %s\n' "${p//$'\n'/$'\n'    }"; done
 [ "$mode" = baseline ] && nbad=0 || nbad="$(grep -c . <<<"$unexpected" || true)"
-npassed=$((ntests - nfailed))
+# A test that passed when run again alone counts as passed.
+npassed=$((ntests - nfailed + $(grep -c . <<<"$passed_alone" || true)))
 [ "$npassed" -ge 0 ] || npassed=0
 echo "$npassed passed, $nbad failed"
 [ ${#problems[@]} -eq 0 ]
