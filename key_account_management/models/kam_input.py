@@ -140,7 +140,7 @@ def check_input(model, vals_list, fnames=None):
                         )
                     )
             elif ftype in DATE_TYPES:
-                if not isinstance(value, str | date):
+                if not isinstance(value, str | date) or isinstance(value, str) and "\x00" in value:
                     raise _wrong_value(model, fname, value)
                 try:
                     converted = field.convert_to_cache(value, model)
@@ -150,6 +150,10 @@ def check_input(model, vals_list, fnames=None):
                     # an empty text: no date (the ORM would send "" to the database on create)
                     vals[fname] = False
                     continue
+                if isinstance(value, str):
+                    # the date read from the text (Odoo reads its first 10 characters for a date and
+                    # would send the whole text, "2026-01-01 junk", to the database on create)
+                    vals[fname] = field.to_string(converted)
                 day = converted.date() if isinstance(converted, datetime) else converted
                 if day and not DATE_MIN <= day <= DATE_MAX:
                     raise ValidationError(

@@ -1,0 +1,44 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Attack round 5: bad input that reached the database on create."""
+
+from datetime import date
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import KamCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAttack5DateText(KamCommon):
+    """A date given as text with a NUL or text after it: Odoo reads the first
+    10 characters of a date on write but sent the whole text to PostgreSQL on
+    create (a psycopg2 error, a ValueError for the NUL)."""
+
+    def _create_cases(self):
+        account = self.account.id
+        return [
+            ("kam.plan", {"partner_id": account, "name": "Plan"}, "date_start"),
+            (
+                "kam.interaction",
+                {"partner_id": account, "name": "Call", "next_step_user_id": self.kam_user.id},
+                "next_step_date",
+            ),
+            ("kam.review", {"partner_id": account, "name": "R", "date_to": "2026-02-01"}, "date_from"),
+            ("res.partner", {"name": "Someone", "parent_id": account}, "kam_birthday"),
+        ]
+
+    @mute_logger("odoo.sql_db")
+    def test_date_text_with_nul_refused(self):
+        for model, vals, fname in self._create_cases():
+            with self.subTest(model=model, field=fname), self.assertRaises(ValidationError):
+                self.env[model].with_user(self.kam_user).create(dict(vals, **{fname: "2026-01-01\x00"}))
+
+    @mute_logger("odoo.sql_db")
+    def test_date_text_read_as_write_reads_it(self):
+        for model, vals, fname in self._create_cases():
+            with self.subTest(model=model, field=fname):
+                record = self.env[model].with_user(self.kam_user).create(dict(vals, **{fname: "2026-01-01 junk"}))
+                self.assertEqual(record[fname], date(2026, 1, 1))
+
