@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, escape_psql
 
 from .kam_activity import ActivityRequest
+from .kam_input import check_input
 from .kam_job import set_fillfactor
 
 SIGNAL_TYPES = [
@@ -142,6 +143,8 @@ class KamRiskSignal(models.Model):
         # the chatter is there for the risk activities raised on the signal
         vals_list = [dict({"signal_type": MANUAL}, **vals) if not self.env.su else vals for vals in vals_list]
         self._kam_check_create(vals_list)
+        # (checked here: it is saved as description_data below, which the creation does not check)
+        check_input(self, vals_list, {"description"})
         # a typed description is stored as typed (checked with the rest at the creation)
         vals_list = [
             dict({k: v for k, v in vals.items() if k != "description"}, description_data={"text": vals["description"]})

@@ -42,3 +42,16 @@ class TestAttack5DateText(KamCommon):
                 record = self.env[model].with_user(self.kam_user).create(dict(vals, **{fname: "2026-01-01 junk"}))
                 self.assertEqual(record[fname], date(2026, 1, 1))
 
+
+@tagged("post_install", "-at_install")
+class TestAttack5RiskDescription(KamCommon):
+    """A risk entered by hand: its description is saved as JSON, which the
+    creation's input check did not see (a NUL was a database error)."""
+
+    @mute_logger("odoo.sql_db")
+    def test_description_with_nul_refused(self):
+        Risk = self.env["kam.risk.signal"].with_user(self.kam_user)
+        with self.assertRaisesMessage(ValidationError, "NUL"):
+            Risk.create({"partner_id": self.account.id, "severity": "high", "description": "late \x00 payer"})
+        risk = Risk.create({"partner_id": self.account.id, "severity": "high", "description": "late payer"})
+        self.assertEqual(risk.description, "late payer")
