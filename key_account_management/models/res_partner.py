@@ -632,6 +632,10 @@ class ResPartner(models.Model):
                     operator=operator,
                 )
             )
+        given = value if operator in ("in", "not in") and isinstance(value, (list, tuple, set)) else [value]
+        if not all(item is None or isinstance(item, (str, bool)) for item in given):
+            # (a list or a dict among the states: Odoo's own search fails on them with a TypeError)
+            raise UserError(self.env._("“%(value)s” is no activity state to search.", value=value))
         rules = self._kam_activity_rule_domain()
         if not rules:
             return super()._search_activity_state(operator, value)

@@ -3,7 +3,7 @@
 
 from datetime import date
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -55,3 +55,20 @@ class TestAttack5RiskDescription(KamCommon):
             Risk.create({"partner_id": self.account.id, "severity": "high", "description": "late \x00 payer"})
         risk = Risk.create({"partner_id": self.account.id, "severity": "high", "description": "late payer"})
         self.assertEqual(risk.description, "late payer")
+
+
+@tagged("post_install", "-at_install")
+class TestAttack5ActivityStateValue(KamCommon):
+    """Partners searched by activity state with a value that is no state (a
+    list in the list, a dict): a message, not a TypeError (unhashable)."""
+
+    def test_state_value_not_a_state(self):
+        for env in (self.salesman, self.kam_user, self.env.user.sudo()):
+            Partner = self.env["res.partner"].with_user(env) if not env.env.su else self.env["res.partner"].sudo()
+            for operator, value in (("in", [["today"]]), ("=", {"a": 1}), ("not in", [{"a": 1}]), ("in", {"a": 1})):
+                with self.subTest(user=env.login, operator=operator, value=value), self.assertRaises(UserError):
+                    Partner.search([("activity_state", operator, value)])
+            # states still searched
+            Partner.search([("activity_state", "in", ["today", "overdue"])])
+            Partner.search([("activity_state", "in", "today")])
+            Partner.search([("activity_state", "=", False)])
