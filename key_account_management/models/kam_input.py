@@ -75,22 +75,34 @@ def latest_today():
 def check_date_condition(model, fname, operator, value):
     """A date that is no date in a search condition (e.g. ``'nan'``) gets a
     clear message instead of a database error (PostgreSQL would read the text
-    itself: ``'yesterday'``...)."""
+    itself: ``'yesterday'``...). The text is read whole (Odoo reads the first
+    10 characters of a date, PostgreSQL all of them: ``'2026-01-01 junk'``),
+    and each value of ``in`` / ``not in`` is checked."""
     field = model._fields.get(fname)
-    if (
-        field is not None
-        and field.type in DATE_TYPES
-        and operator in ("=", "!=", "<", "<=", ">", ">=")
-        and value is not False
-        and value is not None
-    ):
+    if field is None or field.type not in DATE_TYPES:
+        return
+    if operator in ("in", "not in") and isinstance(value, (list, tuple)):
+        items = value
+    elif operator in ("=", "!=", "<", "<=", ">", ">="):
+        items = [value]
+    else:
+        return
+    for item in items:
+        if item is False or item is None or isinstance(item, bool):
+            continue
         try:
-            # (an empty value, 0 or "", is no date to compare with: "is set" is = / != False)
-            if not field.convert_to_cache(value, model) and operator not in ("=", "!="):
-                raise ValueError(value)
+            if not isinstance(item, str | date) or isinstance(item, str) and "\x00" in item:
+                raise ValueError(item)
+            converted = field.convert_to_cache(item, model)
+            # (an empty value, "", is no date to compare with: "is set" is = / != False)
+            if not converted and operator not in ("=", "!="):
+                raise ValueError(item)
+            if isinstance(item, str) and len(item) > 10:
+                # the whole text (a date with a time is a date): no text after the date
+                fields.Datetime.to_datetime(item)
         except (TypeError, ValueError, OverflowError):
             raise ValidationError(
-                model.env._("“%(value)s” is not a date (search on “%(field)s”).", value=value, field=field.string)
+                model.env._("“%(value)s” is not a date (search on “%(field)s”).", value=item, field=field.string)
             ) from None
 
 

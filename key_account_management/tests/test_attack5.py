@@ -72,3 +72,41 @@ class TestAttack5ActivityStateValue(KamCommon):
             Partner.search([("activity_state", "in", ["today", "overdue"])])
             Partner.search([("activity_state", "in", "today")])
             Partner.search([("activity_state", "=", False)])
+
+
+@tagged("post_install", "-at_install")
+class TestAttack5DateSearch(KamCommon):
+    """Searches on the addon's dates with a value that is no date: a message,
+    not a database error (in / not in lists, text after the date, a NUL, a
+    number)."""
+
+    @mute_logger("odoo.sql_db")
+    def test_no_date_refused(self):
+        cases = [
+            ("res.partner", "kam_birthday"),
+            ("res.partner", "kam_contract_date"),
+            ("kam.plan", "date_start"),
+            ("kam.interaction", "date"),
+        ]
+        bad = [
+            ("in", ["x"]),
+            ("not in", ["nan"]),
+            ("in", [""]),
+            ("in", ["2026-01-01\x00"]),
+            ("in", [{"a": 1}]),
+            ("=", "2026-01-01\x00"),
+            ("=", "2026-01-01 junk"),
+            ("=", 0),
+            ("in", [0]),
+        ]
+        for model, fname in cases:
+            Model = self.env[model].with_user(self.kam_user)
+            for operator, value in bad:
+                with self.subTest(model=model, field=fname, operator=operator, value=value):
+                    with self.assertRaises(ValidationError):
+                        Model.search([(fname, operator, value)])
+            # dates still searched
+            Model.search([(fname, "in", ["2026-01-01", False])])
+            Model.search([(fname, "=", "2026-01-01 10:00:00")])
+            Model.search([(fname, "!=", False)])
+            Model.search([(fname, ">=", "2026-01-01")])
