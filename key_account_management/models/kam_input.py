@@ -94,8 +94,9 @@ def check_date_condition(model, fname, operator, value):
             if not isinstance(item, str | date) or isinstance(item, str) and "\x00" in item:
                 raise ValueError(item)
             converted = field.convert_to_cache(item, model)
-            # (an empty value, "", is no date to compare with: "is set" is = / != False)
-            if not converted and operator not in ("=", "!="):
+            # (an empty value, "", is no date, also for = and != (PostgreSQL refuses it): "is set" is
+            # = / != False)
+            if not converted:
                 raise ValueError(item)
             if isinstance(item, str) and len(item) > 10:
                 # the whole text (a date with a time is a date): no text after the date

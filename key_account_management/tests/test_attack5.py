@@ -98,6 +98,8 @@ class TestAttack5DateSearch(KamCommon):
             ("=", "2026-01-01 junk"),
             ("=", 0),
             ("in", [0]),
+            ("=", ""),
+            ("!=", ""),
         ]
         for model, fname in cases:
             Model = self.env[model].with_user(self.kam_user)
