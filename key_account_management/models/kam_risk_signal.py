@@ -328,7 +328,8 @@ class KamRiskSignal(models.Model):
         rule's text (in the reader's language or in English) contains it."""
         if operator in ("=", "!=") and value is False:
             return [("description_data", operator, False)]
-        if operator not in ("ilike", "not ilike") or not isinstance(value, str):
+        if operator not in ("ilike", "not ilike") or not isinstance(value, str) or "\x00" in value:
+            # (a NUL: PostgreSQL refuses the character, a database error)
             raise ValidationError(self.env._("Search risk descriptions with a text they contain or do not contain."))
         from .kam_health_engine import DESCRIPTIONS  # noqa: PLC0415 (it imports this module)
 

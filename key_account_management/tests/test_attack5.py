@@ -56,6 +56,13 @@ class TestAttack5RiskDescription(KamCommon):
         risk = Risk.create({"partner_id": self.account.id, "severity": "high", "description": "late payer"})
         self.assertEqual(risk.description, "late payer")
 
+    def test_description_search_with_nul_refused(self):
+        Risk = self.env["kam.risk.signal"].with_user(self.kam_user)
+        for operator in ("ilike", "not ilike"):
+            with self.subTest(operator=operator), self.assertRaises(ValidationError):
+                Risk.search([("description", operator, "late\x00")])
+        Risk.search([("description", "ilike", "late")])
+
 
 @tagged("post_install", "-at_install")
 class TestAttack5ActivityStateValue(KamCommon):
