@@ -81,7 +81,8 @@ def check_date_condition(model, fname, operator, value):
     field = model._fields.get(fname)
     if field is None or field.type not in DATE_TYPES:
         return
-    if operator in ("in", "not in") and isinstance(value, (list, tuple)):
+    if operator in ("in", "not in") and isinstance(value, list | tuple):
+        # (another value is Odoo's "Invalid domain term", as on any field)
         items = value
     elif operator in ("=", "!=", "<", "<=", ">", ">="):
         items = [value]
@@ -99,8 +100,9 @@ def check_date_condition(model, fname, operator, value):
             if not converted:
                 raise ValueError(item)
             if isinstance(item, str) and len(item) > 10:
-                # the whole text (a date with a time is a date): no text after the date
-                fields.Datetime.to_datetime(item)
+                # the whole text (a date with a time is a date): no text after the date (Odoo's
+                # to_datetime reads 19 characters, PostgreSQL all of them)
+                datetime.fromisoformat(item)
         except (TypeError, ValueError, OverflowError):
             raise ValidationError(
                 model.env._("“%(value)s” is not a date (search on “%(field)s”).", value=item, field=field.string)
