@@ -2,7 +2,7 @@
 {
     "name": "Key Account Management",
     "summary": "Key accounts (大客户管理): tiers computed from live sales, tier history, account team and figures",
-    "version": "18.0.1.13.3",
+    "version": "18.0.1.13.4",
     "category": "Sales/Sales",
     "license": "LGPL-3",
     "author": "key_account_management developers",

@@ -1,9 +1,9 @@
 from . import (
     test_access,
     test_analysis,
+    test_attack5,
     test_attack_today,
     test_attack_today3,
-    test_attack5,
     test_attacks_issue12,
     test_bad_data_isolation,
     test_bad_input,

@@ -113,9 +113,11 @@ class TestAttack5DateSearch(KamCommon):
         for model, fname in cases:
             Model = self.env[model].with_user(self.kam_user)
             for operator, value in bad:
-                with self.subTest(model=model, field=fname, operator=operator, value=value):
-                    with self.assertRaises(ValidationError):
-                        Model.search([(fname, operator, value)])
+                with (
+                    self.subTest(model=model, field=fname, operator=operator, value=value),
+                    self.assertRaises(ValidationError),
+                ):
+                    Model.search([(fname, operator, value)])
             # dates still searched
             Model.search([(fname, "in", ["2026-01-01", False])])
             Model.search([(fname, "=", "2026-01-01 10:00:00")])
