@@ -72,6 +72,12 @@ def latest_today():
     return (fields.Datetime.now() + LATEST_UTC_OFFSET).date()
 
 
+def _is_date_value(value):
+    """A value that may stand for a date: a date, or a text without a NUL
+    (True, a number or a list is none; PostgreSQL refuses the NUL)."""
+    return isinstance(value, date) or isinstance(value, str) and "\x00" not in value
+
+
 def check_date_condition(model, fname, operator, value):
     """A date that is no date in a search condition (e.g. ``'nan'``) gets a
     clear message instead of a database error (PostgreSQL would read the text
@@ -89,10 +95,10 @@ def check_date_condition(model, fname, operator, value):
     else:
         return
     for item in items:
-        if item is False or item is None or isinstance(item, bool):
+        if item is False or item is None:
             continue
         try:
-            if not isinstance(item, str | date) or isinstance(item, str) and "\x00" in item:
+            if not _is_date_value(item):
                 raise ValueError(item)
             converted = field.convert_to_cache(item, model)
             # (an empty value, "", is no date, also for = and != (PostgreSQL refuses it): "is set" is
@@ -155,7 +161,7 @@ def check_input(model, vals_list, fnames=None):
                         )
                     )
             elif ftype in DATE_TYPES:
-                if not isinstance(value, str | date) or isinstance(value, str) and "\x00" in value:
+                if not _is_date_value(value):
                     raise _wrong_value(model, fname, value)
                 try:
                     converted = field.convert_to_cache(value, model)

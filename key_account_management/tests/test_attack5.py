@@ -106,6 +106,8 @@ class TestAttack5DateSearch(KamCommon):
             ("=", "2026-01-01 junk"),
             ("<", "2026-01-01 10:00:00junk"),
             ("=", 0),
+            ("!=", True),
+            ("in", [True]),
             ("in", [0]),
             ("=", ""),
             ("!=", ""),
