@@ -99,18 +99,43 @@ tags="${CORE_TEST_TAGS:-$(sed -E 's#(^|,)#\1/#g' <<<"$CORE_MODULES")}"
 say "running the at_install and post_install tests of $CORE_MODULES on $DB (tags $tags; log: ${LOG#"$ROOT"/})"
 rm -f "$FAILED"
 t_tests=$SECONDS
-set +e
-timeout --foreground --kill-after=60 "${CORE_TIMEOUT:-3600}" \
-    "$PY" "$ROOT/scripts/core_tests.py" --modules "$CORE_MODULES" --failures "$FAILED" "${expect[@]}" -- \
-    -c "$ROOT/.odoo.conf" -d "$DB" --test-tags="$tags" --log-level=test \
-    --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --workers=0 >"$LOG" 2>&1
-rc=$?
-set -e
+# run_tests TAGS LOG FAILURES SECONDS: scripts/core_tests.py on $DB; its status
+run_tests() {
+    local status
+    set +e
+    timeout --foreground --kill-after=60 "$4" \
+        "$PY" "$ROOT/scripts/core_tests.py" --modules "$CORE_MODULES" --failures "$3" "${expect[@]}" -- \
+        -c "$ROOT/.odoo.conf" -d "$DB" --test-tags="$1" --log-level=test \
+        --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --workers=0 >"$2" 2>&1
+    status=$?
+    set -e
+    return "$status"
+}
+# summary_of LOG: Odoo's "N failed, M error(s) of T tests" line
+summary_of() {
+    grep -E "$rec [A-Z]+ \S+ odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" "$1" | tail -n 1 || true
+}
+# stray_of LOG: the ERROR/CRITICAL log records that are neither a test's FAIL/ERROR report nor
+# the summary, each as "<test running when it was logged>\t<line number>\t<line>"
+# (awk: mawk has no {n} intervals, hence the regex spelt out)
+stray_of() {
+    awk -v rec='^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9],[0-9]+ [0-9]+' '
+        $0 ~ rec " [A-Z]+ [^ ]+ odoo[.]addons[.][^ ]+: Starting [^ ]+ [.][.][.]" {
+            for (i = 1; i <= NF; i++) if ($i == "Starting") { mod = $(i - 1); what = $(i + 1) }
+            sub(/^odoo[.]addons[.]/, "", mod); sub(/:$/, "", mod); current = mod "." what
+        }
+        $0 ~ rec " (ERROR|CRITICAL) " && $0 !~ rec " [A-Z]+ [^ ]+ [^ ]+: (FAIL|ERROR): " \
+            && $0 !~ /odoo[.]tests[.]result: [0-9]+ failed, [0-9]+ error[(]s[)] of [0-9]+ tests when loading database/ {
+            print (current == "" ? "-" : current) "\t" NR "\t" $0
+        }' "$1"
+}
+rc=0
+run_tests "$tags" "$LOG" "$FAILED" "${CORE_TIMEOUT:-3600}" || rc=$?
 say "tests ran in $((SECONDS - t_tests))s (status $rc)"
 
 # 4. Verdict -----------------------------------------------------------------
 problems=()
-summary="$(grep -E "$rec [A-Z]+ \S+ odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" "$LOG" | tail -n 1 || true)"
+summary="$(summary_of "$LOG")"
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
     problems+=("the tests did not finish within ${CORE_TIMEOUT:-3600}s (killed)")
 elif [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
@@ -129,19 +154,10 @@ fi
 
 # Any other ERROR/CRITICAL log record (not a test's FAIL/ERROR report nor the
 # summary) fails the run too, as in `make test`: none happens without the addon.
-# Each is tagged with the test running when it was logged ("<id>\t<line>"), so
-# that the records of a test that passed when run again alone are reported
-# with it (below) rather than counted.
-# (awk: mawk has no {n} intervals, hence the regex spelt out.)
-stray="$(awk -v rec='^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9],[0-9]+ [0-9]+' '
-    $0 ~ rec " [A-Z]+ [^ ]+ odoo[.]addons[.][^ ]+: Starting [^ ]+ [.][.][.]" {
-        for (i = 1; i <= NF; i++) if ($i == "Starting") { mod = $(i - 1); what = $(i + 1) }
-        sub(/^odoo[.]addons[.]/, "", mod); sub(/:$/, "", mod); current = mod "." what
-    }
-    $0 ~ rec " (ERROR|CRITICAL) " && $0 !~ rec " [A-Z]+ [^ ]+ [^ ]+: (FAIL|ERROR): " \
-        && $0 !~ /odoo[.]tests[.]result: [0-9]+ failed, [0-9]+ error[(]s[)] of [0-9]+ tests when loading database/ {
-        print (current == "" ? "-" : current) "\t" NR "\t" $0
-    }' "$LOG")"
+# Each is tagged with the test running when it was logged, so that the records
+# of a test that passed when run again alone are reported with it (below)
+# rather than counted.
+stray="$(stray_of "$LOG")"
 
 known_ids() { { grep -vE '^\s*(#|$)' "$BASELINE" 2>/dev/null || true; } | awk '{print $1}' | sort -u; }
 failed_ids() { { grep -v '^#' "$FAILED" 2>/dev/null || true; } | cut -f1 | sort -u; }
@@ -188,15 +204,10 @@ if [ "$mode" = addon ] && [ -n "$unexpected" ] \
     done <<<"$unexpected" | paste -sd, -)"
     say "running again alone: $rtags (log: ${RLOG#"$ROOT"/})"
     rm -f "$RFAILED"
-    set +e
-    timeout --foreground --kill-after=60 900 \
-        "$PY" "$ROOT/scripts/core_tests.py" --modules "$CORE_MODULES" --failures "$RFAILED" "${expect[@]}" -- \
-        -c "$ROOT/.odoo.conf" -d "$DB" --test-tags="$rtags" --log-level=test \
-        --http-interface=127.0.0.1 --http-port="$port" --max-cron-threads=0 --workers=0 >"$RLOG" 2>&1
-    rrc=$?
-    set -e
-    rsummary="$(grep -E "$rec [A-Z]+ \S+ odoo\.tests\.result: [0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests when loading database" "$RLOG" | tail -n 1 || true)"
-    rstray="$({ grep -E "$rec (ERROR|CRITICAL) " "$RLOG" || true; } | { grep -vE "$rec [A-Z]+ \S+ \S+: (FAIL|ERROR): |odoo\.tests\.result: " || true; })"
+    rrc=0
+    run_tests "$rtags" "$RLOG" "$RFAILED" 900 || rrc=$?
+    rsummary="$(summary_of "$RLOG")"
+    rstray="$(stray_of "$RLOG" | cut -f3-)"
     rntests="$(sed -nE 's/.* of ([0-9]+) tests.*/\1/p' <<<"$rsummary")"
     if [ "$rrc" = 0 ] && [ -f "$RFAILED" ] && ! grep -qv '^#' "$RFAILED" && [ -z "$rstray" ] \
         && [ "${rntests:-0}" -ge "$(grep -c . <<<"$unexpected")" ]; then
