@@ -154,6 +154,13 @@ def make_runner(args, state):
             sum(m.startswith("odoo.addons.key_account_management.") for m in partner_mro),
         )
 
+        # The HTTP server reads every module's manifest once, on its first request
+        # (odoo.http.root.statics). Read here, in this thread: left to the browser's first
+        # requests, several threads parse manifests at once, and CPython 3.11's AST
+        # validation is not thread-safe ("SystemError: AST constructor recursion depth
+        # mismatch", an asset request answered 500 during contacts' first tour in CI).
+        _logger.info("%d modules with static files", len(odoo.http.root.statics))
+
         RecordingResult = _make_result_class()
         report = registry._assertion_report
         failed = {}
